@@ -1,0 +1,216 @@
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Campaign,
+    Case,
+    Clearance,
+    DebtPeriod,
+    DifficultIssue,
+    FeeRate,
+    Office,
+    Payment,
+    PaymentAllocation,
+    PromiseToPay,
+    Region,
+    StaffProfile,
+)
+from .payments import payment_record
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only records: they are read here, and written only by the services."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        # Attempts, promises and tips are logged in the app, where the contact policy runs.
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+class FeeRateInline(admin.TabularInline):
+    model = FeeRate
+    extra = 0
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "code", "phone"]
+    list_filter = ["region"]
+    search_fields = ["name", "code", "address"]
+    inlines = [FeeRateInline]
+
+
+@admin.register(FeeRate)
+class FeeRateAdmin(SimpleHistoryAdmin):
+    list_display = ["office", "rate_per_m2", "effective_from", "note"]
+    list_filter = ["office"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "display_name", "office", "region", "phone"]
+    list_filter = ["office", "region", "user__groups"]
+    search_fields = ["user__username", "display_name", "phone"]
+    filter_horizontal = ["offices"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "office", "status", "start_date", "target_date", "arrears_through"]
+    list_filter = ["status", "office"]
+    search_fields = ["name", "office__name"]
+    date_hierarchy = "start_date"
+    fieldsets = [
+        (None, {"fields": ["office", "name", "status", "goal"]}),
+        (_("Dates"), {"fields": ["start_date", "target_date", "arrears_from", "arrears_through"]}),
+        (
+            _("Scoring"),
+            {
+                "fields": [
+                    "assessment_months",
+                    "monthly_minimum",
+                    "points_at_minimum",
+                    "points_per_extra",
+                    "penalty_per_missing",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "household",
+        "campaign",
+        "team",
+        "responsible",
+        "category",
+        "status",
+        "planned_date",
+    ]
+    list_filter = ["campaign__office", "campaign", "status", "category", "team"]
+    search_fields = ["household__unit_code", "household__owners__name", "reason"]
+    list_select_related = ["household", "campaign", "team", "responsible"]
+    autocomplete_fields = ["household", "responsible"]
+    readonly_fields = ["cleared_at", "created_at"]
+
+
+@admin.register(DebtPeriod)
+class DebtPeriodAdmin(SimpleHistoryAdmin):
+    list_display = ["household", "month", "amount_due", "amount_paid"]
+    list_filter = ["household__office", "month"]
+    search_fields = ["household__unit_code"]
+    list_select_related = ["household"]
+    autocomplete_fields = ["household"]
+    # What was paid is the sum of allocations; only payments and reversals change it.
+    readonly_fields = ["amount_paid"]
+    date_hierarchy = "month"
+
+
+class PaymentAllocationInline(admin.TabularInline):
+    model = PaymentAllocation
+    extra = 0
+    can_delete = False
+    readonly_fields = ["period", "amount"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PaymentAddForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["household", "case", "amount", "paid_at", "method", "receipt_no", "note"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "paid_at",
+        "household",
+        "kind",
+        "amount",
+        "allocated",
+        "method",
+        "receipt_no",
+        "recorded_by",
+    ]
+    list_filter = ["office", "kind", "method"]
+    search_fields = ["household__unit_code", "receipt_no", "note"]
+    list_select_related = ["household", "recorded_by"]
+    date_hierarchy = "paid_at"
+    autocomplete_fields = ["household", "case"]
+    inlines = [PaymentAllocationInline]
+    form = PaymentAddForm
+
+    def get_changeform_initial_data(self, request):
+        return {"paid_at": timezone.now()}
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in Payment._meta.fields]
+
+    def save_model(self, request, obj, form, change):
+        # Allocation and the case's status go through the same service as everywhere else.
+        data = form.cleaned_data
+        saved = payment_record(
+            household=data["household"],
+            amount=data["amount"],
+            paid_at=data["paid_at"],
+            method=data["method"],
+            receipt_no=data["receipt_no"],
+            case=data["case"],
+            note=data["note"],
+            recorded_by=request.user,
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        """Allocations were written by payment_record."""
+
+
+@admin.register(Clearance)
+class ClearanceAdmin(ReadOnlyAdmin):
+    list_display = ["case", "team", "cleared_at", "payment", "revoked_at"]
+    list_filter = ["team__campaign", "team"]
+    list_select_related = ["case__household", "case__campaign", "team", "payment__household"]
+
+
+@admin.register(PromiseToPay)
+class PromiseToPayAdmin(ReadOnlyAdmin):
+    list_display = ["case", "amount", "due_date", "recorded_by", "recorded_at"]
+    list_select_related = ["case__household", "case__campaign", "recorded_by"]
+    search_fields = ["case__household__unit_code"]
+
+
+@admin.register(DifficultIssue)
+class DifficultIssueAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "case", "status", "raised_by", "raised_at", "resolved_at"]
+    list_filter = ["status", "case__campaign__office"]
+    search_fields = ["title", "description", "case__household__unit_code"]
+    list_select_related = ["case__household", "case__campaign", "raised_by"]
+    autocomplete_fields = ["case"]

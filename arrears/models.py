@@ -1,0 +1,627 @@
+"""Organisation, campaigns, cases and the fee ledger.
+
+Money is Decimal (CNY, two places). Payments, allocations and clearances are append-only:
+a mistake is undone by a reversal entry, so the ledger's history stays true.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+ZERO = Decimal("0.00")
+
+
+class ImmutableRecordError(Exception):
+    """Raised when code tries to edit or delete an append-only record."""
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is written once. Corrections are new rows (reversals), never edits."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError(
+                f"{type(self).__name__} {self.pk} is append-only; record a reversal instead."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(
+            f"{type(self).__name__} {self.pk} is append-only; record a reversal instead."
+        )
+
+
+class Region(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Office(models.Model):
+    """A service office (服务处): the unit that owns households, policies and campaigns."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="offices", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("office phone"), max_length=40, blank=True)
+    payment_instructions = models.TextField(
+        _("payment instructions"),
+        blank=True,
+        help_text=_("How owners can pay: printed on notices and demands."),
+    )
+
+    class Meta:
+        verbose_name = _("service office")
+        verbose_name_plural = _("service offices")
+        ordering = ["region__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="office_name_unique_in_region")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FeeRate(models.Model):
+    """Monthly property fee per m² of building area, valid from a date until the next rate."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="fee_rates", verbose_name=_("office")
+    )
+    rate_per_m2 = models.DecimalField(_("rate (CNY/m²/month)"), max_digits=8, decimal_places=2)
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fee rate")
+        verbose_name_plural = _("fee rates")
+        ordering = ["office", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "effective_from"], name="fee_rate_one_per_office_and_date"
+            ),
+            models.CheckConstraint(condition=Q(rate_per_m2__gt=0), name="fee_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.office} ¥{self.rate_per_m2}/m² ({self.effective_from:%Y-%m-%d})"
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN.md §1. Each one is a Django group of the same name."""
+
+    COLLECTOR = "collector", _("collector")
+    TEAM_LEADER = "team_leader", _("team leader")
+    OFFICE_MANAGER = "office_manager", _("service office manager")
+    OPERATIONS_MANAGER = "operations_manager", _("operations manager")
+    REGIONAL_DIRECTOR = "regional_director", _("regional director")
+    SITE_STAFF = "site_staff", _("gate / patrol staff")
+    ADMINISTRATOR = "administrator", _("administrator")
+
+
+class StaffProfile(models.Model):
+    """Where a user works. Their role is their group (arrears.roles); the role and this
+    profile together decide what they may see (arrears.scoping)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("office"),
+        help_text=_("For collectors, team leaders, office managers and gate/patrol staff."),
+    )
+    offices = models.ManyToManyField(
+        Office,
+        blank=True,
+        related_name="overseers",
+        verbose_name=_("offices in charge"),
+        help_text=_("For operations managers: the offices whose reports they consolidate."),
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("region"),
+        help_text=_("For regional directors."),
+    )
+    history = HistoricalRecords(m2m_fields=[offices])
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self):
+        return self.display_name or self.user.get_username()
+
+
+class Campaign(models.Model):
+    """A collection campaign (清收行动) of one office, with its scoring policy."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        RUNNING = "running", _("running")
+        CLOSED = "closed", _("closed")
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("office")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    start_date = models.DateField(_("start date"))
+    target_date = models.DateField(_("target date"))
+    arrears_from = models.DateField(
+        _("arrears from (month)"),
+        null=True,
+        blank=True,
+        help_text=_("First month of arrears the campaign collects; empty means all earlier."),
+    )
+    arrears_through = models.DateField(
+        _("arrears through (month)"),
+        help_text=_("Last month of arrears the campaign collects (first day of the month)."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    assessment_months = models.PositiveSmallIntegerField(_("assessment cycle (months)"), default=3)
+    monthly_minimum = models.PositiveSmallIntegerField(
+        _("households to clear per team and month"), default=1
+    )
+    points_at_minimum = models.IntegerField(_("points per member for the minimum"), default=20)
+    points_per_extra = models.IntegerField(
+        _("points per member for each household beyond it"), default=20
+    )
+    penalty_per_missing = models.IntegerField(
+        _("points deducted per member for each missing household"), default=20
+    )
+    goal = models.TextField(_("goal"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_date__gte=F("start_date")),
+                name="campaign_target_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(arrears_through__day=1), name="campaign_arrears_through_is_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(arrears_from__isnull=True) | Q(arrears_from__day=1),
+                name="campaign_arrears_from_is_month",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def periods_q(self, prefix=""):
+        """A Q selecting the debt periods this campaign collects (prefix for joins)."""
+        q = Q(**{f"{prefix}month__lte": self.arrears_through})
+        if self.arrears_from:
+            q &= Q(**{f"{prefix}month__gte": self.arrears_from})
+        return q
+
+
+class DebtorCategory(models.TextChoices):
+    """The plan's five kinds of debtor; each has a lawful playbook."""
+
+    VACANT = "vacant", _("vacant (空关)")
+    UNREACHABLE = "unreachable", _("unreachable (无法联系)")
+    AWAY = "away", _("away for long periods (异地出差)")
+    GRIEVANCE = "grievance", _("refuses over a grievance (特殊拒交)")
+    REFUSAL = "refusal", _("refuses without a reason (恶意拒交)")
+
+
+class Case(models.Model):
+    """One household inside one campaign (催收案件)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        PROMISED = "promised", _("promised")
+        PARTLY_PAID = "partly_paid", _("partly paid")
+        LEGAL = "legal", _("in legal process")
+        CLEARED = "cleared", _("cleared")
+        CLOSED = "closed", _("closed")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="cases", verbose_name=_("campaign")
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("household"),
+    )
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("team"),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responsible_cases",
+        verbose_name=_("responsible person"),
+    )
+    category = models.CharField(_("debtor category"), max_length=20, choices=DebtorCategory.choices)
+    reason = models.CharField(_("reason for arrears"), max_length=300, blank=True)
+    planned_date = models.DateField(_("planned collection date"), null=True, blank=True)
+    plan_note = models.CharField(
+        _("plan note"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. “report filed” where the plan gives no date."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    closed_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["household__unit_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "household"], name="case_one_per_household_and_campaign"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(closed_reason=""),
+                name="case_closed_needs_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household.unit_code} · {self.campaign}"
+
+    def periods(self):
+        return self.household.debt_periods.filter(self.campaign.periods_q())
+
+
+class DebtPeriod(models.Model):
+    """One unpaid (or once unpaid) month of a household's fee ledger."""
+
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="debt_periods",
+        verbose_name=_("household"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    amount_due = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2)
+    # Kept equal to the sum of this period's allocations by arrears.payments, in the same
+    # transaction; the constraints below make over-payment of a month impossible.
+    amount_paid = models.DecimalField(
+        _("amount paid"), max_digits=12, decimal_places=2, default=ZERO
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("debt period")
+        verbose_name_plural = _("debt periods")
+        ordering = ["household", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "month"], name="debt_period_one_per_household_and_month"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="debt_period_month_is_first"),
+            models.CheckConstraint(condition=Q(amount_due__gte=0), name="debt_period_due_gte_0"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="debt_period_paid_gte_0"),
+            models.CheckConstraint(
+                condition=Q(amount_paid__lte=F("amount_due")),
+                name="debt_period_paid_lte_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household.unit_code} {self.month:%Y-%m}"
+
+    @property
+    def balance(self):
+        return self.amount_due - self.amount_paid
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("cash")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+    REMITTANCE = "remittance", _("remittance from elsewhere")
+
+
+class Payment(AppendOnlyModel):
+    """Money received from a household, or the reversal of such a receipt."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("payment")
+        REVERSAL = "reversal", _("reversal")
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="payments", verbose_name=_("office")
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("household"),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    # How much of `amount` went to debt periods; the rest is credit on the account.
+    allocated = models.DecimalField(_("allocated"), max_digits=12, decimal_places=2, default=ZERO)
+    paid_at = models.DateTimeField(_("paid at"))
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    receipt_no = models.CharField(_("receipt number"), max_length=60, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-paid_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0) & Q(allocated__lte=F("amount")),
+                name="payment_allocations_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="payment") & Q(reverses__isnull=True))
+                | (Q(kind="reversal") & Q(reverses__isnull=False)),
+                name="payment_reversal_names_original",
+            ),
+            models.UniqueConstraint(
+                fields=["office", "receipt_no"],
+                condition=Q(kind="payment") & ~Q(receipt_no=""),
+                name="payment_receipt_unique_in_office",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "paid_at"])]
+
+    def __str__(self):
+        sign = "-" if self.kind == self.Kind.REVERSAL else ""
+        return f"{self.household.unit_code} {sign}¥{self.amount} {self.paid_at:%Y-%m-%d}"
+
+    @property
+    def signed_amount(self):
+        return -self.amount if self.kind == self.Kind.REVERSAL else self.amount
+
+
+class PaymentAllocation(AppendOnlyModel):
+    """The part of a payment applied to one debt period (negative for a reversal)."""
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment")
+    )
+    period = models.ForeignKey(
+        DebtPeriod,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("debt period"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("payment allocation")
+        verbose_name_plural = _("payment allocations")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="allocation_nonzero"),
+            models.UniqueConstraint(
+                fields=["payment", "period"], name="allocation_one_per_payment_and_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.payment_id} → {self.period} ¥{self.amount}"
+
+
+class Clearance(models.Model):
+    """The moment a case became cleared, and the team that held it then.
+
+    Scoring counts clearances that were not revoked: a reversal that reopens the case
+    revokes its clearance, and moving the case later does not move the credit.
+    """
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="clearances", verbose_name=_("case")
+    )
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clearances",
+        verbose_name=_("team"),
+    )
+    cleared_at = models.DateTimeField(_("cleared at"))
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="clearances", verbose_name=_("payment")
+    )
+    revoked_by = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revoked_clearance",
+        verbose_name=_("revoked by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clearance")
+        verbose_name_plural = _("clearances")
+        ordering = ["-cleared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(revoked_at__isnull=True),
+                name="clearance_one_standing_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
+                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="clearance_revocation_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.cleared_at:%Y-%m-%d %H:%M}"
+
+
+class PromiseToPay(AppendOnlyModel):
+    """An owner's promise (承诺缴费). Kept or broken is worked out from payments."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="promises", verbose_name=_("case")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    due_date = models.DateField(_("promised date"))
+    attempt = models.ForeignKey(
+        "households.ContactAttempt",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promises",
+        verbose_name=_("contact attempt"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("promise to pay")
+        verbose_name_plural = _("promises to pay")
+        ordering = ["-due_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="promise_amount_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.case.household.unit_code} ¥{self.amount} {self.due_date:%Y-%m-%d}"
+
+
+class DifficultIssue(models.Model):
+    """A difficult issue (疑难问题) raised on a case and resolved by a written decision."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="issues", verbose_name=_("case")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="raised_issues",
+        verbose_name=_("raised by"),
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    decision = models.TextField(_("decision"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolved_issues",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("difficult issue")
+        verbose_name_plural = _("difficult issues")
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | (~Q(decision="") & Q(resolved_at__isnull=False) & Q(resolved_by__isnull=False)),
+                name="issue_resolved_needs_decision",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time a Celery worker ran the beat's heartbeat task (one row)."""
+
+    name = models.CharField(max_length=50, unique=True, default="worker")
+    seen_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"

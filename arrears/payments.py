@@ -1,0 +1,158 @@
+"""Recording and reversing payments.
+
+Every write happens in one transaction that first locks the household's row, so two
+payments for the same household that arrive at the same moment are applied one after the
+other and never both claim the same unpaid month. Payments are never edited or deleted:
+a mistake is undone by `payment_reverse`, which writes a mirror entry.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import Household
+
+from .allocation import CENT, OpenPeriod, allocate
+from .cases import case_for_household, case_sync_status
+from .models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
+
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timezone.timedelta(minutes=5)
+
+
+def _lock_household(household_id: int) -> Household:
+    return Household.objects.select_for_update().get(pk=household_id)
+
+
+def _validate(*, amount, paid_at: datetime, method: str) -> None:
+    errors = {}
+    if not isinstance(amount, Decimal) or amount <= 0:
+        errors["amount"] = _("Enter an amount greater than zero, in yuan.")
+    elif amount != amount.quantize(CENT):
+        errors["amount"] = _("Enter the amount with at most two decimal places (fen).")
+    if paid_at > timezone.now() + CLOCK_SKEW:
+        errors["paid_at"] = _("A payment cannot be in the future: enter when it was received.")
+    if method not in PaymentMethod.values:
+        errors["method"] = _(
+            "Choose how the owner paid: cash, WeChat, Alipay, transfer or remittance."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def payment_record(
+    *,
+    household: Household,
+    amount: Decimal,
+    paid_at: datetime,
+    method: str,
+    recorded_by,
+    receipt_no: str = "",
+    case: Case | None = None,
+    note: str = "",
+) -> Payment:
+    """Record money received and allocate it to the oldest unpaid months."""
+    _validate(amount=amount, paid_at=paid_at, method=method)
+    receipt_no = receipt_no.strip()
+    with transaction.atomic():
+        household = _lock_household(household.pk)
+        if (
+            receipt_no
+            and Payment.objects.filter(
+                office_id=household.office_id, kind=Payment.Kind.PAYMENT, receipt_no=receipt_no
+            ).exists()
+        ):
+            raise ValidationError(
+                {
+                    "receipt_no": _(
+                        "Receipt %(no)s is already recorded in this office: check the number "
+                        "on the receipt, or find the earlier entry."
+                    )
+                    % {"no": receipt_no}
+                }
+            )
+        if case is None:
+            case = case_for_household(household)
+        elif case.household_id != household.pk:
+            raise ValidationError({"case": _("This case belongs to another household.")})
+        open_periods = list(
+            DebtPeriod.objects.select_for_update()
+            .filter(household=household, amount_paid__lt=F("amount_due"))
+            .order_by("month")
+        )
+        plan = allocate(
+            amount,
+            [OpenPeriod(p.pk, p.month, p.amount_due - p.amount_paid) for p in open_periods],
+        )
+        payment = Payment.objects.create(
+            office_id=household.office_id,
+            household=household,
+            case=case,
+            kind=Payment.Kind.PAYMENT,
+            amount=amount,
+            allocated=plan.allocated,
+            paid_at=paid_at,
+            method=method,
+            receipt_no=receipt_no,
+            note=note,
+            recorded_by=recorded_by,
+        )
+        _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1)
+        if case is not None:
+            case_sync_status(case, payment=payment)
+    return payment
+
+
+def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
+    """Undo a payment with a mirror entry; the months it paid become unpaid again."""
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": _("Say why the payment is reversed (e.g. wrong household).")}
+        )
+    with transaction.atomic():
+        _lock_household(payment.household_id)
+        original = Payment.objects.select_for_update().get(pk=payment.pk)
+        if original.kind != Payment.Kind.PAYMENT:
+            raise ValidationError(_("A reversal cannot itself be reversed; record a new payment."))
+        if Payment.objects.filter(reverses=original).exists():
+            raise ValidationError(_("This payment has already been reversed."))
+        lines = list(original.allocations.values_list("period_id", "amount"))
+        periods = DebtPeriod.objects.select_for_update().in_bulk([pid for pid, _amount in lines])
+        reversal = Payment.objects.create(
+            office_id=original.office_id,
+            household_id=original.household_id,
+            case=original.case,
+            kind=Payment.Kind.REVERSAL,
+            reverses=original,
+            amount=original.amount,
+            allocated=original.allocated,
+            paid_at=timezone.now(),
+            method=original.method,
+            note=reason.strip(),
+            recorded_by=recorded_by,
+        )
+        _apply(reversal, lines, periods, sign=-1)
+        if original.case is not None:
+            case_sync_status(original.case, payment=reversal)
+    return reversal
+
+
+def _apply(payment: Payment, lines, periods: dict, sign: int) -> None:
+    PaymentAllocation.objects.bulk_create(
+        PaymentAllocation(payment=payment, period_id=pid, amount=sign * amount)
+        for pid, amount in lines
+    )
+    changed = []
+    for pid, amount in lines:
+        period = periods[pid]
+        period.amount_paid += sign * amount
+        changed.append(period)
+    # bulk_update bypasses simple_history, so save one by one: the ledger's history is
+    # what an auditor reads.
+    for period in changed:
+        period.save(update_fields=["amount_paid"])

@@ -1,0 +1,112 @@
+"""Reads for lists and desks: each returns a queryset whose rows carry their figures as
+database annotations, so a page makes the same few queries however many rows it shows."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from households.models import ContactAttempt
+
+from .models import Case, DebtPeriod, DifficultIssue, Payment
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+EARLIEST = Value(datetime.date(1900, 1, 1), output_field=DateField())
+
+
+def _campaign_periods(unpaid_only=False) -> QuerySet:
+    """Debt periods of the outer case's household within its campaign's months."""
+    qs = DebtPeriod.objects.filter(
+        household=OuterRef("household"),
+        month__lte=OuterRef("campaign__arrears_through"),
+        month__gte=Coalesce(OuterRef("campaign__arrears_from"), EARLIEST),
+    )
+    if unpaid_only:
+        qs = qs.filter(amount_paid__lt=F("amount_due"))
+    return qs.order_by().values("household")
+
+
+def _sum(qs: QuerySet, expr, output=MONEY):
+    return Coalesce(
+        Subquery(qs.annotate(v=Sum(expr)).values("v")[:1], output_field=output),
+        Value(0, output_field=output) if output is not MONEY else ZERO,
+    )
+
+
+def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases with owed, paid, balance, unpaid months, oldest unpaid month, last contact."""
+    periods = _campaign_periods()
+    unpaid = _campaign_periods(unpaid_only=True)
+    last_contact = (
+        ContactAttempt.objects.filter(household=OuterRef("household"))
+        .order_by()
+        .values("household")
+        .annotate(v=Max("occurred_at"))
+        .values("v")[:1]
+    )
+    return qs.select_related(
+        "household", "campaign", "campaign__office", "team", "responsible__staff_profile"
+    ).annotate(
+        owed=_sum(periods, "amount_due"),
+        paid=_sum(periods, "amount_paid"),
+        balance=F("owed") - F("paid"),
+        unpaid_months=_sum(unpaid, Value(1), output=IntegerField()),
+        oldest_unpaid=Subquery(unpaid.annotate(v=Min("month")).values("v")[:1]),
+        last_contact_at=Subquery(last_contact),
+        open_issues=Count("issues", filter=Q(issues__status=DifficultIssue.Status.OPEN)),
+    )
+
+
+def _count(qs: QuerySet, distinct_field: str = "pk"):
+    counted = qs.annotate(v=Count(distinct_field, distinct=distinct_field != "pk")).values("v")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
+
+
+def office_figures(offices: QuerySet, *, since: datetime.datetime) -> QuerySet:
+    """Per office: households in arrears, outstanding balance, open and cleared cases,
+    collected since `since` (net of reversals), open difficult issues."""
+    outstanding = (
+        DebtPeriod.objects.filter(household__office=OuterRef("pk"), amount_paid__lt=F("amount_due"))
+        .order_by()
+        .values("household__office")
+    )
+    received = (
+        Payment.objects.filter(office=OuterRef("pk"), paid_at__gte=since)
+        .order_by()
+        .values("office")
+    )
+    cases = (
+        Case.objects.filter(campaign__office=OuterRef("pk")).order_by().values("campaign__office")
+    )
+    issues = (
+        DifficultIssue.objects.filter(
+            case__campaign__office=OuterRef("pk"), status=DifficultIssue.Status.OPEN
+        )
+        .order_by()
+        .values("case__campaign__office")
+    )
+    return offices.annotate(
+        balance=_sum(outstanding, F("amount_due") - F("amount_paid")),
+        households_owing=_count(outstanding, "household"),
+        collected=_sum(received.filter(kind=Payment.Kind.PAYMENT), "amount")
+        - _sum(received.filter(kind=Payment.Kind.REVERSAL), "amount"),
+        cases_total=_count(cases),
+        cases_cleared=_count(cases.filter(status=Case.Status.CLEARED)),
+        issues_open=_count(issues),
+    )

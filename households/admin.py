@@ -1,0 +1,63 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from arrears.admin import ReadOnlyAdmin
+
+from .models import ContactAttempt, ContactPolicy, Household, OnSiteTip, Owner
+
+
+class OwnerInline(admin.TabularInline):
+    model = Owner
+    extra = 0
+
+
+@admin.register(Household)
+class HouseholdAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "unit_code",
+        "office",
+        "building",
+        "occupancy",
+        "area_m2",
+        "written_contact_only",
+    ]
+    list_filter = ["office", "occupancy", "written_contact_only", "building"]
+    search_fields = ["unit_code", "owners__name", "owners__phone"]
+    inlines = [OwnerInline]
+
+
+@admin.register(Owner)
+class OwnerAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "household", "relation", "phone"]
+    search_fields = ["name", "phone", "household__unit_code"]
+    list_select_related = ["household"]
+
+
+@admin.register(ContactAttempt)
+class ContactAttemptAdmin(ReadOnlyAdmin):
+    list_display = [
+        "occurred_at",
+        "household",
+        "channel",
+        "person_contacted",
+        "outcome",
+        "made_by",
+        "breaches",
+    ]
+    list_filter = ["channel", "outcome", "household__office"]
+    search_fields = ["household__unit_code", "notes", "next_step"]
+    list_select_related = ["household", "made_by"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(ContactPolicy)
+class ContactPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["office", "allowed_from", "allowed_until", "calls_per_day", "calls_per_7_days"]
+
+
+@admin.register(OnSiteTip)
+class OnSiteTipAdmin(ReadOnlyAdmin):
+    list_display = ["reported_at", "household", "kind", "reported_by"]
+    list_filter = ["kind", "household__office"]
+    search_fields = ["household__unit_code", "note"]
+    list_select_related = ["household", "reported_by"]

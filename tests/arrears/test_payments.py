@@ -1,0 +1,198 @@
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from arrears.models import (
+    Case,
+    Clearance,
+    DebtPeriod,
+    ImmutableRecordError,
+    Payment,
+    PaymentAllocation,
+)
+from arrears.payments import payment_record, payment_reverse
+
+NOW = timezone.now
+
+
+def pay(world, amount, household=None, **kw):
+    kw.setdefault("paid_at", NOW() - datetime.timedelta(hours=1))
+    kw.setdefault("method", "cash")
+    return payment_record(
+        household=household or world.house_a, amount=D(amount), recorded_by=world.collector_a, **kw
+    )
+
+
+def paid_months(household):
+    return list(
+        DebtPeriod.objects.filter(household=household, amount_paid__gt=0)
+        .order_by("month")
+        .values_list("month", "amount_paid")
+    )
+
+
+def test_a_payment_goes_to_the_oldest_months(world):
+    payment = pay(world, "250.00", receipt_no="R-1")
+    assert paid_months(world.house_a) == [
+        (datetime.date(2014, 1, 1), D("100.00")),
+        (datetime.date(2014, 2, 1), D("100.00")),
+        (datetime.date(2014, 3, 1), D("50.00")),
+    ]
+    assert payment.allocated == D("250.00")
+    assert sum(payment.allocations.values_list("amount", flat=True)) == D("250.00")
+    assert payment.case == world.case_a  # linked to the running campaign's case
+
+
+def test_part_payment_marks_the_case_partly_paid(world):
+    pay(world, "100.00")
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == Case.Status.PARTLY_PAID
+    assert not Clearance.objects.exists()
+
+
+def test_paying_everything_clears_the_case_and_credits_the_team_holding_it(world):
+    paid_at = NOW() - datetime.timedelta(minutes=30)
+    payment = pay(world, "1700.00", paid_at=paid_at)
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == Case.Status.CLEARED
+    assert world.case_a.cleared_at == paid_at
+    clearance = Clearance.objects.get()
+    assert (clearance.case, clearance.team, clearance.payment) == (
+        world.case_a,
+        world.team_a,
+        payment,
+    )
+
+
+def test_overpayment_is_kept_as_credit_not_forced_into_months(world):
+    payment = pay(world, "1750.00")
+    assert payment.amount == D("1750.00")
+    assert payment.allocated == D("1700.00")
+    assert not DebtPeriod.objects.filter(
+        household=world.house_a, amount_paid__gt=D("100.00")
+    ).exists()
+
+
+def test_a_reversal_undoes_the_payment_and_revokes_the_clearance(world):
+    original = pay(world, "1700.00", receipt_no="R-9")
+    reversal = payment_reverse(payment=original, recorded_by=world.manager, reason="录错户号")
+    assert reversal.kind == Payment.Kind.REVERSAL
+    assert reversal.reverses == original
+    assert reversal.signed_amount == D("-1700.00")
+    assert paid_months(world.house_a) == []
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == Case.Status.OPEN
+    assert world.case_a.cleared_at is None
+    clearance = Clearance.objects.get()
+    assert clearance.revoked_by == reversal and clearance.revoked_at is not None
+    # The original and its allocations are still there: history stays true.
+    assert Payment.objects.count() == 2
+    assert PaymentAllocation.objects.filter(payment=original).count() == 17
+
+
+def test_reversing_part_of_the_history_leaves_the_case_partly_paid(world):
+    first = pay(world, "100.00")
+    pay(world, "200.00")
+    payment_reverse(payment=first, recorded_by=world.manager, reason="重复录入")
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == Case.Status.PARTLY_PAID
+    assert sum(p for _, p in paid_months(world.house_a)) == D("200.00")
+
+
+def test_a_payment_can_be_reversed_only_once(world):
+    original = pay(world, "100.00")
+    payment_reverse(payment=original, recorded_by=world.manager, reason="错误")
+    with pytest.raises(ValidationError, match="already been reversed"):
+        payment_reverse(payment=original, recorded_by=world.manager, reason="再次")
+
+
+def test_a_reversal_needs_a_reason(world):
+    original = pay(world, "100.00")
+    with pytest.raises(ValidationError, match="Say why"):
+        payment_reverse(payment=original, recorded_by=world.manager, reason="  ")
+
+
+def test_receipt_numbers_are_unique_within_an_office_only(world):
+    pay(world, "100.00", receipt_no="R-1")
+    with pytest.raises(ValidationError, match="already recorded"):
+        pay(world, "100.00", receipt_no="R-1", household=world.house_b)
+    other = payment_record(
+        household=world.other_house,
+        amount=D("100.00"),
+        paid_at=NOW(),
+        method="cash",
+        receipt_no="R-1",
+        recorded_by=world.other_collector,
+    )
+    assert other.pk
+
+
+def test_the_database_refuses_a_duplicate_receipt_even_past_the_service(world):
+    pay(world, "100.00", receipt_no="R-1")
+    original = Payment.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            office=world.office,
+            household=world.house_b,
+            amount=D("1"),
+            paid_at=NOW(),
+            method="cash",
+            receipt_no="R-1",
+            recorded_by=original.recorded_by,
+        )
+
+
+@pytest.mark.parametrize(
+    ("amount", "field"), [(D("0"), "amount"), (D("-1.00"), "amount"), (D("1.001"), "amount")]
+)
+def test_bad_amounts_are_refused_with_what_to_do(world, amount, field):
+    with pytest.raises(ValidationError) as error:
+        payment_record(
+            household=world.house_a,
+            amount=amount,
+            paid_at=NOW(),
+            method="cash",
+            recorded_by=world.collector_a,
+        )
+    assert field in error.value.message_dict
+    assert not Payment.objects.exists()
+
+
+def test_a_payment_in_the_future_is_refused(world):
+    with pytest.raises(ValidationError, match="future"):
+        pay(world, "100.00", paid_at=NOW() + datetime.timedelta(days=1))
+
+
+def test_payments_and_allocations_cannot_be_edited_or_deleted(world):
+    payment = pay(world, "100.00")
+    payment.amount = D("1.00")
+    with pytest.raises(ImmutableRecordError):
+        payment.save()
+    with pytest.raises(ImmutableRecordError):
+        payment.delete()
+    with pytest.raises(ImmutableRecordError):
+        payment.allocations.first().delete()
+
+
+def test_the_database_refuses_allocations_beyond_the_payment(world):
+    payment = pay(world, "100.00")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.filter(pk=payment.pk).update(allocated=D("100.01"))
+
+
+def test_the_database_refuses_paying_a_month_beyond_its_due(world):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DebtPeriod.objects.filter(household=world.house_a).update(amount_paid=D("100.01"))
+
+
+def test_every_ledger_change_is_kept_in_history(world):
+    pay(world, "150.00")
+    period = DebtPeriod.objects.get(household=world.house_a, month=datetime.date(2014, 2, 1))
+    paid_values = list(
+        period.history.order_by("history_date").values_list("amount_paid", flat=True)
+    )
+    assert paid_values == [D("0.00"), D("50.00")]

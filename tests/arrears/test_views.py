@@ -1,0 +1,197 @@
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from arrears.models import Case, DebtorCategory
+from arrears.payments import payment_record
+from tests.conftest import make_household
+
+CASE_VIEW_ACCESS = {
+    "collector_a": 200,
+    "leader_a": 200,
+    "collector_b": 404,
+    "manager": 200,
+    "ops": 200,
+    "director": 200,
+    "admin": 200,
+    "site": 404,
+    "other_manager": 404,
+    "other_collector": 404,
+    "nobody": 404,
+}
+
+
+@pytest.mark.parametrize(("who", "status"), CASE_VIEW_ACCESS.items())
+def test_case_page_access_matrix(client, world, who, status):
+    client.force_login(world.roles[who])
+    response = client.get(reverse("case-detail", args=[world.case_a.pk]))
+    assert response.status_code == status
+    if status == 200:
+        assert "C6-101" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", CASE_VIEW_ACCESS)
+def test_every_role_has_a_desk(client, world, who):
+    client.force_login(world.roles[who])
+    response = client.get(reverse("desk"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/", "/cases/1/", "/admin/"])
+def test_every_page_needs_a_login(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_healthz_answers_without_login(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_says_503_when_the_database_is_down(client, db, monkeypatch):
+    class DownDatabase:
+        def cursor(self):
+            raise ConnectionError("database went away")
+
+    monkeypatch.setattr("arrears.views.connection", DownDatabase())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "unavailable"}
+
+
+def test_login_page_is_chinese_by_default_and_switches_to_english(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert "登录" in page
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    assert response.status_code == 302
+    assert "Log in" in client.get(reverse("login")).content.decode()
+
+
+def test_login_with_a_wrong_password_says_what_to_do(client, world):
+    response = client.post(reverse("login"), {"username": "manager", "password": "wrong"})
+    assert response.status_code == 200
+    assert "用户名和密码" in response.content.decode()
+
+
+def test_login_is_throttled_after_repeated_failures(client, world):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "manager", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "manager", "password": "pw-manager"})
+    assert response.status_code == 429
+    assert "15" in response.content.decode()
+
+
+def test_a_good_login_lands_on_the_desk(client, world):
+    response = client.post(
+        reverse("login"), {"username": "collector_a", "password": "pw-collector_a"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk")
+
+
+def test_collector_desk_lists_only_their_teams_cases(client, world):
+    client.force_login(world.collector_a)
+    page = client.get(reverse("desk")).content.decode()
+    assert "C6-101" in page
+    assert "C13-103" not in page
+
+
+def test_manager_desk_shows_teams_cases_and_open_issues(client, world):
+    world.case_a.issues.create(title="业主要求先赔付", description="…", raised_by=world.collector_a)
+    client.force_login(world.manager)
+    page = client.get(reverse("desk")).content.decode()
+    assert "C6-101" in page and "C13-103" in page
+    assert "业主要求先赔付" in page
+    assert 'data-testid="team-A"' in page and 'data-testid="team-B"' in page
+
+
+def test_director_desk_shows_only_their_regions_offices_with_figures(client, world):
+    payment_record(
+        household=world.house_a,
+        amount=D("300.00"),
+        paid_at=timezone.now(),
+        method="cash",
+        recorded_by=world.collector_a,
+    )
+    client.force_login(world.director)
+    response = client.get(reverse("desk"))
+    page = response.content.decode()
+    assert "北苑服务处" in page and "南苑服务处" not in page
+    office = response.context["offices"].get()
+    assert office.households_owing == 2
+    assert office.balance == D("3100.00")  # 2 × 17 × 100 − 300
+    assert office.collected == D("300.00")
+    assert office.cases_total == 2
+
+
+def test_site_staff_desk_shows_unit_codes_but_no_names_or_amounts(client, world):
+    client.force_login(world.site)
+    page = client.get(reverse("desk")).content.decode()
+    assert "C6-101" in page
+    assert "张静" not in page and "¥" not in page and "13912345678" not in page
+
+
+def test_phones_are_masked_for_the_director_and_shown_to_the_collector(client, world):
+    client.force_login(world.director)
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    client.force_login(world.collector_a)
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    assert "13912345678" in page
+
+
+def test_case_page_shows_the_ledger_as_month_ranges(client, world):
+    payment_record(
+        household=world.house_a,
+        amount=D("300.00"),
+        paid_at=timezone.now(),
+        method="cash",
+        recorded_by=world.collector_a,
+        receipt_no="R-77",
+    )
+    client.force_login(world.collector_a)
+    response = client.get(reverse("case-detail", args=[world.case_a.pk]))
+    page = response.content.decode()
+    assert "2014-04 — 2015-05 (14 个月)" in page
+    assert "2014-01 — 2014-03 (3 个月)" in page
+    assert "¥1,400.00" in page  # balance
+    assert "R-77" in page
+
+
+def _add_cases(world, n, prefix):
+    for i in range(n):
+        house = make_household(
+            world.office,
+            f"{prefix}{i}-101",
+            first=datetime.date(2015, 1, 1),
+            last=datetime.date(2015, 5, 1),
+        )
+        Case.objects.create(
+            campaign=world.campaign,
+            household=house,
+            team=world.team_a,
+            category=DebtorCategory.VACANT,
+        )
+
+
+@pytest.mark.parametrize("who", ["collector_a", "manager", "director"])
+def test_desk_queries_do_not_grow_with_the_number_of_cases(client, world, who):
+    user = world.roles[who]
+
+    def count():
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("desk")).status_code == 200
+        return len(queries)
+
+    _add_cases(world, 3, "Y")
+    few = count()
+    _add_cases(world, 30, "Z")
+    assert count() == few

@@ -1,0 +1,160 @@
+"""Shared fixtures: two offices in two regions, and a named user for every role.
+
+`world` is what most tests start from; each test gets it fresh inside its transaction.
+"""
+
+import datetime
+import os
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from arrears.ledger import months_between
+from arrears.models import (
+    Campaign,
+    Case,
+    DebtorCategory,
+    DebtPeriod,
+    Office,
+    Region,
+    Role,
+    StaffProfile,
+)
+from arrears.roles import user_set_role
+from households.models import Household, Owner
+from teams.models import Team, TeamMember
+
+# In CI (.ci/run sets this) a skipped test is a failure: every layer must really run there.
+REQUIRE_ALL = os.environ.get("ARREARS_REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing a dozen passwords per test with PBKDF2 costs seconds; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+def make_user(username, role, *, office=None, region=None, offices=(), name=""):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    user_set_role(user=user, role=role)
+    profile = StaffProfile.objects.create(
+        user=user, display_name=name or username, office=office, region=region
+    )
+    if offices:
+        profile.offices.set(offices)
+    return user
+
+
+def make_household(office, unit, *, first, last, fee="100.00", owner="业主", phone="13800000000"):
+    household = Household.objects.create(office=office, unit_code=unit, area_m2=Decimal("100"))
+    Owner.objects.create(household=household, name=owner, phone=phone)
+    bulk_create_with_history(
+        [
+            DebtPeriod(household=household, month=m, amount_due=Decimal(fee))
+            for m in months_between(first, last)
+        ],
+        DebtPeriod,
+    )
+    return household
+
+
+def make_office_with_campaign(region, code, name):
+    office = Office.objects.create(region=region, code=code, name=name)
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        office=office,
+        name=f"{name} 清收",
+        start_date=today - datetime.timedelta(days=20),
+        target_date=today + datetime.timedelta(days=70),
+        arrears_through=datetime.date(2015, 5, 1),
+    )
+    return office, campaign
+
+
+@pytest.fixture
+def world(db):
+    w = SimpleNamespace()
+    w.region = Region.objects.create(name="东区", code="east")
+    w.other_region = Region.objects.create(name="西区", code="west")
+    w.office, w.campaign = make_office_with_campaign(w.region, "north", "北苑服务处")
+    w.other_office, w.other_campaign = make_office_with_campaign(
+        w.other_region, "south", "南苑服务处"
+    )
+
+    w.team_a = Team.objects.create(campaign=w.campaign, code="A")
+    w.team_b = Team.objects.create(campaign=w.campaign, code="B")
+    w.other_team = Team.objects.create(campaign=w.other_campaign, code="A")
+
+    w.leader_a = make_user("leader_a", Role.TEAM_LEADER, office=w.office, name="赵组长")
+    w.collector_a = make_user("collector_a", Role.COLLECTOR, office=w.office, name="李收费")
+    w.collector_b = make_user("collector_b", Role.COLLECTOR, office=w.office, name="王收费")
+    w.manager = make_user("manager", Role.OFFICE_MANAGER, office=w.office, name="北苑经理")
+    w.ops = make_user("ops", Role.OPERATIONS_MANAGER, offices=[w.office], name="运营")
+    w.director = make_user("director", Role.REGIONAL_DIRECTOR, region=w.region, name="总监")
+    w.site = make_user("site", Role.SITE_STAFF, office=w.office, name="门岗")
+    w.admin = make_user("admin", Role.ADMINISTRATOR, name="管理员")
+    w.other_manager = make_user("other_manager", Role.OFFICE_MANAGER, office=w.other_office)
+    w.other_collector = make_user("other_collector", Role.COLLECTOR, office=w.other_office)
+    w.nobody = get_user_model().objects.create_user(username="nobody", password="pw-nobody")
+
+    TeamMember.objects.create(team=w.team_a, user=w.leader_a, role=TeamMember.Role.LEADER)
+    TeamMember.objects.create(team=w.team_a, user=w.collector_a)
+    TeamMember.objects.create(team=w.team_b, user=w.collector_b)
+    TeamMember.objects.create(team=w.other_team, user=w.other_collector)
+
+    first, last = datetime.date(2014, 1, 1), datetime.date(2015, 5, 1)  # 17 months
+    w.house_a = make_household(
+        w.office, "C6-101", first=first, last=last, owner="张静", phone="13912345678"
+    )
+    w.house_b = make_household(w.office, "C13-103", first=first, last=last, owner="高萌")
+    w.other_house = make_household(
+        w.other_office, "C6-101", first=first, last=last, owner="外处业主"
+    )
+    w.case_a = Case.objects.create(
+        campaign=w.campaign,
+        household=w.house_a,
+        team=w.team_a,
+        responsible=w.collector_a,
+        category=DebtorCategory.GRIEVANCE,
+    )
+    w.case_b = Case.objects.create(
+        campaign=w.campaign,
+        household=w.house_b,
+        team=w.team_b,
+        responsible=w.collector_b,
+        category=DebtorCategory.UNREACHABLE,
+    )
+    w.other_case = Case.objects.create(
+        campaign=w.other_campaign,
+        household=w.other_house,
+        team=w.other_team,
+        category=DebtorCategory.REFUSAL,
+    )
+    w.roles = {
+        "collector_a": w.collector_a,
+        "leader_a": w.leader_a,
+        "collector_b": w.collector_b,
+        "manager": w.manager,
+        "ops": w.ops,
+        "director": w.director,
+        "site": w.site,
+        "admin": w.admin,
+        "other_manager": w.other_manager,
+        "other_collector": w.other_collector,
+        "nobody": w.nobody,
+    }
+    return w
