@@ -29,17 +29,28 @@ def _lock_household(household_id: int) -> Household:
     return Household.objects.select_for_update().get(pk=household_id)
 
 
+def _error(message, code, **params) -> ValidationError:
+    return ValidationError(message, code=code, params=params or None)
+
+
 def _validate(*, amount, paid_at: datetime, method: str) -> None:
     errors = {}
     if not isinstance(amount, Decimal) or amount <= 0:
-        errors["amount"] = _("Enter an amount greater than zero, in yuan.")
+        errors["amount"] = _error(
+            _("Enter an amount greater than zero, in yuan."), "amount_not_positive"
+        )
     elif amount != amount.quantize(CENT):
-        errors["amount"] = _("Enter the amount with at most two decimal places (fen).")
+        errors["amount"] = _error(
+            _("Enter the amount with at most two decimal places (fen)."), "amount_precision"
+        )
     if paid_at > timezone.now() + CLOCK_SKEW:
-        errors["paid_at"] = _("A payment cannot be in the future: enter when it was received.")
+        errors["paid_at"] = _error(
+            _("A payment cannot be in the future: enter when it was received."), "future"
+        )
     if method not in PaymentMethod.values:
-        errors["method"] = _(
-            "Choose how the owner paid: cash, WeChat, Alipay, transfer or remittance."
+        errors["method"] = _error(
+            _("Choose how the owner paid: cash, WeChat, Alipay, transfer or remittance."),
+            "method",
         )
     if errors:
         raise ValidationError(errors)
@@ -69,17 +80,22 @@ def payment_record(
         ):
             raise ValidationError(
                 {
-                    "receipt_no": _(
-                        "Receipt %(no)s is already recorded in this office: check the number "
-                        "on the receipt, or find the earlier entry."
+                    "receipt_no": _error(
+                        _(
+                            "Receipt %(no)s is already recorded in this office: check the "
+                            "number on the receipt, or find the earlier entry."
+                        ),
+                        "duplicate_receipt",
+                        no=receipt_no,
                     )
-                    % {"no": receipt_no}
                 }
             )
         if case is None:
             case = case_for_household(household)
         elif case.household_id != household.pk:
-            raise ValidationError({"case": _("This case belongs to another household.")})
+            raise ValidationError(
+                {"case": _error(_("This case belongs to another household."), "case")}
+            )
         open_periods = list(
             DebtPeriod.objects.select_for_update()
             .filter(household=household, amount_paid__lt=F("amount_due"))
@@ -112,15 +128,22 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
     """Undo a payment with a mirror entry; the months it paid become unpaid again."""
     if not reason.strip():
         raise ValidationError(
-            {"reason": _("Say why the payment is reversed (e.g. wrong household).")}
+            {
+                "reason": _error(
+                    _("Say why the payment is reversed (e.g. wrong household)."), "required"
+                )
+            }
         )
     with transaction.atomic():
         _lock_household(payment.household_id)
         original = Payment.objects.select_for_update().get(pk=payment.pk)
         if original.kind != Payment.Kind.PAYMENT:
-            raise ValidationError(_("A reversal cannot itself be reversed; record a new payment."))
+            raise _error(
+                _("A reversal cannot itself be reversed; record a new payment."),
+                "reversal_of_reversal",
+            )
         if Payment.objects.filter(reverses=original).exists():
-            raise ValidationError(_("This payment has already been reversed."))
+            raise _error(_("This payment has already been reversed."), "already_reversed")
         lines = list(original.allocations.values_list("period_id", "amount"))
         periods = DebtPeriod.objects.select_for_update().in_bulk([pid for pid, _amount in lines])
         reversal = Payment.objects.create(

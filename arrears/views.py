@@ -120,8 +120,8 @@ def case_detail(request, pk):
         {
             "name": o.name,
             "relation": o.get_relation_display(),
-            "phone": o.phone if show_phones else mask_phone(o.phone),
-            "phone_alt": o.phone_alt if show_phones else mask_phone(o.phone_alt),
+            "phones": [n if show_phones else mask_phone(n) for n in (o.phone, o.phone_alt) if n],
+            "callable": show_phones,
         }
         for o in case.household.owners.all()
     ]

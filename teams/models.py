@@ -58,7 +58,7 @@ class TeamMember(models.Model):
     class Meta:
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
-        ordering = ["team", "-role", "pk"]
+        ordering = ["team", "role", "pk"]  # the leader first
         constraints = [
             models.UniqueConstraint(fields=["team", "user"], name="team_member_once"),
             models.UniqueConstraint(

@@ -1,0 +1,63 @@
+# Arrears Desk. `make run` and `make test` are all a fresh clone needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: run test install messages migrate demo lint format check-migrations browser-deps bench clean
+
+$(STAMP): pyproject.toml
+	@command -v python3.11 >/dev/null || command -v python3 >/dev/null || { echo "Python 3.11 is needed"; exit 1; }
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+# Compiled catalogues are not committed: they are built from locale/*.po here.
+messages: install
+	@command -v msgfmt >/dev/null || { echo "msgfmt missing: apt-get install gettext"; exit 1; }
+	$(PY) manage.py compilemessages --ignore=$(VENV) --verbosity 0
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# Web server, Celery worker and beat on the embedded broker; Ctrl-C stops all three.
+run: messages demo
+	@echo "Arrears Desk on http://127.0.0.1:8000  (Ctrl-C stops the web server, worker and beat)"
+	honcho -f Procfile.dev start
+
+# Browser tests drive Debian's chromium; install it when we may (CI and dev boxes run as root).
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
+	      || echo "Could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium not installed (apt-get install chromium fonts-wqy-microhei): browser tests will be skipped"; fi; \
+	fi
+
+test: messages browser-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+format: install
+	ruff check --fix .
+	ruff format .
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(PY) $$b; done || echo "no benchmarks yet"
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,121 @@
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from arrears.demo import demo_load, month_shift_for, shift_date
+from arrears.models import Campaign, Case, DebtPeriod, Payment
+from households.models import Household
+from teams.models import Team
+
+# unit: (months the plan's range gives, category, team)
+PLAN = {
+    "C6-101": (25, "grievance", "A"),
+    "C13-103": (17, "unreachable", "A"),
+    "C16-104": (29, "grievance", "B"),
+    "C35-102": (26, "refusal", "B"),
+    "C53-101": (21, "refusal", "C"),
+    "E2-2-201": (19, "vacant", "C"),
+    "F1-1802": (29, "grievance", "D"),
+    "E5-1-502": (17, "unreachable", "D"),
+}
+TODAY = datetime.date(2026, 11, 27)
+
+
+def counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models()}
+
+
+@pytest.mark.django_db
+def test_it_loads_the_plans_households_with_their_months_of_arrears():
+    demo_load(today=TODAY)
+    assert Household.objects.count() == 8
+    for unit, (months, category, team) in PLAN.items():
+        assert DebtPeriod.objects.filter(household__unit_code=unit).count() == months, unit
+        case = Case.objects.get(household__unit_code=unit)
+        assert (case.category, case.team.code) == (category, team)
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_plans_dates_on_request():
+    demo_load(today=TODAY, original_dates=True)
+    first = DebtPeriod.objects.filter(household__unit_code="C6-101").order_by("month")
+    assert (first.first().month, first.last().month) == (
+        datetime.date(2013, 5, 1),
+        datetime.date(2015, 5, 1),
+    )
+    assert Case.objects.get(household__unit_code="C53-101").planned_date == datetime.date(
+        2015, 7, 30
+    )
+
+
+@pytest.mark.django_db
+def test_the_campaign_is_running_today_with_dates_moved_together():
+    result = demo_load(today=TODAY)
+    campaign = result.campaign
+    assert result.month_shift == 137
+    assert campaign.status == Campaign.Status.RUNNING
+    assert campaign.start_date <= TODAY <= campaign.target_date
+    assert campaign.arrears_through == datetime.date(2026, 10, 1)
+    c53 = Case.objects.get(household__unit_code="C53-101")
+    assert (
+        c53.planned_date
+        == shift_date(datetime.date(2015, 7, 30), 137)
+        == datetime.date(2026, 12, 30)
+    )
+    assert Case.objects.get(household__unit_code="C35-102").plan_note == "已打报告"
+
+
+def test_month_shift_puts_the_start_two_weeks_or_more_before_today():
+    assert month_shift_for(datetime.date(2026, 11, 27)) == 137
+    assert month_shift_for(datetime.date(2026, 11, 10)) == 136  # anchor in October
+    assert shift_date(datetime.date(2015, 8, 31), 1) == datetime.date(2015, 9, 30)
+
+
+@pytest.mark.django_db
+def test_teams_and_members_follow_the_plan_with_the_fourth_group_as_d():
+    demo_load(today=TODAY)
+    teams = {
+        t.code: [m.user.staff_profile.display_name for m in t.memberships.order_by("role")]
+        for t in Team.objects.prefetch_related("memberships__user__staff_profile")
+    }
+    assert teams == {
+        "A": ["赵洋", "李莹"],
+        "B": ["林山", "王莹"],
+        "C": ["王梦茹", "曹宁"],
+        "D": ["贾超", "刘卫珍"],
+    }
+
+
+@pytest.mark.django_db
+def test_recent_activity_shows_on_every_kind_of_page():
+    demo_load(today=TODAY)
+    e2 = Case.objects.get(household__unit_code="E2-2-201")
+    assert e2.status == Case.Status.CLEARED and e2.clearances.get().team.code == "C"
+    f1 = Case.objects.get(household__unit_code="F1-1802")
+    assert f1.status == Case.Status.PARTLY_PAID
+    assert Payment.objects.count() == 2
+    assert sum(Payment.objects.values_list("amount", flat=True)) > D("1000")
+
+
+@pytest.mark.django_db
+def test_running_it_twice_changes_nothing(capsys):
+    call_command("load_demo")
+    before = counts()
+    call_command("load_demo")
+    assert counts() == before
+    assert "nothing changed" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_every_demo_user_can_log_in_with_the_demo_password(client, settings):
+    demo_load(today=TODAY)
+    for username in ["manager", "ops", "director", "gate", "admin", "zhaoyang", "liying"]:
+        response = client.post(
+            "/login/", {"username": username, "password": settings.DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, username
+        assert client.get("/").status_code == 200
+        client.logout()
