@@ -162,6 +162,10 @@ class PaymentAdmin(SimpleHistoryAdmin):
     def get_changeform_initial_data(self, request):
         return {"paid_at": timezone.now()}
 
+    def get_inlines(self, request, obj):
+        # On the add form there are no allocations yet: payment_record writes them.
+        return self.inlines if obj is not None else []
+
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
 

@@ -74,6 +74,11 @@ def test_login_page_is_chinese_by_default_and_switches_to_english(client, db):
     assert "Log in" in client.get(reverse("login")).content.decode()
 
 
+def test_an_english_browser_still_gets_chinese_until_the_person_switches(client, db):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page
+
+
 def test_login_with_a_wrong_password_says_what_to_do(client, world):
     response = client.post(reverse("login"), {"username": "manager", "password": "wrong"})
     assert response.status_code == 200

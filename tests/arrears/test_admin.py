@@ -1,0 +1,72 @@
+from decimal import Decimal as D
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+
+from arrears.models import Case, Payment
+
+MODELS = sorted(
+    (m for m in admin.site._registry if m._meta.app_label in {"arrears", "households", "teams"}),
+    key=lambda m: m._meta.label,
+)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_every_changelist_renders_with_search_for_the_administrator(client, world, model):
+    client.force_login(world.admin)
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    assert client.get(url).status_code == 200
+    assert client.get(url, {"q": "C6"}).status_code == 200
+
+
+def test_other_roles_cannot_open_the_admin(client, world):
+    client.force_login(world.manager)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+
+
+def test_a_payment_added_in_the_admin_is_allocated_like_any_other(client, world):
+    client.force_login(world.admin)
+    now = timezone.localtime()
+    response = client.post(
+        reverse("admin:arrears_payment_add"),
+        {
+            "household": world.house_a.pk,
+            "case": "",
+            "amount": "250.00",
+            "paid_at_0": now.strftime("%Y-%m-%d"),
+            "paid_at_1": now.strftime("%H:%M:%S"),
+            "method": "cash",
+            "receipt_no": "ADM-1",
+            "note": "前台补录",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    payment = Payment.objects.get(receipt_no="ADM-1")
+    assert payment.allocated == D("250.00")
+    assert payment.recorded_by == world.admin
+    assert payment.case == world.case_a
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == Case.Status.PARTLY_PAID
+
+
+def test_recorded_payments_cannot_be_changed_or_deleted_in_the_admin(client, world):
+    from arrears.payments import payment_record
+
+    payment = payment_record(
+        household=world.house_a,
+        amount=D("10.00"),
+        paid_at=timezone.now(),
+        method="cash",
+        recorded_by=world.admin,
+    )
+    client.force_login(world.admin)
+    change = reverse("admin:arrears_payment_change", args=[payment.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="amount"' not in page.content.decode()
+    delete = reverse("admin:arrears_payment_delete", args=[payment.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Payment.objects.filter(pk=payment.pk).exists()
