@@ -72,6 +72,15 @@ def make_household(office, unit, *, first, last, fee="100.00", owner="业主", p
     return household
 
 
+def record_payment(household, amount, by, **kw):
+    """A cash payment an hour ago through the real service (allocation, case status)."""
+    from arrears.payments import payment_record
+
+    kw.setdefault("paid_at", timezone.now() - datetime.timedelta(hours=1))
+    kw.setdefault("method", "cash")
+    return payment_record(household=household, amount=Decimal(amount), recorded_by=by, **kw)
+
+
 def make_office_with_campaign(region, code, name):
     office = Office.objects.create(region=region, code=code, name=name)
     today = timezone.localdate()

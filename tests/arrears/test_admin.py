@@ -54,15 +54,9 @@ def test_a_payment_added_in_the_admin_is_allocated_like_any_other(client, world)
 
 
 def test_recorded_payments_cannot_be_changed_or_deleted_in_the_admin(client, world):
-    from arrears.payments import payment_record
+    from tests.conftest import record_payment
 
-    payment = payment_record(
-        household=world.house_a,
-        amount=D("10.00"),
-        paid_at=timezone.now(),
-        method="cash",
-        recorded_by=world.admin,
-    )
+    payment = record_payment(world.house_a, "10.00", world.admin)
     client.force_login(world.admin)
     change = reverse("admin:arrears_payment_change", args=[payment.pk])
     page = client.get(change)

@@ -15,6 +15,7 @@ from arrears.models import (
     PaymentAllocation,
 )
 from arrears.payments import payment_record, payment_reverse
+from tests.conftest import record_payment
 
 NOW = timezone.now
 
@@ -26,11 +27,7 @@ def codes(error: ValidationError) -> set[str]:
 
 
 def pay(world, amount, household=None, **kw):
-    kw.setdefault("paid_at", NOW() - datetime.timedelta(hours=1))
-    kw.setdefault("method", "cash")
-    return payment_record(
-        household=household or world.house_a, amount=D(amount), recorded_by=world.collector_a, **kw
-    )
+    return record_payment(household or world.house_a, amount, world.collector_a, **kw)
 
 
 def paid_months(household):

@@ -5,11 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from arrears.models import Case, DebtorCategory
-from arrears.payments import payment_record
-from tests.conftest import make_household
+from tests.conftest import make_household, record_payment
 
 CASE_VIEW_ACCESS = {
     "collector_a": 200,
@@ -118,13 +116,7 @@ def test_manager_desk_shows_teams_cases_and_open_issues(client, world):
 
 
 def test_director_desk_shows_only_their_regions_offices_with_figures(client, world):
-    payment_record(
-        household=world.house_a,
-        amount=D("300.00"),
-        paid_at=timezone.now(),
-        method="cash",
-        recorded_by=world.collector_a,
-    )
+    record_payment(world.house_a, "300.00", world.collector_a)
     client.force_login(world.director)
     response = client.get(reverse("desk"))
     page = response.content.decode()
@@ -153,14 +145,7 @@ def test_phones_are_masked_for_the_director_and_shown_to_the_collector(client, w
 
 
 def test_case_page_shows_the_ledger_as_month_ranges(client, world):
-    payment_record(
-        household=world.house_a,
-        amount=D("300.00"),
-        paid_at=timezone.now(),
-        method="cash",
-        recorded_by=world.collector_a,
-        receipt_no="R-77",
-    )
+    record_payment(world.house_a, "300.00", world.collector_a, receipt_no="R-77")
     client.force_login(world.collector_a)
     response = client.get(reverse("case-detail", args=[world.case_a.pk]))
     page = response.content.decode()

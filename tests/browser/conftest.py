@@ -45,27 +45,25 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    """A phone-sized page, as collectors use it in a stairwell."""
+def _page(browser, live_server, width, height):
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="zh-CN", base_url=live_server.url
+        viewport={"width": width, "height": height}, locale="zh-CN", base_url=live_server.url
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A phone-sized page, as collectors use it in a stairwell."""
+    yield from _page(browser, live_server, 390, 844)
 
 
 @pytest.fixture
 def desktop(browser, live_server):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server.url
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from _page(browser, live_server, 1366, 900)
 
 
 def screenshot(page, name):
