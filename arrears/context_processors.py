@@ -1,8 +1,27 @@
-from .models import Role
+from .models import Notification, Role
 from .roles import role_of
 
 
 def role(request):
-    """The signed-in user's role and its label, for the navigation bar."""
-    value = role_of(request.user) if hasattr(request, "user") else None
-    return {"user_role": value, "user_role_label": Role(value).label if value else ""}
+    """The signed-in user's role, its label and their unread inbox count, for the nav bar."""
+    user = getattr(request, "user", None)
+    value = role_of(user) if user is not None else None
+    unread = 0
+    if user is not None and user.is_authenticated:
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return {
+        "user_role": value,
+        "user_role_label": Role(value).label if value else "",
+        "unread_count": unread,
+        "works_cases": value
+        in {Role.COLLECTOR, Role.TEAM_LEADER, Role.OFFICE_MANAGER, Role.ADMINISTRATOR},
+        "oversees": value
+        in {
+            Role.TEAM_LEADER,
+            Role.OFFICE_MANAGER,
+            Role.OPERATIONS_MANAGER,
+            Role.REGIONAL_DIRECTOR,
+            Role.ADMINISTRATOR,
+        },
+        "is_manager": value == Role.OFFICE_MANAGER,
+    }

@@ -420,6 +420,7 @@ class Payment(AppendOnlyModel):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-paid_at", "-pk"]
+        permissions = [("reverse_payment", _("Can reverse a payment"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
@@ -607,6 +608,63 @@ class DifficultIssue(models.Model):
                 name="issue_resolved_needs_decision",
             )
         ]
+
+    def __str__(self):
+        return self.title
+
+
+class DifficultIssueNote(AppendOnlyModel):
+    """One contribution to the discussion of a difficult issue (at the 18:00 meeting, say)."""
+
+    issue = models.ForeignKey(
+        DifficultIssue, on_delete=models.PROTECT, related_name="notes", verbose_name=_("issue")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("issue note")
+        verbose_name_plural = _("issue notes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class Notification(models.Model):
+    """An entry in a person's in-app inbox."""
+
+    class Kind(models.TextChoices):
+        TIP = "tip", _("on-site tip")
+        BREACH = "breach", _("contact policy breach")
+        FLAG = "flag", _("note flagged for review")
+        ISSUE = "issue", _("difficult issue")
+        SUMMARY = "summary", _("summary")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self):
         return self.title

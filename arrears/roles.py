@@ -38,7 +38,7 @@ COLLECTOR = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.COLLECTOR: COLLECTOR,
     # A leader also moves cases between the members of their own team.
-    Role.TEAM_LEADER: [*COLLECTOR, "arrears.change_case"],
+    Role.TEAM_LEADER: [*COLLECTOR, "arrears.change_case", "arrears.reverse_payment"],
     Role.OFFICE_MANAGER: [
         *COLLECTOR,
         "arrears.add_case",
@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "arrears.add_debtperiod",
         "arrears.change_debtperiod",
         "arrears.change_difficultissue",
+        "arrears.reverse_payment",
         "arrears.view_feerate",
         "households.add_household",
         "households.change_household",

@@ -1,13 +1,16 @@
 """One timeline of everything that happened on a case, newest first."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import ContactAttempt, OnSiteTip
 
 from .models import Case, DifficultIssue, Payment, PromiseToPay
+from .promises import LABELS, promises_with_state
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,14 @@ class Entry:
     title: str
     detail: str
     actor: str
-    flagged: bool = False
+    breaches: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, str], ...] = ()  # (url, file name)
+    state: str = ""  # a promise's kept / broken / pending
+    state_label: str = ""
+    link: str = ""
+    payment_id: int | None = None  # a payment that may still be reversed
+    extra: dict = field(default_factory=dict)
 
 
 def _name(user) -> str:
@@ -26,49 +36,72 @@ def _name(user) -> str:
 
 
 def case_timeline(case: Case) -> list[Entry]:
-    """Attempts, payments, promises, tips and difficult issues: five queries in all."""
+    """Attempts (with evidence), payments, promises, tips and difficult issues: six queries."""
     entries: list[Entry] = []
-    attempts = ContactAttempt.objects.filter(household_id=case.household_id).select_related(
-        "made_by__staff_profile"
+    attempts = (
+        ContactAttempt.objects.filter(household_id=case.household_id)
+        .select_related("made_by__staff_profile")
+        .prefetch_related("evidence")
     )
     for a in attempts:
         entries.append(
             Entry(
                 a.occurred_at,
                 "attempt",
-                f"{a.get_channel_display()} · {a.get_outcome_display()}",
-                " ".join(x for x in (a.notes, a.next_step and _("Next: %s") % a.next_step) if x),
+                f"{a.get_channel_display()} · {a.get_person_contacted_display()} · {a.get_outcome_display()}",
+                " ".join(
+                    x
+                    for x in (a.notes, a.next_step and _("Next: %(step)s") % {"step": a.next_step})
+                    if x
+                ),
                 _name(a.made_by),
-                flagged=bool(a.breaches or a.flagged_terms),
+                breaches=tuple(a.breaches),
+                flags=tuple(a.flagged_terms),
+                evidence=tuple(
+                    (reverse("evidence-file", args=[e.pk]), e.original_name)
+                    for e in a.evidence.all()
+                ),
             )
         )
     payments = Payment.objects.filter(household_id=case.household_id).select_related(
-        "recorded_by__staff_profile"
+        "recorded_by__staff_profile", "reversed_by"
     )
     for p in payments:
         is_reversal = p.kind == Payment.Kind.REVERSAL
         title = (_("Reversal ¥%(amount)s") if is_reversal else _("Payment ¥%(amount)s")) % {
             "amount": f"{p.amount:,.2f}"
         }
-        detail = p.note if is_reversal else f"{p.get_method_display()} {p.receipt_no}".strip()
+        detail = (
+            p.note
+            if is_reversal
+            else " ".join(x for x in (p.get_method_display(), p.receipt_no, p.note) if x)
+        )
+        reversed_already = not is_reversal and hasattr(p, "reversed_by")
         entries.append(
             Entry(
                 p.paid_at,
                 "reversal" if is_reversal else "payment",
-                title,
+                title + (f" ({_('reversed')})" if reversed_already else ""),
                 detail,
                 _name(p.recorded_by),
+                payment_id=None if is_reversal or reversed_already else p.pk,
             )
         )
-    for pr in PromiseToPay.objects.filter(case=case).select_related("recorded_by__staff_profile"):
+    promises = promises_with_state(
+        PromiseToPay.objects.filter(case=case).select_related("recorded_by__staff_profile"),
+        today=timezone.localdate(),
+    )
+    for pr in promises:
         entries.append(
             Entry(
                 pr.recorded_at,
                 "promise",
                 _("Promise ¥%(amount)s by %(date)s")
                 % {"amount": f"{pr.amount:,.2f}", "date": f"{pr.due_date:%Y-%m-%d}"},
-                "",
+                _("¥%(paid)s paid since") % {"paid": f"{pr.paid_since:,.2f}"},
                 _name(pr.recorded_by),
+                state=pr.state,
+                state_label=str(LABELS[pr.state]),
             )
         )
     for tip in OnSiteTip.objects.filter(household_id=case.household_id).select_related(
@@ -81,7 +114,14 @@ def case_timeline(case: Case) -> list[Entry]:
         "raised_by__staff_profile"
     ):
         entries.append(
-            Entry(issue.raised_at, "issue", issue.title, issue.description, _name(issue.raised_by))
+            Entry(
+                issue.raised_at,
+                "issue",
+                f"{issue.title} · {issue.get_status_display()}",
+                issue.decision or issue.description,
+                _name(issue.raised_by),
+                link=reverse("issue-detail", args=[issue.pk]),
+            )
         )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries

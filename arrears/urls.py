@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from . import views
@@ -9,7 +9,16 @@ from . import views
 urlpatterns = [
     path("", views.desk, name="desk"),
     path("healthz", views.healthz, name="healthz"),
+    path("cases/", views.case_list, name="case-list"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/payments/new/", views.payment_new, name="payment-new"),
+    path("cases/<int:pk>/issues/new/", views.issue_new, name="issue-new"),
+    path("payments/<int:pk>/reverse/", views.payment_reverse_view, name="payment-reverse"),
+    path("issues/", views.issue_list, name="issue-list"),
+    path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_read, name="inbox-read"),
+    path("", include("households.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Anyone may switch language, including on the login page.

@@ -1,24 +1,41 @@
 import datetime
 
-from django.contrib.auth.decorators import login_not_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
 
+from households.contact import contact_status, household_history
+from households.contact_policy import Rules, contact_availability
+from households.models import ContactPolicy
 from households.privacy import can_see_phones, mask_phone
 from teams.models import Team, TeamMember
 
 from . import scoping
+from .case_queries import cases_to_work
+from .filters import CaseFilter
+from .forms import IssueForm, IssueNoteForm, PaymentForm, ResolveForm, ReversalForm
+from .issues import issue_discuss, issue_raise, issue_resolve
 from .ledger import ledger_ranges
-from .models import Campaign, Case, DifficultIssue, Role, WorkerHeartbeat
+from .models import Campaign, Case, DifficultIssue, Notification, Role, WorkerHeartbeat
+from .notifications import inbox_mark_read
+from .payments import payment_record, payment_reverse
+from .playbooks import playbook_for
 from .roles import role_of
-from .selectors import EARLIEST, office_figures, with_case_figures
+from .selectors import EARLIEST, office_figures
+from .tables import CaseTable
 from .timeline import case_timeline
+
+CASES_PER_PAGE = 25
 
 
 @login_not_required
@@ -42,12 +59,6 @@ def _week_start(now: datetime.datetime) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
 
 
-def _running_cases(user):
-    return with_case_figures(
-        scoping.cases(user).filter(campaign__status=Campaign.Status.RUNNING)
-    ).order_by(F("planned_date").asc(nulls_last=True), "household__unit_code")
-
-
 def _team_figures(teams):
     periods = "cases__household__debt_periods"
     in_campaign = Q(**{f"{periods}__month__lte": F("campaign__arrears_through")}) & Q(
@@ -60,61 +71,135 @@ def _team_figures(teams):
     ).order_by("code")
 
 
+def _availability(cases, now):
+    """Contact allowed now, per household of the rows shown: two queries for any page."""
+    cases = list(cases)
+    household_ids = {c.household_id for c in cases}
+    history = household_history(household_ids, now)
+    office_ids = {c.campaign.office_id for c in cases}
+    policies = {
+        p.office_id: Rules.from_policy(p)
+        for p in ContactPolicy.objects.filter(office_id__in=office_ids)
+    }
+    result = {}
+    for case in cases:
+        household = case.household
+        result[case.household_id] = contact_availability(
+            now,
+            history=history.get(case.household_id, []),
+            rules=policies.get(case.campaign.office_id, Rules()),
+            written_only_since=household.written_only_since
+            if household.written_contact_only
+            else None,
+        )
+    return result
+
+
+def _case_table(request, *, per_page=CASES_PER_PAGE):
+    """The filtered, sorted, paginated case table with its totals row."""
+    user = request.user
+    now = timezone.now()
+    teams = scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+    case_filter = CaseFilter(
+        request.GET or None, queryset=cases_to_work(user, now=now), teams=teams
+    )
+    qs = case_filter.qs
+    table = CaseTable(qs)
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    table.totals = qs.aggregate(owed=Sum("owed"), paid=Sum("paid"), balance=Sum("balance"))
+    table.availability = _availability((row.record for row in table.page.object_list), now)
+    return case_filter, table
+
+
 def desk(request):
     """Each role's start page: what a person of that role does first thing."""
     user = request.user
     role = role_of(user)
-    now = timezone.now()
     context = {"role": role, "today": timezone.localdate()}
     if role in (Role.COLLECTOR, Role.TEAM_LEADER):
         memberships = TeamMember.objects.filter(
             user=user, team__campaign__status=Campaign.Status.RUNNING
-        ).select_related("team", "team__campaign")
-        teams = [m.team for m in memberships]
+        ).select_related("team")
+        team_ids = [m.team_id for m in memberships]
+        case_filter, table = _case_table(request)
         context.update(
-            cases=_running_cases(user),
-            teams=_team_figures(Team.objects.filter(pk__in=[t.pk for t in teams])),
-            team_members=TeamMember.objects.filter(team__in=teams).select_related(
+            filter=case_filter,
+            table=table,
+            teams=_team_figures(Team.objects.filter(pk__in=team_ids)),
+            team_members=TeamMember.objects.filter(team_id__in=team_ids).select_related(
                 "user__staff_profile", "team"
             ),
         )
         template = "desk/collector.html"
     elif role == Role.OFFICE_MANAGER:
+        case_filter, table = _case_table(request)
         context.update(
+            filter=case_filter,
+            table=table,
             campaigns=scoping.campaigns(user).filter(status=Campaign.Status.RUNNING),
             teams=_team_figures(
                 scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
             ),
-            cases=_running_cases(user),
-            issues=scoping.difficult_issues(user)
-            .filter(status=DifficultIssue.Status.OPEN)
-            .select_related("case__household", "raised_by__staff_profile")
-            .order_by("raised_at"),
+            issues=_open_issues(user),
+            breaches=_recent_breaches(user),
         )
         template = "desk/manager.html"
     elif role in (Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR, Role.ADMINISTRATOR):
-        offices = office_figures(scoping.offices(user), since=_week_start(now))
         context.update(
-            offices=offices,
+            offices=office_figures(scoping.offices(user), since=_week_start(timezone.now())),
             heartbeat=WorkerHeartbeat.objects.filter(name="worker").first(),
         )
         template = "desk/region.html"
     elif role == Role.SITE_STAFF:
-        context.update(units=scoping.target_units(user))
+        from households.models import OnSiteTip
+
+        context.update(units=scoping.target_units(user), tip_kinds=OnSiteTip.Kind.choices)
         template = "desk/site.html"
     else:
         template = "desk/no_role.html"
     return render(request, template, context)
 
 
+def _open_issues(user):
+    return (
+        scoping.difficult_issues(user)
+        .filter(status=DifficultIssue.Status.OPEN)
+        .select_related("case__household", "raised_by__staff_profile")
+        .order_by("raised_at")
+    )
+
+
+def _recent_breaches(user, days=7):
+    since = timezone.now() - datetime.timedelta(days=days)
+    return (
+        scoping.contact_attempts(user)
+        .filter(occurred_at__gte=since)
+        .exclude(breaches=[], flagged_terms=[])
+        .select_related("household", "made_by__staff_profile", "case")
+        .order_by("-occurred_at")
+    )
+
+
+def case_list(request):
+    case_filter, table = _case_table(request)
+    return render(request, "arrears/case_list.html", {"filter": case_filter, "table": table})
+
+
+def _scoped_case(user, pk):
+    return get_object_or_404(
+        scoping.cases(user).select_related(
+            "household", "campaign__office", "team", "responsible__staff_profile"
+        ),
+        pk=pk,
+    )
+
+
 def case_detail(request, pk):
     user = request.user
-    case = get_object_or_404(with_case_figures(scoping.cases(user)), pk=pk)
+    case = get_object_or_404(cases_to_work(user, running_only=False), pk=pk)
     periods = list(
         case.periods().order_by("month").values_list("month", "amount_due", "amount_paid")
     )
-    unpaid = ledger_ranges(p for p in periods if p[2] < p[1])
-    paid = ledger_ranges(p for p in periods if p[2] >= p[1])
     show_phones = can_see_phones(role_of(user))
     owners = [
         {
@@ -131,8 +216,164 @@ def case_detail(request, pk):
         {
             "case": case,
             "owners": owners,
-            "unpaid_ranges": unpaid,
-            "paid_ranges": paid,
+            "unpaid_ranges": ledger_ranges(p for p in periods if p[2] < p[1]),
+            "paid_ranges": ledger_ranges(p for p in periods if p[2] >= p[1]),
             "timeline": case_timeline(case),
+            "contact": contact_status(case.household),
+            "playbook": playbook_for(case.category),
+            "can_pay": user.has_perm("arrears.add_payment"),
+            "can_reverse": user.has_perm("arrears.reverse_payment"),
+            "can_log": user.has_perm("households.add_contactattempt"),
+            "can_set_written_only": user.has_perm("households.change_household")
+            or role_of(user) in (Role.COLLECTOR, Role.TEAM_LEADER),
         },
     )
+
+
+@permission_required("arrears.add_payment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def payment_new(request, pk):
+    case = _scoped_case(request.user, pk)
+    form = PaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = payment_record(
+                household=case.household,
+                case=case,
+                recorded_by=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            case.refresh_from_db()
+            if case.status == Case.Status.CLEARED:
+                messages.success(
+                    request,
+                    _("¥%(amount)s recorded. %(unit)s is cleared.")
+                    % {"amount": f"{payment.amount:,.2f}", "unit": case.household.unit_code},
+                )
+            else:
+                messages.success(
+                    request, _("¥%(amount)s recorded.") % {"amount": f"{payment.amount:,.2f}"}
+                )
+            return redirect("case-detail", pk=case.pk)
+    return render(request, "arrears/payment_form.html", {"case": case, "form": form})
+
+
+@permission_required("arrears.reverse_payment", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def payment_reverse_view(request, pk):
+    payment = get_object_or_404(
+        scoping.payments(request.user).select_related("household", "case"), pk=pk, kind="payment"
+    )
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment_reverse(
+                payment=payment, recorded_by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("The payment was reversed; the months it paid are unpaid again.")
+            )
+            return (
+                redirect("case-detail", pk=payment.case_id) if payment.case_id else redirect("desk")
+            )
+    return render(request, "arrears/payment_reverse.html", {"payment": payment, "form": form})
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for e in error.error_list:
+            form.add_error(None, e)
+
+
+@permission_required("arrears.add_difficultissue", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def issue_new(request, pk):
+    case = _scoped_case(request.user, pk)
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        issue = issue_raise(case=case, raised_by=request.user, **form.cleaned_data)
+        messages.success(
+            request, _("The issue was sent to the team leader and the office manager.")
+        )
+        return redirect("issue-detail", pk=issue.pk)
+    return render(request, "arrears/issue_form.html", {"case": case, "form": form})
+
+
+def issue_list(request):
+    issues = (
+        scoping.difficult_issues(request.user)
+        .select_related("case__household", "raised_by__staff_profile", "resolved_by__staff_profile")
+        .order_by("status", "raised_at")
+    )
+    show = request.GET.get("show", "open")
+    if show != "all":
+        issues = issues.filter(status=DifficultIssue.Status.OPEN)
+    return render(request, "arrears/issue_list.html", {"issues": issues, "show": show})
+
+
+@require_http_methods(["GET", "POST"])
+def issue_detail(request, pk):
+    issue = get_object_or_404(
+        scoping.difficult_issues(request.user).select_related(
+            "case__household", "raised_by__staff_profile", "resolved_by__staff_profile"
+        ),
+        pk=pk,
+    )
+    note_form = IssueNoteForm(request.POST if "text" in request.POST else None)
+    resolve_form = ResolveForm(request.POST if "decision" in request.POST else None)
+    can_resolve = request.user.has_perm("arrears.change_difficultissue")
+    if request.method == "POST":
+        try:
+            if "decision" in request.POST:
+                if not can_resolve:
+                    from django.core.exceptions import PermissionDenied
+
+                    raise PermissionDenied
+                if resolve_form.is_valid():
+                    issue_resolve(
+                        issue=issue, resolved_by=request.user, **resolve_form.cleaned_data
+                    )
+                    messages.success(
+                        request, _("The issue is resolved; the person who raised it is told.")
+                    )
+                    return redirect("issue-detail", pk=issue.pk)
+            elif note_form.is_valid():
+                issue_discuss(issue=issue, author=request.user, **note_form.cleaned_data)
+                return redirect("issue-detail", pk=issue.pk)
+        except ValidationError as error:
+            _add_errors(resolve_form if "decision" in request.POST else note_form, error)
+    return render(
+        request,
+        "arrears/issue_detail.html",
+        {
+            "issue": issue,
+            "notes": issue.notes.select_related("author__staff_profile"),
+            "note_form": note_form,
+            "resolve_form": resolve_form,
+            "can_resolve": can_resolve,
+        },
+    )
+
+
+def inbox(request):
+    items = Notification.objects.filter(recipient=request.user)[:100]
+    return render(request, "arrears/inbox.html", {"items": items})
+
+
+@require_POST
+def inbox_read(request):
+    ids = request.POST.getlist("id")
+    inbox_mark_read(
+        user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None
+    )
+    return redirect("inbox")

@@ -187,6 +187,15 @@ class ContactAttempt(AppendOnlyModel):
     next_step_date = models.DateField(_("next step date"), null=True, blank=True)
     at_owners_request = models.BooleanField(_("at a time the owner asked for"), default=False)
     staff_count = models.PositiveSmallIntegerField(_("staff present"), null=True, blank=True)
+    message_has_opt_out = models.BooleanField(
+        _("the message says how to opt out"), null=True, blank=True
+    )
+    third_party_told_of_debt = models.BooleanField(
+        _("the unrelated person was told about the debt"), default=False
+    )
+    callback_at = models.DateTimeField(
+        _("call-back time agreed with the owner"), null=True, blank=True
+    )
     # Rule codes from households.contact_policy that this attempt broke; an attempt with
     # any breach earns nothing and is listed for the manager.
     breaches = models.JSONField(_("policy breaches"), default=list, blank=True)
@@ -224,6 +233,34 @@ class ContactAttempt(AppendOnlyModel):
     @property
     def is_breach(self):
         return bool(self.breaches)
+
+
+def evidence_path(instance, filename):
+    return f"evidence/{instance.attempt.household.office_id}/{instance.attempt_id}/{filename}"
+
+
+class AttemptEvidence(AppendOnlyModel):
+    """A photo of a delivered notice, a scan of a registered-mail receipt: images and PDF."""
+
+    attempt = models.ForeignKey(
+        ContactAttempt,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        verbose_name=_("contact attempt"),
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class ContactPolicy(models.Model):

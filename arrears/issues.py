@@ -1,0 +1,84 @@
+"""Difficult issues (疑难问题): raised on a case, discussed, resolved with a written decision."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teams.models import TeamMember
+
+from .models import Case, DifficultIssue, DifficultIssueNote, Notification
+from .notifications import notify, office_managers
+
+
+def _leaders(case: Case):
+    if case.team_id is None:
+        return []
+    return [
+        m.user
+        for m in TeamMember.objects.filter(
+            team_id=case.team_id, role=TeamMember.Role.LEADER
+        ).select_related("user")
+    ]
+
+
+def issue_raise(*, case: Case, raised_by, title: str, description: str) -> DifficultIssue:
+    """Raise an issue; the team leader and the office's managers hear of it."""
+    title, description = title.strip(), description.strip()
+    if not title or not description:
+        raise ValidationError(
+            _("Give the issue a short title and describe what blocks collection."),
+            code="required",
+        )
+    with transaction.atomic():
+        issue = DifficultIssue.objects.create(
+            case=case, title=title, description=description, raised_by=raised_by
+        )
+        notify(
+            recipients=[*_leaders(case), *office_managers(case.campaign.office)],
+            kind=Notification.Kind.ISSUE,
+            title=_("Difficult issue on %(unit)s: %(title)s")
+            % {"unit": case.household.unit_code, "title": title},
+            body=description,
+            url=reverse("issue-detail", args=[issue.pk]),
+        )
+    return issue
+
+
+def issue_discuss(*, issue: DifficultIssue, author, text: str) -> DifficultIssueNote:
+    if not text.strip():
+        raise ValidationError(_("Write what was said or decided before saving."), code="required")
+    if issue.status == DifficultIssue.Status.RESOLVED:
+        raise ValidationError(
+            _("This issue is resolved; raise a new one if the problem came back."), code="resolved"
+        )
+    return DifficultIssueNote.objects.create(issue=issue, author=author, text=text.strip())
+
+
+def issue_resolve(*, issue: DifficultIssue, resolved_by, decision: str) -> DifficultIssue:
+    """Close the issue with the manager's written decision; the raiser hears of it."""
+    decision = decision.strip()
+    if not decision:
+        raise ValidationError(
+            _("Write the decision: what was agreed and what the collector does next."),
+            code="required",
+        )
+    with transaction.atomic():
+        issue = DifficultIssue.objects.select_for_update().get(pk=issue.pk)
+        if issue.status == DifficultIssue.Status.RESOLVED:
+            raise ValidationError(_("This issue was already resolved."), code="resolved")
+        issue.status = DifficultIssue.Status.RESOLVED
+        issue.decision = decision
+        issue.resolved_by = resolved_by
+        issue.resolved_at = timezone.now()
+        issue._history_user = resolved_by
+        issue.save()
+        notify(
+            recipients=[issue.raised_by],
+            kind=Notification.Kind.ISSUE,
+            title=_("Decision on %(title)s") % {"title": issue.title},
+            body=decision,
+            url=reverse("issue-detail", args=[issue.pk]),
+        )
+    return issue

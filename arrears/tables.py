@@ -1,0 +1,135 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Case
+from .promises import BROKEN, LABELS, PENDING
+from .templatetags.desk import cny, person
+
+PHONE_HIDDEN = {
+    "th": {"class": "d-none d-md-table-cell"},
+    "td": {"class": "d-none d-md-table-cell"},
+}
+MONEY = {"th": {"class": "text-end"}, "td": {"class": "money"}, "tf": {"class": "money"}}
+
+
+class MoneyColumn(tables.Column):
+    def __init__(self, *args, total_key=None, **kwargs):
+        kwargs.setdefault("attrs", MONEY)
+        self.total_key = total_key
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return cny(value)
+
+    def render_footer(self, bound_column, table):
+        totals = getattr(table, "totals", None) or {}
+        return cny(totals.get(self.total_key)) if self.total_key else ""
+
+
+class CaseTable(tables.Table):
+    unit = tables.Column(accessor="household__unit_code", verbose_name=_("Unit"), footer=_("Total"))
+    category = tables.Column(verbose_name=_("Category"), attrs=PHONE_HIDDEN)
+    status = tables.Column(verbose_name=_("Status"))
+    unpaid_months = tables.Column(
+        verbose_name=_("Months owed"), attrs={"td": {"class": "text-end"}}
+    )
+    owed = MoneyColumn(
+        verbose_name=_("Owed"),
+        total_key="owed",
+        attrs={
+            **MONEY,
+            **{k: v for k, v in PHONE_HIDDEN.items() if k != "th"},
+            "th": {"class": "text-end d-none d-md-table-cell"},
+            "tf": {"class": "money d-none d-md-table-cell"},
+        },
+    )
+    balance = MoneyColumn(verbose_name=_("Balance"), total_key="balance")
+    oldest_unpaid = tables.DateColumn(
+        format="Y-m", verbose_name=_("Oldest unpaid"), attrs=PHONE_HIDDEN
+    )
+    team = tables.Column(accessor="team__code", verbose_name=_("Team"), attrs=PHONE_HIDDEN)
+    responsible = tables.Column(
+        verbose_name=_("Responsible"), attrs=PHONE_HIDDEN, order_by=("responsible__username",)
+    )
+    planned_date = tables.DateColumn(format="m-d", verbose_name=_("Planned"))
+    promise = tables.Column(
+        accessor="promise_due", verbose_name=_("Promise"), order_by=("promise_due",)
+    )
+    last_contact_at = tables.DateTimeColumn(
+        format="m-d H:i", verbose_name=_("Last contact"), attrs=PHONE_HIDDEN
+    )
+    contact_now = tables.Column(empty_values=(), orderable=False, verbose_name=_("Contact now"))
+
+    class Meta:
+        model = Case
+        fields = []
+        sequence = (
+            "unit",
+            "category",
+            "status",
+            "unpaid_months",
+            "owed",
+            "balance",
+            "oldest_unpaid",
+            "team",
+            "responsible",
+            "planned_date",
+            "promise",
+            "last_contact_at",
+            "contact_now",
+        )
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "case-table"}
+        empty_text = _("No cases match these filters.")
+        row_attrs = {"data-unit": lambda record: record.household.unit_code}
+
+    def __init__(self, *args, availability=None, **kwargs):
+        self.availability = availability or {}
+        super().__init__(*args, **kwargs)
+
+    def render_unit(self, value, record):
+        return format_html(
+            '<a class="unit-code text-nowrap" href="{}">{}</a><div class="small text-body-secondary d-md-none">{}</div>',
+            reverse("case-detail", args=[record.pk]),
+            value,
+            record.get_category_display(),
+        )
+
+    def render_category(self, record):
+        return record.get_category_display()
+
+    def render_status(self, record):
+        css = {
+            Case.Status.CLEARED: "text-bg-success",
+            Case.Status.PARTLY_PAID: "text-bg-info",
+            Case.Status.PROMISED: "text-bg-primary",
+            Case.Status.LEGAL: "text-bg-dark",
+        }.get(record.status, "text-bg-secondary")
+        return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())
+
+    def render_responsible(self, value):
+        return person(value)
+
+    def render_promise(self, value, record):
+        state = record.promise_state
+        css = {BROKEN: "text-danger fw-semibold", PENDING: ""}.get(state, "text-success")
+        return format_html(
+            '<span class="{}">{} {}</span>', css, value.strftime("%m-%d"), LABELS.get(state, "")
+        )
+
+    def render_contact_now(self, record):
+        status = self.availability.get(record.household_id)
+        if status is None:
+            return "—"
+        if status.allowed:
+            return format_html('<span class="text-success">{}</span>', _("allowed"))
+        if status.allowed_from is None:
+            return format_html('<span class="text-body-secondary">{}</span>', _("written only"))
+        from django.utils import timezone
+
+        return format_html(
+            '<span class="text-body-secondary">{}</span>',
+            _("from %(when)s")
+            % {"when": timezone.localtime(status.allowed_from).strftime("%m-%d %H:%M")},
+        )

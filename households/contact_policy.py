@@ -1,0 +1,591 @@
+"""Is a contact attempt allowed, and if not, which rule does it break (DESIGN.md §5.3).
+
+Pure functions over plain dataclasses: no database, no HTTP. Callers turn their
+ContactAttempt rows into `Attempt`s (leaving out withdrawn ones) and an office's
+ContactPolicy into `Rules`, then ask `check_attempt` about a new or logged attempt, or
+`contact_availability` for the case page's "contact allowed now?" banner.
+
+All day and hour logic runs in the office's local time zone (settings.TIME_ZONE unless
+given); durations (7-day windows, quiet periods) are exact elapsed time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+# Channel values (households.models.Channel), kept here as plain strings so this module
+# needs no app registry; tests check they match the model's choices.
+PHONE_CALL = "phone_call"
+SMS = "sms"
+WECHAT = "wechat"
+HOME_VISIT = "home_visit"
+OFFICE_MEETING = "office_meeting"
+WRITTEN_AND_LEGAL_CHANNELS = frozenset(
+    {
+        "payment_notice",
+        "written_demand",
+        "committee_urging",
+        "lawyer_letter",
+        "mediation",
+        "payment_order",
+        "lawsuit",
+        "arbitration",
+    }
+)
+MESSAGE_CHANNELS = frozenset({SMS, WECHAT})
+# Calls, messages and visits: limited to the allowed hours and refused under written-only.
+HOUR_LIMITED_CHANNELS = frozenset({PHONE_CALL, SMS, WECHAT, HOME_VISIT})
+CHANNELS = HOUR_LIMITED_CHANNELS | {OFFICE_MEETING} | WRITTEN_AND_LEGAL_CHANNELS
+
+# PersonContacted values.
+OWNER_PERSONS = frozenset({"owner", "co_owner"})
+UNRELATED = "unrelated"
+PERSONS = OWNER_PERSONS | {"occupant", UNRELATED}
+
+# Outcome values. A conversation is one of these with the owner or a co-owner.
+CONVERSATION_OUTCOMES = frozenset({"talked", "promised", "refused", "disputed", "paid"})
+# Outcomes that mean the debt itself was discussed (never with an unrelated person).
+DEBT_DISCUSSED_OUTCOMES = frozenset({"promised", "refused", "disputed", "paid"})
+OUTCOMES = CONVERSATION_OUTCOMES | {
+    "",
+    "no_answer",
+    "declined",
+    "invalid_number",
+    "delivered",
+    "not_delivered",
+}
+
+WINDOW = datetime.timedelta(days=7)
+# contact_availability looks this far ahead for the next allowed moment.
+SEARCH_HORIZON = datetime.timedelta(days=14)
+
+# Rule codes, in the order breaches are reported and listed on the help page.
+HOURS = "hours"
+CALLS_PER_DAY = "calls_per_day"
+CALLS_PER_7_DAYS = "calls_per_7_days"
+QUIET_AFTER_CONVERSATION = "quiet_after_conversation"
+MESSAGES_PER_DAY = "messages_per_day"
+MESSAGES_PER_7_DAYS = "messages_per_7_days"
+MESSAGE_OPT_OUT = "message_opt_out"
+VISITS_PER_7_DAYS = "visits_per_7_days"
+VISIT_STAFF_MAX = "visit_staff_max"
+VISIT_STAFF_RECOMMENDED = "visit_staff_recommended"  # a warning, never a breach
+WRITTEN_ONLY = "written_only"
+THIRD_PARTY_DISCLOSURE = "third_party_disclosure"
+
+RULE_CODES = (
+    HOURS,
+    CALLS_PER_DAY,
+    CALLS_PER_7_DAYS,
+    QUIET_AFTER_CONVERSATION,
+    MESSAGES_PER_DAY,
+    MESSAGES_PER_7_DAYS,
+    MESSAGE_OPT_OUT,
+    VISITS_PER_7_DAYS,
+    VISIT_STAFF_MAX,
+    VISIT_STAFF_RECOMMENDED,
+    WRITTEN_ONLY,
+    THIRD_PARTY_DISCLOSURE,
+)
+WARNING_CODES = frozenset({VISIT_STAFF_RECOMMENDED})
+
+# What each rule says and what to do instead. Placeholders are filled from the Rules.
+_MESSAGES = {
+    HOURS: _(
+        "Calls, messages and visits are allowed only from %(start)s to %(end)s local time. "
+        "Contact the owner within those hours, or record that the owner asked for this time."
+    ),
+    CALLS_PER_DAY: ngettext_lazy(
+        "At most %(limit)d call a day to a household. "
+        "Call again tomorrow, or send a written notice instead.",
+        "At most %(limit)d calls a day to a household. "
+        "Call again tomorrow, or send a written notice instead.",
+        "limit",
+    ),
+    CALLS_PER_7_DAYS: ngettext_lazy(
+        "At most %(limit)d call to a household in any 7 days. "
+        "Wait until the oldest call is more than 7 days ago, or send a written notice instead.",
+        "At most %(limit)d calls to a household in any 7 days. "
+        "Wait until the oldest call is more than 7 days ago, or send a written notice instead.",
+        "limit",
+    ),
+    QUIET_AFTER_CONVERSATION: ngettext_lazy(
+        "No collection call for %(days)d day after a conversation with the owner, unless the "
+        "owner agreed a call-back time. Wait until then, call on the agreed call-back date, "
+        "or write instead.",
+        "No collection call for %(days)d days after a conversation with the owner, unless the "
+        "owner agreed a call-back time. Wait until then, call on the agreed call-back date, "
+        "or write instead.",
+        "days",
+    ),
+    MESSAGES_PER_DAY: ngettext_lazy(
+        "At most %(limit)d message (SMS and WeChat together) a day to a household. "
+        "Send it tomorrow, or put it in a written notice.",
+        "At most %(limit)d messages (SMS and WeChat together) a day to a household. "
+        "Send it tomorrow, or put it in a written notice.",
+        "limit",
+    ),
+    MESSAGES_PER_7_DAYS: ngettext_lazy(
+        "At most %(limit)d message (SMS and WeChat together) to a household in any 7 days. "
+        "Wait until the oldest message is more than 7 days ago, or use a written notice.",
+        "At most %(limit)d messages (SMS and WeChat together) to a household in any 7 days. "
+        "Wait until the oldest message is more than 7 days ago, or use a written notice.",
+        "limit",
+    ),
+    MESSAGE_OPT_OUT: _(
+        "Every SMS or WeChat message must tell the owner how to opt out of further messages. "
+        "Add the opt-out line before sending."
+    ),
+    VISITS_PER_7_DAYS: ngettext_lazy(
+        "At most %(limit)d visit to a household in any 7 days. Wait until the last visit is "
+        "more than 7 days ago, or invite the owner to the management office or write instead.",
+        "At most %(limit)d visits to a household in any 7 days. Wait until the oldest visit is "
+        "more than 7 days ago, or invite the owner to the management office or write instead.",
+        "limit",
+    ),
+    VISIT_STAFF_MAX: ngettext_lazy(
+        "Never more than %(limit)d member of staff on a home visit. Send fewer people.",
+        "Never more than %(limit)d staff on a home visit. Send fewer people.",
+        "limit",
+    ),
+    VISIT_STAFF_RECOMMENDED: ngettext_lazy(
+        "%(limit)d member of staff is recommended on a home visit.",
+        "%(limit)d staff are recommended on a home visit, so that nobody visits alone. "
+        "Take a second member of staff.",
+        "limit",
+    ),
+    WRITTEN_ONLY: _(
+        "The owner asked for written contact only: no calls, messages or visits. "
+        "Send a written notice or demand instead; written demands and legal steps continue."
+    ),
+    THIRD_PARTY_DISCLOSURE: _(
+        "An unrelated person may only be asked to pass on a request to contact the office; "
+        "never tell them about the debt or ask them to pay or promise for the owner. "
+        "Record only the request to contact the office."
+    ),
+}
+
+# The legal or practice anchor of each rule (DESIGN.md §5), not legal advice.
+_BASES = {
+    HOURS: _(
+        "Civil Code art. 1033 (peace of private life); China Banking Association collection "
+        "guideline (no calls or visits 22:00–08:00); US practice (21:00–08:00 inconvenient)"
+    ),
+    CALLS_PER_DAY: _(
+        "Civil Code art. 1033 (no disturbing calls); public-order law on repeated harassing "
+        "messages and pestering"
+    ),
+    CALLS_PER_7_DAYS: _(
+        "Civil Code art. 1033 (no disturbing calls); US practice (more than 7 calls in 7 days "
+        "presumed harassment)"
+    ),
+    QUIET_AFTER_CONVERSATION: _(
+        "Civil Code art. 1033 (no disturbing calls); US practice (a call within 7 days after "
+        "a conversation presumed harassment)"
+    ),
+    MESSAGES_PER_DAY: _(
+        "Civil Code art. 1033 (no disturbing messages); public-order law on repeated harassing "
+        "messages"
+    ),
+    MESSAGES_PER_7_DAYS: _(
+        "Civil Code art. 1033 (no disturbing messages); public-order law on repeated harassing "
+        "messages"
+    ),
+    MESSAGE_OPT_OUT: _(
+        "Civil Code art. 1033 (no disturbing messages); office contact policy (every message "
+        "offers a way to opt out)"
+    ),
+    VISITS_PER_7_DAYS: _(
+        "Civil Code art. 1033 (no entering a home without consent); public-order law on "
+        "stalking and pestering"
+    ),
+    VISIT_STAFF_MAX: _(
+        "Civil Code art. 1033 (peace of private life); public-order law on pestering; office "
+        "contact policy (never more than 3 staff on a visit)"
+    ),
+    VISIT_STAFF_RECOMMENDED: _(
+        "China Banking Association collection guideline (home visits by at least two staff)"
+    ),
+    WRITTEN_ONLY: _(
+        "Civil Code art. 1033 (peace of private life); Civil Code art. 944 (demand payment, "
+        "then sue or apply for arbitration: written demands and legal steps continue)"
+    ),
+    THIRD_PARTY_DISCLOSURE: _(
+        "PIPL arts. 10 and 25 (no disclosure of an owner's debt without separate consent); "
+        "Civil Code art. 1033"
+    ),
+}
+
+
+def _require_aware(value: datetime.datetime, name: str) -> None:
+    if not isinstance(value, datetime.datetime):
+        raise TypeError(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware: {value!r}")
+
+
+def _utc(value: datetime.datetime) -> datetime.datetime:
+    return value.astimezone(datetime.UTC)
+
+
+def _zone(tz: datetime.tzinfo | None) -> datetime.tzinfo:
+    if tz is not None:
+        return tz
+    from django.conf import settings
+
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _local_moment(day: datetime.date, at: datetime.time, zone: datetime.tzinfo):
+    return datetime.datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """An office's contact limits; the defaults are DESIGN.md §5.3 and ContactPolicy's."""
+
+    allowed_from: datetime.time = datetime.time(8, 0)
+    allowed_until: datetime.time = datetime.time(21, 0)
+    calls_per_day: int = 2
+    calls_per_7_days: int = 7
+    quiet_days_after_conversation: int = 7
+    messages_per_day: int = 1
+    messages_per_7_days: int = 3
+    visits_per_7_days: int = 1
+    visit_staff_recommended: int = 2
+    visit_staff_max: int = 3
+
+    @classmethod
+    def from_policy(cls, policy) -> Rules:
+        """Rules from a ContactPolicy (or anything with its attributes); None → defaults.
+
+        An attribute the object lacks, or that is None, keeps the product default.
+        """
+        if policy is None:
+            return cls()
+        defaults = cls()
+        values = {}
+        for name in cls.__dataclass_fields__:
+            value = getattr(policy, name, None)
+            values[name] = getattr(defaults, name) if value is None else value
+        return cls(**values)
+
+
+DEFAULT_RULES = Rules()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A past or proposed contact attempt on one household."""
+
+    occurred_at: datetime.datetime
+    channel: str
+    person_contacted: str = "owner"
+    outcome: str = ""
+    at_owners_request: bool = False
+    staff_count: int | None = None
+    message_has_opt_out: bool = True
+    third_party_told_of_debt: bool = False
+    callback_at: datetime.datetime | None = None
+
+    def __post_init__(self):
+        _require_aware(self.occurred_at, "occurred_at")
+        if self.callback_at is not None:
+            _require_aware(self.callback_at, "callback_at")
+        if self.channel not in CHANNELS:
+            raise ValueError(f"unknown contact channel: {self.channel!r}")
+        if self.person_contacted not in PERSONS:
+            raise ValueError(f"unknown person contacted: {self.person_contacted!r}")
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome: {self.outcome!r}")
+
+    @property
+    def is_conversation(self) -> bool:
+        return _is_conversation(self)
+
+
+@dataclass(frozen=True)
+class Breach:
+    code: str
+    message: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    breaches: tuple[Breach, ...] = ()
+    warnings: tuple[Breach, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaches
+
+    @property
+    def breach_codes(self) -> list[str]:
+        """The codes to store on ContactAttempt.breaches."""
+        return [b.code for b in self.breaches]
+
+    @property
+    def warning_codes(self) -> list[str]:
+        return [w.code for w in self.warnings]
+
+
+@dataclass(frozen=True)
+class Availability:
+    allowed: bool
+    reasons: tuple[Breach, ...] = field(default=())
+    allowed_from: datetime.datetime | None = None
+
+
+def _params(rules: Rules) -> dict[str, object]:
+    return {
+        HOURS: {
+            "start": rules.allowed_from.strftime("%H:%M"),
+            "end": rules.allowed_until.strftime("%H:%M"),
+        },
+        CALLS_PER_DAY: {"limit": rules.calls_per_day},
+        CALLS_PER_7_DAYS: {"limit": rules.calls_per_7_days},
+        QUIET_AFTER_CONVERSATION: {"days": rules.quiet_days_after_conversation},
+        MESSAGES_PER_DAY: {"limit": rules.messages_per_day},
+        MESSAGES_PER_7_DAYS: {"limit": rules.messages_per_7_days},
+        VISITS_PER_7_DAYS: {"limit": rules.visits_per_7_days},
+        VISIT_STAFF_MAX: {"limit": rules.visit_staff_max},
+        VISIT_STAFF_RECOMMENDED: {"limit": rules.visit_staff_recommended},
+    }
+
+
+def make_breach(code: str, rules: Rules = DEFAULT_RULES) -> Breach:
+    """The Breach (or warning) for a rule code, worded in the active language."""
+    template = _MESSAGES[code]
+    params = _params(rules).get(code)
+    message = template % params if params else str(template)
+    return Breach(code=code, message=str(message), basis=str(_BASES[code]))
+
+
+def rule_catalogue(rules: Rules = DEFAULT_RULES) -> list[tuple[str, str, str]]:
+    """(code, message, basis) for every rule, in reporting order, for the help page."""
+    return [(b.code, b.message, b.basis) for b in (make_breach(c, rules) for c in RULE_CODES)]
+
+
+def within_allowed_hours(moment: datetime.datetime, rules: Rules = DEFAULT_RULES, tz=None) -> bool:
+    """Whether `moment`'s local time is in [allowed_from, allowed_until)."""
+    _require_aware(moment, "moment")
+    local = moment.astimezone(_zone(tz)).time()
+    return (
+        rules.allowed_from.replace(tzinfo=None) <= local < rules.allowed_until.replace(tzinfo=None)
+    )
+
+
+def _is_conversation(attempt) -> bool:
+    return attempt.person_contacted in OWNER_PERSONS and attempt.outcome in CONVERSATION_OUTCOMES
+
+
+def _relevant_history(attempt: Attempt, history: Iterable, *, exclude_itself=True) -> list:
+    """History up to and including the attempt's moment, without the attempt itself."""
+    others = list(history)
+    if exclude_itself:
+        # The same object if the caller passed it; else one entry equal to it in every field.
+        index = next((i for i, e in enumerate(others) if e is attempt), None)
+        if index is None:
+            index = next((i for i, e in enumerate(others) if e == attempt), None)
+        if index is not None:
+            del others[index]
+    for entry in others:
+        _require_aware(entry.occurred_at, "history occurred_at")
+    at = _utc(attempt.occurred_at)
+    return [entry for entry in others if _utc(entry.occurred_at) <= at]
+
+
+def _as_local_date(value, zone) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(zone).date() if value.tzinfo else value.date()
+    return value
+
+
+def check_attempt(
+    attempt: Attempt,
+    *,
+    history: Sequence[Attempt],
+    rules: Rules = DEFAULT_RULES,
+    written_only_since: datetime.date | None = None,
+    tz: datetime.tzinfo | None = None,
+) -> Verdict:
+    """Every rule of DESIGN.md §5.3 that `attempt` breaks, given the household's history.
+
+    `history` may hold attempts in any order, attempts after `attempt` (ignored) and the
+    proposed attempt itself (counted once). Past attempts count towards the limits whether
+    or not they were breaches themselves: they happened.
+    """
+    return _check(attempt, history, rules, written_only_since, _zone(tz), exclude_itself=True)
+
+
+def _check(attempt, history, rules, written_only_since, zone, *, exclude_itself) -> Verdict:
+    earlier = _relevant_history(attempt, history, exclude_itself=exclude_itself)
+    at = _utc(attempt.occurred_at)
+    local = attempt.occurred_at.astimezone(zone)
+    today = local.date()
+    window_start = at - WINDOW
+    channel = attempt.channel
+
+    def same_day(channels):
+        return 1 + sum(
+            1
+            for e in earlier
+            if e.channel in channels and e.occurred_at.astimezone(zone).date() == today
+        )
+
+    def in_window(channels):
+        return 1 + sum(
+            1 for e in earlier if e.channel in channels and _utc(e.occurred_at) > window_start
+        )
+
+    codes: list[str] = []
+    warnings: list[str] = []
+
+    if (
+        channel in HOUR_LIMITED_CHANNELS
+        and not attempt.at_owners_request
+        and not within_allowed_hours(attempt.occurred_at, rules, zone)
+    ):
+        codes.append(HOURS)
+
+    if channel == PHONE_CALL:
+        calls = {PHONE_CALL}
+        if same_day(calls) > rules.calls_per_day:
+            codes.append(CALLS_PER_DAY)
+        if in_window(calls) > rules.calls_per_7_days:
+            codes.append(CALLS_PER_7_DAYS)
+        if not attempt.at_owners_request and _in_quiet_period(attempt, earlier, rules, zone):
+            codes.append(QUIET_AFTER_CONVERSATION)
+
+    if channel in MESSAGE_CHANNELS:
+        if same_day(MESSAGE_CHANNELS) > rules.messages_per_day:
+            codes.append(MESSAGES_PER_DAY)
+        if in_window(MESSAGE_CHANNELS) > rules.messages_per_7_days:
+            codes.append(MESSAGES_PER_7_DAYS)
+        if not attempt.message_has_opt_out:
+            codes.append(MESSAGE_OPT_OUT)
+
+    if channel == HOME_VISIT:
+        if in_window({HOME_VISIT}) > rules.visits_per_7_days:
+            codes.append(VISITS_PER_7_DAYS)
+        staff = attempt.staff_count
+        if staff is not None and staff > rules.visit_staff_max:
+            codes.append(VISIT_STAFF_MAX)
+        if staff is None or staff < rules.visit_staff_recommended:
+            warnings.append(VISIT_STAFF_RECOMMENDED)
+
+    if (
+        written_only_since is not None
+        and channel in HOUR_LIMITED_CHANNELS
+        and today >= _as_local_date(written_only_since, zone)
+    ):
+        codes.append(WRITTEN_ONLY)
+
+    if attempt.person_contacted == UNRELATED and (
+        attempt.third_party_told_of_debt or attempt.outcome in DEBT_DISCUSSED_OUTCOMES
+    ):
+        codes.append(THIRD_PARTY_DISCLOSURE)
+
+    return Verdict(
+        breaches=tuple(make_breach(c, rules) for c in codes),
+        warnings=tuple(make_breach(c, rules) for c in warnings),
+    )
+
+
+def _in_quiet_period(attempt: Attempt, earlier: list, rules: Rules, zone) -> bool:
+    conversations = [e for e in earlier if _is_conversation(e)]
+    if not conversations:
+        return False
+    latest_at = max(_utc(e.occurred_at) for e in conversations)
+    if _utc(attempt.occurred_at) - latest_at >= datetime.timedelta(
+        days=rules.quiet_days_after_conversation
+    ):
+        return False
+    # An agreed call-back on the day of the call lifts the quiet period.
+    day = attempt.occurred_at.astimezone(zone).date()
+    for e in conversations:
+        if _utc(e.occurred_at) == latest_at:
+            callback = getattr(e, "callback_at", None)
+            if callback is not None and callback.astimezone(zone).date() == day:
+                return False
+    return True
+
+
+def _probe(moment: datetime.datetime, channel: str, rules: Rules) -> Attempt:
+    return Attempt(
+        occurred_at=moment,
+        channel=channel,
+        staff_count=rules.visit_staff_recommended if channel == HOME_VISIT else None,
+    )
+
+
+def _candidates(now, history: list, rules: Rules, zone) -> list[datetime.datetime]:
+    """Moments at which some limit lifts: where the next allowed moment must be."""
+    start = _utc(now)
+    horizon = start + SEARCH_HORIZON
+    today = now.astimezone(zone).date()
+    found = set()
+    for offset in range(SEARCH_HORIZON.days + 2):
+        day = today + datetime.timedelta(days=offset)
+        found.add(_utc(_local_moment(day, datetime.time(0, 0), zone)))
+        found.add(_utc(_local_moment(day, rules.allowed_from, zone)))
+    quiet = datetime.timedelta(days=rules.quiet_days_after_conversation)
+    for entry in history:
+        at = _utc(entry.occurred_at)
+        found.add(at + WINDOW)  # the moment it leaves the rolling window
+        if _is_conversation(entry):
+            found.add(at + quiet)
+            callback = getattr(entry, "callback_at", None)
+            if callback is not None:
+                found.add(_utc(callback))
+                day = callback.astimezone(zone).date()
+                found.add(_utc(_local_moment(day, datetime.time(0, 0), zone)))
+                found.add(_utc(_local_moment(day, rules.allowed_from, zone)))
+    return sorted(moment for moment in found if start < moment <= horizon)
+
+
+def contact_availability(
+    now: datetime.datetime,
+    *,
+    history: Sequence[Attempt],
+    rules: Rules = DEFAULT_RULES,
+    written_only_since: datetime.date | None = None,
+    tz: datetime.tzinfo | None = None,
+    channel: str = PHONE_CALL,
+) -> Availability:
+    """Is contact by `channel` allowed at `now`; if not, why, and from when (local time).
+
+    `allowed_from` is None when contact is allowed now, when the household asked for
+    written contact only, or when no moment in the next 14 days would pass.
+    """
+    _require_aware(now, "now")
+    zone = _zone(tz)
+    history = list(history)
+
+    def check(moment):
+        # A hypothetical attempt: nothing in the history is "it", so nothing is left out.
+        probe = _probe(moment, channel, rules)
+        return _check(probe, history, rules, written_only_since, zone, exclude_itself=False)
+
+    verdict = check(now)
+    if verdict.ok:
+        return Availability(allowed=True, reasons=(), allowed_from=None)
+    if WRITTEN_ONLY in verdict.breach_codes:
+        return Availability(allowed=False, reasons=verdict.breaches, allowed_from=None)
+
+    for moment in _candidates(now, history, rules, zone):
+        later = check(moment)
+        if later.ok:
+            return Availability(
+                allowed=False, reasons=verdict.breaches, allowed_from=moment.astimezone(zone)
+            )
+        if WRITTEN_ONLY in later.breach_codes:
+            break  # written-only from that date on: never again by this channel
+    return Availability(allowed=False, reasons=verdict.breaches, allowed_from=None)

@@ -1,0 +1,127 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
+
+from .models import Channel, ContactPolicy, Outcome, PersonContacted
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ButtonRadios(forms.RadioSelect):
+    """Radio buttons drawn as big tap targets."""
+
+    template_name = "households/widgets/button_radios.html"
+
+
+class AttemptForm(BootstrapMixin, forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, widget=ButtonRadios)
+    person_contacted = forms.ChoiceField(
+        label=_("Person contacted"),
+        choices=PersonContacted.choices,
+        initial=PersonContacted.OWNER,
+        widget=ButtonRadios,
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=ButtonRadios)
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        widget=LocalDateTimeInput(),
+        input_formats=DATETIME_FORMATS,
+        help_text=_("Now, or earlier if you log it afterwards; never later."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=300)
+    next_step_date = forms.DateField(label=_("Next step date"), required=False, widget=DateInput())
+    at_owners_request = forms.BooleanField(label=_("At a time the owner asked for"), required=False)
+    callback_at = forms.DateTimeField(
+        label=_("Call-back time the owner agreed"),
+        required=False,
+        widget=LocalDateTimeInput(),
+        input_formats=DATETIME_FORMATS,
+    )
+    staff_count = forms.IntegerField(
+        label=_("Staff on the visit"),
+        required=False,
+        min_value=1,
+        max_value=9,
+        help_text=_("2 recommended, never more than 3."),
+    )
+    message_has_opt_out = forms.BooleanField(
+        label=_("The message says how to opt out"), required=False, initial=True
+    )
+    third_party_told_of_debt = forms.BooleanField(
+        label=_("The unrelated person was told about the debt"),
+        required=False,
+        help_text=_("Only ask an unrelated person to pass on a request to call the office."),
+    )
+    promise_amount = forms.DecimalField(
+        label=_("Promised amount (¥)"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0.01,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+    )
+    promise_date = forms.DateField(label=_("Promised by"), required=False, widget=DateInput())
+    evidence = MultipleFileField(
+        label=_("Evidence (photos or PDF, up to 10 MB each)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault(
+            "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == Outcome.PROMISED and not (
+            data.get("promise_amount") and data.get("promise_date")
+        ):
+            self.add_error(
+                "promise_amount", _("Enter the amount and the date the owner promised to pay.")
+            )
+        return data
+
+
+class ContactPolicyForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = ContactPolicy
+        fields = [
+            "allowed_from",
+            "allowed_until",
+            "calls_per_day",
+            "calls_per_7_days",
+            "quiet_days_after_conversation",
+            "messages_per_day",
+            "messages_per_7_days",
+            "visits_per_7_days",
+            "visit_staff_recommended",
+            "visit_staff_max",
+        ]
+        widgets = {
+            "allowed_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "allowed_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+class WrittenOnlyForm(BootstrapMixin, forms.Form):
+    since = forms.DateField(label=_("Asked on"), widget=DateInput(), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Owner's reason"), max_length=300)

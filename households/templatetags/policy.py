@@ -1,0 +1,12 @@
+from django import template
+
+from households.contact_policy import RULE_CODES, WARNING_CODES, make_breach
+
+register = template.Library()
+KNOWN = set(RULE_CODES) | set(WARNING_CODES)
+
+
+@register.filter
+def breach_message(code: str) -> str:
+    """The rule's message for a stored breach code (translated at display time)."""
+    return str(make_breach(code).message) if code in KNOWN else code

@@ -1,0 +1,40 @@
+"""On-site tips from gate and patrol staff: the responsible collector hears at once."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from arrears.cases import case_for_household
+from arrears.models import Notification
+from arrears.notifications import notify
+from teams.models import TeamMember
+
+from .models import Household, OnSiteTip
+
+
+def tip_report(*, household: Household, kind: str, reported_by, note: str = "") -> OnSiteTip:
+    with transaction.atomic():
+        tip = OnSiteTip.objects.create(
+            household=household, kind=kind, note=note.strip(), reported_by=reported_by
+        )
+        case = case_for_household(household)
+        recipients = []
+        if case is not None:
+            if case.responsible_id:
+                recipients.append(case.responsible)
+            else:  # nobody named yet: the team's leader takes it
+                recipients += [
+                    m.user
+                    for m in TeamMember.objects.filter(
+                        team_id=case.team_id, role=TeamMember.Role.LEADER
+                    ).select_related("user")
+                ]
+        notify(
+            recipients=recipients,
+            kind=Notification.Kind.TIP,
+            title=_("%(unit)s: %(kind)s")
+            % {"unit": household.unit_code, "kind": tip.get_kind_display()},
+            body=tip.note,
+            url=reverse("case-detail", args=[case.pk]) if case else "",
+        )
+    return tip

@@ -1,0 +1,228 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from arrears import scoping
+from arrears.models import Role
+from arrears.roles import role_of
+from arrears.views import _add_errors, _scoped_case
+
+from .contact import (
+    PromiseInput,
+    UnlawfulMethodError,
+    attempt_log,
+    household_clear_written_only,
+    household_set_written_only,
+)
+from .contact_policy import make_breach, rule_catalogue
+from .forms import AttemptForm, ContactPolicyForm, WrittenOnlyForm
+from .models import AttemptEvidence, ContactPolicy, Household, OnSiteTip
+from .tips import tip_report
+from .unlawful import forbidden_in
+
+
+def _refuse_unlawful(request, forbidden, case=None):
+    """The methods of DESIGN.md §5.2 do not exist: say which rule, save nothing."""
+    return render(
+        request,
+        "households/refused.html",
+        {"forbidden": forbidden, "case": case},
+        status=400,
+    )
+
+
+@permission_required("households.add_contactattempt", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def attempt_new(request, pk):
+    case = _scoped_case(request.user, pk)
+    if request.method == "POST":
+        forbidden = forbidden_in(request.POST)
+        if forbidden:
+            return _refuse_unlawful(request, forbidden, case)
+    form = AttemptForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        promise = None
+        if data["promise_amount"] and data["promise_date"]:
+            promise = PromiseInput(amount=data["promise_amount"], due_date=data["promise_date"])
+        try:
+            attempt = attempt_log(
+                case=case,
+                made_by=request.user,
+                occurred_at=data["occurred_at"],
+                channel=data["channel"],
+                person_contacted=data["person_contacted"],
+                outcome=data["outcome"],
+                notes=data["notes"],
+                next_step=data["next_step"],
+                next_step_date=data["next_step_date"],
+                at_owners_request=data["at_owners_request"],
+                staff_count=data["staff_count"],
+                message_has_opt_out=data["message_has_opt_out"],
+                third_party_told_of_debt=data["third_party_told_of_debt"],
+                callback_at=data["callback_at"],
+                promise=promise,
+                evidence=data["evidence"],
+                posted=request.POST,
+            )
+        except UnlawfulMethodError as error:
+            return _refuse_unlawful(request, error.forbidden, case)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if attempt.breaches:
+                messages.warning(
+                    request,
+                    _(
+                        "Saved, but it breaks the contact policy: %(rules)s. It earns nothing and "
+                        "the manager will see it."
+                    )
+                    % {"rules": "; ".join(str(make_breach(c).message) for c in attempt.breaches)},
+                )
+            elif attempt.flagged_terms:
+                messages.warning(
+                    request,
+                    _("Saved. The note mentions %(terms)s and is flagged for the manager's review.")
+                    % {"terms": "、".join(attempt.flagged_terms)},
+                )
+            else:
+                messages.success(request, _("Contact logged."))
+            return redirect("case-detail", pk=case.pk)
+    return render(request, "households/attempt_form.html", {"case": case, "form": form})
+
+
+def evidence_file(request, pk):
+    evidence = get_object_or_404(
+        AttemptEvidence.objects.filter(attempt__in=scoping.contact_attempts(request.user)), pk=pk
+    )
+    return FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        filename=evidence.original_name,
+        as_attachment=evidence.content_type == "application/pdf",
+    )
+
+
+@permission_required("households.change_contactpolicy", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def contact_policy_edit(request):
+    profile = getattr(request.user, "staff_profile", None)
+    if profile is None or profile.office_id is None:
+        raise PermissionDenied
+    policy, _created = ContactPolicy.objects.get_or_create(office_id=profile.office_id)
+    form = ContactPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        form.instance._history_user = request.user
+        form.save()
+        messages.success(request, _("The contact policy is saved and applies from now on."))
+        return redirect("contact-policy")
+    return render(
+        request,
+        "households/contact_policy.html",
+        {"form": form, "policy": policy, "rules": rule_catalogue()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def written_only(request, pk):
+    case = _scoped_case(request.user, pk)
+    if role_of(request.user) not in (
+        Role.COLLECTOR,
+        Role.TEAM_LEADER,
+        Role.OFFICE_MANAGER,
+        Role.ADMINISTRATOR,
+    ):
+        raise PermissionDenied
+    household = case.household
+    form = WrittenOnlyForm(request.POST or None)
+    if request.method == "POST":
+        if "clear" in request.POST:
+            household_clear_written_only(household=household, by=request.user)
+            messages.success(request, _("Calls, messages and visits are allowed again."))
+            return redirect("case-detail", pk=case.pk)
+        if form.is_valid():
+            try:
+                household_set_written_only(
+                    household=household, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Recorded: written contact only from now on."))
+                return redirect("case-detail", pk=case.pk)
+    return render(request, "households/written_only.html", {"case": case, "form": form})
+
+
+def _target(user, pk) -> Household:
+    units = scoping.target_units(user)
+    unit = get_object_or_404(units, pk=pk)
+    return Household.objects.get(pk=unit["pk"])
+
+
+@permission_required("households.add_onsitetip", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def tip_new(request, pk):
+    """Second tap: what was seen at the unit. The unit code is all the page shows."""
+    household = _target(request.user, pk)
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        if kind in OnSiteTip.Kind.values:
+            tip_report(
+                household=household,
+                kind=kind,
+                reported_by=request.user,
+                note=request.POST.get("note", ""),
+            )
+            messages.success(
+                request,
+                _("Thank you: the collector for %(unit)s has been told.")
+                % {"unit": household.unit_code},
+            )
+            return redirect("desk")
+        messages.error(request, _("Tap what you saw."))
+    return render(
+        request,
+        "households/tip_form.html",
+        {"unit_code": household.unit_code, "pk": household.pk, "kinds": OnSiteTip.Kind.choices},
+    )
+
+
+def breach_list(request):
+    if role_of(request.user) not in (
+        Role.OFFICE_MANAGER,
+        Role.TEAM_LEADER,
+        Role.OPERATIONS_MANAGER,
+        Role.REGIONAL_DIRECTOR,
+        Role.ADMINISTRATOR,
+    ):
+        raise PermissionDenied
+    days = 30 if request.GET.get("days") == "30" else 7
+    since = timezone.now() - timezone.timedelta(days=days)
+    attempts = (
+        scoping.contact_attempts(request.user)
+        .filter(occurred_at__gte=since)
+        .exclude(breaches=[], flagged_terms=[])
+        .select_related("household", "made_by__staff_profile", "case")
+        .order_by("-occurred_at")
+    )
+    return render(request, "households/breach_list.html", {"attempts": attempts, "days": days})
+
+
+def lawful_contact(request):
+    """The rules, their legal anchors, and what does not exist in this product."""
+    from .unlawful import FORBIDDEN
+
+    profile = getattr(request.user, "staff_profile", None)
+    policy = ContactPolicy.objects.filter(office_id=getattr(profile, "office_id", None)).first()
+    from .contact_policy import Rules
+
+    return render(
+        request,
+        "households/lawful_contact.html",
+        {"rules": rule_catalogue(Rules.from_policy(policy)), "forbidden": FORBIDDEN.values()},
+    )
