@@ -13,7 +13,6 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -49,6 +48,11 @@ def _sum(qs: QuerySet, expr, output=MONEY):
     )
 
 
+def _count(qs: QuerySet, distinct_field: str = "pk"):
+    counted = qs.annotate(v=Count(distinct_field, distinct=distinct_field != "pk")).values("v")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
+
+
 def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Cases with owed, paid, balance, unpaid months, oldest unpaid month, last contact."""
     periods = _campaign_periods()
@@ -69,13 +73,13 @@ def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
         unpaid_months=_sum(unpaid, Value(1), output=IntegerField()),
         oldest_unpaid=Subquery(unpaid.annotate(v=Min("month")).values("v")[:1]),
         last_contact_at=Subquery(last_contact),
-        open_issues=Count("issues", filter=Q(issues__status=DifficultIssue.Status.OPEN)),
+        # A subquery rather than Count(): no GROUP BY, so totals can be aggregated on top.
+        open_issues=_count(
+            DifficultIssue.objects.filter(case=OuterRef("pk"), status=DifficultIssue.Status.OPEN)
+            .order_by()
+            .values("case")
+        ),
     )
-
-
-def _count(qs: QuerySet, distinct_field: str = "pk"):
-    counted = qs.annotate(v=Count(distinct_field, distinct=distinct_field != "pk")).values("v")
-    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
 
 
 def office_figures(offices: QuerySet, *, since: datetime.datetime) -> QuerySet:

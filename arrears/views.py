@@ -106,7 +106,12 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
     qs = case_filter.qs
     table = CaseTable(qs)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
-    table.totals = qs.aggregate(owed=Sum("owed"), paid=Sum("paid"), balance=Sum("balance"))
+    # Keys differ from the annotations' names: an aggregate named like the annotation it
+    # sums replaces it, and PostgreSQL then finds no such column.
+    totals = qs.aggregate(
+        total_owed=Sum("owed"), total_paid=Sum("paid"), total_balance=Sum("balance")
+    )
+    table.totals = {key.removeprefix("total_"): value for key, value in totals.items()}
     table.availability = _availability((row.record for row in table.page.object_list), now)
     return case_filter, table
 
