@@ -49,7 +49,8 @@ def issue_raise(*, case: Case, raised_by, title: str, description: str) -> Diffi
 def issue_discuss(*, issue: DifficultIssue, author, text: str) -> DifficultIssueNote:
     if not text.strip():
         raise ValidationError(_("Write what was said or decided before saving."), code="required")
-    if issue.status == DifficultIssue.Status.RESOLVED:
+    # Read the status from the database: the page may have been open since before it was resolved.
+    if DifficultIssue.objects.filter(pk=issue.pk, status=DifficultIssue.Status.RESOLVED).exists():
         raise ValidationError(
             _("This issue is resolved; raise a new one if the problem came back."), code="resolved"
         )

@@ -1,7 +1,7 @@
 """Promises to pay: kept or broken is worked out from payments, never set by hand.
 
-A promise is kept when the household's net payments from the moment it was recorded up to
-the end of the promised day reach the promised amount; it is broken when that day has
+A promise is kept when the household's payments (not reversed) from the moment it was
+recorded up to the end of the promised day reach the promised amount; it is broken when that day has
 passed without it; until then it is pending.
 """
 
@@ -38,23 +38,21 @@ def promise_state(
     return BROKEN if today > due_date else PENDING
 
 
-def net_paid(payments: QuerySet) -> Coalesce:
-    """Sum of payments minus reversals, as an expression over a Payment queryset's rows."""
-    signed = Switch(When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"))
-    return Coalesce(Sum(signed, output_field=MONEY), Value(Decimal("0.00"), output_field=MONEY))
-
-
 def _paid_between(household_ref: str, start_ref: str, due_ref: str) -> Subquery:
+    """Payments from the promise until the end of its day that were never reversed: a
+    reversed payment did not keep a promise, whenever the reversal was entered."""
     payments = (
         Payment.objects.filter(
             household=OuterRef(household_ref),
+            kind=Payment.Kind.PAYMENT,
+            reversed_by__isnull=True,
             paid_at__gte=OuterRef(start_ref),
             paid_at__date__lte=OuterRef(due_ref),
         )
         .order_by()
         .values("household")
     )
-    return Subquery(payments.annotate(v=net_paid(payments)).values("v")[:1], output_field=MONEY)
+    return Subquery(payments.annotate(v=Sum("amount")).values("v")[:1], output_field=MONEY)
 
 
 def with_promise_state(cases: QuerySet, *, today: datetime.date) -> QuerySet:

@@ -5,6 +5,7 @@ Defaults are for a developer's machine and `make run`: SQLite under var/, an emb
 refuses to start without the variables it needs.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -192,7 +193,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-2026")
 
 # Tests on SQLite use a file, not memory, so that a Celery worker started by a test can
-# open the same database.
+# open the same database; one file per test process, so parallel runs never share one.
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"].setdefault("NAME", str(VAR_DIR / "test.sqlite3"))
+    DATABASES["default"]["TEST"].setdefault("NAME", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))

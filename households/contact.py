@@ -39,6 +39,10 @@ EVIDENCE_SIGNATURES = {
 }
 
 
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 class UnlawfulMethodError(ValidationError):
     """A method that does not exist in this product was posted; nothing was saved."""
 
@@ -111,36 +115,30 @@ def _sniff(upload: UploadedFile) -> str | None:
 
 def validate_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     if len(files) > MAX_EVIDENCE_FILES:
-        raise ValidationError(
-            {
-                "evidence": _("Attach at most %(n)d files to one attempt.")
-                % {"n": MAX_EVIDENCE_FILES}
-            },
-            code="too_many_files",
+        raise _field_error(
+            "evidence",
+            _("Attach at most %(n)d files to one attempt.") % {"n": MAX_EVIDENCE_FILES},
+            "too_many_files",
         )
     checked = []
     for upload in files:
         if upload.size > MAX_EVIDENCE_BYTES:
-            raise ValidationError(
-                {
-                    "evidence": _(
-                        "%(name)s is larger than 10 MB: take the photo at a lower resolution or "
-                        "scan the page again."
-                    )
-                    % {"name": upload.name}
-                },
-                code="file_too_large",
+            raise _field_error(
+                "evidence",
+                _(
+                    "%(name)s is larger than 10 MB: take the photo at a lower resolution or "
+                    "scan the page again."
+                )
+                % {"name": upload.name},
+                "file_too_large",
             )
         content_type = _sniff(upload)
         if content_type is None:
-            raise ValidationError(
-                {
-                    "evidence": _(
-                        "%(name)s is not a photo or a PDF: attach a JPEG, PNG, HEIC or PDF file."
-                    )
-                    % {"name": upload.name}
-                },
-                code="file_type",
+            raise _field_error(
+                "evidence",
+                _("%(name)s is not a photo or a PDF: attach a JPEG, PNG, HEIC or PDF file.")
+                % {"name": upload.name},
+                "file_type",
             )
         checked.append((upload, content_type))
     return checked
@@ -185,28 +183,28 @@ def attempt_log(
         raise ValidationError(_("Choose a channel and an outcome from the lists."), code="choice")
     now = timezone.now()
     if occurred_at > now + CLOCK_SKEW:
-        raise ValidationError(
-            {"occurred_at": _("An attempt cannot be in the future: enter when it happened.")},
-            code="future",
+        raise _field_error(
+            "occurred_at",
+            _("An attempt cannot be in the future: enter when it happened."),
+            "future",
         )
     if channel == Channel.HOME_VISIT and not staff_count:
-        raise ValidationError(
-            {
-                "staff_count": _(
-                    "Enter how many staff went on the visit (2 recommended, at most 3)."
-                )
-            },
-            code="staff_count",
+        raise _field_error(
+            "staff_count",
+            _("Enter how many staff went on the visit (2 recommended, at most 3)."),
+            "staff_count",
         )
     if outcome == Outcome.PROMISED and promise is None:
-        raise ValidationError(
-            {"promise_amount": _("Enter the amount and the date the owner promised to pay.")},
-            code="promise",
+        raise _field_error(
+            "promise_amount",
+            _("Enter the amount and the date the owner promised to pay."),
+            "promise",
         )
     if promise is not None and promise.due_date < timezone.localdate(occurred_at):
-        raise ValidationError(
-            {"promise_date": _("The promised date must be on or after the day of the contact.")},
-            code="promise_date",
+        raise _field_error(
+            "promise_date",
+            _("The promised date must be on or after the day of the contact."),
+            "promise_date",
         )
     checked_files = validate_evidence(list(evidence))
     if channel in (Channel.SMS, Channel.WECHAT) and message_has_opt_out is None:
@@ -307,9 +305,7 @@ def household_set_written_only(
 ) -> Household:
     """The owner asked for written contact only: no calls, messages or visits from `since`."""
     if not reason.strip():
-        raise ValidationError(
-            {"reason": _("Write the owner's reason, as they gave it.")}, code="required"
-        )
+        raise _field_error("reason", _("Write the owner's reason, as they gave it."), "required")
     household.written_contact_only = True
     household.written_only_since = since
     household.written_only_reason = reason.strip()
