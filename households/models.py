@@ -295,19 +295,33 @@ class ContactPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(allowed_from__lt=F("allowed_until")),
                 name="policy_hours_in_order",
+                violation_error_message=_(
+                    "The start of the allowed hours must come before the end."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(visit_staff_recommended__lte=F("visit_staff_max")),
                 name="policy_visit_staff_in_order",
+                violation_error_message=_(
+                    "The recommended number of staff on a visit cannot exceed the maximum."
+                ),
             ),
             # The product's ceilings: an office may be stricter, never looser.
             models.CheckConstraint(
                 condition=Q(allowed_from__gte=datetime.time(8, 0))
                 & Q(allowed_until__lte=datetime.time(21, 0)),
                 name="policy_hours_within_8_to_21",
+                violation_error_message=_(
+                    "Contact hours must stay within 08:00–21:00: an office may be stricter, "
+                    "never looser."
+                ),
             ),
             models.CheckConstraint(
-                condition=Q(visit_staff_max__lte=3), name="policy_visit_staff_at_most_3"
+                condition=Q(visit_staff_max__lte=3),
+                name="policy_visit_staff_at_most_3",
+                violation_error_message=_(
+                    "Never more than 3 staff on a home visit: enter 3 or fewer."
+                ),
             ),
         ]
 
