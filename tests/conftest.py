@@ -81,6 +81,23 @@ def record_payment(household, amount, by, **kw):
     return payment_record(household=household, amount=Decimal(amount), recorded_by=by, **kw)
 
 
+def add_cases(world, n, prefix):
+    """n more cases in world's campaign (team A), five months of arrears each."""
+    for i in range(n):
+        house = make_household(
+            world.office,
+            f"{prefix}{i}-101",
+            first=datetime.date(2015, 1, 1),
+            last=datetime.date(2015, 5, 1),
+        )
+        Case.objects.create(
+            campaign=world.campaign,
+            household=house,
+            team=world.team_a,
+            category=DebtorCategory.VACANT,
+        )
+
+
 def make_office_with_campaign(region, code, name):
     office = Office.objects.create(region=region, code=code, name=name)
     today = timezone.localdate()

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from arrears.case_queries import BROKEN_PROMISE, PLAN_REACHED, cases_to_work
 from arrears.filters import ageing_q
-from arrears.models import Case, DebtorCategory, PromiseToPay
-from tests.conftest import make_household, record_payment
+from arrears.models import DebtorCategory, PromiseToPay
+from tests.conftest import add_cases, record_payment
 
 
 def units(response):
@@ -119,22 +119,6 @@ def test_sorting_by_balance(client, world):
     assert units(get(client, world.manager, sort="-balance")) == ["C13-103", "C6-101"]
 
 
-def _add_cases(world, n, prefix):
-    for i in range(n):
-        house = make_household(
-            world.office,
-            f"{prefix}{i}-1",
-            first=datetime.date(2015, 1, 1),
-            last=datetime.date(2015, 5, 1),
-        )
-        Case.objects.create(
-            campaign=world.campaign,
-            household=house,
-            team=world.team_a,
-            category=DebtorCategory.VACANT,
-        )
-
-
 @pytest.mark.parametrize("who", ["manager", "collector_a"])
 def test_the_list_makes_the_same_queries_for_10_and_200_cases(client, world, who):
     user = world.roles[who]
@@ -146,16 +130,16 @@ def test_the_list_makes_the_same_queries_for_10_and_200_cases(client, world, who
             assert response.status_code == 200
         return len(queries), len(response.context["table"].page.object_list)
 
-    _add_cases(world, 8, "S")
+    add_cases(world, 8, "S")
     few, shown_few = count()
-    _add_cases(world, 190, "L")
+    add_cases(world, 190, "L")
     many, shown_many = count()
     assert shown_few >= 8 and shown_many >= 198
     assert many == few
 
 
 def test_pages_of_25(client, world):
-    _add_cases(world, 30, "P")
+    add_cases(world, 30, "P")
     response = get(client, world.manager)
     assert len(response.context["table"].page.object_list) == 25
     assert len(units(get(client, world.manager, page=2))) == 7

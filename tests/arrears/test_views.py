@@ -1,4 +1,3 @@
-import datetime
 from decimal import Decimal as D
 
 import pytest
@@ -6,8 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from arrears.models import Case, DebtorCategory
-from tests.conftest import make_household, record_payment
+from tests.conftest import add_cases, record_payment
 
 CASE_VIEW_ACCESS = {
     "collector_a": 200,
@@ -155,22 +153,6 @@ def test_case_page_shows_the_ledger_as_month_ranges(client, world):
     assert "R-77" in page
 
 
-def _add_cases(world, n, prefix):
-    for i in range(n):
-        house = make_household(
-            world.office,
-            f"{prefix}{i}-101",
-            first=datetime.date(2015, 1, 1),
-            last=datetime.date(2015, 5, 1),
-        )
-        Case.objects.create(
-            campaign=world.campaign,
-            household=house,
-            team=world.team_a,
-            category=DebtorCategory.VACANT,
-        )
-
-
 @pytest.mark.parametrize("who", ["collector_a", "manager", "director"])
 def test_desk_queries_do_not_grow_with_the_number_of_cases(client, world, who):
     user = world.roles[who]
@@ -181,7 +163,7 @@ def test_desk_queries_do_not_grow_with_the_number_of_cases(client, world, who):
             assert client.get(reverse("desk")).status_code == 200
         return len(queries)
 
-    _add_cases(world, 3, "Y")
+    add_cases(world, 3, "Y")
     few = count()
-    _add_cases(world, 30, "Z")
+    add_cases(world, 30, "Z")
     assert count() == few
