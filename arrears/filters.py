@@ -50,10 +50,10 @@ class CaseFilter(django_filters.FilterSet):
         field_name="household__building", lookup_expr="iexact", label=_("Building")
     )
     balance_min = django_filters.NumberFilter(
-        field_name="balance", lookup_expr="gte", label=_("Owed from (¥)")
+        field_name="balance", lookup_expr="gte", label=_("Balance from (¥)")
     )
     balance_max = django_filters.NumberFilter(
-        field_name="balance", lookup_expr="lte", label=_("Owed up to (¥)")
+        field_name="balance", lookup_expr="lte", label=_("Balance up to (¥)")
     )
     ageing = django_filters.ChoiceFilter(
         choices=AGEING, method="by_ageing", label=_("Oldest unpaid month")

@@ -74,7 +74,7 @@ PLAYBOOKS: dict[str, list[Step]] = {
         ),
         WRITTEN_NOTICE,
         Step(
-            _("Ask a known contact only to pass on a request to call"),
+            _("Ask someone who knows the owner only to pass on a request to call"),
             _(
                 "An unrelated person may be asked to pass on a request to contact the office, never "
                 "told about the debt (PIPL arts. 10 and 25)."

@@ -81,7 +81,7 @@ def case_timeline(case: Case) -> list[Entry]:
             Entry(
                 p.paid_at,
                 "reversal" if is_reversal else "payment",
-                title + (f" ({_('reversed')})" if reversed_already else ""),
+                title + (" " + _("(reversed)") if reversed_already else ""),
                 detail,
                 _name(p.recorded_by),
                 payment_id=None if is_reversal or reversed_already else p.pk,

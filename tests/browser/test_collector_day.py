@@ -250,11 +250,6 @@ def test_screenshots_of_a_worked_case_on_a_phone_and_a_desktop(world, phone, des
         assert path.stat().st_size > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: labels, buttons and messages of the collector's pages are missing from "
-    "locale/zh_Hans/LC_MESSAGES/django.po and show in English in the Chinese UI",
-)
 def test_the_collector_pages_are_all_in_chinese(world, phone):
     attempt_log(
         case=world.case_a,
