@@ -185,6 +185,7 @@ def _recent_breaches(user, days=7):
     )
 
 
+@permission_required("arrears.view_case", raise_exception=True)
 def case_list(request):
     case_filter, table = _case_table(request)
     return render(request, "arrears/case_list.html", {"filter": case_filter, "table": table})
@@ -314,6 +315,7 @@ def issue_new(request, pk):
     return render(request, "arrears/issue_form.html", {"case": case, "form": form})
 
 
+@permission_required("arrears.view_difficultissue", raise_exception=True)
 def issue_list(request):
     issues = (
         scoping.difficult_issues(request.user)

@@ -1,0 +1,421 @@
+"""Every role × every view: the status each one gets, and that no page shows what it must not.
+
+The tables below are the product's *correct* behaviour, one row per view, one column per user
+of `world` (plus an anonymous visitor). The rules they follow:
+
+- A user of another office, or a collector/leader of another team, gets 404 on an object:
+  scoping hides it (DESIGN.md §1).
+- A role that may see the object but not do the action gets 403.
+- A role that may never do the action at all gets 403 before any lookup: it learns nothing,
+  the same 403 comes for an object that does not exist.
+- An anonymous visitor is sent to /login/ (302) from every page except /healthz.
+
+Where the app does something else today, the cell is listed in KNOWN_BUGS and runs as a strict
+xfail: when the bug is fixed the test says so, and the entry must go.
+"""
+
+import datetime
+from functools import cached_property
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from arrears.issues import issue_raise
+from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification, Payment
+from households.contact import attempt_log
+from households.models import ContactAttempt, ContactPolicy, Household, OnSiteTip
+from tests.conftest import make_household, record_payment
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+ISSUE_TITLE = "业主要求先赔付被盗损失"
+OWNER = "张静"  # world.house_a's owner; the other office's C6-101 belongs to 外处业主
+PHONE = "13912345678"  # world.house_a's owner's phone, in full
+MASKED_PHONE = "139****5678"
+COLLECTOR_A_NAME = "李收费"  # collector_a's display name: the author of case_a's attempts
+
+ROLES = (
+    "collector_a",
+    "leader_a",
+    "collector_b",
+    "manager",
+    "ops",
+    "director",
+    "site",
+    "admin",
+    "other_manager",
+    "other_collector",
+    "nobody",
+    "anon",
+)
+
+# fmt: off
+GET_EXPECTED = {
+    #                  col_a  lead_a col_b  mgr  ops  dir  site admin o_mgr o_col nobody anon
+    "desk":            (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   302),
+    "case-list":       (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
+    "case-detail":     (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "payment-new":     (200,  200,   404,   200, 403, 403, 403, 200,  404,  404,  403,   302),
+    "payment-reverse": (403,  200,   403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
+    "issue-new":       (200,  200,   404,   200, 403, 403, 403, 200,  404,  404,  403,   302),
+    "issue-list":      (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
+    "issue-detail":    (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "inbox":           (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   302),
+    "inbox-read":      (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    "attempt-new":     (200,  200,   404,   200, 403, 403, 403, 200,  404,  404,  403,   302),
+    "written-only":    (200,  200,   404,   200, 403, 403, 404, 200,  404,  404,  404,   302),
+    "evidence-file":   (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "contact-policy":  (403,  403,   403,   200, 403, 403, 403, 403,  200,  403,  403,   302),
+    "lawful-contact":  (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   302),
+    "tip-new":         (403,  403,   403,   403, 403, 403, 200, 200,  403,  403,  403,   302),
+    "breach-list":     (403,  200,   403,   200, 200, 200, 403, 200,  200,  403,  403,   302),
+    "healthz":         (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
+}
+
+# Action views, posted with valid data. "issue-detail:note" posts a discussion note,
+# "issue-detail:resolve" the manager's decision. 302 is the success redirect (or, for anon,
+# the redirect to the login page).
+POST_EXPECTED = {
+    #                       col_a  lead_a col_b  mgr  ops  dir  site admin o_mgr o_col nobody anon
+    "payment-new":          (302,  302,   404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "payment-reverse":      (403,  302,   403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "issue-new":            (302,  302,   404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "issue-detail:note":    (302,  302,   404,   302, 302, 302, 404, 302,  404,  404,  404,   302),
+    "issue-detail:resolve": (403,  403,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "inbox-read":           (302,  302,   302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
+    "attempt-new":          (302,  302,   404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "written-only":         (302,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "contact-policy":       (403,  403,   403,   302, 403, 403, 403, 403,  302,  403,  403,   302),
+    "tip-new":              (403,  403,   403,   403, 403, 403, 302, 302,  403,  403,  403,   302),
+}
+# fmt: on
+
+# (method, view, role): (reason, the exception the bug raises today)
+KNOWN_BUGS: dict = {}
+
+# Users whose scope does not include case_a: no page may show its owner, phone or issue.
+CANNOT_SEE_CASE_A = {"collector_b", "site", "other_manager", "other_collector", "nobody"}
+NEVER_SHOWN = {role: [OWNER, PHONE, MASKED_PHONE, ISSUE_TITLE] for role in CANNOT_SEE_CASE_A}
+for _role in ("site", "other_manager", "other_collector", "nobody"):
+    NEVER_SHOWN[_role].append(COLLECTOR_A_NAME)
+NEVER_SHOWN["site"] += ["¥", "1,700.00"]  # no amounts for gate and patrol staff (17 × ¥100)
+for _role in ("ops", "director"):  # they see owners' phones masked only (PIPL minimum)
+    NEVER_SHOWN[_role] = [PHONE]
+
+# What a page shows those who may see case_a, so that the checks above are not vacuous.
+SHOWN = {
+    "case-detail": OWNER,
+    "issue-detail": ISSUE_TITLE,
+    "issue-list": ISSUE_TITLE,
+    "breach-list": COLLECTOR_A_NAME,
+    "tip-new": "C6-101",
+}
+
+# What each page needs to exist first: its object, or for lists the data they could leak.
+NEEDS = {
+    "desk": ("issue", "attempt"),
+    "payment-reverse": ("payment",),
+    "issue-list": ("issue",),
+    "issue-detail": ("issue",),
+    "inbox": ("issue",),
+    "evidence-file": ("attempt",),
+    "breach-list": ("attempt",),
+}
+
+# Views on one object: an anonymous visitor gets any pk, the login check comes first.
+OBJECT_VIEWS = {
+    "case-detail",
+    "payment-new",
+    "payment-reverse",
+    "issue-new",
+    "issue-detail",
+    "attempt-new",
+    "written-only",
+    "evidence-file",
+    "tip-new",
+}
+
+
+def _params(method, table):
+    params = []
+    for view, row in table.items():
+        assert len(row) == len(ROLES), view
+        for role, status in zip(ROLES, row, strict=True):
+            marks = []
+            if (method, view, role) in KNOWN_BUGS:
+                reason, raises = KNOWN_BUGS[(method, view, role)]
+                marks.append(pytest.mark.xfail(strict=True, reason=reason, raises=raises))
+            params.append(pytest.param(view, role, status, id=f"{view}-{role}", marks=marks))
+    return params
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Evidence files go to a temporary folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _local_minute(delta):
+    return (timezone.localtime() + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+class Objects:
+    """case_a's payment, issue and attempt, each made only when a test asks for it."""
+
+    def __init__(self, world):
+        self.world = world
+
+    @cached_property
+    def payment(self):
+        return record_payment(self.world.house_a, "100.00", self.world.collector_a)
+
+    @cached_property
+    def issue(self):
+        return issue_raise(
+            case=self.world.case_a,
+            raised_by=self.world.collector_a,
+            title=ISSUE_TITLE,
+            description="业主称家中被盗，要求物业先赔付",
+        )
+
+    @cached_property
+    def attempt(self):
+        """A call at 23:30 last night (outside the allowed hours: a breach) with a photo."""
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        occurred = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(23, 30)))
+        return attempt_log(
+            case=self.world.case_a,
+            made_by=self.world.collector_a,
+            occurred_at=occurred,
+            channel="phone_call",
+            person_contacted="owner",
+            outcome="no_answer",
+            evidence=[SimpleUploadedFile("door.png", PNG, content_type="image/png")],
+        )
+
+    def url(self, view):
+        world, case = self.world, self.world.case_a.pk
+        name = view.split(":")[0]
+        if name == "payment-reverse":
+            return reverse(name, args=[self.payment.pk])
+        if name == "issue-detail":
+            return reverse(name, args=[self.issue.pk])
+        if name == "evidence-file":
+            return reverse(name, args=[self.attempt.evidence.get().pk])
+        if name == "tip-new":
+            return reverse(name, args=[world.house_a.pk])
+        return reverse(name, args=[case]) if name in OBJECT_VIEWS else reverse(name)
+
+
+def _login(request, client, role):
+    """The world, with the user logged in; an anonymous visitor needs no world at all."""
+    if role == "anon":
+        return None
+    world = request.getfixturevalue("world")
+    client.force_login(world.roles[role])
+    return world
+
+
+def _anonymous_url(view):
+    name = view.split(":")[0]
+    return reverse(name, args=[1]) if name in OBJECT_VIEWS else reverse(name)
+
+
+def _body(response):
+    if getattr(response, "streaming", False):
+        data = b"".join(response.streaming_content)
+        response.close()
+        return data
+    return response.content
+
+
+@pytest.mark.parametrize(("view", "role", "expected"), _params("GET", GET_EXPECTED))
+def test_get(request, client, db, view, role, expected):
+    world = _login(request, client, role)
+    if world is None:
+        response = client.get(_anonymous_url(view))
+        assert response.status_code == expected
+        if expected == 302:
+            assert response["Location"].startswith("/login/?next=")
+        return
+    objs = Objects(world)
+    for name in NEEDS.get(view, ()):
+        getattr(objs, name)
+    response = client.get(objs.url(view))
+    assert response.status_code == expected
+    if expected != 200:
+        return
+    body = _body(response)
+    if view == "evidence-file":
+        assert body.startswith(b"\x89PNG\r\n\x1a\n")
+        return
+    page = body.decode()
+    for text in NEVER_SHOWN.get(role, []):
+        assert text not in page, f"{role} sees {text!r} on {view}"
+    if view in SHOWN and role not in CANNOT_SEE_CASE_A:
+        assert SHOWN[view] in page
+
+
+NEW_ISSUE = "业主要求先修门禁"
+NOTE = "18:00 例会：先修门禁"
+ATTEMPT_NOTES = "催缴通知书已送达（矩阵测试）"
+POLICY = {
+    "allowed_from": "09:00",
+    "allowed_until": "20:00",
+    "calls_per_day": 1,  # the default is 2: a saved policy is recognisable by this
+    "calls_per_7_days": 5,
+    "quiet_days_after_conversation": 7,
+    "messages_per_day": 1,
+    "messages_per_7_days": 3,
+    "visits_per_7_days": 1,
+    "visit_staff_recommended": 2,
+    "visit_staff_max": 3,
+}
+
+
+def _action(view, objs):
+    """Valid data for the action, and a check that says whether it took effect."""
+    world = objs.world
+    if view == "payment-new":
+        data = {
+            "amount": "50.00",
+            "paid_at": _local_minute(-datetime.timedelta(hours=1)),
+            "method": "cash",
+            "receipt_no": "R-MATRIX",
+        }
+        return data, Payment.objects.filter(receipt_no="R-MATRIX").exists
+    if view == "payment-reverse":
+        return {"reason": "录错了户"}, Payment.objects.filter(kind=Payment.Kind.REVERSAL).exists
+    if view == "issue-new":
+        data = {"title": NEW_ISSUE, "description": "门禁坏了三个月"}
+        return data, DifficultIssue.objects.filter(title=NEW_ISSUE).exists
+    if view == "issue-detail:note":
+        return {"text": NOTE}, DifficultIssueNote.objects.filter(text=NOTE).exists
+    if view == "issue-detail:resolve":
+        resolved = DifficultIssue.objects.filter(
+            pk=objs.issue.pk, status=DifficultIssue.Status.RESOLVED
+        )
+        return {"decision": "先修门禁，再上门沟通"}, resolved.exists
+    if view == "inbox-read":
+        # Everyone posts the id of the *manager's* notification: only the manager may mark it.
+        notice = Notification.objects.get(recipient=world.manager, title__contains=objs.issue.title)
+        read = Notification.objects.filter(pk=notice.pk, read_at__isnull=False)
+        return {"id": [str(notice.pk)]}, read.exists
+    if view == "attempt-new":
+        data = {
+            "channel": "payment_notice",
+            "person_contacted": "owner",
+            "outcome": "delivered",
+            "occurred_at": _local_minute(-datetime.timedelta(minutes=5)),
+            "notes": ATTEMPT_NOTES,
+        }
+        return data, ContactAttempt.objects.filter(notes=ATTEMPT_NOTES).exists
+    if view == "written-only":
+        data = {"since": timezone.localdate().isoformat(), "reason": "业主要求只书面联系"}
+        written = Household.objects.filter(pk=world.house_a.pk, written_contact_only=True)
+        return data, written.exists
+    if view == "contact-policy":
+        return POLICY, ContactPolicy.objects.filter(calls_per_day=1).exists
+    if view == "tip-new":
+        data = {"kind": OnSiteTip.Kind.OWNER_SEEN}
+        return data, OnSiteTip.objects.filter(household=world.house_a).exists
+    raise AssertionError(f"no action for {view}")
+
+
+@pytest.mark.parametrize(("view", "role", "expected"), _params("POST", POST_EXPECTED))
+def test_post(request, client, db, view, role, expected):
+    world = _login(request, client, role)
+    if world is None:
+        response = client.post(_anonymous_url(view), {})
+        assert response.status_code == expected
+        assert response["Location"].startswith("/login/?next=")
+        return
+    objs = Objects(world)
+    data, took_effect = _action(view, objs)
+    url = objs.url(view)
+    assert not took_effect()
+    response = client.post(url, data)
+    assert response.status_code == expected
+    if expected == 302:
+        assert not response["Location"].startswith("/login/")
+    # A refused action changes nothing; inbox-read answers everyone but touches only their own.
+    should_act = role == "manager" if view == "inbox-read" else expected == 302
+    assert took_effect() is should_act
+
+
+# Team A's leader (who may reverse payments and act on cases) on team B's objects: 404.
+def _team_b_object(world, view):
+    case = world.case_b
+    if view == "payment-reverse":
+        return record_payment(world.house_b, "100.00", world.collector_b).pk
+    if view == "issue-detail":
+        return issue_raise(case=case, raised_by=world.collector_b, title="B 组", description="…").pk
+    if view == "evidence-file":
+        attempt = attempt_log(
+            case=case,
+            made_by=world.collector_b,
+            occurred_at=timezone.now() - datetime.timedelta(hours=1),
+            channel="payment_notice",
+            person_contacted="owner",
+            outcome="delivered",
+            evidence=[SimpleUploadedFile("b.png", PNG, content_type="image/png")],
+        )
+        return attempt.evidence.get().pk
+    return case.pk
+
+
+@pytest.mark.parametrize(
+    ("view", "method"),
+    [
+        ("case-detail", "GET"),
+        ("payment-new", "GET"),
+        ("payment-reverse", "GET"),
+        ("payment-reverse", "POST"),
+        ("issue-new", "GET"),
+        ("issue-detail", "GET"),
+        ("attempt-new", "GET"),
+        ("written-only", "GET"),
+        ("evidence-file", "GET"),
+    ],
+)
+def test_a_leader_gets_404_on_another_teams_objects(client, world, view, method):
+    url = reverse(view, args=[_team_b_object(world, view)])
+    client.force_login(world.leader_a)
+    response = client.get(url) if method == "GET" else client.post(url, {"reason": "录错了户"})
+    assert response.status_code == 404
+    assert not Payment.objects.filter(kind=Payment.Kind.REVERSAL).exists()
+
+
+def _close_campaign(world):
+    world.campaign.status = world.campaign.Status.CLOSED
+    world.campaign.save(update_fields=["status"])
+    return world.house_a
+
+
+def _clear_case(world):
+    Case.objects.filter(pk=world.case_a.pk).update(status=Case.Status.CLEARED)
+    return world.house_a
+
+
+def _house_without_case(world):
+    month = datetime.date(2015, 1, 1)
+    return make_household(world.office, "D9-909", first=month, last=month)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        pytest.param(lambda world: world.other_house, id="other-office"),
+        pytest.param(_clear_case, id="cleared-case"),
+        pytest.param(_close_campaign, id="campaign-closed"),
+        pytest.param(_house_without_case, id="no-case"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_site_staff_get_404_on_units_that_are_not_targets(client, world, unit, method):
+    url = reverse("tip-new", args=[unit(world).pk])
+    client.force_login(world.site)
+    response = client.get(url) if method == "GET" else client.post(url, {"kind": "owner_seen"})
+    assert response.status_code == 404
+    assert not OnSiteTip.objects.exists()
