@@ -45,7 +45,11 @@ def case_sync_status(case: Case, *, payment: Payment) -> Case:
         return case
     if cleared and standing is None:
         Clearance.objects.create(
-            case=case, team=case.team, cleared_at=payment.paid_at, payment=payment
+            case=case,
+            team_id=case.team_id,
+            responsible_id=case.responsible_id,
+            cleared_at=payment.paid_at,
+            payment=payment,
         )
         case.status = Case.Status.CLEARED
         case.cleared_at = payment.paid_at

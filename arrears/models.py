@@ -407,6 +407,24 @@ class Payment(AppendOnlyModel):
         verbose_name=_("reverses"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Who gets the credit is fixed when the money arrives: the case's team and responsible
+    # person at that moment (a reversal copies them), so moving the case later moves nothing.
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("credited team"),
+    )
+    credited_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credited_payments",
+        verbose_name=_("credited person"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -494,6 +512,14 @@ class Clearance(models.Model):
         blank=True,
         related_name="clearances",
         verbose_name=_("team"),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clearances",
+        verbose_name=_("responsible person"),
     )
     cleared_at = models.DateTimeField(_("cleared at"))
     payment = models.ForeignKey(

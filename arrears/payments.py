@@ -90,9 +90,9 @@ def payment_record(
                     )
                 }
             )
-        if case is None:
-            case = case_for_household(household)
-        elif case.household_id != household.pk:
+        # Credit goes to whoever holds the case now, not when the form was opened.
+        case = case_for_household(household) if case is None else Case.objects.get(pk=case.pk)
+        if case is not None and case.household_id != household.pk:
             raise ValidationError(
                 {"case": _error(_("This case belongs to another household."), "case")}
             )
@@ -116,6 +116,8 @@ def payment_record(
             method=method,
             receipt_no=receipt_no,
             note=note,
+            team_id=case.team_id if case else None,
+            credited_to_id=case.responsible_id if case else None,
             recorded_by=recorded_by,
         )
         _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1)
@@ -157,6 +159,8 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             paid_at=timezone.now(),
             method=original.method,
             note=reason.strip(),
+            team_id=original.team_id,
+            credited_to_id=original.credited_to_id,
             recorded_by=recorded_by,
         )
         _apply(reversal, lines, periods, sign=-1)

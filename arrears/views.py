@@ -232,8 +232,42 @@ def case_detail(request, pk):
             "can_log": user.has_perm("households.add_contactattempt"),
             "can_set_written_only": user.has_perm("households.change_household")
             or role_of(user) in (Role.COLLECTOR, Role.TEAM_LEADER),
+            **_assignment_context(user, case),
         },
     )
+
+
+def _assignment_context(user, case):
+    """The team and responsible-person controls, for those who may use them, and the history."""
+    from django.contrib.auth import get_user_model
+
+    from teams.assignment import assignment_history
+    from teams.forms import ResponsibleForm, TeamChoiceForm
+
+    manages = role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR) and user.has_perm(
+        "arrears.change_case"
+    )
+    leads = (
+        case.team_id is not None
+        and TeamMember.objects.filter(
+            team_id=case.team_id, user=user, role=TeamMember.Role.LEADER
+        ).exists()
+    )
+    context = {"assignment_history": assignment_history(case)}
+    if manages:
+        context["team_form"] = TeamChoiceForm(
+            initial={"team": case.team_id}, teams=Team.objects.filter(campaign_id=case.campaign_id)
+        )
+    if (manages or leads) and case.team_id:
+        members = (
+            get_user_model()
+            .objects.filter(team_memberships__team_id=case.team_id)
+            .select_related("staff_profile")
+        )
+        context["responsible_form"] = ResponsibleForm(
+            initial={"person": case.responsible_id}, members=members
+        )
+    return context
 
 
 @permission_required("arrears.add_payment", raise_exception=True)
