@@ -53,3 +53,12 @@ def test_defaults_need_no_server():
         assert settings.CELERY_BROKER_URL == "filesystem://"
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+def test_collectstatic_works_with_the_production_storage(tmp_path):
+    # The manifest storage fails on a vendored file that names a missing source map.
+    result = manage(
+        "collectstatic", "--noinput", env={**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
