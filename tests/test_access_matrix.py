@@ -71,6 +71,11 @@ GET_EXPECTED = {
     "tip-new":         (403,  403,   403,   403, 403, 403, 200, 200,  403,  403,  403,   302),
     "breach-list":     (403,  200,   403,   200, 200, 200, 403, 200,  200,  403,  403,   302),
     "healthz":         (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
+    "leaderboard":     (200,  200,   200,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "assessment":      (200,  200,   200,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "campaign-split":  (403,  403,   403,   200, 403, 403, 404, 200,  404,  404,  404,   302),
+    "case-team":       (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    "case-responsible": (405, 405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -88,6 +93,9 @@ POST_EXPECTED = {
     "written-only":         (302,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "contact-policy":       (403,  403,   403,   302, 403, 403, 403, 403,  302,  403,  403,   302),
     "tip-new":              (403,  403,   403,   403, 403, 403, 302, 302,  403,  403,  403,   302),
+    "campaign-split":       (403,  403,   403,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "case-team":            (403,  403,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "case-responsible":     (403,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
 }
 # fmt: on
 
@@ -106,6 +114,8 @@ for _role in ("ops", "director"):  # they see owners' phones masked only (PIPL m
 # What a page shows those who may see case_a, so that the checks above are not vacuous.
 SHOWN = {
     "case-detail": OWNER,
+    "leaderboard": 'data-team="A"',
+    "assessment": 'data-team="A"',
     "issue-detail": ISSUE_TITLE,
     "issue-list": ISSUE_TITLE,
     "breach-list": COLLECTOR_A_NAME,
@@ -134,7 +144,11 @@ OBJECT_VIEWS = {
     "written-only",
     "evidence-file",
     "tip-new",
+    "case-team",
+    "case-responsible",
 }
+# Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
+CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
 
 
 def _params(method, table):
@@ -205,6 +219,8 @@ class Objects:
             return reverse(name, args=[self.attempt.evidence.get().pk])
         if name == "tip-new":
             return reverse(name, args=[world.house_a.pk])
+        if name in CAMPAIGN_VIEWS:
+            return reverse(name, args=[world.campaign.pk])
         return reverse(name, args=[case]) if name in OBJECT_VIEWS else reverse(name)
 
 
@@ -219,7 +235,7 @@ def _login(request, client, role):
 
 def _anonymous_url(view):
     name = view.split(":")[0]
-    return reverse(name, args=[1]) if name in OBJECT_VIEWS else reverse(name)
+    return reverse(name, args=[1]) if name in OBJECT_VIEWS | CAMPAIGN_VIEWS else reverse(name)
 
 
 def _body(response):
@@ -320,6 +336,16 @@ def _action(view, objs):
     if view == "tip-new":
         data = {"kind": OnSiteTip.Kind.OWNER_SEEN}
         return data, OnSiteTip.objects.filter(household=world.house_a).exists
+    if view == "campaign-split":
+        # By count, in unit-code order: C13-103 → A, C6-101 → B, so case_a changes team.
+        moved = Case.objects.filter(pk=world.case_a.pk, team=world.team_b)
+        return {"mode": "count", "commit": "1"}, moved.exists
+    if view == "case-team":
+        moved = Case.objects.filter(pk=world.case_a.pk, team=world.team_b)
+        return {"team": world.team_b.pk}, moved.exists
+    if view == "case-responsible":
+        named = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a)
+        return {"person": world.leader_a.pk}, named.exists
     raise AssertionError(f"no action for {view}")
 
 

@@ -57,8 +57,6 @@ def test_defaults_need_no_server():
 
 def test_collectstatic_works_with_the_production_storage(tmp_path):
     # The manifest storage fails on a vendored file that names a missing source map.
-    result = manage(
-        "collectstatic", "--noinput", env={**PRODUCTION, "VAR_DIR": str(tmp_path)}
-    )
+    result = manage("collectstatic", "--noinput", env={**PRODUCTION, "VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
