@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import scoping
@@ -86,6 +87,7 @@ def leaderboard_view(request, pk):
             "collection_chart": cumulative_collection(facts),
             "clearance_chart": monthly_clearances(facts),
             "can_split": _manages(user, campaign),
+            "policy": facts.policy,
         },
     )
 
@@ -130,7 +132,13 @@ def split_view(request, pk):
     if request.method == "POST" and "commit" in request.POST:
         changed = campaign_apply_split(campaign=campaign, assignment=plan, by=request.user)
         messages.success(
-            request, _("The split is saved: %(n)d cases changed team.") % {"n": changed}
+            request,
+            ngettext(
+                "The split is saved: %(n)d case changed team.",
+                "The split is saved: %(n)d cases changed team.",
+                changed,
+            )
+            % {"n": changed},
         )
         return redirect("leaderboard", pk=campaign.pk)
     by_team = {t.pk: t for t in teams}
@@ -155,10 +163,12 @@ def case_team_view(request, pk):
         raise PermissionDenied
     form = TeamChoiceForm(request.POST, teams=Team.objects.filter(campaign=case.campaign))
     if form.is_valid():
-        case_assign_team(case=case, team=form.cleaned_data["team"], by=request.user)
-        messages.success(
-            request, _("The case moved to %(team)s.") % {"team": form.cleaned_data["team"] or "—"}
-        )
+        team = form.cleaned_data["team"]
+        case_assign_team(case=case, team=team, by=request.user)
+        if team is None:
+            messages.success(request, _("The case is no longer assigned to a team."))
+        else:
+            messages.success(request, _("The case moved to %(team)s.") % {"team": team})
     else:
         messages.error(request, _("Choose one of this campaign's teams."))
     return redirect("case-detail", pk=case.pk)

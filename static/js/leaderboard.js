@@ -29,6 +29,10 @@
         type: "line", label: script.dataset.minimumLabel, data: minimum, borderColor: "#dc3545", borderDash: [6, 4], pointRadius: 0,
       }]),
     },
-    options: { animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      animation: false,
+      // Leave room above the minimum so its line is never hidden on the chart's edge.
+      scales: { y: { beginAtZero: true, suggestedMax: clearance.minimum + 1, ticks: { precision: 0 } } },
+    },
   });
 })();
