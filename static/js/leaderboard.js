@@ -26,7 +26,9 @@
       datasets: clearance.series.map((s, i) => ({
         type: "bar", label: s.label, data: s.data, backgroundColor: colours[i % colours.length],
       })).concat([{
-        type: "line", label: script.dataset.minimumLabel, data: minimum, borderColor: "#dc3545", borderDash: [6, 4], pointRadius: 0,
+        type: "line", label: script.dataset.minimumLabel, data: minimum, borderColor: "#dc3545", borderDash: [6, 4],
+        // With one month there is no line to draw: a wide dash marks the minimum instead.
+        pointStyle: "line", pointRadius: minimum.length < 2 ? 40 : 0, pointBorderWidth: 2,
       }]),
     },
     options: {
