@@ -262,7 +262,10 @@ class DemoResult:
 
 def _user(username: str, display_name: str, role: str, *, office=None, region=None):
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=username)
+    # .invalid never resolves: summaries "sent" to demo users land in var/mail/ only.
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@huating.invalid"}
+    )
     if created:
         user.set_password(settings.DEMO_PASSWORD)
         user.save()

@@ -42,6 +42,10 @@ class AppendOnlyModel(models.Model):
 class Region(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     code = models.SlugField(_("code"), max_length=30, unique=True)
+    # Where a region keeps other hours than the deployment's defaults (settings.SUMMARY_*).
+    daily_summary_at = models.TimeField(_("daily team reports at"), null=True, blank=True)
+    morning_brief_at = models.TimeField(_("director's brief at"), null=True, blank=True)
+    weekly_pack_at = models.TimeField(_("Monday meeting pack at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("region")
@@ -694,6 +698,57 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Summary(models.Model):
+    """A stored report: one per kind, scope and date. Producing it again replaces it."""
+
+    class Kind(models.TextChoices):
+        DAILY_TEAM = "daily_team", _("18:00 team report")
+        DAILY_OFFICE = "daily_office", _("18:00 office summary")
+        DAILY_OPERATIONS = "daily_operations", _("operations manager's consolidated report")
+        MORNING_BRIEF = "morning_brief", _("director's morning brief")
+        WEEKLY_PACK = "weekly_pack", _("Monday 16:00 meeting pack")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # "team:12", "office:3", "operations:7" (a user), "region:1"
+    scope = models.CharField(_("scope"), max_length=40)
+    for_date = models.DateField(
+        _("for"), help_text=_("The day reported on; for the pack, its Monday.")
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="summaries")
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, null=True, blank=True, related_name="summaries"
+    )
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="summaries"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="summaries",
+        help_text=_("For an operations manager's consolidated report."),
+    )
+    data = models.JSONField(_("figures"))
+    generated_at = models.DateTimeField(_("produced at"), default=timezone.now)
+    generated_by = models.CharField(_("produced by"), max_length=60, default="schedule")
+    notified_at = models.DateTimeField(_("people told at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("summary")
+        verbose_name_plural = _("summaries")
+        ordering = ["-for_date", "kind", "scope"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scope", "for_date"], name="summary_one_per_kind_scope_and_date"
+            )
+        ]
+        indexes = [models.Index(fields=["region", "kind", "for_date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.scope} {self.for_date:%Y-%m-%d}"
 
 
 class WorkerHeartbeat(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from households.models import ContactAttempt, Household, OnSiteTip
 from teams.models import Team
 
-from .models import Campaign, Case, DifficultIssue, Office, Payment, Role
+from .models import Campaign, Case, DifficultIssue, Office, Payment, Role, Summary
 from .roles import role_of
 
 OFFICE_WIDE = {Role.OFFICE_MANAGER, Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR}
@@ -161,3 +161,29 @@ def target_units(user) -> QuerySet:
         .order_by("unit_code")
         .values("pk", "unit_code")
     )
+
+
+def summaries(user) -> QuerySet[Summary]:
+    """Team reports for the team's people, office summaries for the office's managers (and
+    those overseeing it), consolidated reports for their operations manager, briefs for the
+    region's director, and the Monday pack for everyone who sits at the meeting."""
+    scope = scope_of(user)
+    qs = Summary.objects.select_related("region", "office", "team")
+    if scope.everything:
+        return qs
+    if scope.role is None or scope.role == Role.SITE_STAFF:
+        return qs.none()
+    if scope.team_bound:
+        my_teams = Team.objects.filter(memberships__user_id=scope.user_id).values("pk")
+        return qs.filter(kind=Summary.Kind.DAILY_TEAM, team__in=my_teams)
+    regions = Office.objects.filter(pk__in=scope.office_ids).values("region_id")
+    pack = Q(kind=Summary.Kind.WEEKLY_PACK, region__in=regions)
+    mine = Q(office_id__in=scope.office_ids) & Q(
+        kind__in=[Summary.Kind.DAILY_TEAM, Summary.Kind.DAILY_OFFICE]
+    )
+    if scope.role == Role.OFFICE_MANAGER:
+        return qs.filter(mine | pack)
+    if scope.role == Role.OPERATIONS_MANAGER:
+        return qs.filter(mine | pack | Q(recipient_id=scope.user_id))
+    # the regional director: everything of the region
+    return qs.filter(region__in=regions)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -150,6 +151,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# How people reach the app: links in e-mails are built from it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="清欠台 <arrears-desk@localhost>")
 
 # Celery. Without CELERY_BROKER_URL the broker is a folder on disk (kombu's filesystem
@@ -168,8 +171,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task's message stays in Redis until it is done, and is handed out again if the
-    # worker dies within this time (late acknowledgement below).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # worker dies and this time passes (late acknowledgement below).
+    # kombu sweeps for such messages every interval × throttle seconds (about 100 s).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+    }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = False
@@ -178,9 +186,42 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The rhythm of DESIGN.md §3, in Asia/Shanghai time. A region may keep other hours
+# (Region.daily_summary_at …): the catch-up task produces its summaries when they fall due,
+# and anything missed while the broker or a worker was down.
+SUMMARY_DAILY_AT = env.str("SUMMARY_DAILY_AT", default="18:00")
+SUMMARY_BRIEF_AT = env.str("SUMMARY_BRIEF_AT", default="08:30")
+SUMMARY_WEEKLY_AT = env.str("SUMMARY_WEEKLY_AT", default="16:00")
+SUMMARY_CATCH_UP_SECONDS = env.float("SUMMARY_CATCH_UP_SECONDS", default=15 * 60)
+SUMMARY_SCOPE_PAUSE_SECONDS = env.float("SUMMARY_SCOPE_PAUSE_SECONDS", default=0)
+# A WeCom / DingTalk style group-chat webhook; off unless set.
+SUMMARY_WEBHOOK_URL = env.str("SUMMARY_WEBHOOK_URL", default="")
+
+
+def _crontab(at: str, **kwargs):
+    hour, minute = at.split(":")
+    return crontab(hour=int(hour), minute=int(minute), **kwargs)
+
+
 CELERY_BEAT_SCHEDULE = {
     # Every minute the worker records that it is alive; /healthz and the admin desk show it.
     "worker-heartbeat": {"task": "arrears.tasks.record_heartbeat", "schedule": 60.0},
+    "daily-summaries": {
+        "task": "arrears.tasks.daily_summaries",
+        "schedule": _crontab(SUMMARY_DAILY_AT),
+    },
+    "morning-brief": {
+        "task": "arrears.tasks.morning_brief",
+        "schedule": _crontab(SUMMARY_BRIEF_AT),
+    },
+    "weekly-pack": {
+        "task": "arrears.tasks.weekly_pack",
+        "schedule": _crontab(SUMMARY_WEEKLY_AT, day_of_week="mon"),
+    },
+    "catch-up-summaries": {
+        "task": "arrears.tasks.catch_up_summaries",
+        "schedule": SUMMARY_CATCH_UP_SECONDS,
+    },
 }
 
 LOGGING = {

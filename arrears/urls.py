@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from . import views
+from . import summary_views, views
 
 urlpatterns = [
     path("", views.desk, name="desk"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("payments/<int:pk>/reverse/", views.payment_reverse_view, name="payment-reverse"),
     path("issues/", views.issue_list, name="issue-list"),
     path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),
+    path("summaries/", summary_views.summary_list, name="summary-list"),
+    path("summaries/run/", summary_views.summary_run, name="summary-run"),
+    path("summaries/<int:pk>/", summary_views.summary_detail, name="summary-detail"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read"),
     path("", include("households.urls")),

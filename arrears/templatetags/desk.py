@@ -25,3 +25,35 @@ def person(user) -> str:
         return ""
     profile = getattr(user, "staff_profile", None)
     return (profile.display_name if profile else "") or user.get_username()
+
+
+@register.filter
+def get(mapping, key):
+    """mapping[key] in a template; empty when missing."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def signed(value) -> str:
+    """+3 / −2 / ±0 for a change since the day before."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    if number > 0:
+        return f"+{value}"
+    return f"−{abs(number)}" if number < 0 else "±0"
+
+
+@register.filter
+def signed_cny(value) -> str:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    if number == 0:
+        return "±¥0.00"
+    return ("+" if number > 0 else "−") + cny(abs(number))

@@ -1,0 +1,721 @@
+"""The 18:00 team reports, the director's morning brief and the Monday 16:00 meeting pack.
+
+Plain functions over the database (DESIGN.md §3). `day_figures` counts a day's work for every
+office and team of a set of offices in five grouped queries, so a report costs the same
+whatever the number of cases or teams. The `produce_*` functions store one Summary per kind,
+scope and date (producing again replaces it) and tell the people who read it, once.
+"""
+
+import datetime
+import json
+import logging
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Case as Switch  # "Case" is our model's name
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, When
+from django.utils import timezone
+
+from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
+from households.models import ContactAttempt
+from teams.models import Team
+
+from .models import (
+    Campaign,
+    Case,
+    Clearance,
+    DifficultIssue,
+    Office,
+    Payment,
+    PromiseToPay,
+    Region,
+    Role,
+    StaffProfile,
+    Summary,
+)
+
+log = logging.getLogger(__name__)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Figures:
+    """One day's (or week's) work of a team, an office or a region."""
+
+    attempts: int = 0
+    owners_reached: int = 0
+    promises_made: int = 0
+    promised_amount: Decimal = ZERO
+    promises_due: int = 0
+    payments: int = 0
+    collected: Decimal = ZERO
+    cleared: int = 0
+    new_issues: int = 0
+    open_issues: int = 0
+    breaches: int = 0
+
+    def add(self, other: "Figures") -> "Figures":
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
+
+    def minus(self, other: "Figures") -> "Figures":
+        return Figures(
+            **{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)}
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self) if f.name != "open_issues")
+
+
+def local_day(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start, timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+def _add(into: dict, key, **values) -> None:
+    figures = into[key]
+    for name, value in values.items():
+        setattr(figures, name, getattr(figures, name) + (value or 0))
+
+
+def day_figures(
+    start: datetime.datetime, end: datetime.datetime, office_ids
+) -> dict[tuple[int, int | None], Figures]:
+    """(office id, team id or None) → Figures for [start, end): five queries in all."""
+    office_ids = list(office_ids)
+    result: dict = defaultdict(Figures)
+    attempts = (
+        ContactAttempt.objects.filter(
+            occurred_at__gte=start, occurred_at__lt=end, household__office_id__in=office_ids
+        )
+        .values("household__office_id", "case__team_id")
+        .annotate(
+            n=Count("pk"),
+            reached=Count(
+                "pk",
+                filter=Q(person_contacted__in=OWNER_PERSONS, outcome__in=CONVERSATION_OUTCOMES),
+            ),
+            breaches_n=Count("pk", filter=~Q(breaches=[])),
+        )
+        .order_by()
+    )
+    for row in attempts:
+        _add(
+            result,
+            (row["household__office_id"], row["case__team_id"]),
+            attempts=row["n"],
+            owners_reached=row["reached"],
+            breaches=row["breaches_n"],
+        )
+    made = Q(recorded_at__gte=start, recorded_at__lt=end)
+    # Due within the period: one day for the 18:00 report, seven for the Monday pack.
+    due = Q(
+        due_date__gte=timezone.localtime(start).date(), due_date__lt=timezone.localtime(end).date()
+    )
+    promises = (
+        PromiseToPay.objects.filter(made | due, case__campaign__office_id__in=office_ids)
+        .values("case__campaign__office_id", "case__team_id")
+        .annotate(
+            made_n=Count("pk", filter=made),
+            made_amount=Sum("amount", filter=made),
+            due_n=Count("pk", filter=due),
+        )
+        .order_by()
+    )
+    for row in promises:
+        _add(
+            result,
+            (row["case__campaign__office_id"], row["case__team_id"]),
+            promises_made=row["made_n"],
+            promised_amount=row["made_amount"],
+            promises_due=row["due_n"],
+        )
+    signed = Switch(
+        When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=MONEY
+    )
+    payments = (
+        Payment.objects.filter(paid_at__gte=start, paid_at__lt=end, office_id__in=office_ids)
+        .values("office_id", "team_id")
+        .annotate(n=Count("pk", filter=Q(kind=Payment.Kind.PAYMENT)), net=Sum(signed))
+        .order_by()
+    )
+    for row in payments:
+        _add(result, (row["office_id"], row["team_id"]), payments=row["n"], collected=row["net"])
+    clearances = (
+        Clearance.objects.filter(
+            cleared_at__gte=start,
+            cleared_at__lt=end,
+            revoked_at__isnull=True,
+            case__campaign__office_id__in=office_ids,
+        )
+        .values("case__campaign__office_id", "team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in clearances:
+        _add(result, (row["case__campaign__office_id"], row["team_id"]), cleared=row["n"])
+    new = Q(raised_at__gte=start, raised_at__lt=end)
+    still_open = Q(raised_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
+    issues = (
+        DifficultIssue.objects.filter(new | still_open, case__campaign__office_id__in=office_ids)
+        .values("case__campaign__office_id", "case__team_id")
+        .annotate(new_n=Count("pk", filter=new), open_n=Count("pk", filter=still_open))
+        .order_by()
+    )
+    for row in issues:
+        _add(
+            result,
+            (row["case__campaign__office_id"], row["case__team_id"]),
+            new_issues=row["new_n"],
+            open_issues=row["open_n"],
+        )
+    return result
+
+
+def roll_up(figures: dict, key=lambda k: k[0]) -> dict:
+    """Sum (office, team) figures by office (or any other key of the pair)."""
+    totals: dict = defaultdict(Figures)
+    for pair, value in figures.items():
+        totals[key(pair)].add(value)
+    return totals
+
+
+def _json(data) -> dict:
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _running_offices(region=None):
+    qs = (
+        Office.objects.filter(campaigns__status=Campaign.Status.RUNNING)
+        .distinct()
+        .select_related("region")
+    )
+    if region is not None:
+        qs = qs.filter(region=region)
+    return list(qs.order_by("region__name", "name"))
+
+
+def _day_lists(start, end, office_ids):
+    """The day's new difficult issues and breaches, for the office summary (two queries)."""
+    issues = (
+        DifficultIssue.objects.filter(
+            raised_at__gte=start, raised_at__lt=end, case__campaign__office_id__in=office_ids
+        )
+        .select_related("case__household", "case__campaign", "raised_by__staff_profile")
+        .order_by("raised_at")
+    )
+    breaches = (
+        ContactAttempt.objects.filter(
+            occurred_at__gte=start, occurred_at__lt=end, household__office_id__in=office_ids
+        )
+        .exclude(breaches=[], flagged_terms=[])
+        .select_related("household", "made_by__staff_profile")
+        .order_by("occurred_at")
+    )
+    return list(issues), list(breaches)
+
+
+def _person(user) -> str:
+    profile = getattr(user, "staff_profile", None)
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
+    """Everything the 18:00 job stores for `day`: per team, per office, per operations manager."""
+    start, end = local_day(day)
+    office_ids = [o.pk for o in offices]
+    figures = day_figures(start, end, office_ids)
+    by_office = roll_up(figures)
+    teams = list(
+        Team.objects.filter(
+            campaign__office_id__in=office_ids, campaign__status=Campaign.Status.RUNNING
+        )
+        .select_related("campaign")
+        .order_by("code")
+    )
+    issues, attempts = _day_lists(start, end, office_ids)
+    reports = {"team": {}, "office": {}, "operations": {}}
+    for team in teams:
+        reports["team"][team.pk] = {
+            "team": str(team),
+            "office": team.campaign.office_id,
+            "day": day,
+            "figures": asdict(figures.get((team.campaign.office_id, team.pk), Figures())),
+        }
+    for office in offices:
+        rows = [
+            {"team": str(t), "figures": asdict(figures.get((office.pk, t.pk), Figures()))}
+            for t in teams
+            if t.campaign.office_id == office.pk
+        ]
+        unassigned = figures.get((office.pk, None))
+        if unassigned and not unassigned.is_empty:
+            rows.append({"team": "—", "figures": asdict(unassigned)})
+        total = by_office.get(office.pk, Figures())
+        reports["office"][office.pk] = {
+            "office": office.name,
+            "day": day,
+            "teams": rows,
+            "totals": asdict(total),
+            "empty": total.is_empty,
+            "new_issues": [
+                {"unit": i.case.household.unit_code, "title": i.title, "by": _person(i.raised_by)}
+                for i in issues
+                if i.case.campaign.office_id == office.pk
+            ],
+            "breaches": [
+                {
+                    "unit": a.household.unit_code,
+                    "at": timezone.localtime(a.occurred_at),
+                    "by": _person(a.made_by),
+                    "rules": a.breaches,
+                    "flags": a.flagged_terms,
+                }
+                for a in attempts
+                if a.household.office_id == office.pk
+            ],
+        }
+    overseers = (
+        StaffProfile.objects.filter(
+            user__groups__name=Role.OPERATIONS_MANAGER, user__is_active=True, offices__in=office_ids
+        )
+        .prefetch_related("offices")
+        .select_related("user")
+        .distinct()
+    )
+    for profile in overseers:
+        mine = [o for o in offices if o.pk in {x.pk for x in profile.offices.all()}]
+        total = Figures()
+        for o in mine:
+            total.add(by_office.get(o.pk, Figures()))
+        reports["operations"][profile.user_id] = {
+            "day": day,
+            "manager": _person(profile.user),
+            "totals": asdict(total),
+            "empty": total.is_empty,
+            "region_id": mine[0].region_id,
+            "offices": [
+                {"office": o.name, "figures": asdict(by_office.get(o.pk, Figures()))} for o in mine
+            ],
+        }
+    return reports
+
+
+def morning_brief(day: datetime.date, region: Region) -> dict:
+    """The director's brief on `day` (usually yesterday): every office, the region, the change."""
+    offices = _running_offices(region)
+    office_ids = [o.pk for o in offices]
+    today = roll_up(day_figures(*local_day(day), office_ids))
+    before = roll_up(day_figures(*local_day(day - datetime.timedelta(days=1)), office_ids))
+    region_today, region_before = Figures(), Figures()
+    rows = []
+    for office in offices:
+        now_f, then_f = today.get(office.pk, Figures()), before.get(office.pk, Figures())
+        region_today.add(now_f)
+        region_before.add(then_f)
+        rows.append(
+            {"office": office.name, "figures": asdict(now_f), "change": asdict(now_f.minus(then_f))}
+        )
+    return {
+        "region": region.name,
+        "day": day,
+        "offices": rows,
+        "totals": asdict(region_today),
+        "change": asdict(region_today.minus(region_before)),
+        "empty": region_today.is_empty,
+    }
+
+
+def weekly_pack(monday: datetime.date, region: Region) -> dict:
+    """The Monday 16:00 meeting pack: the week before `monday` and the week after it."""
+    from teams.standings import WEEK, leaderboard, load_facts
+
+    offices = _running_offices(region)
+    office_ids = [o.pk for o in offices]
+    week_start = timezone.make_aware(
+        datetime.datetime.combine(monday - datetime.timedelta(days=7), datetime.time.min)
+    )
+    week_end = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+    week = roll_up(day_figures(week_start, week_end, office_ids))
+    campaigns = list(
+        Campaign.objects.filter(
+            office_id__in=office_ids, status=Campaign.Status.RUNNING
+        ).select_related("office")
+    )
+    # Everything is as it stood at the meeting, however late the pack is produced.
+    now = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(16, 0)))
+    standing = Q(cleared_at__lt=now) & (Q(revoked_at__isnull=True) | Q(revoked_at__gte=now))
+    cases_per_office = {
+        row["campaign__office_id"]: row["cases"]
+        for row in Case.objects.filter(campaign__in=campaigns)
+        .values("campaign__office_id")
+        .annotate(cases=Count("pk"))
+        .order_by()
+    }
+    cleared_per_office = {
+        row["case__campaign__office_id"]: row["cleared"]
+        for row in Clearance.objects.filter(standing, case__campaign__in=campaigns)
+        .values("case__campaign__office_id")
+        .annotate(cleared=Count("case", distinct=True))
+        .order_by()
+    }
+    progress = {
+        office_id: {"cases": n, "cleared": cleared_per_office.get(office_id, 0)}
+        for office_id, n in cases_per_office.items()
+    }
+    collected_total = {
+        row["office_id"]: row["net"]
+        for row in Payment.objects.filter(case__campaign__in=campaigns, paid_at__lt=now)
+        .values("office_id")
+        .annotate(
+            net=Sum(
+                Switch(
+                    When(kind=Payment.Kind.REVERSAL, then=-F("amount")),
+                    default=F("amount"),
+                    output_field=MONEY,
+                )
+            )
+        )
+        .order_by()
+    }
+    sections = []
+    for campaign in campaigns:
+        office = campaign.office
+        p = progress.get(office.pk, {"cases": 0, "cleared": 0})
+        board = leaderboard(load_facts(campaign), WEEK, now=now)
+        sections.append(
+            {
+                "office": office.name,
+                "campaign": campaign.name,
+                "target_date": campaign.target_date,
+                "days_left": (campaign.target_date - monday).days,
+                "cases": p["cases"],
+                "cleared": p["cleared"],
+                "collected_to_date": collected_total.get(office.pk, ZERO),
+                "week": asdict(week.get(office.pk, Figures())),
+                "leaderboard": [
+                    {
+                        "rank": r.standing.rank,
+                        "team": str(r.team),
+                        "cleared": r.standing.cleared,
+                        "collected": r.standing.collected,
+                        "points": r.standing.points,
+                        "change": r.change,
+                    }
+                    for r in board
+                ],
+            }
+        )
+    next_week = monday + datetime.timedelta(days=7)
+    cleared_then = Clearance.objects.filter(standing, case=OuterRef("pk"))
+    open_cases = (
+        Case.objects.filter(campaign__in=campaigns)
+        .exclude(status=Case.Status.CLOSED)
+        .exclude(Exists(cleared_then))
+    )
+    plans_due = [
+        {
+            "office": c.campaign.office.name,
+            "unit": c.household.unit_code,
+            "date": c.planned_date,
+            "team": c.team.code if c.team else "",
+            "responsible": _person(c.responsible) if c.responsible else "",
+        }
+        for c in open_cases.filter(planned_date__gte=monday, planned_date__lt=next_week)
+        .select_related("household", "campaign__office", "team", "responsible__staff_profile")
+        .order_by("planned_date")
+    ]
+    overdue = [
+        {
+            "office": c.campaign.office.name,
+            "unit": c.household.unit_code,
+            "date": c.planned_date,
+            "days": (monday - c.planned_date).days,
+            "team": c.team.code if c.team else "",
+        }
+        for c in open_cases.filter(planned_date__lt=monday)
+        .select_related("household", "campaign__office", "team")
+        .order_by("planned_date")
+    ]
+    issues = [
+        {
+            "office": i.case.campaign.office.name,
+            "unit": i.case.household.unit_code,
+            "title": i.title,
+            "by": _person(i.raised_by),
+            "age_days": (monday - timezone.localtime(i.raised_at).date()).days,
+        }
+        for i in DifficultIssue.objects.filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=now),
+            case__campaign__in=campaigns,
+            raised_at__lt=now,
+        )
+        .select_related("case__household", "case__campaign__office", "raised_by__staff_profile")
+        .order_by("raised_at")
+    ]
+    breaches = [
+        {
+            "office": a.household.office.name,
+            "unit": a.household.unit_code,
+            "at": timezone.localtime(a.occurred_at),
+            "by": _person(a.made_by),
+            "rules": a.breaches,
+        }
+        for a in ContactAttempt.objects.filter(
+            occurred_at__gte=week_start,
+            occurred_at__lt=week_end,
+            household__office_id__in=office_ids,
+        )
+        .exclude(breaches=[])
+        .select_related("household__office", "made_by__staff_profile")
+        .order_by("occurred_at")
+    ]
+    return {
+        "region": region.name,
+        "monday": monday,
+        "week_from": monday - datetime.timedelta(days=7),
+        "offices": sections,
+        "plans_due": plans_due,
+        "overdue": overdue,
+        "open_issues": issues,
+        "breaches": breaches,
+    }
+
+
+# --- storing and telling people -------------------------------------------------------------
+
+
+def summary_store(
+    *, kind, scope, for_date, region, data, by, office=None, team=None, recipient=None
+):
+    """Store (or replace) one summary. Returns (summary, created)."""
+    return Summary.objects.update_or_create(
+        kind=kind,
+        scope=scope,
+        for_date=for_date,
+        defaults={
+            "region": region,
+            "office": office,
+            "team": team,
+            "recipient": recipient,
+            "data": _json(data),
+            "generated_at": timezone.now(),
+            "generated_by": by,
+        },
+    )
+
+
+def _deliver(summary, by: str) -> None:
+    """Scheduled runs and commands tell people; a manager's "run now" does not (it would send
+    half a day): the scheduled run later tells them, once."""
+    from .summary_delivery import deliver  # it imports this module's neighbours
+
+    if not by.startswith(RUN_NOW):
+        deliver(summary)
+
+
+RUN_NOW = "run now"
+
+
+def _pause():
+    # Spreads a large region's work over time; also lets tests catch a worker mid-task.
+    seconds = getattr(settings, "SUMMARY_SCOPE_PAUSE_SECONDS", 0)
+    if seconds:
+        time.sleep(seconds)
+
+
+def produce_daily(
+    day: datetime.date, *, by: str = "schedule", region: Region | None = None, office_ids=None
+) -> list[Summary]:
+    offices = _running_offices(region)
+    if office_ids is not None:
+        offices = [o for o in offices if o.pk in set(office_ids)]
+    reports = daily_reports(day, offices)
+    offices_by_id = {o.pk: o for o in offices}
+    stored = []
+    teams = Team.objects.in_bulk(list(reports["team"]))
+    for team_id, data in reports["team"].items():
+        office = offices_by_id[data["office"]]
+        with transaction.atomic():
+            summary, _ = summary_store(
+                kind=Summary.Kind.DAILY_TEAM,
+                scope=f"team:{team_id}",
+                for_date=day,
+                region=office.region,
+                office=office,
+                team=teams[team_id],
+                data=data,
+                by=by,
+            )
+            _deliver(summary, by)
+        stored.append(summary)
+        _pause()
+    for office_id, data in reports["office"].items():
+        office = offices_by_id[office_id]
+        with transaction.atomic():
+            summary, _ = summary_store(
+                kind=Summary.Kind.DAILY_OFFICE,
+                scope=f"office:{office_id}",
+                for_date=day,
+                region=office.region,
+                office=office,
+                data=data,
+                by=by,
+            )
+            _deliver(summary, by)
+        stored.append(summary)
+        _pause()
+    if office_ids is not None:
+        # A consolidated report needs every office in the manager's charge: a run for some
+        # offices only (a manager's "run now") leaves it to the full run.
+        return stored
+    users = {
+        p.user_id: p.user
+        for p in StaffProfile.objects.filter(
+            user_id__in=list(reports["operations"])
+        ).select_related("user")
+    }
+    regions = {o.region_id: o.region for o in offices}
+    for user_id, data in reports["operations"].items():
+        with transaction.atomic():
+            summary, _ = summary_store(
+                kind=Summary.Kind.DAILY_OPERATIONS,
+                scope=f"operations:{user_id}",
+                for_date=day,
+                region=regions[data["region_id"]],
+                recipient=users[user_id],
+                data=data,
+                by=by,
+            )
+            _deliver(summary, by)
+        stored.append(summary)
+    return stored
+
+
+def produce_brief(
+    day: datetime.date, *, by: str = "schedule", region: Region | None = None
+) -> list[Summary]:
+    regions = (
+        [region]
+        if region
+        else list(Region.objects.filter(offices__in=_running_offices()).distinct())
+    )
+    stored = []
+    for r in regions:
+        with transaction.atomic():
+            summary, _ = summary_store(
+                kind=Summary.Kind.MORNING_BRIEF,
+                scope=f"region:{r.pk}",
+                for_date=day,
+                region=r,
+                data=morning_brief(day, r),
+                by=by,
+            )
+            _deliver(summary, by)
+        stored.append(summary)
+    return stored
+
+
+def produce_weekly(
+    monday: datetime.date, *, by: str = "schedule", region: Region | None = None
+) -> list[Summary]:
+    monday = monday - datetime.timedelta(days=monday.weekday())
+    regions = (
+        [region]
+        if region
+        else list(Region.objects.filter(offices__in=_running_offices()).distinct())
+    )
+    stored = []
+    for r in regions:
+        with transaction.atomic():
+            summary, _ = summary_store(
+                kind=Summary.Kind.WEEKLY_PACK,
+                scope=f"region:{r.pk}",
+                for_date=monday,
+                region=r,
+                data=weekly_pack(monday, r),
+                by=by,
+            )
+            _deliver(summary, by)
+        stored.append(summary)
+    return stored
+
+
+# --- the schedule ----------------------------------------------------------------------------
+
+
+def _at(value: str) -> datetime.time:
+    hour, minute = value.split(":")
+    return datetime.time(int(hour), int(minute))
+
+
+def scheduled_times(region: Region) -> dict[str, datetime.time]:
+    return {
+        Summary.Kind.DAILY_OFFICE: region.daily_summary_at or _at(settings.SUMMARY_DAILY_AT),
+        Summary.Kind.MORNING_BRIEF: region.morning_brief_at or _at(settings.SUMMARY_BRIEF_AT),
+        Summary.Kind.WEEKLY_PACK: region.weekly_pack_at or _at(settings.SUMMARY_WEEKLY_AT),
+    }
+
+
+def _missing_office_summaries(region: Region, day: datetime.date) -> bool:
+    """Whether some running office of the region has no 18:00 summary for `day`, or the day
+    was only produced by a manager's "run now" (which told nobody)."""
+    office_ids = {o.pk for o in _running_offices(region)}
+    done = set(
+        Summary.objects.filter(
+            kind=Summary.Kind.DAILY_OFFICE, region=region, for_date=day, notified_at__isnull=False
+        ).values_list("office_id", flat=True)
+    )
+    return bool(office_ids - done)
+
+
+def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) -> list[Summary]:
+    """Produce every summary whose time has come but which is not stored yet.
+
+    Runs every few minutes from beat: a summary missed while the broker or a worker was down,
+    or one due at a region's own hour, is produced on the next run.
+    """
+    now = timezone.localtime(now or timezone.now())
+    produced = []
+    for region in Region.objects.filter(offices__in=_running_offices()).distinct():
+        times = scheduled_times(region)
+        for back in range(lookback_days + 1):
+            day = now.date() - datetime.timedelta(days=back)
+            due_daily = timezone.make_aware(
+                datetime.datetime.combine(day, times[Summary.Kind.DAILY_OFFICE])
+            )
+            if due_daily <= now and _missing_office_summaries(region, day):
+                produced += produce_daily(day, by="catch-up", region=region)
+            due_brief = timezone.make_aware(
+                datetime.datetime.combine(day, times[Summary.Kind.MORNING_BRIEF])
+            )
+            reported = day - datetime.timedelta(days=1)
+            if (
+                due_brief <= now
+                and not Summary.objects.filter(
+                    kind=Summary.Kind.MORNING_BRIEF, region=region, for_date=reported
+                ).exists()
+            ):
+                produced += produce_brief(reported, by="catch-up", region=region)
+        monday = now.date() - datetime.timedelta(days=now.weekday())
+        due_pack = timezone.make_aware(
+            datetime.datetime.combine(monday, times[Summary.Kind.WEEKLY_PACK])
+        )
+        if (
+            due_pack <= now
+            and not Summary.objects.filter(
+                kind=Summary.Kind.WEEKLY_PACK, region=region, for_date=monday
+            ).exists()
+        ):
+            produced += produce_weekly(monday, by="catch-up", region=region)
+    return produced

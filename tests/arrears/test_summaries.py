@@ -1,0 +1,871 @@
+"""The 18:00 reports, the director's morning brief and the Monday pack (DESIGN.md §3).
+
+Everything runs on a frozen Asia/Shanghai clock. `activity` builds a known day D (Wednesday
+2026-11-25) with the day before (PREV) and the day after (NEXT) around it; every figure below
+is worked out by hand from that data:
+
+team A (case_a, C6-101, 17 months x ¥100)          team B (case_b, C13-103)
+  PREV 10:00 payment notice to the owner             PREV 11:00 issue I4 (resolved NEXT 09:00)
+  PREV 10:00 issue I1 (stays open)                   PREV 16:00 payment ¥100
+  PREV 15:00 promise ¥200 due D                      D 10:00 issue I3 (resolved D 16:30)
+  D 08:30 call, owner, no answer                     D 11:00 promise ¥150 due D
+  D 09:00 office meeting, occupant, talked           D 14:00 home visit, owner refused
+  D 09:30 issue I2 (stays open)                      D 15:00 payment ¥1600 clears case_b ...
+  D 10:00 office meeting, co-owner, promised ¥300    D 16:00 ... reversed: clearance revoked
+  D 11:00 payment ¥500                               D 17:00 payment ¥300
+  D 12:00 payment ¥200, reversed D 13:00             D 22:30 call, owner, no answer (breach)
+  D 23:00 call, owner, talked (breach)               NEXT 00:00 payment ¥100
+  D 23:59 payment notice; payment ¥1200 clears       NEXT 00:00 promise ¥120 due NEXT+2
+  NEXT 00:00 call, owner, no answer (breach)
+  NEXT 00:00 issue I5 (stays open)
+
+The other office (another region) has its own activity on D, which must never show in ours.
+"""
+
+import datetime
+import http.server
+import json
+import threading
+import zoneinfo
+from dataclasses import asdict
+from decimal import Decimal as D
+from types import SimpleNamespace
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from arrears.issues import issue_raise, issue_resolve
+from arrears.models import Case, Notification, PromiseToPay, Summary
+from arrears.payments import payment_reverse
+from arrears.scoping import summaries as visible_summaries
+from arrears.summaries import (
+    Figures,
+    catch_up,
+    daily_reports,
+    day_figures,
+    local_day,
+    morning_brief,
+    produce_brief,
+    produce_daily,
+    produce_weekly,
+    summary_store,
+    weekly_pack,
+)
+from arrears.summary_delivery import deliver
+from households.contact import PromiseInput, attempt_log
+from teams.models import Team
+from tests.conftest import add_cases, make_office_with_campaign, record_payment
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+DAY = datetime.date(2026, 11, 25)  # a Wednesday
+PREV = DAY - datetime.timedelta(days=1)
+NEXT = DAY + datetime.timedelta(days=1)
+MONDAY = datetime.date(2026, 11, 30)  # the pack for the week 23–29 November
+THIS_MONDAY = datetime.date(2026, 11, 23)  # DAY's week
+
+
+def at(day, hour, minute=0):
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=SHANGHAI)
+
+
+NOW = at(DAY, 19)
+
+# The hand-worked figures of the module docstring.
+A_DAY = Figures(
+    attempts=5, owners_reached=2, promises_made=1, promised_amount=D("300"), promises_due=1,
+    payments=3, collected=D("1700"), cleared=1, new_issues=1, open_issues=2, breaches=1,
+)  # fmt: skip
+B_DAY = Figures(
+    attempts=2, owners_reached=1, promises_made=1, promised_amount=D("150"), promises_due=1,
+    payments=2, collected=D("300"), cleared=0, new_issues=1, open_issues=1, breaches=1,
+)  # fmt: skip
+OFFICE_DAY = Figures(
+    attempts=7, owners_reached=3, promises_made=2, promised_amount=D("450"), promises_due=2,
+    payments=5, collected=D("2000"), cleared=1, new_issues=2, open_issues=3, breaches=2,
+)  # fmt: skip
+OFFICE_PREV = Figures(
+    attempts=1, promises_made=1, promised_amount=D("200"), payments=1, collected=D("100"),
+    new_issues=2, open_issues=2,
+)  # fmt: skip
+CHANGE = Figures(
+    attempts=6, owners_reached=3, promises_made=1, promised_amount=D("250"), promises_due=2,
+    payments=4, collected=D("1900"), cleared=1, new_issues=0, open_issues=1, breaches=2,
+)  # fmt: skip
+
+
+# --- fixtures and helpers ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def world(clock, world):
+    """conftest's world, built on the frozen clock (campaign dates are relative to today)."""
+    return world
+
+
+def log(clock, case, by, when, channel, person, outcome, **kw):
+    clock.move_to(when)
+    return attempt_log(
+        case=case,
+        made_by=by,
+        occurred_at=when,
+        channel=channel,
+        person_contacted=person,
+        outcome=outcome,
+        **kw,
+    )
+
+
+def pay(clock, house, amount, by, when):
+    clock.move_to(when)
+    return record_payment(house, amount, by, paid_at=when)
+
+
+def reverse_payment(clock, payment, by, when):
+    clock.move_to(when)
+    return payment_reverse(payment=payment, recorded_by=by, reason="记错户号")
+
+
+def raise_issue(clock, case, by, when, title):
+    clock.move_to(when)
+    return issue_raise(case=case, raised_by=by, title=title, description="详见记录")
+
+
+def resolve(clock, issue, by, when):
+    clock.move_to(when)
+    return issue_resolve(issue=issue, resolved_by=by, decision="经理书面答复")
+
+
+def promise(case, amount, due, recorded_at, by):
+    return PromiseToPay.objects.create(
+        case=case, amount=D(amount), due_date=due, recorded_at=recorded_at, recorded_by=by
+    )
+
+
+def build(w, clock):
+    a, b, ca, cb = w.case_a, w.case_b, w.collector_a, w.collector_b
+    # the day before
+    log(clock, a, ca, at(PREV, 10), "payment_notice", "owner", "delivered")
+    i1 = raise_issue(clock, a, ca, at(PREV, 10, 5), "业主要求先修屋顶")
+    i4 = raise_issue(clock, b, cb, at(PREV, 11), "产权纠纷")
+    promise(a, "200", DAY, at(PREV, 15), ca)
+    pay(clock, w.house_b, "100", cb, at(PREV, 16))
+    # the day: team A
+    log(clock, a, ca, at(DAY, 8, 30), "phone_call", "owner", "no_answer")
+    log(clock, a, ca, at(DAY, 9), "office_meeting", "occupant", "talked")
+    i2 = raise_issue(clock, a, ca, at(DAY, 9, 30), "业主称车位被占")
+    log(
+        clock, a, ca, at(DAY, 10), "office_meeting", "co_owner", "promised",
+        promise=PromiseInput(amount=D("300"), due_date=DAY + datetime.timedelta(days=3)),
+    )  # fmt: skip
+    pay(clock, w.house_a, "500", ca, at(DAY, 11))
+    wrong = pay(clock, w.house_a, "200", ca, at(DAY, 12))
+    reverse_payment(clock, wrong, w.leader_a, at(DAY, 13))
+    late_call = log(clock, a, ca, at(DAY, 23), "phone_call", "owner", "talked")
+    log(clock, a, ca, at(DAY, 23, 59), "payment_notice", "owner", "delivered")
+    clearing = pay(clock, w.house_a, "1200", ca, at(DAY, 23, 59))
+    # the day: team B
+    i3 = raise_issue(clock, b, cb, at(DAY, 10), "租户拒绝转告")
+    promise(b, "150", DAY, at(DAY, 11), cb)
+    log(clock, b, cb, at(DAY, 14), "home_visit", "owner", "refused", staff_count=2)
+    full = pay(clock, w.house_b, "1600", cb, at(DAY, 15))
+    reverse_payment(clock, full, w.manager, at(DAY, 16))
+    resolve(clock, i3, w.manager, at(DAY, 16, 30))
+    pay(clock, w.house_b, "300", cb, at(DAY, 17))
+    evening_call = log(clock, b, cb, at(DAY, 22, 30), "phone_call", "owner", "no_answer")
+    # the other office, same day
+    oc, oh, who = w.other_case, w.other_house, w.other_collector
+    log(clock, oc, who, at(DAY, 12), "office_meeting", "owner", "talked")
+    pay(clock, oh, "500", who, at(DAY, 12, 30))
+    promise(oc, "100", DAY, at(DAY, 12), who)
+    raise_issue(clock, oc, who, at(DAY, 13), "外处问题")
+    log(clock, oc, who, at(DAY, 23), "phone_call", "owner", "talked")
+    # the day after, from midnight
+    night_call = log(clock, a, ca, at(NEXT, 0), "phone_call", "owner", "no_answer")
+    pay(clock, w.house_b, "100", cb, at(NEXT, 0))
+    promise(b, "120", NEXT + datetime.timedelta(days=2), at(NEXT, 0), cb)
+    i5 = raise_issue(clock, a, w.leader_a, at(NEXT, 0), "漏水未修")
+    resolve(clock, i4, w.manager, at(NEXT, 9))
+    clock.move_to(at(NEXT, 10))
+    return SimpleNamespace(
+        i1=i1, i2=i2, i3=i3, i4=i4, i5=i5, late_call=late_call, evening_call=evening_call,
+        night_call=night_call, clearing=clearing,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def activity(world, clock):
+    return build(world, clock)
+
+
+def figures_of(day, offices):
+    return day_figures(*local_day(day), [o.pk for o in offices])
+
+
+def kinds(summaries):
+    return {(s.kind, s.region.code, s.for_date) for s in summaries}
+
+
+def told(user):
+    return Notification.objects.filter(recipient=user, kind=Notification.Kind.SUMMARY)
+
+
+# --- 1. day_figures ----------------------------------------------------------------------------
+
+
+def test_day_figures_count_each_teams_work_of_the_day(world, activity):
+    figures = figures_of(DAY, [world.office])
+    assert set(figures) == {(world.office.pk, world.team_a.pk), (world.office.pk, world.team_b.pk)}
+    assert figures[(world.office.pk, world.team_a.pk)] == A_DAY
+    assert figures[(world.office.pk, world.team_b.pk)] == B_DAY
+
+
+def test_the_crafted_day_breaches_at_night_and_clears_case_a_at_23_59(world, activity):
+    # The hand-worked figures rely on these: the evening calls breach, the 23:59 payment
+    # clears case_a, case_b's clearance was revoked the same day.
+    assert activity.late_call.breaches == ["hours", "quiet_after_conversation"]
+    assert activity.evening_call.breaches == ["hours", "quiet_after_conversation"]
+    assert "hours" in activity.night_call.breaches
+    world.case_a.refresh_from_db()
+    world.case_b.refresh_from_db()
+    assert world.case_a.status == Case.Status.CLEARED
+    assert world.case_a.cleared_at == at(DAY, 23, 59)
+    assert world.case_b.clearances.get().revoked_at == at(DAY, 16)
+
+
+def test_a_day_runs_from_local_midnight_to_midnight(world, activity):
+    """23:59 belongs to the day; 00:00 the next day to the next day."""
+    a = figures_of(NEXT, [world.office])[(world.office.pk, world.team_a.pk)]
+    b = figures_of(NEXT, [world.office])[(world.office.pk, world.team_b.pk)]
+    assert a == Figures(attempts=1, breaches=1, new_issues=1, open_issues=3)
+    # I4 was resolved at 09:00 that day: not open at the day's end
+    assert b == Figures(payments=1, collected=D("100"), promises_made=1, promised_amount=D("120"))
+    prev = Figures()
+    for value in figures_of(PREV, [world.office]).values():
+        prev.add(value)
+    assert prev == OFFICE_PREV
+
+
+def test_the_other_offices_activity_never_appears_in_ours(world, activity):
+    both = figures_of(DAY, [world.office, world.other_office])
+    assert both[(world.office.pk, world.team_a.pk)] == A_DAY
+    assert both[(world.office.pk, world.team_b.pk)] == B_DAY
+    assert both[(world.other_office.pk, world.other_team.pk)] == Figures(
+        attempts=2, owners_reached=2, promises_made=1, promised_amount=D("100"), promises_due=1,
+        payments=1, collected=D("500"), new_issues=1, open_issues=1, breaches=1,
+    )  # fmt: skip
+    assert set(both) == {
+        (world.office.pk, world.team_a.pk),
+        (world.office.pk, world.team_b.pk),
+        (world.other_office.pk, world.other_team.pk),
+    }
+
+
+# --- 2. daily_reports --------------------------------------------------------------------------
+
+
+def test_the_team_report_holds_the_teams_figures_of_the_day(world, activity):
+    reports = daily_reports(DAY, [world.office])
+    assert set(reports["team"]) == {world.team_a.pk, world.team_b.pk}
+    assert reports["team"][world.team_a.pk] == {
+        "team": str(world.team_a),
+        "office": world.office.pk,
+        "day": DAY,
+        "figures": asdict(A_DAY),
+    }
+
+
+def test_the_office_summary_has_team_rows_totals_new_issues_and_breaches(world, activity):
+    office = daily_reports(DAY, [world.office])["office"][world.office.pk]
+    assert office["office"] == "北苑服务处" and office["day"] == DAY
+    assert office["teams"] == [
+        {"team": str(world.team_a), "figures": asdict(A_DAY)},
+        {"team": str(world.team_b), "figures": asdict(B_DAY)},
+    ]
+    assert office["totals"] == asdict(OFFICE_DAY)
+    assert office["empty"] is False
+    assert office["new_issues"] == [
+        {"unit": "C6-101", "title": "业主称车位被占", "by": "李收费"},
+        {"unit": "C13-103", "title": "租户拒绝转告", "by": "王收费"},
+    ]
+    assert [(b["unit"], b["at"], b["by"], b["rules"]) for b in office["breaches"]] == [
+        ("C13-103", at(DAY, 22, 30), "王收费", ["hours", "quiet_after_conversation"]),
+        ("C6-101", at(DAY, 23), "李收费", ["hours", "quiet_after_conversation"]),
+    ]
+
+
+def test_the_operations_report_covers_only_the_offices_in_their_charge(world, activity):
+    reports = daily_reports(DAY, [world.office, world.other_office])
+    assert set(reports["operations"]) == {world.ops.pk}
+    report = reports["operations"][world.ops.pk]
+    assert report["manager"] == "运营" and report["region_id"] == world.region.pk
+    assert report["offices"] == [{"office": "北苑服务处", "figures": asdict(OFFICE_DAY)}]
+    assert report["totals"] == asdict(OFFICE_DAY)
+    assert report["empty"] is False
+
+
+def test_an_empty_day_is_marked_empty_even_with_issues_still_open(world, activity):
+    quiet_day = NEXT + datetime.timedelta(days=1)
+    office = daily_reports(quiet_day, [world.office])["office"][world.office.pk]
+    assert office["empty"] is True
+    assert office["totals"] == asdict(Figures(open_issues=3))
+    assert office["new_issues"] == [] and office["breaches"] == []
+
+
+# --- 3. morning_brief --------------------------------------------------------------------------
+
+
+def test_the_morning_brief_shows_each_office_and_the_change_since_the_day_before(world, activity):
+    brief = morning_brief(DAY, world.region)
+    assert brief["region"] == "东区" and brief["day"] == DAY
+    assert brief["offices"] == [
+        {"office": "北苑服务处", "figures": asdict(OFFICE_DAY), "change": asdict(CHANGE)}
+    ]
+    assert brief["offices"][0]["change"]["attempts"] == 7 - 1
+    assert brief["totals"] == asdict(OFFICE_DAY)
+    assert brief["change"] == asdict(CHANGE)
+    assert brief["empty"] is False
+
+
+def test_the_morning_brief_sums_every_office_of_the_region(world, activity, clock):
+    second, campaign = make_office_with_campaign(world.region, "west-garden", "西苑服务处")
+    team = Team.objects.create(campaign=campaign, code="A")
+    add_cases(SimpleNamespace(office=second, campaign=campaign, team_a=team), 1, "W")
+    case = Case.objects.get(campaign=campaign)
+    log(clock, case, world.manager, at(DAY, 9), "office_meeting", "owner", "talked")
+    log(clock, case, world.manager, at(DAY, 10), "payment_notice", "owner", "delivered")
+    log(clock, case, world.manager, at(DAY, 11), "payment_notice", "owner", "delivered")
+    log(clock, case, world.manager, at(PREV, 9), "payment_notice", "owner", "delivered")
+    brief = morning_brief(DAY, world.region)
+    assert [o["office"] for o in brief["offices"]] == ["北苑服务处", "西苑服务处"]
+    west = brief["offices"][1]
+    assert (west["figures"]["attempts"], west["change"]["attempts"]) == (3, 2)
+    assert west["figures"]["owners_reached"] == 1
+    assert brief["totals"]["attempts"] == 7 + 3
+    assert brief["change"]["attempts"] == 6 + 2
+
+
+# --- 4. weekly_pack ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plans(world, activity):
+    """Planned dates around MONDAY on open cases (case_a is cleared: never overdue)."""
+    add_cases(world, 3, "P")
+    p0, p1, p2 = (Case.objects.get(household__unit_code=f"P{i}-101") for i in range(3))
+    plan = {
+        p0: MONDAY + datetime.timedelta(days=2),
+        p1: MONDAY + datetime.timedelta(days=7),  # the week after next: not due yet
+        p2: MONDAY - datetime.timedelta(days=3),  # overdue
+        world.case_b: MONDAY,
+        world.case_a: MONDAY - datetime.timedelta(days=10),
+        world.other_case: MONDAY + datetime.timedelta(days=1),
+    }
+    for case, day in plan.items():
+        Case.objects.filter(pk=case.pk).update(planned_date=day)
+
+
+def test_the_monday_pack_has_progress_last_weeks_figures_and_the_leaderboard(world, plans):
+    pack = weekly_pack(MONDAY, world.region)
+    assert pack["region"] == "东区"
+    assert (pack["monday"], pack["week_from"]) == (MONDAY, datetime.date(2026, 11, 23))
+    [office] = pack["offices"]
+    assert office["office"] == "北苑服务处"
+    assert (office["cases"], office["cleared"]) == (5, 1)
+    assert office["collected_to_date"] == D("2200")
+    assert office["days_left"] == (world.campaign.target_date - MONDAY).days == 65
+    week = dict(office["week"])
+    assert week == {
+        "attempts": 9, "owners_reached": 3, "promises_made": 4, "promised_amount": D("770"),
+        "promises_due": 4, "payments": 7, "collected": D("2200"), "cleared": 1, "new_issues": 5, "open_issues": 3,
+        "breaches": 3,
+    }  # fmt: skip
+    # case_a's clearance followed a breach on the case, so it earns no place in the ranking
+    assert office["leaderboard"] == [
+        {"rank": 1, "team": str(world.team_a), "cleared": 0, "collected": D("1700"),
+         "points": 0, "change": 0},
+        {"rank": 2, "team": str(world.team_b), "cleared": 0, "collected": D("500"),
+         "points": 0, "change": -1},
+    ]  # fmt: skip
+
+
+def test_the_monday_packs_week_counts_every_promise_due_that_week(world, plans):
+    [office] = weekly_pack(MONDAY, world.region)["offices"]
+    assert office["week"]["promises_due"] == 4
+
+
+def test_the_monday_pack_lists_open_issues_plans_and_last_weeks_breaches(world, plans):
+    pack = weekly_pack(MONDAY, world.region)
+    assert pack["open_issues"] == [
+        {"office": "北苑服务处", "unit": "C6-101", "title": "业主要求先修屋顶", "by": "李收费",
+         "age_days": 6},
+        {"office": "北苑服务处", "unit": "C6-101", "title": "业主称车位被占", "by": "李收费",
+         "age_days": 5},
+        {"office": "北苑服务处", "unit": "C6-101", "title": "漏水未修", "by": "赵组长",
+         "age_days": 4},
+    ]  # fmt: skip
+    assert pack["plans_due"] == [
+        {"office": "北苑服务处", "unit": "C13-103", "date": MONDAY, "team": "B",
+         "responsible": "王收费"},
+        {"office": "北苑服务处", "unit": "P0-101", "date": MONDAY + datetime.timedelta(days=2),
+         "team": "A", "responsible": ""},
+    ]  # fmt: skip
+    assert pack["overdue"] == [
+        {"office": "北苑服务处", "unit": "P2-101", "date": MONDAY - datetime.timedelta(days=3),
+         "days": 3, "team": "A"},
+    ]  # fmt: skip
+    assert [(b["unit"], b["at"], b["by"]) for b in pack["breaches"]] == [
+        ("C13-103", at(DAY, 22, 30), "王收费"),
+        ("C6-101", at(DAY, 23), "李收费"),
+        ("C6-101", at(NEXT, 0), "李收费"),
+    ]
+
+
+def test_a_pack_produced_later_in_the_week_lists_only_issues_open_on_its_monday(world, plans):
+    # clock: Thursday 26 November; the pack of Monday 23 November, before any issue was raised
+    pack = weekly_pack(THIS_MONDAY, world.region)
+    assert all(issue["age_days"] >= 0 for issue in pack["open_issues"])
+    assert pack["open_issues"] == []
+
+
+# --- 5. storing ----------------------------------------------------------------------------------
+
+
+def office_summary(world, day=DAY, office=None):
+    office = office or world.office
+    return Summary.objects.get(
+        kind=Summary.Kind.DAILY_OFFICE, scope=f"office:{office.pk}", for_date=day
+    )
+
+
+def test_producing_twice_stores_one_summary_per_kind_scope_and_day_with_the_new_data(
+    world, activity, clock
+):
+    first = produce_daily(DAY)
+    assert len(first) == 6  # 3 teams, 2 offices, 1 operations manager
+    stored = Summary.objects.filter(for_date=DAY)
+    assert sorted(stored.values_list("kind", "scope")) == sorted(
+        [
+            (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}"),
+            (Summary.Kind.DAILY_TEAM, f"team:{world.team_b.pk}"),
+            (Summary.Kind.DAILY_TEAM, f"team:{world.other_team.pk}"),
+            (Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}"),
+            (Summary.Kind.DAILY_OFFICE, f"office:{world.other_office.pk}"),
+            (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}"),
+        ]
+    )
+    summary = office_summary(world)
+    assert summary.data["totals"]["attempts"] == 7
+    assert D(summary.data["totals"]["collected"]) == D("2000")
+    # a late entry for the day, then the report again
+    log(
+        clock,
+        world.case_b,
+        world.collector_b,
+        at(DAY, 18, 30),
+        "payment_notice",
+        "owner",
+        "delivered",
+    )
+    second = produce_daily(DAY, by="rerun")
+    assert {s.pk for s in second} == {s.pk for s in first}
+    assert Summary.objects.filter(for_date=DAY).count() == 6
+    summary = office_summary(world)
+    assert summary.data["totals"]["attempts"] == 8
+    assert summary.data["teams"][1]["figures"]["attempts"] == 3
+    assert summary.generated_by == "rerun"
+
+
+def test_people_are_told_once_by_inbox_and_by_e_mail_with_an_html_part(
+    world, activity, mailoutbox, django_capture_on_commit_callbacks
+):
+    world.manager.email = "manager@example.com"
+    world.manager.save()
+    breaches_before = Notification.objects.filter(recipient=world.manager).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        produce_daily(DAY)
+    assert told(world.manager).count() == 1
+    assert len(mailoutbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        produce_daily(DAY)
+    assert told(world.manager).count() == 1
+    assert Notification.objects.filter(recipient=world.manager).count() == breaches_before + 1
+    assert len(mailoutbox) == 1
+    summary = office_summary(world)
+    assert summary.notified_at is not None
+    [mail] = mailoutbox
+    assert mail.bcc == ["manager@example.com"]
+    assert mail.subject.startswith("[清欠台]")
+    assert "北苑服务处" in mail.subject and "2026-11-25" in mail.subject
+    url = reverse("summary-detail", args=[summary.pk])
+    assert url in mail.body and ": 7" in mail.body  # the 7 attempts
+    [(html, mimetype)] = mail.alternatives
+    assert mimetype == "text/html" and "<h2" in html and url in html
+    assert told(world.manager).get().url == url
+
+
+# --- 6. who gets what ----------------------------------------------------------------------------
+
+
+def test_each_summary_goes_to_the_people_who_read_it(world, activity):
+    produce_daily(DAY, region=world.region)
+    produce_brief(DAY, region=world.region)
+    produce_weekly(MONDAY, region=world.region)
+    readers = {}
+    for n in Notification.objects.filter(kind=Notification.Kind.SUMMARY):
+        summary = Summary.objects.get(pk=int(n.url.rstrip("/").rsplit("/", 1)[1]))
+        readers.setdefault((summary.kind, summary.scope), set()).add(n.recipient.username)
+    region = f"region:{world.region.pk}"
+    assert readers == {
+        (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}"): {"leader_a"},
+        (Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}"): {"manager"},
+        (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}"): {"ops"},
+        (Summary.Kind.MORNING_BRIEF, region): {"director"},
+        (Summary.Kind.WEEKLY_PACK, region): {"director", "manager", "ops"},
+    }
+    # team B has no leader: its report is stored but nobody is told
+    assert Summary.objects.filter(kind=Summary.Kind.DAILY_TEAM, team=world.team_b).exists()
+    for user in (world.other_manager, world.other_collector, world.collector_a, world.site):
+        assert not told(user).exists()
+
+
+# --- 7. catch_up -----------------------------------------------------------------------------
+
+
+def test_catch_up_produces_the_days_reports_at_18_00_and_only_once(world, clock):
+    clock.move_to(at(DAY, 17, 59))
+    catch_up()  # earlier days, briefs and this week's pack
+    assert not Summary.objects.filter(for_date=DAY).exists()
+    assert catch_up() == []
+    clock.move_to(at(DAY, 18))
+    produced = catch_up()
+    assert len(produced) == 6
+    assert {(s.kind, s.for_date) for s in produced} == {
+        (Summary.Kind.DAILY_TEAM, DAY),
+        (Summary.Kind.DAILY_OFFICE, DAY),
+        (Summary.Kind.DAILY_OPERATIONS, DAY),
+    }
+    assert all(s.generated_by == "catch-up" for s in produced)
+    assert catch_up() == []
+    assert Summary.objects.filter(for_date=DAY).count() == 6
+
+
+def test_catch_up_keeps_a_regions_own_daily_hour(world, clock):
+    world.region.daily_summary_at = datetime.time(17, 0)
+    world.region.save()
+    clock.move_to(at(DAY, 16, 59))
+    catch_up()
+    assert not Summary.objects.filter(for_date=DAY).exists()
+    clock.move_to(at(DAY, 17))
+    assert {k for k in kinds(catch_up()) if k[0] == Summary.Kind.DAILY_OFFICE} == {
+        (Summary.Kind.DAILY_OFFICE, "east", DAY)
+    }
+    clock.move_to(at(DAY, 18))
+    assert {k for k in kinds(catch_up()) if k[0] == Summary.Kind.DAILY_OFFICE} == {
+        (Summary.Kind.DAILY_OFFICE, "west", DAY)
+    }
+
+
+def test_catch_up_produces_a_day_missed_yesterday(world, clock):
+    clock.move_to(at(DAY, 9))
+    assert not any(s.kind.startswith("daily") for s in catch_up(lookback_days=0))
+    offices = {k for k in kinds(catch_up()) if k[0] == Summary.Kind.DAILY_OFFICE}
+    assert offices == {
+        (Summary.Kind.DAILY_OFFICE, region, day)
+        for region in ("east", "west")
+        for day in (PREV, PREV - datetime.timedelta(days=1))
+    }
+
+
+def test_catch_up_produces_yesterdays_brief_after_08_30(world, clock):
+    clock.move_to(at(DAY, 8, 29))
+    catch_up()
+    assert not Summary.objects.filter(kind=Summary.Kind.MORNING_BRIEF, for_date=PREV).exists()
+    assert catch_up() == []
+    clock.move_to(at(DAY, 8, 30))
+    assert kinds(catch_up()) == {
+        (Summary.Kind.MORNING_BRIEF, "east", PREV),
+        (Summary.Kind.MORNING_BRIEF, "west", PREV),
+    }
+
+
+def test_catch_up_produces_the_monday_pack_after_monday_16_00(world, clock):
+    clock.move_to(at(MONDAY, 15, 59))
+    catch_up()
+    assert not Summary.objects.filter(kind=Summary.Kind.WEEKLY_PACK, for_date=MONDAY).exists()
+    assert catch_up() == []
+    clock.move_to(at(MONDAY, 16))
+    assert kinds(catch_up()) == {
+        (Summary.Kind.WEEKLY_PACK, "east", MONDAY),
+        (Summary.Kind.WEEKLY_PACK, "west", MONDAY),
+    }
+
+
+def second_office(world, clock):
+    """Another running office in world.region, also in the operations manager's charge."""
+    office, campaign = make_office_with_campaign(world.region, "west-garden", "西苑服务处")
+    team = Team.objects.create(campaign=campaign, code="A")
+    add_cases(SimpleNamespace(office=office, campaign=campaign, team_a=team), 1, "W")
+    world.ops.staff_profile.offices.add(office)
+    case = Case.objects.get(campaign=campaign)
+    log(clock, case, world.ops, at(DAY, 9), "payment_notice", "owner", "delivered")
+    return office
+
+
+def test_catch_up_produces_every_office_of_the_region(world, clock):
+    office2 = second_office(world, clock)
+    clock.move_to(at(DAY, 18))
+    catch_up()
+    assert office_summary(world).data["totals"]["attempts"] == 0
+    assert office_summary(world, office=office2).data["totals"]["attempts"] == 1
+
+
+def test_catch_up_still_produces_the_other_offices_after_one_office_ran_now(world, clock, client):
+    office2 = second_office(world, clock)
+    clock.move_to(at(DAY, 17, 59))
+    catch_up()
+    client.force_login(world.manager)
+    client.post(reverse("summary-run"), {"kind": "daily_office", "date": DAY.isoformat()})
+    assert office_summary(world).generated_by == "run now: manager"
+    clock.move_to(at(DAY, 18, 15))
+    catch_up()
+    assert office_summary(world, office=office2).data["totals"]["attempts"] == 1
+
+
+# --- 8. query count ----------------------------------------------------------------------------
+
+
+def grow(world, clock, *, with_issues):
+    """20 more cases over 3 more teams, each team with a day of work on DAY."""
+    add_cases(world, 20, "Q")
+    new_cases = list(Case.objects.filter(household__unit_code__startswith="Q").order_by("pk"))
+    teams = [Team.objects.create(campaign=world.campaign, code=code) for code in "CDE"]
+    for i, case in enumerate(new_cases):
+        Case.objects.filter(pk=case.pk).update(team=teams[i % 3])
+    for team in teams:
+        case = Case.objects.filter(team=team).order_by("pk").first()
+        log(clock, case, world.collector_a, at(DAY, 22), "phone_call", "owner", "talked")
+        pay(clock, case.household, "100", world.collector_a, at(DAY, 12))
+        promise(case, "100", DAY, at(DAY, 12), world.collector_a)
+        if with_issues:
+            raise_issue(clock, case, world.collector_a, at(DAY, 14), f"{team.code}组问题")
+    clock.move_to(at(NEXT, 10))
+    return teams
+
+
+def count_queries(world):
+    with CaptureQueriesContext(connection) as queries:
+        reports = daily_reports(DAY, [world.office])
+    return len(queries), reports
+
+
+def test_daily_reports_cost_the_same_with_more_cases_and_teams(world, activity, clock):
+    before, _ = count_queries(world)
+    grow(world, clock, with_issues=False)
+    after, reports = count_queries(world)
+    assert len(reports["team"]) == 5
+    assert reports["office"][world.office.pk]["totals"]["attempts"] == 7 + 3
+    assert reports["office"][world.office.pk]["totals"]["breaches"] == 2 + 3
+    assert after == before
+
+
+def test_daily_reports_cost_the_same_with_more_new_issues(world, activity, clock):
+    before, _ = count_queries(world)
+    grow(world, clock, with_issues=True)
+    after, reports = count_queries(world)
+    assert len(reports["office"][world.office.pk]["new_issues"]) == 2 + 3
+    assert after == before
+
+
+# --- 9. summary pages ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored(world, activity):
+    produce_daily(DAY)
+    produce_brief(DAY)
+    produce_weekly(THIS_MONDAY)
+    return {(s.kind, s.scope): s for s in Summary.objects.all()}
+
+
+def seen(user):
+    return {(s.kind, s.scope) for s in visible_summaries(user)}
+
+
+def test_each_role_sees_its_own_summaries(world, stored):
+    team_a = (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}")
+    team_b = (Summary.Kind.DAILY_TEAM, f"team:{world.team_b.pk}")
+    office = (Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}")
+    ops = (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}")
+    brief = (Summary.Kind.MORNING_BRIEF, f"region:{world.region.pk}")
+    pack = (Summary.Kind.WEEKLY_PACK, f"region:{world.region.pk}")
+    assert seen(world.collector_a) == {team_a}
+    assert seen(world.leader_a) == {team_a}
+    assert seen(world.collector_b) == {team_b}
+    assert seen(world.manager) == {team_a, team_b, office, pack}
+    assert seen(world.ops) == {team_a, team_b, office, pack, ops}
+    assert seen(world.director) == {team_a, team_b, office, ops, brief, pack}
+    assert seen(world.site) == set()
+    ours = {team_a, team_b, office, ops, brief, pack}
+    assert seen(world.other_manager) == {
+        (Summary.Kind.DAILY_TEAM, f"team:{world.other_team.pk}"),
+        (Summary.Kind.DAILY_OFFICE, f"office:{world.other_office.pk}"),
+        (Summary.Kind.WEEKLY_PACK, f"region:{world.other_region.pk}"),
+    }
+    assert not seen(world.other_manager) & ours
+    assert not seen(world.other_collector) & ours
+
+
+@pytest.mark.parametrize("who", ["manager", "director", "other_manager", "other_collector"])
+def test_the_summary_page_is_shown_in_scope_and_404_outside(client, world, stored, who):
+    client.force_login(world.roles[who])
+    office = stored[(Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}")]
+    team_a = stored[(Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}")]
+    expected = 200 if who in ("manager", "director") else 404
+    for summary in (office, team_a):
+        response = client.get(reverse("summary-detail", args=[summary.pk]))
+        assert response.status_code == expected
+        if expected == 200:
+            assert summary.data["day"] == "2026-11-25"
+            assert response.context["summary"] == summary
+    if expected == 200:
+        page = client.get(reverse("summary-detail", args=[office.pk])).content.decode()
+        assert "C6-101" in page and "业主称车位被占" in page
+
+
+def test_the_summary_list_shows_a_collector_only_their_teams_reports(client, world, stored):
+    client.force_login(world.collector_a)
+    response = client.get(reverse("summary-list"))
+    assert response.status_code == 200
+    assert [(s.kind, s.team_id) for s in response.context["summaries"]] == [
+        (Summary.Kind.DAILY_TEAM, world.team_a.pk)
+    ]
+
+
+def test_the_office_manager_runs_the_office_summary_now_for_a_chosen_day(client, world, activity):
+    client.force_login(world.manager)
+    response = client.post(reverse("summary-run"), {"kind": "daily_office", "date": "2026-11-24"})
+    assert response.status_code == 302 and response.url == reverse("summary-list")
+    summary = office_summary(world, day=PREV)
+    assert summary.generated_by == "run now: manager"
+    assert summary.data["totals"]["attempts"] == 1
+    assert D(summary.data["totals"]["collected"]) == D("100")
+    # only the manager's own office is produced
+    assert not Summary.objects.filter(office=world.other_office).exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "kind"),
+    [("collector_a", "daily_office"), ("leader_a", "daily_office"), ("manager", "morning_brief")],
+)
+def test_run_now_is_refused_to_those_who_may_not_run_it(client, world, who, kind):
+    client.force_login(world.roles[who])
+    response = client.post(reverse("summary-run"), {"kind": kind, "date": "2026-11-24"})
+    assert response.status_code == 403
+    assert not Summary.objects.exists()
+
+
+def test_run_now_by_one_office_keeps_the_operations_report_whole(client, world, activity, clock):
+    second_office(world, clock)
+    produce_daily(DAY)
+    scope = f"operations:{world.ops.pk}"
+    report = Summary.objects.get(kind=Summary.Kind.DAILY_OPERATIONS, scope=scope, for_date=DAY)
+    assert [o["office"] for o in report.data["offices"]] == ["北苑服务处", "西苑服务处"]
+    client.force_login(world.manager)
+    client.post(reverse("summary-run"), {"kind": "daily_office", "date": DAY.isoformat()})
+    report.refresh_from_db()
+    assert [o["office"] for o in report.data["offices"]] == ["北苑服务处", "西苑服务处"]
+    assert report.data["totals"]["attempts"] == 7 + 1
+
+
+# --- 10. webhook -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hook(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    received = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers["Content-Length"])
+            received.append((self.path, self.headers["Content-Type"], self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"errcode":0}')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}/hook", received=received)
+    server.shutdown()
+    server.server_close()
+
+
+def store_brief(world):
+    summary, _ = summary_store(
+        kind=Summary.Kind.MORNING_BRIEF,
+        scope=f"region:{world.region.pk}",
+        for_date=DAY,
+        region=world.region,
+        data=morning_brief(DAY, world.region),
+        by="test",
+    )
+    return summary
+
+
+def test_a_summary_is_posted_to_the_webhook_as_markdown(
+    world, activity, settings, hook, django_capture_on_commit_callbacks
+):
+    settings.SUMMARY_WEBHOOK_URL = hook.url
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        assert deliver(store_brief(world)) == 1  # the director
+    [(path, content_type, body)] = hook.received
+    assert (path, content_type) == ("/hook", "application/json")
+    message = json.loads(body)
+    assert message["msgtype"] == "markdown"
+    content = message["markdown"]["content"]
+    assert content.startswith("**") and "东区" in content and "2026-11-25" in content
+    # delivered again (a rerun): nobody is told twice, the hook included
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        assert deliver(Summary.objects.get()) == 0
+    assert len(hook.received) == 1
+
+
+def test_without_a_webhook_url_nothing_is_posted(
+    world, activity, settings, hook, django_capture_on_commit_callbacks
+):
+    settings.SUMMARY_WEBHOOK_URL = ""
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        produce_brief(DAY, region=world.region)
+    assert len(callbacks) == 2  # the e-mail and the webhook callbacks ran
+    assert hook.received == []
+    assert told(world.director).count() == 1
+
+
+def test_a_managers_run_now_tells_nobody_and_the_scheduled_run_tells_them_once(world, client):
+    client.force_login(world.manager)
+    client.post(reverse("summary-run"), {"kind": "daily_office", "date": "2026-11-25"})
+    office = Summary.objects.get(kind=Summary.Kind.DAILY_OFFICE, office=world.office, for_date=DAY)
+    assert office.notified_at is None
+    assert not Notification.objects.filter(kind=Notification.Kind.SUMMARY).exists()
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 18, 5, tzinfo=SHANGHAI), tick=False):
+        catch_up()
+    office.refresh_from_db()
+    assert office.notified_at is not None
+    told = Notification.objects.filter(
+        recipient=world.manager, url=reverse("summary-detail", args=[office.pk])
+    )
+    assert told.count() == 1
