@@ -37,6 +37,8 @@ def _may_run(user) -> set[str]:
 
 
 def summary_list(request):
+    if role_of(request.user) in (None, Role.SITE_STAFF):
+        raise PermissionDenied
     qs = scoping.summaries(request.user)
     kind = request.GET.get("kind", "")
     if kind in Summary.Kind.values:

@@ -23,7 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from arrears.issues import issue_raise
-from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification, Payment
+from arrears.models import (
+    Case,
+    DifficultIssue,
+    DifficultIssueNote,
+    Notification,
+    Payment,
+    Summary,
+)
+from arrears.summaries import produce_daily
 from households.contact import attempt_log
 from households.models import ContactAttempt, ContactPolicy, Household, OnSiteTip
 from tests.conftest import make_household, record_payment
@@ -76,6 +84,9 @@ GET_EXPECTED = {
     "campaign-split":  (403,  403,   403,   200, 403, 403, 404, 200,  404,  404,  404,   302),
     "case-team":       (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
     "case-responsible": (405, 405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    "summary-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
+    "summary-detail":  (404,  404,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "summary-run":     (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -96,6 +107,7 @@ POST_EXPECTED = {
     "campaign-split":       (403,  403,   403,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "case-team":            (403,  403,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "case-responsible":     (403,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "summary-run":          (403,  403,   403,   302, 302, 302, 403, 302,  302,  403,  403,   302),
 }
 # fmt: on
 
@@ -114,6 +126,7 @@ for _role in ("ops", "director"):  # they see owners' phones masked only (PIPL m
 # What a page shows those who may see case_a, so that the checks above are not vacuous.
 SHOWN = {
     "case-detail": OWNER,
+    "summary-detail": ISSUE_TITLE,
     "leaderboard": 'data-team="A"',
     "assessment": 'data-team="A"',
     "issue-detail": ISSUE_TITLE,
@@ -131,6 +144,8 @@ NEEDS = {
     "inbox": ("issue",),
     "evidence-file": ("attempt",),
     "breach-list": ("attempt",),
+    "summary-list": ("summary",),
+    "summary-detail": ("summary",),
 }
 
 # Views on one object: an anonymous visitor gets any pk, the login check comes first.
@@ -144,6 +159,7 @@ OBJECT_VIEWS = {
     "written-only",
     "evidence-file",
     "tip-new",
+    "summary-detail",
     "case-team",
     "case-responsible",
 }
@@ -208,6 +224,13 @@ class Objects:
             evidence=[SimpleUploadedFile("door.png", PNG, content_type="image/png")],
         )
 
+    @cached_property
+    def summary(self):
+        """world.office's 18:00 summary of today, with case_a's issue in it."""
+        self.issue  # noqa: B018 - made first, so the summary lists it
+        produce_daily(timezone.localdate())
+        return Summary.objects.get(kind=Summary.Kind.DAILY_OFFICE, office=self.world.office)
+
     def url(self, view):
         world, case = self.world, self.world.case_a.pk
         name = view.split(":")[0]
@@ -219,6 +242,8 @@ class Objects:
             return reverse(name, args=[self.attempt.evidence.get().pk])
         if name == "tip-new":
             return reverse(name, args=[world.house_a.pk])
+        if name == "summary-detail":
+            return reverse(name, args=[self.summary.pk])
         if name in CAMPAIGN_VIEWS:
             return reverse(name, args=[world.campaign.pk])
         return reverse(name, args=[case]) if name in OBJECT_VIEWS else reverse(name)
@@ -346,6 +371,9 @@ def _action(view, objs):
     if view == "case-responsible":
         named = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a)
         return {"person": world.leader_a.pk}, named.exists
+    if view == "summary-run":
+        produced = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE).exists
+        return {"kind": "daily_office", "date": timezone.localdate().isoformat()}, produced
     raise AssertionError(f"no action for {view}")
 
 
