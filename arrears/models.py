@@ -43,7 +43,7 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     code = models.SlugField(_("code"), max_length=30, unique=True)
     # Where a region keeps other hours than the deployment's defaults (settings.SUMMARY_*).
-    daily_summary_at = models.TimeField(_("daily team reports at"), null=True, blank=True)
+    daily_summary_at = models.TimeField(_("18:00 reports at"), null=True, blank=True)
     morning_brief_at = models.TimeField(_("director's brief at"), null=True, blank=True)
     weekly_pack_at = models.TimeField(_("Monday meeting pack at"), null=True, blank=True)
 
@@ -714,7 +714,7 @@ class Summary(models.Model):
     # "team:12", "office:3", "operations:7" (a user), "region:1"
     scope = models.CharField(_("scope"), max_length=40)
     for_date = models.DateField(
-        _("for"), help_text=_("The day reported on; for the pack, its Monday.")
+        _("report date"), help_text=_("The day reported on; for the pack, its Monday.")
     )
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="summaries")
     office = models.ForeignKey(
@@ -734,7 +734,7 @@ class Summary(models.Model):
     data = models.JSONField(_("figures"))
     generated_at = models.DateTimeField(_("produced at"), default=timezone.now)
     generated_by = models.CharField(_("produced by"), max_length=60, default="schedule")
-    notified_at = models.DateTimeField(_("people told at"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("summary")
@@ -749,6 +749,15 @@ class Summary(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.scope} {self.for_date:%Y-%m-%d}"
+
+    @property
+    def produced_by_label(self) -> str:
+        """Who produced it, in the reader's language ("run now: zhang" → "立即生成：zhang")."""
+        kind, _sep, who = self.generated_by.partition(": ")
+        labels = {"schedule": _("schedule"), "catch-up": _("catch-up"), "command": _("command")}
+        if kind == "run now":
+            return str(_("run now by %(user)s") % {"user": who})
+        return str(labels.get(kind, self.generated_by))
 
 
 class WorkerHeartbeat(models.Model):

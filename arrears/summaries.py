@@ -484,6 +484,7 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
         "region": region.name,
         "monday": monday,
         "week_from": monday - datetime.timedelta(days=7),
+        "week_to": monday - datetime.timedelta(days=1),
         "offices": sections,
         "plans_due": plans_due,
         "overdue": overdue,

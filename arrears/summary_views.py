@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import scoping
@@ -74,7 +74,7 @@ def _rows(summary: Summary) -> list[dict]:
         ]
         return rows + [
             {
-                "label": _("Region"),
+                "label": _("Region total"),
                 "figures": data["totals"],
                 "change": data["change"],
                 "total": True,
@@ -125,5 +125,9 @@ def summary_run(request):
         for region in Region.objects.filter(offices__in=offices).distinct():
             make = produce_brief if kind == Summary.Kind.MORNING_BRIEF else produce_weekly
             stored += make(day, by=by, region=region)
-    messages.success(request, _("%(n)d summaries produced.") % {"n": len(stored)})
+    messages.success(
+        request,
+        ngettext("%(n)d summary produced.", "%(n)d summaries produced.", len(stored))
+        % {"n": len(stored)},
+    )
     return redirect("summary-list")
