@@ -23,6 +23,7 @@ urlpatterns = [
     path("inbox/read/", views.inbox_read, name="inbox-read"),
     path("", include("households.urls")),
     path("", include("teams.urls")),
+    path("", include("arrears.import_urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Anyone may switch language, including on the login page.
