@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install messages migrate demo lint format check-migrations browser-deps bench clean
+.PHONY: run test install messages migrate demo lint format check-migrations system-deps bench clean
 
 $(STAMP): pyproject.toml
 	@command -v python3.11 >/dev/null || command -v python3 >/dev/null || { echo "Python 3.11 is needed"; exit 1; }
@@ -33,16 +33,19 @@ run: messages demo
 	@echo "Arrears Desk on http://127.0.0.1:8000  (Ctrl-C stops the web server, worker and beat)"
 	honcho -f Procfile.dev start
 
-# Browser tests drive Debian's chromium; install it when we may (CI and dev boxes run as root).
-browser-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+# Browser tests drive Debian's chromium; the Excel tests open workbooks in LibreOffice; the
+# Celery tests start their own redis-server. Install them when we may (CI runs as root).
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc-nogui redis-server
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
+	    || ! command -v redis-server >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
-	      || echo "Could not install chromium: browser tests will be skipped"; \
-	  else echo "chromium not installed (apt-get install chromium fonts-wqy-microhei): browser tests will be skipped"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null) \
+	      || echo "Could not install $(SYSTEM_PACKAGES): the tests that need them will be skipped"; \
+	  else echo "Missing (apt-get install $(SYSTEM_PACKAGES)): the tests that need them will be skipped"; fi; \
 	fi
 
-test: messages browser-deps
+test: messages system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

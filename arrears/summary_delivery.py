@@ -4,6 +4,7 @@ is set in the same transaction as the inbox entries, so a rerun or a redelivered
 tells anyone twice. E-mail and webhook go out after the commit; if the process dies in
 between, the inbox still has it (at most once, never twice)."""
 
+import datetime
 import json
 import logging
 import urllib.request
@@ -80,18 +81,37 @@ def deliver(summary: Summary) -> int:
         }
         text = render_to_string("emails/summary.txt", context)
         html = render_to_string("emails/summary.html", context)
-    transaction.on_commit(lambda: _send(title, text, html, emails))
+        attachments = _attachments(summary) if emails else []
+    transaction.on_commit(lambda: _send(title, text, html, emails, attachments))
     transaction.on_commit(lambda: _webhook(title, text))
     return len(people)
 
 
-def _send(subject, text, html, emails):
+def _attachments(summary: Summary) -> list[tuple[str, bytes, str]]:
+    """The Monday pack carries the weekly Excel report of the week it looks back on."""
+    if summary.kind != Summary.Kind.WEEKLY_PACK:
+        return []
+    from .models import Office
+    from .weekly_report import WeeklyReport
+
+    report = WeeklyReport(
+        offices=Office.objects.filter(region=summary.region),
+        week_of=summary.for_date - datetime.timedelta(days=7),
+        name=summary.region.code,
+    )
+    filename, mimetype, data = report.render()
+    return [(filename, data, mimetype)]
+
+
+def _send(subject, text, html, emails, attachments=()):
     if not emails:
         return
     message = EmailMultiAlternatives(
         f"[清欠台] {subject}", text, settings.DEFAULT_FROM_EMAIL, bcc=emails
     )
     message.attach_alternative(html, "text/html")
+    for filename, data, mimetype in attachments:
+        message.attach(filename, data, mimetype)
     try:
         message.send()
     except OSError:  # a mail server down must not undo the summary: the inbox has it

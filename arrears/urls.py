@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from . import summary_views, views
+from . import report_views, summary_views, views
 
 urlpatterns = [
     path("", views.desk, name="desk"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("summaries/", summary_views.summary_list, name="summary-list"),
     path("summaries/run/", summary_views.summary_run, name="summary-run"),
     path("summaries/<int:pk>/", summary_views.summary_detail, name="summary-detail"),
+    path("reports/weekly/", report_views.weekly_report, name="weekly-report"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read"),
     path("", include("households.urls")),

@@ -87,6 +87,7 @@ GET_EXPECTED = {
     "summary-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
     "summary-detail":  (404,  404,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     "summary-run":     (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    "weekly-report":   (403,  403,   403,   403, 200, 200, 403, 200,  403,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,

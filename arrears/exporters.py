@@ -1,0 +1,146 @@
+"""Exports as classes (CONVENTIONS.md, "Exports as classes").
+
+An exporter has an identifier, a translatable name and a `sheets()` generator; each sheet
+declares its columns and yields rows. `render()` writes them with openpyxl in write-only
+mode, so memory stays flat however many rows a region has, and returns
+(filename, mimetype, bytes). The sheets read like a report people print: a bold frozen
+header row, filters, column widths, ¥ and date formats, landscape fit-to-width.
+
+Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
+return) is always written as text: an owner's name or a note can never run as a formula.
+"""
+
+import datetime
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MONEY_FORMAT = '"¥"#,##0.00;[Red]-"¥"#,##0.00'
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.0%"
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+
+TEXT, MONEY, DATE, DATETIME, INTEGER, PERCENT = (
+    "text",
+    "money",
+    "date",
+    "datetime",
+    "int",
+    "percent",
+)
+FORMATS = {
+    MONEY: MONEY_FORMAT,
+    DATE: DATE_FORMAT,
+    DATETIME: DATETIME_FORMAT,
+    PERCENT: PERCENT_FORMAT,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = TEXT
+    width: float = 14
+
+
+@dataclass
+class Chart:
+    """A chart drawn from this sheet's own cells, placed beside the table."""
+
+    make: Callable  # (worksheet, row_count) -> openpyxl chart
+    anchor: str = "K2"
+
+
+@dataclass
+class Sheet:
+    title: str  # 31 characters at most (Excel)
+    columns: list[Column]
+    rows: Iterable[Iterable]
+    charts: list[Chart] = field(default_factory=list)
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def cell_for(ws, value, kind: str = TEXT) -> WriteOnlyCell:
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)  # Excel has no time zones; callers pass local times
+    cell = WriteOnlyCell(ws, value=value)
+    if is_formula_like(value):
+        # Stored as a plain string, and marked so that editing it keeps it text.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif kind in FORMATS and value is not None and not isinstance(value, str):
+        cell.number_format = FORMATS[kind]
+    return cell
+
+
+def _header_cell(ws, text: str) -> WriteOnlyCell:
+    cell = cell_for(ws, text)
+    cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
+    return cell
+
+
+def write_sheet(wb: Workbook, sheet: Sheet) -> int:
+    """Stream one sheet; returns the number of data rows written."""
+    ws = wb.create_sheet(sheet.title[:31])
+    # Everything that lives in the sheet's head must be set before the first row.
+    ws.freeze_panes = "A2"
+    for index, column in enumerate(sheet.columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.append([_header_cell(ws, c.header) for c in sheet.columns])
+    kinds = [c.kind for c in sheet.columns]
+    count = 0
+    for row in sheet.rows:
+        ws.append([cell_for(ws, value, kind) for value, kind in zip(row, kinds, strict=False)])
+        count += 1
+    last = get_column_letter(len(sheet.columns))
+    ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    for chart in sheet.charts:
+        if count:
+            ws.add_chart(chart.make(ws, count), chart.anchor)
+    return count
+
+
+class Exporter:
+    """Subclasses set identifier and verbose_name and yield sheets."""
+
+    identifier = ""
+    verbose_name = ""
+
+    def filename(self) -> str:
+        return f"{self.identifier}.xlsx"
+
+    def sheets(self) -> Iterator[Sheet]:
+        raise NotImplementedError
+
+    def render(self) -> tuple[str, str, bytes]:
+        wb = Workbook(write_only=True)
+        for sheet in self.sheets():
+            write_sheet(wb, sheet)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return self.filename(), XLSX, buffer.getvalue()
+
+
+def money(value) -> Decimal | None:
+    return None if value is None else Decimal(value)

@@ -1,0 +1,35 @@
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from . import scoping
+from .models import Role
+from .roles import role_of
+from .weekly_report import WeeklyReport
+
+READERS = {Role.REGIONAL_DIRECTOR, Role.OPERATIONS_MANAGER, Role.ADMINISTRATOR}
+
+
+def weekly_report(request):
+    """The director's (or an operations manager's) weekly workbook, for their offices only."""
+    if role_of(request.user) not in READERS:
+        raise PermissionDenied
+    last_week = timezone.localdate() - datetime.timedelta(days=7)
+    value = request.GET.get("week_of")
+    if value is None:
+        return render(request, "reports/weekly.html", {"week_of": last_week})
+    try:
+        week_of = datetime.date.fromisoformat(value)
+    except ValueError:
+        return render(
+            request, "reports/weekly.html", {"week_of": last_week, "bad_date": True}, status=400
+        )
+    filename, mimetype, data = WeeklyReport(
+        offices=scoping.offices(request.user), week_of=week_of, name=request.user.get_username()
+    ).render()
+    response = HttpResponse(data, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
