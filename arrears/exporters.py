@@ -144,3 +144,58 @@ class Exporter:
 
 def money(value) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+class CaseListExport(Exporter):
+    """The case list as filtered on screen."""
+
+    identifier = "cases"
+
+    def __init__(self, cases, *, title: str):
+        self.cases = cases
+        self.title = title
+
+    def sheets(self) -> Iterator[Sheet]:
+        from django.utils import timezone
+        from django.utils.translation import gettext as _
+
+        def rows():
+            for case in self.cases.iterator(chunk_size=2000):
+                responsible = case.responsible
+                profile = getattr(responsible, "staff_profile", None) if responsible else None
+                yield [
+                    case.household.unit_code,
+                    case.get_category_display(),
+                    case.get_status_display(),
+                    case.unpaid_months,
+                    money(case.owed),
+                    money(case.paid),
+                    money(case.balance),
+                    case.oldest_unpaid,
+                    case.team.code if case.team else "",
+                    (profile.display_name if profile else "")
+                    or (responsible.username if responsible else ""),
+                    case.planned_date,
+                    case.plan_note,
+                    timezone.localtime(case.last_contact_at) if case.last_contact_at else None,
+                ]
+
+        yield Sheet(
+            self.title,
+            [
+                Column(_("Unit"), width=11),
+                Column(_("Category"), width=12),
+                Column(_("Status"), width=10),
+                Column(_("Months owed"), INTEGER, 9),
+                Column(_("Owed"), MONEY, 13),
+                Column(_("Paid"), MONEY, 13),
+                Column(_("Balance"), MONEY, 13),
+                Column(_("Oldest unpaid"), DATE, 12),
+                Column(_("Team"), width=6),
+                Column(_("Responsible"), width=10),
+                Column(_("Planned"), DATE, 12),
+                Column(_("Plan note"), width=16),
+                Column(_("Last contact"), DATETIME, 16),
+            ],
+            rows(),
+        )

@@ -187,8 +187,27 @@ def _recent_breaches(user, days=7):
 
 @permission_required("arrears.view_case", raise_exception=True)
 def case_list(request):
+    if request.GET.get("export") == "xlsx":
+        return _case_list_xlsx(request)
     case_filter, table = _case_table(request)
     return render(request, "arrears/case_list.html", {"filter": case_filter, "table": table})
+
+
+def _case_list_xlsx(request):
+    """The same cases as on screen: same scope, same filters, same order."""
+    from django.http import HttpResponse
+
+    from .exporters import CaseListExport
+
+    teams = scoping.teams(request.user).filter(campaign__status=Campaign.Status.RUNNING)
+    params = request.GET.copy()
+    params.pop("export", None)
+    case_filter = CaseFilter(params or None, queryset=cases_to_work(request.user), teams=teams)
+    filename, mimetype, data = CaseListExport(case_filter.qs, title=_("Cases")).render()
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(data, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+    return response
 
 
 def _scoped_case(user, pk):

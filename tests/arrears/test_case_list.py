@@ -150,3 +150,31 @@ def test_the_contact_column_says_from_when_at_night(client, world):
     # 22:30 UTC is 06:30 in Shanghai: contact allowed from 08:00
     html = get(client, world.manager).content.decode()
     assert "11-26 08:00" in html
+
+
+def test_the_filtered_list_downloads_as_xlsx_with_the_same_rows(client, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    record_payment(world.house_a, "300.00", world.collector_a)
+    client.force_login(world.manager)
+    response = client.get(reverse("case-list"), {"category": DebtorCategory.GRIEVANCE, "export": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="cases-')
+    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    data = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[4], r[5], r[6]) for r in data] == [("C6-101", 1700, 300, 1400)]
+    assert ws["E2"].number_format.startswith('"¥"')
+    assert ws.freeze_panes == "A2"
+
+
+def test_a_collector_downloads_only_their_teams_cases(client, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(world.collector_b)
+    response = client.get(reverse("case-list"), {"export": "xlsx"})
+    ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["C13-103"]
