@@ -199,3 +199,98 @@ class CaseListExport(Exporter):
             ],
             rows(),
         )
+
+
+def _person_name(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "staff_profile", None)
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+class PaymentListExport(Exporter):
+    identifier = "payments"
+
+    def __init__(self, payments, *, title: str):
+        self.payments, self.title = payments, title
+
+    def sheets(self) -> Iterator[Sheet]:
+        from django.utils import timezone
+        from django.utils.translation import gettext as _
+
+        def rows():
+            for p in self.payments.iterator(chunk_size=2000):
+                yield [
+                    timezone.localtime(p.paid_at),
+                    p.household.unit_code,
+                    money(p.signed_amount),
+                    p.get_method_display(),
+                    p.receipt_no,
+                    p.get_kind_display(),
+                    p.team.code if p.team else "",
+                    _person_name(p.recorded_by),
+                    p.note,
+                ]
+
+        yield Sheet(
+            self.title,
+            [
+                Column(_("Paid at"), DATETIME, 16),
+                Column(_("Unit"), width=11),
+                Column(_("Amount"), MONEY, 13),
+                Column(_("Method"), width=12),
+                Column(_("Receipt number"), width=14),
+                Column(_("Kind"), width=8),
+                Column(_("Team"), width=6),
+                Column(_("Recorded by"), width=10),
+                Column(_("Note"), width=24),
+            ],
+            rows(),
+        )
+
+
+class AttemptListExport(Exporter):
+    identifier = "contact_attempts"
+
+    def __init__(self, attempts, *, title: str):
+        self.attempts, self.title = attempts, title
+
+    def sheets(self) -> Iterator[Sheet]:
+        from django.utils import timezone
+        from django.utils.translation import gettext as _
+
+        from households.contact_policy import make_breach
+
+        def rows():
+            for a in self.attempts.iterator(chunk_size=2000):
+                yield [
+                    timezone.localtime(a.occurred_at),
+                    a.household.unit_code,
+                    a.get_channel_display(),
+                    a.get_person_contacted_display(),
+                    a.get_outcome_display(),
+                    _person_name(a.made_by),
+                    a.notes,
+                    a.next_step,
+                    a.next_step_date,
+                    "; ".join(str(make_breach(code).message) for code in a.breaches),
+                    "、".join(a.flagged_terms),
+                ]
+
+        yield Sheet(
+            self.title,
+            [
+                Column(_("When"), DATETIME, 16),
+                Column(_("Unit"), width=11),
+                Column(_("Channel"), width=14),
+                Column(_("Person contacted"), width=12),
+                Column(_("Outcome"), width=12),
+                Column(_("Made by"), width=10),
+                Column(_("Notes"), width=30),
+                Column(_("Next step"), width=20),
+                Column(_("Next step date"), DATE, 12),
+                Column(_("Rules broken"), width=40),
+                Column(_("Flagged words"), width=14),
+            ],
+            rows(),
+        )

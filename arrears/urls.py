@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
-from . import report_views, summary_views, views
+from . import activity_views, report_views, summary_views, views
 
 urlpatterns = [
     path("", views.desk, name="desk"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("summaries/run/", summary_views.summary_run, name="summary-run"),
     path("summaries/<int:pk>/", summary_views.summary_detail, name="summary-detail"),
     path("reports/weekly/", report_views.weekly_report, name="weekly-report"),
+    path("payments/", activity_views.payment_list, name="payment-list"),
+    path("attempts/", activity_views.attempt_list, name="attempt-list"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read"),
     path("", include("households.urls")),

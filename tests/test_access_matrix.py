@@ -88,6 +88,10 @@ GET_EXPECTED = {
     "summary-detail":  (404,  404,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     "summary-run":     (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
     "weekly-report":   (403,  403,   403,   403, 200, 200, 403, 200,  403,  403,  403,   302),
+    "payment-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
+    "attempt-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
+    "ledger-import":   (403,  403,   403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
+    "ledger-import-template": (403, 403, 403, 200, 403, 403, 403, 200, 200,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -146,6 +150,8 @@ NEEDS = {
     "evidence-file": ("attempt",),
     "breach-list": ("attempt",),
     "summary-list": ("summary",),
+    "payment-list": ("payment",),
+    "attempt-list": ("attempt",),
     "summary-detail": ("summary",),
 }
 
@@ -291,6 +297,9 @@ def test_get(request, client, db, view, role, expected):
     body = _body(response)
     if view == "evidence-file":
         assert body.startswith(b"\x89PNG\r\n\x1a\n")
+        return
+    if "spreadsheetml" in response["Content-Type"]:
+        assert body.startswith(b"PK")  # a workbook (a zip), not a page
         return
     page = body.decode()
     for text in NEVER_SHOWN.get(role, []):

@@ -159,7 +159,9 @@ def test_the_filtered_list_downloads_as_xlsx_with_the_same_rows(client, world):
 
     record_payment(world.house_a, "300.00", world.collector_a)
     client.force_login(world.manager)
-    response = client.get(reverse("case-list"), {"category": DebtorCategory.GRIEVANCE, "export": "xlsx"})
+    response = client.get(
+        reverse("case-list"), {"category": DebtorCategory.GRIEVANCE, "export": "xlsx"}
+    )
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="cases-')
     ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
