@@ -13,3 +13,25 @@ urlpatterns: list = [
         name="ledger-import-template",
     ),
 ]
+
+# Large ledgers: previewed and imported by a worker, with a progress page.
+urlpatterns += [
+    path("imports/jobs/<int:pk>/", import_views.import_job, name="import-job"),
+    path(
+        "imports/jobs/<int:pk>/progress/",
+        import_views.import_job_progress,
+        name="import-job-progress",
+    ),
+    path("imports/jobs/<int:pk>/commit/", import_views.import_job_commit, name="import-job-commit"),
+]
+
+from . import payment_import_views  # noqa: E402
+
+urlpatterns += [
+    path("imports/payments/", payment_import_views.payment_upload, name="payment-import"),
+    path(
+        "imports/payments/commit/",
+        payment_import_views.payment_commit,
+        name="payment-import-commit",
+    ),
+]

@@ -13,15 +13,16 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import scoping
+from .import_jobs import FOREGROUND_ROWS, job_progress, job_start
 from .ledger_import import MAX_BYTES, LedgerFileError, ledger_import, parse_workbook
 from .ledger_import import template_workbook as build_template
-from .models import Role
+from .models import ImportJob, Role
 from .roles import role_of
 
 SESSION_KEY = "ledger_imports"
@@ -127,6 +128,22 @@ def ledger_upload(request):
             "update_amounts": form.cleaned_data["update_amounts"],
         }
         upload = form.cleaned_data["file"]
+        large = _large(upload)
+        if large:
+            # Too many rows for one request: a worker previews it, the page shows progress.
+            upload.seek(0)
+            path = _upload_dir() / f"{_store(upload)}.xlsx"
+            job = job_start(
+                campaign=campaign,
+                path=path,
+                file_name=upload.name,
+                options=options,
+                dry_run=True,
+                rows=large,
+                by=request.user,
+            )
+            return redirect("import-job", pk=job.pk)
+        upload.seek(0)
         report, error = _run(request, campaign=campaign, file=upload, options=options, dry_run=True)
         if error:
             form.add_error("file", error)
@@ -139,6 +156,48 @@ def ledger_upload(request):
             context = {"report": report, "campaign": campaign, "token": token, "name": upload.name}
             return render(request, "imports/ledger_preview.html", context)
     return render(request, "imports/ledger_form.html", {"form": form})
+
+
+def _large(upload) -> int:
+    """The number of rows when a file needs a background job, else 0."""
+    try:
+        rows = len(parse_workbook(upload).rows)
+    except LedgerFileError:
+        return 0  # the ordinary path explains what is wrong with the file
+    return rows if rows > FOREGROUND_ROWS else 0
+
+
+def _job(user, pk) -> ImportJob:
+    _require_manager(user)
+    return get_object_or_404(ImportJob.objects.filter(campaign__in=_campaigns(user)), pk=pk)
+
+
+def import_job(request, pk):
+    job = _job(request.user, pk)
+    return render(request, "imports/job.html", {"job": job, "progress": job_progress(job)})
+
+
+def import_job_progress(request, pk):
+    """The part of the job page that htmx refreshes until the job is finished."""
+    job = _job(request.user, pk)
+    return render(request, "imports/job_progress.html", {"job": job, "progress": job_progress(job)})
+
+
+@require_POST
+def import_job_commit(request, pk):
+    preview = _job(request.user, pk)
+    if not (preview.dry_run and preview.status == ImportJob.Status.DONE and preview.report["ok"]):
+        raise Http404
+    job = job_start(
+        campaign=preview.campaign,
+        path=Path(preview.path),
+        file_name=preview.file_name,
+        options=preview.options,
+        dry_run=False,
+        rows=preview.rows,
+        by=request.user,
+    )
+    return redirect("import-job", pk=job.pk)
 
 
 @require_POST

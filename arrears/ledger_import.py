@@ -38,7 +38,8 @@ from .ledger import CENT, monthly_fee, months_between
 from .models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Office
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 5000
+PROGRESS_EVERY = 250
+MAX_ROWS = 100_000  # 50,000-row ledgers run as background jobs (arrears.import_jobs)
 MAX_COLUMNS = 40
 HEADER_SEARCH_ROWS = 10  # a flat list may have a title or two above its header
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files
@@ -884,11 +885,12 @@ def ledger_import(
     today: datetime.date | None = None,
     create_households: bool = True,
     update_amounts: bool = False,
+    progress=None,
 ) -> ImportReport:
     """Validate every row and, unless `dry_run` or any row has a problem, write them all.
 
     Validation runs inside the same transaction as the writes, so what was checked is what
-    is written."""
+    is written. `progress(done, total)` is called as rows are written (for background jobs)."""
     today = today or timezone.localdate()
     with transaction.atomic():
         results = validate(
@@ -902,8 +904,11 @@ def ledger_import(
         report = ImportReport(rows=results, dry_run=dry_run)
         report.count()
         if report.ok and not dry_run:
-            for result in results:
+            total = len(results)
+            for done, result in enumerate(results, start=1):
                 _write(result.plan, office=office, campaign=campaign, by=by)
+                if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+                    progress(done, total)
             report.written = True
     return report
 

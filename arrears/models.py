@@ -760,6 +760,42 @@ class Summary(models.Model):
         return str(labels.get(kind, self.generated_by))
 
 
+class ImportJob(models.Model):
+    """A large ledger import run by a worker: first a preview, then (when asked) the import."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="import_jobs")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="import_jobs")
+    path = models.CharField(_("stored upload"), max_length=300)
+    file_name = models.CharField(_("file name"), max_length=200)
+    options = models.JSONField(_("options"), default=dict)
+    dry_run = models.BooleanField(_("preview only"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    report = models.JSONField(_("report"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+
 class WorkerHeartbeat(models.Model):
     """The last time a Celery worker ran the beat's heartbeat task (one row)."""
 

@@ -78,6 +78,10 @@ TEMPLATES = [
     },
 ]
 
+# A file cache by default, so the web server and the worker share it (import progress);
+# production points CACHE_URL at Redis, e.g. rediscache://127.0.0.1:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
 # Widgets render through TEMPLATES, so the project's widget templates are found.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 

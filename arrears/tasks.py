@@ -61,3 +61,11 @@ def weekly_pack(week_of: str | None = None, by: str = "schedule") -> int:
 @shared_task(**RELIABLE)
 def catch_up_summaries() -> int:
     return len(summaries.catch_up())
+
+
+@shared_task(**RELIABLE)
+def run_import_job(job_id: int) -> str:
+    """A large ledger preview or import (arrears.import_jobs)."""
+    from .import_jobs import job_run
+
+    return job_run(job_id).status

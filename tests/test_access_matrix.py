@@ -92,6 +92,7 @@ GET_EXPECTED = {
     "attempt-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
     "ledger-import":   (403,  403,   403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
     "ledger-import-template": (403, 403, 403, 200, 403, 403, 403, 200, 200,  403,  403,   302),
+    "payment-import":  (403,  403,   403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,

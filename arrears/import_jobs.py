@@ -1,0 +1,103 @@
+"""Large ledger imports run by a Celery worker, with their progress in the cache.
+
+A ledger of more than FOREGROUND_ROWS rows is previewed and imported in the background: a
+request must not time out on 50,000 rows. The job is safe to run again (a worker that dies
+mid-import rolls its transaction back; the redelivered task starts over), and running a job
+that is already done does nothing.
+"""
+
+import logging
+from pathlib import Path
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .ledger_import import LedgerFileError, ledger_import, parse_workbook
+from .models import ImportJob
+
+log = logging.getLogger(__name__)
+FOREGROUND_ROWS = 2000
+PROBLEMS_KEPT = 500
+
+
+def _progress_key(job_id: int) -> str:
+    return f"import-job-{job_id}"
+
+
+def job_progress(job: ImportJob) -> dict:
+    """{"done": n, "total": N} while running; from the job itself once finished."""
+    if job.status == ImportJob.Status.DONE:
+        return {"done": job.rows, "total": job.rows}
+    return cache.get(_progress_key(job.pk)) or {"done": 0, "total": job.rows}
+
+
+def job_start(
+    *, campaign, path: Path, file_name: str, options: dict, dry_run: bool, rows: int, by
+) -> ImportJob:
+    """Record the job and hand it to a worker once the transaction commits."""
+    from .tasks import run_import_job
+
+    job = ImportJob.objects.create(
+        office=campaign.office,
+        campaign=campaign,
+        path=str(path),
+        file_name=file_name,
+        options=options,
+        dry_run=dry_run,
+        rows=rows,
+        created_by=by,
+    )
+    transaction.on_commit(lambda: _enqueue(run_import_job, job.pk))
+    return job
+
+
+def _enqueue(task, job_id: int) -> None:
+    try:
+        task.delay(job_id)
+    except Exception:  # noqa: BLE001 - the broker is down: say so on the job page
+        log.exception("import job %s could not be queued", job_id)
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.FAILED,
+            error=_("The background worker could not be reached. Try again in a few minutes."),
+            finished_at=timezone.now(),
+        )
+
+
+def job_run(job_id: int) -> ImportJob:
+    job = ImportJob.objects.select_related("campaign__office", "created_by").get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    try:
+        with open(job.path, "rb") as file:
+            parsed = parse_workbook(file)
+        report = ledger_import(
+            parsed=parsed,
+            office=job.campaign.office,
+            campaign=job.campaign,
+            by=job.created_by,
+            dry_run=job.dry_run,
+            progress=lambda done, total: cache.set(
+                _progress_key(job.pk), {"done": done, "total": total}, 86400
+            ),
+            **job.options,
+        )
+    except (LedgerFileError, OSError) as error:
+        job.status, job.error = ImportJob.Status.FAILED, str(error)
+    else:
+        job.status = ImportJob.Status.DONE
+        job.report = {
+            "ok": report.ok,
+            "written": report.written,
+            "summary": [str(line) for line in report.summary_lines()],
+            "problems": [str(p) for p in report.problems[:PROBLEMS_KEPT]],
+            "problem_count": len(report.problems),
+        }
+        if report.written:
+            Path(job.path).unlink(missing_ok=True)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "report", "finished_at"])
+    cache.delete(_progress_key(job.pk))
+    return job
