@@ -88,6 +88,18 @@ def cell_for(ws, value, kind: str = TEXT) -> WriteOnlyCell:
     return cell
 
 
+def _value(ws, value, kind: str):
+    """A plain value as it is (the fast path: most cells), a cell object only where a
+    format or text-forcing is needed."""
+    if value is None or (
+        kind == TEXT and isinstance(value, str) and not value.startswith(FORMULA_STARTS)
+    ):
+        return value
+    if kind == INTEGER and isinstance(value, int):
+        return value
+    return cell_for(ws, value, kind)
+
+
 def _header_cell(ws, text: str) -> WriteOnlyCell:
     cell = cell_for(ws, text)
     cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
@@ -111,7 +123,7 @@ def write_sheet(wb: Workbook, sheet: Sheet) -> int:
     kinds = [c.kind for c in sheet.columns]
     count = 0
     for row in sheet.rows:
-        ws.append([cell_for(ws, value, kind) for value, kind in zip(row, kinds, strict=False)])
+        ws.append([_value(ws, value, kind) for value, kind in zip(row, kinds, strict=False)])
         count += 1
     last = get_column_letter(len(sheet.columns))
     ws.auto_filter.ref = f"A1:{last}{count + 1}"
