@@ -88,15 +88,35 @@ def cell_for(ws, value, kind: str = TEXT) -> WriteOnlyCell:
     return cell
 
 
-def _value(ws, value, kind: str):
-    """A plain value as it is (the fast path: most cells), a cell object only where a
-    format or text-forcing is needed."""
-    if value is None or (
-        kind == TEXT and isinstance(value, str) and not value.startswith(FORMULA_STARTS)
-    ):
+NUMBERS = (int, float, Decimal)
+
+
+def _formatted_cell(ws, kind: str) -> "WriteOnlyCell | None":
+    if kind not in FORMATS:
+        return None
+    cell = WriteOnlyCell(ws)
+    cell.number_format = FORMATS[kind]
+    return cell
+
+
+def _value(ws, value, kind: str, formatted: "WriteOnlyCell | None" = None):
+    """A plain value as it is (the fast path: most cells), the column's pre-formatted cell
+    for numbers and dates, and a cell of its own only for text that must be forced."""
+    if value is None:
+        return None
+    if kind == TEXT and isinstance(value, str) and not value.startswith(FORMULA_STARTS):
         return value
     if kind == INTEGER and isinstance(value, int):
         return value
+    if formatted is not None:
+        if kind in (MONEY, PERCENT) and isinstance(value, NUMBERS):
+            formatted.value = value
+            return formatted
+        if kind in (DATE, DATETIME) and isinstance(value, datetime.date):
+            if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            formatted.value = value
+            return formatted
     return cell_for(ws, value, kind)
 
 
@@ -121,9 +141,17 @@ def write_sheet(wb: Workbook, sheet: Sheet) -> int:
     ws.print_title_rows = "1:1"
     ws.append([_header_cell(ws, c.header) for c in sheet.columns])
     kinds = [c.kind for c in sheet.columns]
+    # One pre-formatted cell per money or date column, given each row's value in turn:
+    # write-only append serializes the row at once, so the cell is free again after it.
+    formatted = [_formatted_cell(ws, kind) for kind in kinds]
     count = 0
     for row in sheet.rows:
-        ws.append([_value(ws, value, kind) for value, kind in zip(row, kinds, strict=False)])
+        ws.append(
+            [
+                _value(ws, value, kind, cell)
+                for value, kind, cell in zip(row, kinds, formatted, strict=False)
+            ]
+        )
         count += 1
     last = get_column_letter(len(sheet.columns))
     ws.auto_filter.ref = f"A1:{last}{count + 1}"

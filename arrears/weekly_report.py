@@ -33,7 +33,16 @@ from .exporters import (
     money,
 )
 from .ledger import ledger_ranges
-from .models import Campaign, Case, Clearance, DebtPeriod, DifficultIssue, Payment
+from .models import (
+    Campaign,
+    Case,
+    Clearance,
+    DebtorCategory,
+    DebtPeriod,
+    DifficultIssue,
+    Payment,
+    PaymentMethod,
+)
 from .selectors import with_case_figures
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
@@ -256,6 +265,10 @@ class WeeklyReport(Exporter):
             .order_by("household_id", "campaign_id")
         )
 
+        # Labels once per sheet: get_*_display() rebuilds and translates the choices per call.
+        categories = {k: str(v) for k, v in DebtorCategory.choices}
+        statuses = {k: str(v) for k, v in Case.Status.choices}
+
         def rows():
             months = self._unpaid_months()
             pending = next(months, None)
@@ -276,7 +289,7 @@ class WeeklyReport(Exporter):
                     campaign.office.name,
                     case.household.unit_code,
                     case.owner_name or "",
-                    case.get_category_display(),
+                    categories.get(case.category, case.category),
                     "; ".join(str(r) for r in ledger_ranges(window)),
                     money(case.owed),
                     money(case.paid),
@@ -284,7 +297,7 @@ class WeeklyReport(Exporter):
                     _local(case.last_contact_at),
                     case.planned_date or case.next_step_date,
                     case.plan_note,
-                    case.get_status_display(),
+                    statuses.get(case.status, case.status),
                     case.team.code if case.team else "",
                     _person(case.responsible),
                 ]
@@ -321,6 +334,9 @@ class WeeklyReport(Exporter):
             .order_by("paid_at", "pk")
         )
 
+        methods = {k: str(v) for k, v in PaymentMethod.choices}
+        kinds = {k: str(v) for k, v in Payment.Kind.choices}
+
         def rows():
             for p in payments.iterator(chunk_size=CHUNK):
                 yield [
@@ -328,9 +344,9 @@ class WeeklyReport(Exporter):
                     p.office.name,
                     p.household.unit_code,
                     money(p.signed_amount),
-                    p.get_method_display(),
+                    methods.get(p.method, p.method),
                     p.receipt_no,
-                    p.get_kind_display(),
+                    kinds.get(p.kind, p.kind),
                     p.team.code if p.team else "",
                     _person(p.recorded_by),
                     p.note,

@@ -434,9 +434,9 @@ def run_one(name: str, households: int) -> None:
     import arrears.weekly_report  # noqa: F401
 
     baseline = maxrss_kib()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     content, rows = RUNNERS[name]()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak, hwm = maxrss_kib(), vmhwm_kib()
     out = BENCH_DIR / f"{name}-{households}.xlsx"
     out.write_bytes(content)
@@ -445,6 +445,7 @@ def run_one(name: str, households: int) -> None:
             {
                 "name": name,
                 "seconds": seconds,
+                "cpu": cpu,
                 "peak_kib": peak,
                 "baseline_kib": baseline,
                 "vmhwm_kib": hwm,
@@ -526,7 +527,7 @@ def main() -> None:
 
     floor, user = results[FLOOR], results[USER_CHOICE]
     header = (
-        f"{'contender':<16}{'seconds':>9}{'peak MB':>9}{'incr MB':>9}"
+        f"{'contender':<16}{'seconds':>9}{'cpu s':>8}{'peak MB':>9}{'incr MB':>9}"
         f"{'t/openpyxl':>12}{'peak/dt2':>10}{'incr/dt2':>10}{'VmHWM MB':>10}{'file MB':>9}  what"
     )
     print(header)
@@ -535,7 +536,7 @@ def main() -> None:
         r = results[name]
         increase = r["peak_kib"] - r["baseline_kib"]
         print(
-            f"{name:<16}{r['seconds']:>9.2f}{mb(r['peak_kib']):>9.1f}{mb(increase):>9.1f}"
+            f"{name:<16}{r['seconds']:>9.2f}{r['cpu']:>8.2f}{mb(r['peak_kib']):>9.1f}{mb(increase):>9.1f}"
             f"{r['seconds'] / floor['seconds']:>11.2f}x"
             f"{r['peak_kib'] / user['peak_kib']:>9.2f}x"
             f"{increase / max(1, user['peak_kib'] - user['baseline_kib']):>9.2f}x"
@@ -544,7 +545,13 @@ def main() -> None:
     print(
         f"\nBaseline (after django.setup() and imports): {mb(floor['baseline_kib']):.1f} MB. "
         "peak = ru_maxrss of the contender's process; incr = peak - baseline; "
-        "VmHWM = /proc/self/status high-water mark (cross-check); file = workbook size."
+        "VmHWM = /proc/self/status high-water mark (cross-check); file = workbook size; "
+        "cpu s = process CPU time (steadier than wall time on a busy machine)."
+    )
+    cpu_ratio = results["weekly_report"]["cpu"] / floor["cpu"]
+    print(
+        f"CPU-time ratios (information): weekly_report / openpyxl {cpu_ratio:.2f}x, "
+        f"django_tables2 / weekly_report {user['cpu'] / results['weekly_report']['cpu']:.2f}x."
     )
 
     report = results["weekly_report"]
