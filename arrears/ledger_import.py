@@ -17,7 +17,6 @@ again changes nothing; amounts already held are only replaced when the import is
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -26,9 +25,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from simple_history.utils import bulk_create_with_history
 
 from households.models import Household, Occupancy, Owner, building_of
@@ -36,13 +34,13 @@ from teams.models import Team
 
 from .ledger import CENT, monthly_fee, months_between
 from .models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Office
+from .workbook_reading import read_first_sheet
 
 MAX_BYTES = 10 * 1024 * 1024
 PROGRESS_EVERY = 250
 MAX_ROWS = 100_000  # 50,000-row ledgers run as background jobs (arrears.import_jobs)
 MAX_COLUMNS = 40
 HEADER_SEARCH_ROWS = 10  # a flat list may have a title or two above its header
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files
 EXAMPLE_MARK = "例："  # the template's example row starts so, and is skipped
 
 # Our template's columns, in order: (field, header, width, explanation for the 说明 sheet).
@@ -215,37 +213,16 @@ def _header_columns(cells) -> dict[str, int]:
 
 
 def _read_rows(file) -> list[tuple]:
-    data = file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise LedgerFileError(_("The file is larger than 10 MB. Split the ledger into parts."))
-    if data.startswith(OLE_MAGIC):
-        raise LedgerFileError(
-            _(
-                "The file is password-protected or an old .xls workbook. Remove the password "
-                "and save it as an Excel workbook (.xlsx)."
-            )
-        )
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise LedgerFileError(
-            _("The file is not an Excel workbook (.xlsx) or it is damaged. Save it again as .xlsx.")
-        ) from exc
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            rows.append(row)
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise LedgerFileError(
-                    _("The sheet has more than %(n)d rows. Split the ledger into parts.")
-                    % {"n": MAX_ROWS}
-                )
-        return rows
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:  # damaged inside
-        raise LedgerFileError(_("The workbook is damaged. Save it again as .xlsx.")) from exc
-    finally:
-        book.close()
+    return read_first_sheet(
+        file,
+        error=LedgerFileError,
+        max_bytes=MAX_BYTES,
+        max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
+        max_columns=MAX_COLUMNS,
+        too_big=_("The file is larger than 10 MB. Split the ledger into parts."),
+        too_many_rows=_("The sheet has more than %(n)d rows. Split the ledger into parts.")
+        % {"n": MAX_ROWS},
+    )
 
 
 def parse_workbook(file) -> ParsedSheet:

@@ -15,9 +15,7 @@ as "already imported", so importing the same export twice changes nothing.
 """
 
 import datetime
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -25,15 +23,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from households.models import Household
 
 from .allocation import CENT
-from .ledger_import import OLE_MAGIC, _blank, _norm, _text
+from .ledger_import import _blank, _norm, _text
 from .models import Clearance, Office, Payment, PaymentMethod
 from .payments import CLOCK_SKEW, payment_record
+from .workbook_reading import read_first_sheet
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10000
@@ -141,36 +138,16 @@ class ParsedSheet:
 
 
 def _read_rows(file) -> list[tuple]:
-    data = file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise PaymentFileError(_("The file is larger than 10 MB. Export fewer days at a time."))
-    if data.startswith(OLE_MAGIC):
-        raise PaymentFileError(
-            _(
-                "The file is password-protected or an old .xls workbook. Remove the password "
-                "and save it as an Excel workbook (.xlsx)."
-            )
-        )
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise PaymentFileError(
-            _("The file is not an Excel workbook (.xlsx) or it is damaged. Save it again as .xlsx.")
-        ) from exc
-    try:
-        rows = []
-        for row in book.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            rows.append(row)
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise PaymentFileError(
-                    _("The sheet has more than %(n)d rows. Export fewer days at a time.")
-                    % {"n": MAX_ROWS}
-                )
-        return rows
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise PaymentFileError(_("The workbook is damaged. Save it again as .xlsx.")) from exc
-    finally:
-        book.close()
+    return read_first_sheet(
+        file,
+        error=PaymentFileError,
+        max_bytes=MAX_BYTES,
+        max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
+        max_columns=MAX_COLUMNS,
+        too_big=_("The file is larger than 10 MB. Export fewer days at a time."),
+        too_many_rows=_("The sheet has more than %(n)d rows. Export fewer days at a time.")
+        % {"n": MAX_ROWS},
+    )
 
 
 def _header_columns(cells) -> dict[str, int]:

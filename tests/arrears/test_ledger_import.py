@@ -16,6 +16,7 @@ from arrears import ledger_import as li
 from arrears.demo import HOUSEHOLDS, TEAMS
 from arrears.ledger import monthly_fee, months_between
 from arrears.models import Case, DebtorCategory, DebtPeriod, FeeRate, Role
+from arrears.workbook_reading import OLE_MAGIC
 from households.models import Household, Occupancy, Owner
 from teams.models import Team, TeamMember
 from tests.conftest import make_office_with_campaign, make_user, record_payment
@@ -407,7 +408,7 @@ def _no_xlsx_parts() -> io.BytesIO:
         (lambda: io.BytesIO("房号,业主\nC6-101,张静\n".encode()), "not an Excel workbook"),
         (_truncated, "not an Excel workbook"),
         (_no_xlsx_parts, "not an Excel workbook"),
-        (lambda: io.BytesIO(li.OLE_MAGIC + b"\x00" * 600), "password-protected"),
+        (lambda: io.BytesIO(OLE_MAGIC + b"\x00" * 600), "password-protected"),
         (_empty, "The first sheet of the workbook is empty."),
         (lambda: io.BytesIO(b"PK" + b"\x00" * li.MAX_BYTES), "larger than 10 MB"),
         (lambda: xlsx([["x", "y"]], headers=["甲", "乙"]), "No header row found"),

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from arrears import payment_import as pi
 from arrears.models import Case, Clearance, DebtPeriod, Payment, PaymentMethod
+from arrears.workbook_reading import OLE_MAGIC
 from households.models import Household
 from tests.conftest import make_household, record_payment
 
@@ -385,7 +386,7 @@ def _empty() -> io.BytesIO:
     ("file", "message"),
     [
         (lambda: io.BytesIO("收据号,房号\nR1,C6-101\n".encode()), "not an Excel workbook"),
-        (lambda: io.BytesIO(pi.OLE_MAGIC + b"\x00" * 600), "password-protected"),
+        (lambda: io.BytesIO(OLE_MAGIC + b"\x00" * 600), "password-protected"),
         (_empty, "The first sheet of the workbook is empty."),
         (lambda: xlsx([["x", "y"]], headers=["甲", "乙"]), "No header row found"),
         (
