@@ -248,6 +248,52 @@ def _person_name(user) -> str:
     return (profile.display_name if profile else "") or user.get_username()
 
 
+def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
+    """Payments and reversals (negative), as the list exports them and the weekly report."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import Payment, PaymentMethod
+
+    # Labels once per sheet: get_*_display() rebuilds and translates the choices per call.
+    methods = {k: str(v) for k, v in PaymentMethod.choices}
+    kinds = {k: str(v) for k, v in Payment.Kind.choices}
+
+    def rows():
+        for p in payments.iterator(chunk_size=2000):
+            office = [p.office.name] if with_office else []
+            yield [
+                timezone.localtime(p.paid_at),
+                *office,
+                p.household.unit_code,
+                money(p.signed_amount),
+                methods.get(p.method, p.method),
+                p.receipt_no,
+                kinds.get(p.kind, p.kind),
+                p.team.code if p.team else "",
+                _person_name(p.recorded_by),
+                p.note,
+            ]
+
+    office_column = [Column(_("Office"), width=14)] if with_office else []
+    return Sheet(
+        title,
+        [
+            Column(_("Paid at"), DATETIME, 16),
+            *office_column,
+            Column(_("Unit"), width=11),
+            Column(_("Amount"), MONEY, 13),
+            Column(_("Method"), width=12),
+            Column(_("Receipt number"), width=14),
+            Column(_("Kind"), width=8),
+            Column(_("Team"), width=6),
+            Column(_("Recorded by"), width=10),
+            Column(_("Note"), width=24),
+        ],
+        rows(),
+    )
+
+
 class PaymentListExport(Exporter):
     identifier = "payments"
 
@@ -255,38 +301,7 @@ class PaymentListExport(Exporter):
         self.payments, self.title = payments, title
 
     def sheets(self) -> Iterator[Sheet]:
-        from django.utils import timezone
-        from django.utils.translation import gettext as _
-
-        def rows():
-            for p in self.payments.iterator(chunk_size=2000):
-                yield [
-                    timezone.localtime(p.paid_at),
-                    p.household.unit_code,
-                    money(p.signed_amount),
-                    p.get_method_display(),
-                    p.receipt_no,
-                    p.get_kind_display(),
-                    p.team.code if p.team else "",
-                    _person_name(p.recorded_by),
-                    p.note,
-                ]
-
-        yield Sheet(
-            self.title,
-            [
-                Column(_("Paid at"), DATETIME, 16),
-                Column(_("Unit"), width=11),
-                Column(_("Amount"), MONEY, 13),
-                Column(_("Method"), width=12),
-                Column(_("Receipt number"), width=14),
-                Column(_("Kind"), width=8),
-                Column(_("Team"), width=6),
-                Column(_("Recorded by"), width=10),
-                Column(_("Note"), width=24),
-            ],
-            rows(),
-        )
+        yield payment_sheet(self.payments, title=self.title)
 
 
 class AttemptListExport(Exporter):

@@ -31,6 +31,7 @@ from .exporters import (
     Exporter,
     Sheet,
     money,
+    payment_sheet,
 )
 from .ledger import ledger_ranges
 from .models import (
@@ -41,7 +42,6 @@ from .models import (
     DebtPeriod,
     DifficultIssue,
     Payment,
-    PaymentMethod,
 )
 from .selectors import with_case_figures
 
@@ -333,41 +333,7 @@ class WeeklyReport(Exporter):
             .select_related("office", "household", "team", "recorded_by__staff_profile")
             .order_by("paid_at", "pk")
         )
-
-        methods = {k: str(v) for k, v in PaymentMethod.choices}
-        kinds = {k: str(v) for k, v in Payment.Kind.choices}
-
-        def rows():
-            for p in payments.iterator(chunk_size=CHUNK):
-                yield [
-                    _local(p.paid_at),
-                    p.office.name,
-                    p.household.unit_code,
-                    money(p.signed_amount),
-                    methods.get(p.method, p.method),
-                    p.receipt_no,
-                    kinds.get(p.kind, p.kind),
-                    p.team.code if p.team else "",
-                    _person(p.recorded_by),
-                    p.note,
-                ]
-
-        return Sheet(
-            _("Payments this week"),
-            [
-                Column(_("Paid at"), DATETIME, 16),
-                Column(_("Office"), width=14),
-                Column(_("Unit"), width=11),
-                Column(_("Amount"), MONEY, 13),
-                Column(_("Method"), width=12),
-                Column(_("Receipt number"), width=14),
-                Column(_("Kind"), width=8),
-                Column(_("Team"), width=6),
-                Column(_("Recorded by"), width=10),
-                Column(_("Note"), width=24),
-            ],
-            rows(),
-        )
+        return payment_sheet(payments, title=_("Payments this week"), with_office=True)
 
     def issues_sheet(self) -> Sheet:
         issues = (
