@@ -481,6 +481,7 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
         .order_by("occurred_at")
     ]
     return {
+        "limitation": _limitation_watch(open_cases, monday),
         "region": region.name,
         "monday": monday,
         "week_from": monday - datetime.timedelta(days=7),
@@ -491,6 +492,31 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
         "open_issues": issues,
         "breaches": breaches,
     }
+
+
+def _limitation_watch(open_cases, monday) -> list[dict]:
+    """Cases with months within 90 days of their limitation date, or past it."""
+    from .limitation import OK
+    from .limitation_records import earliest_limit, unpaid_clocks, worst_state
+
+    cases = list(open_cases.select_related("household", "campaign__office", "team"))
+    clocks = unpaid_clocks({c.household_id for c in cases}, today=monday)
+    watch = []
+    for case in cases:
+        mine = clocks.get(case.household_id, [])
+        state = worst_state(mine) if mine else OK
+        if state != OK:
+            watch.append(
+                {
+                    "office": case.campaign.office.name,
+                    "unit": case.household.unit_code,
+                    "team": case.team.code if case.team else "",
+                    "state": state,
+                    "limit": earliest_limit(mine),
+                    "months": sum(1 for c in mine if c.state != OK),
+                }
+            )
+    return sorted(watch, key=lambda w: w["limit"])
 
 
 # --- storing and telling people -------------------------------------------------------------

@@ -61,6 +61,9 @@ class CaseTable(tables.Table):
         format="m-d H:i", verbose_name=_("Last contact"), attrs=PHONE_HIDDEN
     )
     contact_now = tables.Column(empty_values=(), orderable=False, verbose_name=_("Contact now"))
+    limitation = tables.Column(
+        empty_values=(), orderable=False, verbose_name=_("Limitation"), attrs=PHONE_HIDDEN
+    )
 
     class Meta:
         model = Case
@@ -86,6 +89,7 @@ class CaseTable(tables.Table):
 
     def __init__(self, *args, availability=None, **kwargs):
         self.availability = availability or {}
+        self.limitation = {}
         super().__init__(*args, **kwargs)
 
     def render_unit(self, value, record):
@@ -133,3 +137,16 @@ class CaseTable(tables.Table):
             _("from %(when)s")
             % {"when": timezone.localtime(status.allowed_from).strftime("%m-%d %H:%M")},
         )
+
+    def render_limitation(self, record):
+        from .limitation import EXPIRED, NEAR
+        from .limitation_records import earliest_limit, worst_state
+
+        clocks = self.limitation.get(record.household_id, [])
+        if not clocks:
+            return "—"
+        state, limit = worst_state(clocks), earliest_limit(clocks)
+        if state == EXPIRED:
+            return format_html('<span class="badge text-bg-danger">{}</span>', _("legal review"))
+        css = "text-danger fw-semibold" if state == NEAR else "text-body-secondary"
+        return format_html('<span class="{}">{}</span>', css, limit.strftime("%Y-%m-%d"))

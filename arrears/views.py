@@ -26,6 +26,7 @@ from .filters import CaseFilter
 from .forms import IssueForm, IssueNoteForm, PaymentForm, ResolveForm, ReversalForm
 from .issues import issue_discuss, issue_raise, issue_resolve
 from .ledger import ledger_ranges
+from .limitation_records import limitation_groups, unpaid_clocks
 from .models import Campaign, Case, DifficultIssue, Notification, Role, WorkerHeartbeat
 from .notifications import inbox_mark_read
 from .payments import payment_record, payment_reverse
@@ -112,7 +113,9 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
         total_owed=Sum("owed"), total_paid=Sum("paid"), total_balance=Sum("balance")
     )
     table.totals = {key.removeprefix("total_"): value for key, value in totals.items()}
-    table.availability = _availability((row.record for row in table.page.object_list), now)
+    rows = [row.record for row in table.page.object_list]
+    table.availability = _availability(rows, now)
+    table.limitation = unpaid_clocks({r.household_id for r in rows}, today=timezone.localdate(now))
     return case_filter, table
 
 
@@ -246,6 +249,9 @@ def case_detail(request, pk):
             "timeline": case_timeline(case),
             "contact": contact_status(case.household),
             "playbook": playbook_for(case.category),
+            "limitation": limitation_groups(
+                unpaid_clocks([case.household_id]).get(case.household_id, [])
+            ),
             "can_pay": user.has_perm("arrears.add_payment"),
             "can_reverse": user.has_perm("arrears.reverse_payment"),
             "can_log": user.has_perm("households.add_contactattempt"),
