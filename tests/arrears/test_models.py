@@ -9,13 +9,13 @@ from households.models import Household
 from teams.models import TeamMember
 
 
-def refused(fn):
+def assert_refused(fn):
     with pytest.raises(IntegrityError), transaction.atomic():
         fn()
 
 
 def test_a_unit_code_is_unique_within_its_office_only(world):
-    refused(lambda: Household.objects.create(office=world.office, unit_code="c6-101"))
+    assert_refused(lambda: Household.objects.create(office=world.office, unit_code="c6-101"))
     assert Household.objects.filter(unit_code="C6-101").count() == 2  # one per office
 
 
@@ -25,7 +25,7 @@ def test_unit_codes_are_normalised_and_their_building_derived(world):
 
 
 def test_one_period_per_household_and_month(world):
-    refused(
+    assert_refused(
         lambda: DebtPeriod.objects.create(
             household=world.house_a, month=datetime.date(2014, 1, 1), amount_due=1
         )
@@ -33,7 +33,7 @@ def test_one_period_per_household_and_month(world):
 
 
 def test_a_period_is_a_first_of_month(world):
-    refused(
+    assert_refused(
         lambda: DebtPeriod.objects.create(
             household=world.house_a, month=datetime.date(2016, 1, 2), amount_due=1
         )
@@ -41,7 +41,7 @@ def test_a_period_is_a_first_of_month(world):
 
 
 def test_amounts_are_never_negative(world):
-    refused(
+    assert_refused(
         lambda: DebtPeriod.objects.create(
             household=world.house_a, month=datetime.date(2016, 1, 1), amount_due=D("-1")
         )
@@ -49,7 +49,7 @@ def test_amounts_are_never_negative(world):
 
 
 def test_one_case_per_household_per_campaign(world):
-    refused(
+    assert_refused(
         lambda: Case.objects.create(
             campaign=world.campaign, household=world.house_a, category="vacant"
         )
@@ -58,11 +58,11 @@ def test_one_case_per_household_per_campaign(world):
 
 def test_a_closed_case_needs_a_reason(world):
     world.case_a.status = Case.Status.CLOSED
-    refused(world.case_a.save)
+    assert_refused(world.case_a.save)
 
 
 def test_a_team_has_one_leader(world):
-    refused(
+    assert_refused(
         lambda: TeamMember.objects.create(team=world.team_a, user=world.collector_b, role="leader")
     )
 
