@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/payments/new/", views.payment_new, name="payment-new"),
     path("cases/<int:pk>/issues/new/", views.issue_new, name="issue-new"),
+    path("cases/<int:pk>/letters/<str:kind>/", views.letter_view, name="case-letter"),
     path("payments/<int:pk>/reverse/", views.payment_reverse_view, name="payment-reverse"),
     path("issues/", views.issue_list, name="issue-list"),
     path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),

@@ -443,3 +443,22 @@ def inbox_read(request):
         user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None
     )
     return redirect("inbox")
+
+
+def letter_view(request, pk, kind):
+    """A notice or demand to print on A4 (the browser's print; print CSS hides the rest)."""
+    from django.http import Http404
+
+    from .letters import KINDS, MIN_DEADLINE_DAYS, letter_for
+
+    if kind not in KINDS:
+        raise Http404
+    case = _scoped_case(request.user, pk)
+    try:
+        days = max(int(request.GET.get("days", MIN_DEADLINE_DAYS)), MIN_DEADLINE_DAYS)
+    except ValueError:
+        days = MIN_DEADLINE_DAYS
+    letter = letter_for(case, kind=kind, dated=timezone.localdate(), deadline_days=days)
+    return render(
+        request, "arrears/letter.html", {"letter": letter, "office": case.campaign.office}
+    )

@@ -21,7 +21,7 @@ from .contact import (
 )
 from .contact_policy import make_breach, rule_catalogue
 from .forms import AttemptForm, ContactPolicyForm, WrittenOnlyForm
-from .models import AttemptEvidence, ContactPolicy, Household, OnSiteTip
+from .models import AttemptEvidence, Channel, ContactPolicy, Household, OnSiteTip, Outcome
 from .tips import tip_report
 from .unlawful import forbidden_in
 
@@ -44,7 +44,13 @@ def attempt_new(request, pk):
         forbidden = forbidden_in(request.POST)
         if forbidden:
             return _refuse_unlawful(request, forbidden, case)
-    form = AttemptForm(request.POST or None, request.FILES or None)
+    # Links from a printed letter pre-fill the channel and outcome ("record its delivery").
+    initial = {
+        name: request.GET[name]
+        for name, choices in (("channel", Channel.values), ("outcome", Outcome.values))
+        if request.GET.get(name) in choices
+    }
+    form = AttemptForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         promise = None
