@@ -629,9 +629,10 @@ def produce_daily(
     return stored
 
 
-def produce_brief(
-    day: datetime.date, *, by: str = "schedule", region: Region | None = None
+def _produce_per_region(
+    kind, for_date, compute, *, by: str, region: Region | None
 ) -> list[Summary]:
+    """One summary per region (the given one, or every region with a running campaign)."""
     regions = (
         [region]
         if region
@@ -641,41 +642,29 @@ def produce_brief(
     for r in regions:
         with transaction.atomic():
             summary, _ = summary_store(
-                kind=Summary.Kind.MORNING_BRIEF,
+                kind=kind,
                 scope=f"region:{r.pk}",
-                for_date=day,
+                for_date=for_date,
                 region=r,
-                data=morning_brief(day, r),
+                data=compute(for_date, r),
                 by=by,
             )
             _deliver(summary, by)
         stored.append(summary)
     return stored
+
+
+def produce_brief(
+    day: datetime.date, *, by: str = "schedule", region: Region | None = None
+) -> list[Summary]:
+    return _produce_per_region(Summary.Kind.MORNING_BRIEF, day, morning_brief, by=by, region=region)
 
 
 def produce_weekly(
     monday: datetime.date, *, by: str = "schedule", region: Region | None = None
 ) -> list[Summary]:
     monday = monday - datetime.timedelta(days=monday.weekday())
-    regions = (
-        [region]
-        if region
-        else list(Region.objects.filter(offices__in=_running_offices()).distinct())
-    )
-    stored = []
-    for r in regions:
-        with transaction.atomic():
-            summary, _ = summary_store(
-                kind=Summary.Kind.WEEKLY_PACK,
-                scope=f"region:{r.pk}",
-                for_date=monday,
-                region=r,
-                data=weekly_pack(monday, r),
-                by=by,
-            )
-            _deliver(summary, by)
-        stored.append(summary)
-    return stored
+    return _produce_per_region(Summary.Kind.WEEKLY_PACK, monday, weekly_pack, by=by, region=region)
 
 
 # --- the schedule ----------------------------------------------------------------------------
