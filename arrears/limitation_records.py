@@ -22,6 +22,7 @@ from .limitation import (
     NEAR,
     OK,
     PART_PAYMENT,
+    PAYMENT_PLAN,
     PROMISE,
     Clock,
     Event,
@@ -52,6 +53,15 @@ def household_events(household_ids) -> dict[int, list[Event]]:
         household_id__in=ids, kind=Payment.Kind.PAYMENT, reversed_by__isnull=True
     ).values_list("household_id", "paid_at"):
         events[household_id].append(Event(local(at), PART_PAYMENT))
+    from escalation.models import PaymentPlan
+    from escalation.proceedings import filing_dates
+
+    for household_id, on in PaymentPlan.objects.filter(case__household_id__in=ids).values_list(
+        "case__household_id", "agreed_on"
+    ):
+        events[household_id].append(Event(on, PAYMENT_PLAN))
+    for household_id, on in filing_dates(ids):
+        events[household_id].append(Event(on, LEGAL_FILING))
     return events
 
 

@@ -71,6 +71,13 @@ class Office(models.Model):
         blank=True,
         help_text=_("How owners can pay: printed on notices and demands."),
     )
+    arbitration_clause = models.BooleanField(
+        _("the service contract has an arbitration clause"),
+        default=False,
+        help_text=_(
+            "Only then is arbitration a route for unpaid fees; otherwise a payment order or a suit."
+        ),
+    )
 
     class Meta:
         verbose_name = _("service office")
@@ -676,6 +683,7 @@ class Notification(models.Model):
         FLAG = "flag", _("note flagged for review")
         ISSUE = "issue", _("difficult issue")
         SUMMARY = "summary", _("summary")
+        APPROVAL = "approval", _("approval needed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -25,6 +25,10 @@ VIEW_ALL = [
     "households.view_onsitetip",
     "teams.view_team",
     "teams.view_teammember",
+    "escalation.view_letter",
+    "escalation.view_paymentplan",
+    "escalation.view_legalaction",
+    "escalation.view_waiver",
 ]
 
 COLLECTOR = [
@@ -33,6 +37,10 @@ COLLECTOR = [
     "arrears.add_promisetopay",
     "arrears.add_difficultissue",
     "households.add_contactattempt",
+    # Collectors hand letters over and record what became of them; plans are agreed at the door.
+    "escalation.add_letter",
+    "escalation.change_letter",
+    "escalation.add_paymentplan",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -60,6 +68,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "teams.add_teammember",
         "teams.change_teammember",
         "teams.delete_teammember",
+        # The legal stage and any write-down of the debt are the office manager's decisions.
+        "escalation.add_legalaction",
+        "escalation.change_legalaction",
+        "escalation.approve_waiver",
     ],
     Role.OPERATIONS_MANAGER: VIEW_ALL,
     Role.REGIONAL_DIRECTOR: VIEW_ALL,

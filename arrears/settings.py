@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "arrears",
     "households",
     "teams",
+    "escalation",
 ]
 
 MIDDLEWARE = [

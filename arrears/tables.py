@@ -29,6 +29,14 @@ class MoneyColumn(tables.Column):
 
 
 class CaseTable(tables.Table):
+    # Shown to those who may issue letters for several cases at once (see _case_table).
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "input": {"name": "case", "form": "letter-batch", "aria-label": _("Select")},
+            "th__input": {"aria-label": _("Select all on this page"), "data-select-all": "case"},
+        },
+    )
     unit = tables.Column(accessor="household__unit_code", verbose_name=_("Unit"), footer=_("Total"))
     category = tables.Column(verbose_name=_("Category"), attrs=PHONE_HIDDEN)
     status = tables.Column(verbose_name=_("Status"))
@@ -69,6 +77,7 @@ class CaseTable(tables.Table):
         model = Case
         fields = []
         sequence = (
+            "select",
             "unit",
             "category",
             "status",

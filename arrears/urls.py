@@ -13,7 +13,6 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
     path("cases/<int:pk>/payments/new/", views.payment_new, name="payment-new"),
     path("cases/<int:pk>/issues/new/", views.issue_new, name="issue-new"),
-    path("cases/<int:pk>/letters/<str:kind>/", views.letter_view, name="case-letter"),
     path("payments/<int:pk>/reverse/", views.payment_reverse_view, name="payment-reverse"),
     path("issues/", views.issue_list, name="issue-list"),
     path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),
@@ -28,6 +27,7 @@ urlpatterns = [
     path("", include("households.urls")),
     path("", include("teams.urls")),
     path("", include("arrears.import_urls")),
+    path("", include("escalation.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Anyone may switch language, including on the login page.

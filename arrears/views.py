@@ -105,7 +105,9 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
         request.GET or None, queryset=cases_to_work(user, now=now), teams=teams
     )
     qs = case_filter.qs
-    table = CaseTable(qs)
+    from escalation.views import may_batch
+
+    table = CaseTable(qs, exclude=() if may_batch(user) else ("select",))
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     # Keys differ from the annotations' names: an aggregate named like the annotation it
     # sums replaces it, and PostgreSQL then finds no such column.
@@ -192,8 +194,14 @@ def _recent_breaches(user, days=7):
 def case_list(request):
     if request.GET.get("export") == "xlsx":
         return _case_list_xlsx(request)
+    from escalation.forms import IssueLettersForm
+    from escalation.views import may_batch
+
     case_filter, table = _case_table(request)
-    return render(request, "arrears/case_list.html", {"filter": case_filter, "table": table})
+    context = {"filter": case_filter, "table": table}
+    if may_batch(request.user):
+        context["batch_form"] = IssueLettersForm()
+    return render(request, "arrears/case_list.html", context)
 
 
 def _case_list_xlsx(request):
@@ -223,6 +231,8 @@ def _scoped_case(user, pk):
 
 
 def case_detail(request, pk):
+    from escalation.views import case_escalation
+
     user = request.user
     case = get_object_or_404(cases_to_work(user, running_only=False), pk=pk)
     periods = list(
@@ -258,6 +268,7 @@ def case_detail(request, pk):
             "can_set_written_only": user.has_perm("households.change_household")
             or role_of(user) in (Role.COLLECTOR, Role.TEAM_LEADER),
             **_assignment_context(user, case),
+            **case_escalation(user, case),
         },
     )
 
@@ -443,22 +454,3 @@ def inbox_read(request):
         user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None
     )
     return redirect("inbox")
-
-
-def letter_view(request, pk, kind):
-    """A notice or demand to print on A4 (the browser's print; print CSS hides the rest)."""
-    from django.http import Http404
-
-    from .letters import KINDS, MIN_DEADLINE_DAYS, letter_for
-
-    if kind not in KINDS:
-        raise Http404
-    case = _scoped_case(request.user, pk)
-    try:
-        days = max(int(request.GET.get("days", MIN_DEADLINE_DAYS)), MIN_DEADLINE_DAYS)
-    except ValueError:
-        days = MIN_DEADLINE_DAYS
-    letter = letter_for(case, kind=kind, dated=timezone.localdate(), deadline_days=days)
-    return render(
-        request, "arrears/letter.html", {"letter": letter, "office": case.campaign.office}
-    )

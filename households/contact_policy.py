@@ -57,6 +57,7 @@ OUTCOMES = CONVERSATION_OUTCOMES | {
     "no_answer",
     "declined",
     "invalid_number",
+    "sent",
     "delivered",
     "not_delivered",
 }

@@ -149,6 +149,7 @@ class Outcome(models.TextChoices):
     DISPUTED = "disputed", _("raised a dispute (提出异议)")
     PAID = "paid", _("paid (已缴费)")
     INVALID_NUMBER = "invalid_number", _("number invalid (号码无效)")
+    SENT = "sent", _("sent, awaiting delivery")
     DELIVERED = "delivered", _("delivered")
     NOT_DELIVERED = "not_delivered", _("not delivered")
 

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.letters import DEMAND, NOTICE, letter_for
 from arrears.limitation_records import unpaid_clocks
+from escalation.letters import DEMAND, NOTICE, letter_for
 from households.unlawful import flagged_terms
 from tests.conftest import record_payment
 

@@ -1,0 +1,145 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from arrears.forms import BootstrapMixin, DateInput
+from households.forms import MultipleFileField
+
+from .letters import KINDS, MIN_DEADLINE_DAYS
+from .models import LegalAction, Letter
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class IssueLettersForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Letter"), choices=list(KINDS.items()))
+    deadline_days = forms.IntegerField(
+        label=_("Days to pay (demands)"),
+        initial=MIN_DEADLINE_DAYS,
+        min_value=MIN_DEADLINE_DAYS,
+        max_value=90,
+        error_messages={
+            "min_value": _("A demand gives at least %(limit_value)s days: enter more."),
+            "max_value": _("Give at most %(limit_value)s days."),
+        },
+    )
+
+
+class DispatchForm(BootstrapMixin, forms.Form):
+    method = forms.ChoiceField(label=_("Sent by"), choices=Letter.Method.choices)
+    sent_on = forms.DateField(label=_("Sent on"), widget=DateInput(), initial=timezone.localdate)
+    tracking_number = forms.CharField(
+        label=_("Tracking number"),
+        required=False,
+        max_length=60,
+        help_text=_("Required for registered mail and EMS: it is the proof of posting."),
+    )
+
+
+class DeliveryForm(BootstrapMixin, forms.Form):
+    method = forms.ChoiceField(
+        label=_("Handed over"),
+        choices=[(Letter.Method.IN_PERSON, Letter.Method.IN_PERSON.label)],
+        required=False,
+    )
+    delivered_on = forms.DateField(
+        label=_("Delivered on"), widget=DateInput(), initial=timezone.localdate
+    )
+    proof = forms.ChoiceField(label=_("Proof"), choices=Letter.Proof.choices)
+    proof_detail = forms.CharField(
+        label=_("Signed by, or what the tracking record says"), max_length=200
+    )
+    evidence = MultipleFileField(
+        label=_("Scan or photo of the proof"),
+        help_text=_(
+            "The signed receipt, or the tracking page showing it delivered (JPEG, PNG, PDF)."
+        ),
+    )
+
+    def __init__(self, *args, letter: Letter, **kwargs):
+        super().__init__(*args, **kwargs)
+        if letter.status != Letter.Status.ISSUED:
+            del self.fields["method"]
+        else:
+            self.fields["method"].initial = Letter.Method.IN_PERSON
+            self.fields["method"].required = True
+
+
+class ReturnForm(BootstrapMixin, forms.Form):
+    returned_on = forms.DateField(
+        label=_("Came back on"), widget=DateInput(), initial=timezone.localdate
+    )
+    return_reason = forms.CharField(label=_("Why"), max_length=200)
+
+
+class OpenLegalForm(BootstrapMixin, forms.Form):
+    route = forms.ChoiceField(label=_("Route"), choices=LegalAction.Route.choices)
+
+
+class LegalStepForm(BootstrapMixin, forms.Form):
+    stage = forms.ChoiceField(label=_("Stage reached"), choices=LegalAction.Stage.choices)
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    institution = forms.CharField(label=_("Court or commission"), required=False, max_length=200)
+    docket_number = forms.CharField(label=_("Docket number"), required=False, max_length=100)
+    court_fees = forms.DecimalField(
+        label=_("Court or arbitration fees paid"), required=False, min_value=Decimal(0), **MONEY
+    )
+    awarded = forms.DecimalField(
+        label=_("Fees awarded or agreed"),
+        required=False,
+        min_value=Decimal(0),
+        help_text=_("For a judgment, order or settlement: the property fees the owner must pay."),
+        **MONEY,
+    )
+    costs_awarded = forms.DecimalField(
+        label=_("Costs the owner must bear"), required=False, min_value=Decimal(0), **MONEY
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class WaiverDecisionForm(BootstrapMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve: lower the ledger")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class PlanForm(BootstrapMixin, forms.Form):
+    agreed_on = forms.DateField(
+        label=_("Agreed on"), widget=DateInput(), initial=timezone.localdate
+    )
+    instalments = forms.CharField(
+        label=_("Instalments"),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2026-12-15 500\n2027-01-15 500"}),
+        help_text=_("One per line: the date (YYYY-MM-DD) and the amount, e.g. “2026-12-15 500”."),
+    )
+    signed_copy = forms.FileField(label=_("Signed agreement (scan)"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def clean_instalments(self):
+        import datetime
+        from decimal import InvalidOperation
+
+        rows = []
+        for n, line in enumerate(self.cleaned_data["instalments"].splitlines(), start=1):
+            parts = line.replace(",", " ").replace("，", " ").split()
+            if not parts:
+                continue
+            try:
+                day = datetime.date.fromisoformat(parts[0])
+                amount = Decimal(parts[1]).quantize(Decimal("0.01"))
+                if len(parts) != 2:
+                    raise ValueError
+            except (ValueError, IndexError, InvalidOperation):
+                raise forms.ValidationError(
+                    _("Line %(n)d: write the date as YYYY-MM-DD, a space, then the amount.")
+                    % {"n": n}
+                ) from None
+            rows.append((day, amount))
+        if not rows:
+            raise forms.ValidationError(_("Enter at least one instalment: a date and an amount."))
+        return rows

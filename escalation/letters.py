@@ -1,0 +1,173 @@
+"""Written payment notices (催缴通知书) and formal demands with a deadline (催告函).
+
+What a letter says is assembled here, once, so the printed page, the .docx and a batch say
+the same thing. A letter is written in Chinese whatever language the screen is in: it goes
+to the owner. Courts have dismissed fee claims where no written demand could be proven, so a
+demand gives at least MIN_DEADLINE_DAYS to pay; once issued, a letter keeps the months and
+amounts it stated (`snapshot`), however the ledger moves on.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from arrears.ledger import MonthRange, ledger_ranges
+from arrears.models import Case, Office
+
+NOTICE, DEMAND = "notice", "demand"
+KINDS = {
+    NOTICE: _("Payment notice (催缴通知书)"),
+    DEMAND: _("Formal demand with a deadline (催告函)"),
+}
+TITLES = {NOTICE: "催缴通知书", DEMAND: "催告函"}
+MIN_DEADLINE_DAYS = 15
+
+
+def zh_date(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def zh_month(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月"
+
+
+def zh_range(r: MonthRange) -> str:
+    if r.count == 1:
+        return zh_month(r.start)
+    return f"{zh_month(r.start)}至{zh_month(r.end)}（{r.count}个月）"
+
+
+def zh_money(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A letter's content: computed from the ledger for a preview, or read back from an
+    issued letter's snapshot."""
+
+    kind: str
+    case: Case
+    owners: list[str]
+    ranges: list[MonthRange]
+    total: Decimal
+    dated: datetime.date
+    deadline: datetime.date | None
+    reference: str = ""
+    office: Office | None = field(default=None, compare=False)
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.kind]
+
+    @property
+    def total_text(self) -> str:
+        return zh_money(self.total)
+
+    @property
+    def salutation(self) -> str:
+        names = "、".join(self.owners) or "业主"
+        return f"尊敬的{names}（{self.case.household.unit_code} 业主）："
+
+    @property
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        return [
+            (zh_range(r), zh_money(r.due), zh_money(r.paid), zh_money(r.balance))
+            for r in self.ranges
+        ]
+
+    def paragraphs(self) -> dict[str, list[str] | str]:
+        """The letter's text in the order it is printed (the table goes after `intro`)."""
+        office = self.office or self.case.campaign.office
+        if self.kind == DEMAND:
+            body = [
+                "根据《中华人民共和国民法典》第九百四十四条，业主应当按照约定向物业服务人支付物业费；"
+                "业主违反约定逾期不支付的，物业服务人可以催告其在合理期限内支付。"
+                f"现特此催告，请您于{zh_date(self.deadline)}前缴清上述费用。",
+                "逾期仍未缴纳的，本服务处将依法通过调解、申请支付令或者提起诉讼等途径主张权利。"
+                "如您对上述欠费有异议，请在上述期限内与我们联系核对。",
+            ]
+        else:
+            body = [
+                "请您在方便时缴纳上述费用。如您对欠费有异议，或者需要分期缴纳，欢迎与我们联系协商。"
+            ]
+        return {
+            "letterhead": office.name,
+            "salutation": self.salutation,
+            "intro": f"经核对，截至{zh_date(self.dated)}，您名下{self.case.household.unit_code}"
+            "房屋尚欠物业服务费如下：",
+            "body": body,
+            "payment": "缴费方式：" + (office.payment_instructions or "请到物业服务中心前台缴纳。"),
+            "contact": f"联系电话：{office.phone or '——'}　　地址：{office.address or '——'}",
+            "signature": [office.name, zh_date(self.dated)],
+        }
+
+
+def _unpaid_ranges(case: Case) -> list[MonthRange]:
+    periods = [
+        (month, due, paid)
+        for month, due, paid in case.periods()
+        .order_by("month")
+        .values_list("month", "amount_due", "amount_paid")
+        if paid < due
+    ]
+    return ledger_ranges(periods)
+
+
+def letter_for(
+    case: Case, *, kind: str, dated: datetime.date, deadline_days: int = MIN_DEADLINE_DAYS
+) -> Letter:
+    """The letter for a case's unpaid months in its campaign, as of `dated`."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown letter {kind!r}")
+    if kind == DEMAND and deadline_days < MIN_DEADLINE_DAYS:
+        raise ValueError(f"a demand gives at least {MIN_DEADLINE_DAYS} days to pay")
+    ranges = _unpaid_ranges(case)
+    return Letter(
+        kind=kind,
+        case=case,
+        owners=list(case.household.owners.values_list("name", flat=True)),
+        ranges=ranges,
+        total=sum((r.balance for r in ranges), Decimal("0.00")),
+        dated=dated,
+        deadline=dated + datetime.timedelta(days=deadline_days) if kind == DEMAND else None,
+    )
+
+
+def snapshot(letter: Letter) -> list[dict]:
+    return [
+        {
+            "start": r.start.isoformat(),
+            "end": r.end.isoformat(),
+            "count": r.count,
+            "due": str(r.due),
+            "paid": str(r.paid),
+        }
+        for r in letter.ranges
+    ]
+
+
+def issued_letter(record) -> Letter:
+    """The content of an issued letter (escalation.models.Letter), exactly as it was issued."""
+    ranges = [
+        MonthRange(
+            datetime.date.fromisoformat(p["start"]),
+            datetime.date.fromisoformat(p["end"]),
+            p["count"],
+            Decimal(p["due"]),
+            Decimal(p["paid"]),
+        )
+        for p in record.periods
+    ]
+    return Letter(
+        kind=record.kind,
+        case=record.case,
+        owners=list(record.owners),
+        ranges=ranges,
+        total=record.total,
+        dated=record.dated,
+        deadline=record.deadline,
+        reference=record.reference,
+    )

@@ -1,0 +1,379 @@
+"""The lawful road after calls and visits (DESIGN.md §5.4): written letters with proof of
+delivery, payment plans, the legal stage, and write-downs of the ledger that follow an award
+or a settlement. Decision support, not legal advice.
+
+Letters and legal actions change state (sent, delivered; filed, decided), so they are
+ordinary rows with history; what they caused on the case — contact attempts, reductions of a
+month's amount due — is written as separate records that are never edited.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from arrears.models import AppendOnlyModel
+
+ZERO = Decimal("0.00")
+
+
+class Letter(models.Model):
+    """A payment notice (催缴通知书) or a formal demand with a deadline (催告函) as issued."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("payment notice (催缴通知书)")
+        DEMAND = "demand", _("formal demand with a deadline (催告函)")
+
+    class Method(models.TextChoices):
+        IN_PERSON = "in_person", _("in person, signed for (当面送达)")
+        REGISTERED_MAIL = "registered_mail", _("registered mail (挂号信)")
+        EMS = "ems", _("EMS")
+        COURIER = "courier", _("courier (快递)")
+
+    class Proof(models.TextChoices):
+        SIGNATURE = "signature", _("the owner's signature (签收)")
+        TRACKING = "tracking", _("the tracking record shows it delivered (妥投记录)")
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("issued, not yet sent")
+        SENT = "sent", _("sent, awaiting delivery")
+        DELIVERED = "delivered", _("delivered")
+        RETURNED = "returned", _("returned undelivered")
+
+    case = models.ForeignKey(
+        "arrears.Case", on_delete=models.PROTECT, related_name="letters", verbose_name=_("case")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    dated = models.DateField(_("dated"))
+    deadline = models.DateField(_("pay by"), null=True, blank=True)
+    total = models.DecimalField(_("total owed"), max_digits=12, decimal_places=2)
+    # What the letter said, as issued: the ledger moves on, the letter does not.
+    periods = models.JSONField(_("months and amounts"), default=list)
+    owners = models.JSONField(_("addressed to"), default=list)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="letters_issued",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ISSUED
+    )
+    method = models.CharField(
+        _("delivery method"), max_length=20, choices=Method.choices, blank=True
+    )
+    tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    proof = models.CharField(
+        _("proof of delivery"), max_length=10, choices=Proof.choices, blank=True
+    )
+    proof_detail = models.CharField(
+        _("signed by, or the tracking record"), max_length=200, blank=True
+    )
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    return_reason = models.CharField(_("why it came back"), max_length=200, blank=True)
+    sent_attempt = models.OneToOneField(
+        "households.ContactAttempt",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letter_sent",
+    )
+    outcome_attempt = models.OneToOneField(
+        "households.ContactAttempt",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letter_outcome",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-dated", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                # The 15-day floor is escalation.letters' rule; the database keeps the shape.
+                condition=Q(kind="notice") | Q(deadline__gt=F("dated")),
+                name="letter_demand_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method__in=["registered_mail", "ems"]) | ~Q(tracking_number=""),
+                name="letter_mail_has_tracking_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_on__isnull=True) | Q(delivered_on__gte=F("sent_on")),
+                name="letter_delivered_after_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_on__isnull=True) | Q(returned_on__isnull=True),
+                name="letter_delivered_or_returned",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | (Q(delivered_on__isnull=False) & ~Q(proof="")),
+                name="letter_delivered_has_proof",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.get_kind_display()}"
+
+    @property
+    def title(self) -> str:
+        return "催告函" if self.kind == self.Kind.DEMAND else "催缴通知书"
+
+
+class PaymentPlan(models.Model):
+    """A payment plan agreed with the owner (分期还款协议): the agreement itself is the owner
+    agreeing to pay, so it interrupts the limitation period (Civil Code art. 195)."""
+
+    case = models.ForeignKey(
+        "arrears.Case",
+        on_delete=models.PROTECT,
+        related_name="payment_plans",
+        verbose_name=_("case"),
+    )
+    agreed_on = models.DateField(_("agreed on"))
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    signed_copy = models.FileField(
+        _("signed agreement (scan)"), upload_to="plans/%Y/%m/", blank=True
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payment_plans_recorded",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment plan")
+        verbose_name_plural = _("payment plans")
+        ordering = ["-agreed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="payment_plan_total_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.case.household.unit_code} {self.agreed_on:%Y-%m-%d}"
+
+
+class Instalment(AppendOnlyModel):
+    """One instalment of a plan. Kept or broken is worked out from payments, like a promise."""
+
+    plan = models.ForeignKey(
+        PaymentPlan, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("plan")
+    )
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["plan", "due_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "due_date"], name="instalment_one_per_day"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.due_date:%Y-%m-%d} {self.amount}"
+
+
+class LegalAction(models.Model):
+    """The legal stage of a case: a payment order, an arbitration or a suit."""
+
+    class Route(models.TextChoices):
+        PAYMENT_ORDER = "payment_order", _("payment order (支付令)")
+        ARBITRATION = "arbitration", _("arbitration (仲裁)")
+        LAWSUIT = "lawsuit", _("lawsuit, with mediation offered (诉讼)")
+
+    class Stage(models.TextChoices):
+        PREPARING = "preparing", _("preparing the filing")
+        FILED = "filed", _("filed (已立案/已申请)")
+        HEARING = "hearing", _("hearing (开庭)")
+        DECIDED = "decided", _("judgment, award or order (判决/裁决/支付令)")
+        SETTLED = "settled", _("settled (调解/和解)")
+        ENFORCEMENT = "enforcement", _("enforcement applied for (强制执行)")
+        PAID = "paid", _("paid")
+        CLOSED = "closed", _("closed")
+
+    case = models.ForeignKey(
+        "arrears.Case",
+        on_delete=models.PROTECT,
+        related_name="legal_actions",
+        verbose_name=_("case"),
+    )
+    demand = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        related_name="legal_actions",
+        verbose_name=_("delivered demand"),
+    )
+    route = models.CharField(_("route"), max_length=20, choices=Route.choices)
+    suggested_route = models.CharField(_("suggested route"), max_length=20, choices=Route.choices)
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.PREPARING
+    )
+    claimed = models.DecimalField(_("amount claimed"), max_digits=12, decimal_places=2)
+    institution = models.CharField(_("court or commission"), max_length=200, blank=True)
+    docket_number = models.CharField(_("docket number"), max_length=100, blank=True)
+    court_fees = models.DecimalField(
+        _("court or arbitration fees paid"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    awarded = models.DecimalField(
+        _("fees awarded or settled"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    costs_awarded = models.DecimalField(
+        _("costs the owner must bear"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="legal_actions_opened",
+        verbose_name=_("opened by"),
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("legal action")
+        verbose_name_plural = _("legal actions")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=~Q(stage="closed"),
+                name="legal_action_one_open_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(claimed__gt=0), name="legal_action_claims_something"
+            ),
+            models.CheckConstraint(
+                condition=Q(court_fees__isnull=True) | Q(court_fees__gte=0),
+                name="legal_action_fees_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(awarded__isnull=True) | Q(awarded__gte=0),
+                name="legal_action_awarded_gte_0",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case.household.unit_code} {self.get_route_display()}"
+
+
+class LegalStep(AppendOnlyModel):
+    """One dated step of a legal action, as the case's timeline shows it."""
+
+    action = models.ForeignKey(
+        LegalAction, on_delete=models.PROTECT, related_name="steps", verbose_name=_("action")
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=LegalAction.Stage.choices)
+    on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("legal step")
+        verbose_name_plural = _("legal steps")
+        ordering = ["on", "pk"]
+
+
+class Waiver(models.Model):
+    """Part of the debt given up after a judgment or a settlement: it lowers months' amounts
+    due only once an office manager approves it."""
+
+    class Basis(models.TextChoices):
+        JUDGMENT = "judgment", _("not awarded by the court or tribunal")
+        SETTLEMENT = "settlement", _("waived in a settlement")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting the manager's approval")
+        APPROVED = "approved", _("approved and applied")
+        REFUSED = "refused", _("refused")
+
+    case = models.ForeignKey(
+        "arrears.Case", on_delete=models.PROTECT, related_name="waivers", verbose_name=_("case")
+    )
+    action = models.ForeignKey(
+        LegalAction,
+        on_delete=models.PROTECT,
+        related_name="waivers",
+        verbose_name=_("legal action"),
+    )
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="waivers_requested",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waivers_decided",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("waiver")
+        verbose_name_plural = _("waivers")
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("approve_waiver", _("Can approve a waiver of part of a debt"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="waiver_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_by__isnull=False),
+                name="waiver_decision_has_decider",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case.household.unit_code} −{self.amount}"
+
+
+class WaiverAllocation(AppendOnlyModel):
+    """How much of an approved waiver came off which month's amount due."""
+
+    waiver = models.ForeignKey(
+        Waiver, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("waiver")
+    )
+    period = models.ForeignKey(
+        "arrears.DebtPeriod",
+        on_delete=models.PROTECT,
+        related_name="waiver_allocations",
+        verbose_name=_("month"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("waiver allocation")
+        verbose_name_plural = _("waiver allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="waiver_allocation_positive")
+        ]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("cases/<int:pk>/letters/<str:kind>/", views.letter_preview, name="case-letter"),
+    path("cases/<int:pk>/letters/<str:kind>/issue/", views.letter_issue_view, name="letter-issue"),
+    path("cases/<int:pk>/legal/open/", views.legal_open_view, name="legal-open"),
+    path("cases/<int:pk>/plans/new/", views.plan_new, name="plan-new"),
+    path("letters/", views.letter_list, name="letter-list"),
+    path("letters/batch/", views.letter_batch, name="letter-batch"),
+    path("letters/<int:letter_id>/", views.letter_detail, name="letter-detail"),
+    path("letters/<int:letter_id>/<str:step>/", views.letter_record, name="letter-record"),
+    path("legal/<int:action_id>/steps/", views.legal_step_view, name="legal-step"),
+    path("waivers/<int:waiver_id>/decide/", views.waiver_decide_view, name="waiver-decide"),
+]

@@ -1,0 +1,388 @@
+"""Letters, payment plans and the legal stage on the case page. Thin: the rules are in
+escalation.letter_records, .plans and .proceedings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from arrears import scoping
+from arrears.models import Case, Role
+from arrears.roles import role_of
+from arrears.views import _add_errors, _scoped_case
+
+from .forms import (
+    DeliveryForm,
+    DispatchForm,
+    IssueLettersForm,
+    LegalStepForm,
+    OpenLegalForm,
+    PlanForm,
+    ReturnForm,
+    WaiverDecisionForm,
+)
+from .letter_docx import letters_docx
+from .letter_records import (
+    letter_issue,
+    letter_record_delivery,
+    letter_record_dispatch,
+    letter_record_return,
+    letters_issue_batch,
+)
+from .letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_for
+from .models import LegalAction, Letter, Waiver
+from .plans import plan_record
+from .proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
+
+MAX_BATCH = 200
+
+
+def _letters(user):
+    return Letter.objects.filter(case__in=scoping.cases(user)).select_related(
+        "case__household", "case__campaign__office", "issued_by"
+    )
+
+
+def _docx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def letter_preview(request, pk, kind):
+    """What a letter would say today, before it is issued (nothing is recorded)."""
+    if kind not in KINDS:
+        raise Http404
+    case = _scoped_case(request.user, pk)
+    try:
+        days = max(int(request.GET.get("days", MIN_DEADLINE_DAYS)), MIN_DEADLINE_DAYS)
+    except ValueError:
+        days = MIN_DEADLINE_DAYS
+    letter = letter_for(case, kind=kind, dated=timezone.localdate(), deadline_days=days)
+    if request.GET.get("format") == "docx":
+        return _docx_response(letters_docx([letter]), f"{case.household.unit_code}-{kind}.docx")
+    return render(
+        request,
+        "escalation/letter.html",
+        {
+            "letter": letter,
+            "text": letter.paragraphs(),
+            "preview": True,
+            "days": days,
+            "can_issue": request.user.has_perm("escalation.add_letter"),
+        },
+    )
+
+
+@permission_required("escalation.add_letter", raise_exception=True)
+@require_POST
+def letter_issue_view(request, pk, kind):
+    if kind not in KINDS:
+        raise Http404
+    case = _scoped_case(request.user, pk)
+    form = IssueLettersForm({"kind": kind, "deadline_days": request.POST.get("deadline_days")})
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("case-letter", case.pk, kind)
+    try:
+        letter = letter_issue(
+            case, kind=kind, by=request.user, deadline_days=form.cleaned_data["deadline_days"]
+        )
+    except ValidationError as error:
+        for e in error.messages:
+            messages.error(request, e)
+        return redirect("case-detail", case.pk)
+    messages.success(
+        request,
+        _("Letter %(ref)s issued: print it, send it, then record its delivery.")
+        % {"ref": letter.reference},
+    )
+    return redirect("letter-detail", letter.pk)
+
+
+def _letter_page(request, letter, *, forms=None, status=200):
+    forms = forms or {}
+    can_record = request.user.has_perm("escalation.change_letter")
+    context = {
+        "letter": issued_letter(letter),
+        "record": letter,
+        "text": issued_letter(letter).paragraphs(),
+        "can_record": can_record,
+        "evidence": letter.outcome_attempt.evidence.all() if letter.outcome_attempt_id else [],
+    }
+    if can_record and letter.status == Letter.Status.ISSUED:
+        context["dispatch_form"] = forms.get("dispatch") or DispatchForm(
+            initial={"sent_on": timezone.localdate()}
+        )
+    if can_record and letter.status in (Letter.Status.ISSUED, Letter.Status.SENT):
+        context["delivery_form"] = forms.get("delivery") or DeliveryForm(letter=letter)
+    if can_record and letter.status == Letter.Status.SENT:
+        context["return_form"] = forms.get("return") or ReturnForm()
+    return render(request, "escalation/letter.html", context, status=status)
+
+
+@require_GET
+def letter_detail(request, letter_id):
+    letter = get_object_or_404(_letters(request.user), pk=letter_id)
+    if request.GET.get("format") == "docx":
+        return _docx_response(letters_docx([issued_letter(letter)]), f"{letter.reference}.docx")
+    return _letter_page(request, letter)
+
+
+@permission_required("escalation.change_letter", raise_exception=True)
+@require_POST
+def letter_record(request, letter_id, step):
+    letter = get_object_or_404(_letters(request.user), pk=letter_id)
+    if step == "dispatch":
+        form = DispatchForm(request.POST)
+        record = letter_record_dispatch
+    elif step == "delivery":
+        form = DeliveryForm(request.POST, request.FILES, letter=letter)
+        record = letter_record_delivery
+    elif step == "return":
+        form = ReturnForm(request.POST)
+        record = letter_record_return
+    else:
+        raise Http404
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        if step == "delivery":
+            data["scans"] = data.pop("evidence")
+            data.setdefault("method", "")
+        if step == "return":
+            data["reason"] = data.pop("return_reason")
+        try:
+            record(letter, by=request.user, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Recorded on %(ref)s.") % {"ref": letter.reference})
+            return redirect("letter-detail", letter.pk)
+    return _letter_page(request, letter, forms={step: form}, status=400)
+
+
+def may_batch(user) -> bool:
+    return user.has_perm("escalation.add_letter") and role_of(user) in (
+        Role.OFFICE_MANAGER,
+        Role.TEAM_LEADER,
+        Role.ADMINISTRATOR,
+    )
+
+
+@require_POST
+def letter_batch(request):
+    """Letters for the cases a manager ticked on the case list, issued at once."""
+    if not may_batch(request.user):
+        raise PermissionDenied
+    form = IssueLettersForm(request.POST)
+    ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()][: MAX_BATCH + 1]
+    if not ids:
+        messages.error(request, _("Tick the cases to write to first, then issue the letters."))
+        return redirect("case-list")
+    if len(ids) > MAX_BATCH:
+        messages.error(
+            request, _("At most %(n)d letters at once: filter the list further.") % {"n": MAX_BATCH}
+        )
+        return redirect("case-list")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("case-list")
+    cases = (
+        scoping.cases(request.user)
+        .filter(pk__in=ids)
+        .select_related("household", "campaign__office")
+        .order_by("household__unit_code")
+    )
+    batch = letters_issue_batch(
+        cases,
+        kind=form.cleaned_data["kind"],
+        by=request.user,
+        deadline_days=form.cleaned_data["deadline_days"],
+    )
+    if batch.skipped:
+        messages.warning(
+            request,
+            _("No letter for %(units)s: nothing is owed.")
+            % {"units": ", ".join(c.household.unit_code for c in batch.skipped)},
+        )
+    if not batch.letters:
+        return redirect("case-list")
+    query = "&".join(f"id={letter.pk}" for letter in batch.letters)
+    messages.success(request, _("%(n)d letters issued.") % {"n": len(batch.letters)})
+    return redirect(f"{_url('letter-list')}?{query}")
+
+
+def _url(name, *args):
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+@require_GET
+def letter_list(request):
+    """Letters in the user's scope: the newest, those awaiting delivery, or a batch just issued."""
+    letters = _letters(request.user)
+    ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()]
+    status = request.GET.get("status", "")
+    if ids:
+        letters = letters.filter(pk__in=ids).order_by("case__household__unit_code")
+    elif status in Letter.Status.values:
+        letters = letters.filter(status=status)
+    letters = list(letters[:MAX_BATCH])
+    if request.GET.get("format") == "docx" and letters:
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return _docx_response(
+            letters_docx([issued_letter(x) for x in letters]), f"letters-{stamp}.docx"
+        )
+    return render(
+        request,
+        "escalation/letter_list.html",
+        {
+            "letters": letters,
+            "ids": ids,
+            "status": status,
+            "statuses": Letter.Status.choices,
+            "printable": [(x, issued_letter(x)) for x in letters] if ids else [],
+        },
+    )
+
+
+@permission_required("escalation.add_legalaction", raise_exception=True)
+@require_POST
+def legal_open_view(request, pk):
+    case = _scoped_case(request.user, pk)
+    form = OpenLegalForm(request.POST)
+    if form.is_valid():
+        try:
+            legal_open(case, by=request.user, route=form.cleaned_data["route"])
+        except LegalStageRefused as refusal:
+            messages.error(request, refusal.messages[0])
+        except ValidationError as error:
+            for e in error.messages:
+                messages.error(request, e)
+        else:
+            messages.success(request, _("The legal stage is open. Record each step as it happens."))
+    else:
+        messages.error(request, _("Choose a route: payment order, arbitration or suit."))
+    return redirect(f"{_url('case-detail', case.pk)}#legal")
+
+
+@permission_required("escalation.change_legalaction", raise_exception=True)
+@require_POST
+def legal_step_view(request, action_id):
+    action = get_object_or_404(
+        LegalAction.objects.filter(case__in=scoping.cases(request.user)), pk=action_id
+    )
+    form = LegalStepForm(request.POST)
+    if form.is_valid():
+        try:
+            legal_record_step(action, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for e in error.messages:
+                messages.error(request, e)
+        else:
+            messages.success(request, _("Step recorded."))
+    else:
+        for field, errors in form.errors.items():
+            for e in errors:
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label}: {e}" if label else e)
+    return redirect(f"{_url('case-detail', action.case_id)}#legal")
+
+
+@require_POST
+def waiver_decide_view(request, waiver_id):
+    waiver = get_object_or_404(
+        Waiver.objects.filter(case__in=scoping.cases(request.user)), pk=waiver_id
+    )
+    form = WaiverDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or refuse."))
+    else:
+        try:
+            waiver_decide(
+                waiver,
+                by=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            for e in error.messages:
+                messages.error(request, e)
+        else:
+            messages.success(request, _("Decision recorded."))
+    return redirect(f"{_url('case-detail', waiver.case_id)}#legal")
+
+
+@permission_required("escalation.add_paymentplan", raise_exception=True)
+def plan_new(request, pk):
+    case = _scoped_case(request.user, pk)
+    form = PlanForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_record(case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("Payment plan recorded: each instalment is followed like a promise.")
+            )
+            return redirect(f"{_url('case-detail', case.pk)}#plans")
+    return render(
+        request,
+        "escalation/plan_form.html",
+        {"case": case, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def case_escalation(user, case: Case) -> dict:
+    """The case page's escalation context: ladder, letters, plans and the legal stage."""
+    from .ladder import Facts, ladder
+    from .plans import plans_for_case
+    from .proceedings import legal_position
+
+    channels = frozenset(
+        case.contact_attempts.filter(corrections__isnull=True).values_list("channel", flat=True)
+    )
+    letters = list(case.letters.order_by("-dated", "-pk"))
+    position = legal_position(case)
+    facts = Facts(
+        channels=channels,
+        notice_sent=any(x.status in ("sent", "delivered") for x in letters),
+        demand_delivered=any(x.kind == "demand" and x.status == "delivered" for x in letters),
+        legal_open=position.open_action is not None,
+    )
+    actions = list(case.legal_actions.prefetch_related("steps", "waivers").order_by("-opened_at"))
+    context = {
+        "ladder": ladder(facts),
+        "letters": letters,
+        "plans": plans_for_case(case),
+        "legal": position,
+        "legal_actions": actions,
+        "legal_routes": LegalAction.Route.choices,
+        "can_plan": user.has_perm("escalation.add_paymentplan"),
+        "can_issue": user.has_perm("escalation.add_letter"),
+        "can_open_legal": user.has_perm("escalation.add_legalaction"),
+        "can_step": user.has_perm("escalation.change_legalaction"),
+        "can_approve": user.has_perm("escalation.approve_waiver"),
+    }
+    if context["can_open_legal"] and position.open_action is None:
+        context["open_form"] = OpenLegalForm(initial={"route": position.suggestion.route})
+    if context["can_step"] and position.open_action is not None:
+        context["step_form"] = LegalStepForm(initial={"on": timezone.localdate()})
+    if context["can_approve"]:
+        context["waiver_form"] = WaiverDecisionForm()
+    return context
