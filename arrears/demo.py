@@ -564,6 +564,8 @@ def _demo_activity(*, today, cases, users) -> None:
         note="部分缴费",
     )
 
+    _demo_escalation(day=day, cases=cases, users=users)
+
     OnSiteTip.objects.create(
         household=cases["C16-104"].household,
         kind=OnSiteTip.Kind.OWNER_SEEN,
@@ -577,4 +579,69 @@ def _demo_activity(*, today, cases, users) -> None:
         note="有装修工人进出",
         reported_by=users["patrol"],
         reported_at=_local(day(2), 14, 15),
+    )
+
+
+# A one-pixel PNG standing in for the scan of an EMS tracking page.
+DEMO_SCAN = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _demo_escalation(*, day, cases, users) -> None:
+    """The lawful road further on: a demand delivered by EMS whose deadline has passed (the
+    legal stage may open), a notice on its way, and a payment plan being kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from escalation.letter_records import (
+        letter_issue,
+        letter_record_delivery,
+        letter_record_dispatch,
+    )
+    from escalation.models import Letter
+    from escalation.plans import plan_record
+
+    manager = users["manager"]
+    demand = letter_issue(cases["C35-102"], kind="demand", by=manager, dated=day(40))
+    letter_record_dispatch(
+        demand,
+        by=manager,
+        method=Letter.Method.EMS,
+        sent_on=day(39),
+        tracking_number="EA000000001CN",
+    )
+    letter_record_delivery(
+        demand,
+        by=manager,
+        delivered_on=day(36),
+        proof=Letter.Proof.TRACKING,
+        proof_detail="EMS 查询：本人签收（示例）",
+        scans=[SimpleUploadedFile("ems-tracking.png", DEMO_SCAN, content_type="image/png")],
+    )
+    notice = letter_issue(cases["C53-101"], kind="notice", by=manager, dated=day(5))
+    letter_record_dispatch(notice, by=manager, method=Letter.Method.COURIER, sent_on=day(4))
+
+    c16 = cases["C16-104"]
+    plan_record(
+        c16,
+        by=manager,
+        agreed_on=day(10),
+        instalments=[
+            (day(3), Decimal("500.00")),
+            (day(-20), Decimal("500.00")),
+            (day(-50), Decimal("500.00")),
+        ],
+        note="业主同意分三期缴清（示例）",
+    )
+    payment_record(
+        household=c16.household,
+        amount=Decimal("500.00"),
+        paid_at=_local(day(3), 10, 30),
+        method=PaymentMethod.WECHAT,
+        receipt_no="HT-0003",
+        recorded_by=manager,
+        case=c16,
+        note="分期第一期",
     )

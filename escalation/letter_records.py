@@ -126,10 +126,16 @@ def _check_day(field: str, day: datetime.date, *, not_before: datetime.date, wha
         )
 
 
+def _current(letter: Letter) -> Letter:
+    """The letter as stored now: a page or a caller may hold an older copy."""
+    return Letter.objects.get(pk=letter.pk)
+
+
 def letter_record_dispatch(
     letter: Letter, *, by, method: str, sent_on: datetime.date, tracking_number: str = ""
 ) -> Letter:
     """The letter left the office: by hand, registered mail, EMS or courier."""
+    letter = _current(letter)
     tracking_number = tracking_number.strip()
     if letter.status != Letter.Status.ISSUED:
         raise ValidationError(_("This letter has already been sent."), code="state")
@@ -178,6 +184,7 @@ def letter_record_delivery(
 ) -> Letter:
     """The letter reached the owner, with the proof: a signature or the tracking record, and
     a scan of it. A letter handed over in person is sent and delivered in one step."""
+    letter = _current(letter)
     proof_detail = proof_detail.strip()
     if letter.status not in (Letter.Status.ISSUED, Letter.Status.SENT):
         raise ValidationError(
@@ -244,6 +251,7 @@ def letter_record_delivery(
 def letter_record_return(letter: Letter, *, by, returned_on: datetime.date, reason: str) -> Letter:
     """The letter came back: refused, moved away, nobody there. It proves nothing and
     interrupts nothing; the owner may need finding (see the unreachable playbook)."""
+    letter = _current(letter)
     reason = reason.strip()
     if letter.status != Letter.Status.SENT:
         raise ValidationError(_("Only a letter that was sent can come back."), code="state")

@@ -96,8 +96,27 @@ def test_recent_activity_shows_on_every_kind_of_page():
     assert e2.status == Case.Status.CLEARED and e2.clearances.get().team.code == "C"
     f1 = Case.objects.get(household__unit_code="F1-1802")
     assert f1.status == Case.Status.PARTLY_PAID
-    assert Payment.objects.count() == 2
+    assert Payment.objects.count() == 3
     assert sum(Payment.objects.values_list("amount", flat=True)) > D("1000")
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_the_lawful_road_further_on():
+    from escalation.models import Letter
+    from escalation.plans import plans_for_case
+    from escalation.proceedings import legal_position
+
+    demo_load(today=TODAY)
+    c35 = Case.objects.get(household__unit_code="C35-102")
+    demand = c35.letters.get()
+    assert demand.status == Letter.Status.DELIVERED and demand.outcome_attempt.evidence.exists()
+    position = legal_position(c35, today=TODAY)
+    assert position.refusal is None and position.suggestion.route == "payment_order"
+    notice = Letter.objects.get(case__household__unit_code="C53-101")
+    assert notice.status == Letter.Status.SENT
+    c16 = Case.objects.get(household__unit_code="C16-104")
+    [plan] = plans_for_case(c16, today=TODAY)
+    assert [i.state for i in plan.instalments] == ["kept", "pending", "pending"]
 
 
 @pytest.mark.django_db
