@@ -182,3 +182,46 @@ def instalments_due(household_ids, *, on: datetime.date) -> dict[int, Decimal]:
         .annotate(total=Sum("amount"))
     )
     return {r["plan__case__household_id"]: r["total"] for r in rows}
+
+
+def with_plan_state(cases, *, today: datetime.date):
+    """Annotate cases with their latest plan: plan_owed_now (instalments whose day is over),
+    plan_paid_now (payments since the agreement) and plan_next_due (the next instalment
+    date from today). A plan is behind when paid < owed: for ordering work, a late payment
+    that catches up counts, as it should for "who do I call first"."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+    latest = PaymentPlan.objects.filter(case=OuterRef("pk")).order_by("-agreed_on", "-pk")
+    cases = cases.annotate(
+        plan_id=Subquery(latest.values("pk")[:1]),
+        plan_agreed_on=Subquery(latest.values("agreed_on")[:1]),
+    )
+    owed = (
+        Instalment.objects.filter(plan=OuterRef("plan_id"), due_date__lt=today)
+        .order_by()
+        .values("plan")
+        .annotate(s=Sum("amount"))
+        .values("s")[:1]
+    )
+    paid = (
+        Payment.objects.filter(
+            household=OuterRef("household"),
+            kind=Payment.Kind.PAYMENT,
+            reversed_by__isnull=True,
+            paid_at__date__gte=OuterRef("plan_agreed_on"),
+        )
+        .order_by()
+        .values("household")
+        .annotate(s=Sum("amount"))
+        .values("s")[:1]
+    )
+    upcoming = Instalment.objects.filter(plan=OuterRef("plan_id"), due_date__gte=today).order_by(
+        "due_date"
+    )
+    return cases.annotate(
+        plan_owed_now=Coalesce(Subquery(owed, output_field=money), Value(ZERO, output_field=money)),
+        plan_paid_now=Coalesce(Subquery(paid, output_field=money), Value(ZERO, output_field=money)),
+        plan_next_due=Subquery(upcoming.values("due_date")[:1]),
+    )
