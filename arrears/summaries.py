@@ -480,8 +480,11 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
         .select_related("household__office", "made_by__staff_profile")
         .order_by("occurred_at")
     ]
+    from escalation.watch import escalation_watch
+
     return {
         "limitation": _limitation_watch(open_cases, monday),
+        "escalation": escalation_watch(open_cases, monday),
         "region": region.name,
         "monday": monday,
         "week_from": monday - datetime.timedelta(days=7),

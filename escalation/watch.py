@@ -1,0 +1,134 @@
+"""What the Monday meeting should look at on the lawful road, for a set of open cases:
+demands whose deadline has passed (the legal stage may open), letters sent but not yet
+proven delivered, legal actions under way, waivers awaiting approval and payment plans
+behind their instalments. A fixed number of queries whatever the number of cases."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from arrears.models import Payment
+
+from .letter_records import effective_deadline
+from .models import Instalment, LegalAction, Letter, PaymentPlan, Waiver
+from .proceedings import OPEN_STAGES
+
+# A letter sent more than this long ago without a delivery or a return needs chasing.
+CHASE_AFTER_DAYS = 10
+
+
+def _where(case) -> dict:
+    return {
+        "office": case.campaign.office.name,
+        "unit": case.household.unit_code,
+        "team": case.team.code if case.team else "",
+    }
+
+
+def escalation_watch(open_cases, today: datetime.date) -> dict:
+    related = ("case__household", "case__campaign__office", "case__team")
+    open_actions = set(
+        LegalAction.objects.filter(case__in=open_cases, stage__in=OPEN_STAGES).values_list(
+            "case_id", flat=True
+        )
+    )
+    ready, seen = [], set()
+    for letter in (
+        Letter.objects.filter(
+            case__in=open_cases, kind=Letter.Kind.DEMAND, status=Letter.Status.DELIVERED
+        )
+        .select_related(*related)
+        .order_by("delivered_on")
+    ):
+        deadline = effective_deadline(letter)
+        if deadline < today and letter.case_id not in open_actions and letter.case_id not in seen:
+            seen.add(letter.case_id)
+            ready.append(
+                {**_where(letter.case), "reference": letter.reference, "deadline": deadline}
+            )
+    chase = [
+        {
+            **_where(x.case),
+            "reference": x.reference,
+            "sent_on": x.sent_on,
+            "days": (today - x.sent_on).days,
+            "tracking": x.tracking_number,
+        }
+        for x in Letter.objects.filter(
+            case__in=open_cases,
+            status=Letter.Status.SENT,
+            sent_on__lte=today - datetime.timedelta(days=CHASE_AFTER_DAYS),
+        )
+        .select_related(*related)
+        .order_by("sent_on")
+    ]
+    legal = [
+        {
+            **_where(a.case),
+            "route": a.get_route_display(),
+            "stage": a.get_stage_display(),
+            "claimed": a.claimed,
+        }
+        for a in LegalAction.objects.filter(case__in=open_cases, stage__in=OPEN_STAGES)
+        .select_related(*related)
+        .order_by("opened_at")
+    ]
+    waivers = [
+        {**_where(w.case), "amount": w.amount, "basis": w.get_basis_display()}
+        for w in Waiver.objects.filter(case__in=open_cases, status=Waiver.Status.PENDING)
+        .select_related(*related)
+        .order_by("requested_at")
+    ]
+    return {
+        "legal_ready": ready,
+        "letters_to_chase": chase,
+        "legal_open": legal,
+        "waivers_pending": waivers,
+        "plans_behind": _plans_behind(open_cases, today),
+    }
+
+
+def _plans_behind(open_cases, today: datetime.date) -> list[dict]:
+    plans = list(
+        PaymentPlan.objects.filter(case__in=open_cases)
+        .select_related("case__household", "case__campaign__office", "case__team")
+        .order_by("case_id", "-agreed_on", "-pk")
+    )
+    latest = {}
+    for plan in plans:
+        latest.setdefault(plan.case_id, plan)
+    if not latest:
+        return []
+    owed = dict(
+        Instalment.objects.filter(plan__in=latest.values(), due_date__lt=today)
+        .values("plan")
+        .annotate(s=Sum("amount"))
+        .values_list("plan", "s")
+    )
+    earliest = min(p.agreed_on for p in latest.values())
+    payments: dict[int, list] = {}
+    for household_id, paid_at, amount in Payment.objects.filter(
+        household_id__in=[p.case.household_id for p in latest.values()],
+        kind=Payment.Kind.PAYMENT,
+        reversed_by__isnull=True,
+        paid_at__date__gte=earliest,
+    ).values_list("household_id", "paid_at", "amount"):
+        payments.setdefault(household_id, []).append((paid_at, amount))
+    behind = []
+    for plan in latest.values():
+        due = owed.get(plan.pk)
+        if not due:
+            continue
+        paid = sum(
+            (
+                a
+                for at, a in payments.get(plan.case.household_id, [])
+                if timezone.localdate(at) >= plan.agreed_on
+            ),
+            start=Decimal("0.00"),
+        )
+        if paid < due:
+            behind.append({**_where(plan.case), "owed": due, "paid": paid})
+    return sorted(behind, key=lambda b: (b["office"], b["unit"]))
