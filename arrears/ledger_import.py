@@ -340,7 +340,7 @@ def read_count(value) -> int | None:
     text = re.sub(r"\s|个月|月", "", _text(value))
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     raise CellProblem(_("“%(value)s” is not a whole number") % {"value": _text(value)})
 

@@ -451,6 +451,6 @@ def inbox(request):
 def inbox_read(request):
     ids = request.POST.getlist("id")
     inbox_mark_read(
-        user=request.user, notification_ids=[int(i) for i in ids if i.isdigit()] or None
+        user=request.user, notification_ids=[int(i) for i in ids if i.isdecimal()] or None
     )
     return redirect("inbox")

@@ -21,8 +21,7 @@ class LetterAdmin(ReadOnlyHistoryAdmin):
     date_hierarchy = "dated"
 
 
-class InstalmentInline(admin.TabularInline):
-    model = Instalment
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -31,6 +30,10 @@ class InstalmentInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class InstalmentInline(ReadOnlyInline):
+    model = Instalment
 
 
 @admin.register(PaymentPlan)
@@ -40,16 +43,8 @@ class PaymentPlanAdmin(ReadOnlyHistoryAdmin):
     inlines = [InstalmentInline]
 
 
-class LegalStepInline(admin.TabularInline):
+class LegalStepInline(ReadOnlyInline):
     model = LegalStep
-    extra = 0
-    can_delete = False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LegalAction)

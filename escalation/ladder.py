@@ -55,7 +55,9 @@ def ladder_position(facts: Facts) -> str | None:
         return COMMITTEE_OR_LAWYER
     if facts.demand_delivered:
         return DEMAND
-    if facts.notice_sent or "payment_notice" in facts.channels:
+    # A written notice or demand logged as an attempt (not issued here) proves no deadline,
+    # so it reaches the notice rung, not the demand rung.
+    if facts.notice_sent or facts.channels & {"payment_notice", "written_demand"}:
         return NOTICE
     if facts.channels & REMINDER_CHANNELS:
         return REMINDER
@@ -207,6 +209,15 @@ def route_refusal(route: str, *, arbitration_clause: bool) -> str | None:
             _(
                 "Arbitration needs an arbitration clause in the service contract, and this "
                 "office's contract has none. Choose a payment order or a suit."
+            )
+        )
+    if route == LAWSUIT and arbitration_clause:
+        # A valid arbitration clause takes the contract's disputes away from the courts: a
+        # suit would be dismissed. (A payment order stays open: it is not a trial.)
+        return str(
+            _(
+                "The service contract has an arbitration clause: a court would dismiss a suit. "
+                "Apply for arbitration, or for a payment order."
             )
         )
     return None

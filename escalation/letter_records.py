@@ -126,16 +126,38 @@ def _check_day(field: str, day: datetime.date, *, not_before: datetime.date, wha
         )
 
 
-def _current(letter: Letter) -> Letter:
-    """The letter as stored now: a page or a caller may hold an older copy."""
-    return Letter.objects.get(pk=letter.pk)
+def _locked(letter: Letter) -> Letter:
+    """The letter as stored now, locked: a page or a caller may hold an older copy, and two
+    clerks recording the same delivery must not both succeed."""
+    return Letter.objects.select_for_update().select_related("case__household").get(pk=letter.pk)
 
 
+def _log(letter: Letter, *, by, day: datetime.date, outcome: str, notes: str, evidence=()):
+    """The letter's step as a written contact attempt on the case's timeline."""
+    return attempt_log(
+        case=letter.case,
+        made_by=by,
+        occurred_at=_moment(day),
+        channel=CHANNEL[letter.kind],
+        person_contacted=PersonContacted.OWNER,
+        outcome=outcome,
+        notes=notes,
+        evidence=evidence,
+    )
+
+
+def _save(letter: Letter, by) -> Letter:
+    letter._history_user = by
+    letter.save()
+    return letter
+
+
+@transaction.atomic
 def letter_record_dispatch(
     letter: Letter, *, by, method: str, sent_on: datetime.date, tracking_number: str = ""
 ) -> Letter:
     """The letter left the office: by hand, registered mail, EMS or courier."""
-    letter = _current(letter)
+    letter = _locked(letter)
     tracking_number = tracking_number.strip()
     if letter.status != Letter.Status.ISSUED:
         raise ValidationError(_("This letter has already been sent."), code="state")
@@ -148,30 +170,24 @@ def letter_record_dispatch(
             "tracking",
         )
     _check_day("sent_on", sent_on, not_before=letter.dated, what=_("dated"))
-    with transaction.atomic():
-        letter = Letter.objects.select_for_update().get(pk=letter.pk)
-        attempt = attempt_log(
-            case=letter.case,
-            made_by=by,
-            occurred_at=_moment(sent_on),
-            channel=CHANNEL[letter.kind],
-            person_contacted=PersonContacted.OWNER,
-            outcome=Outcome.SENT,
-            notes=_("%(ref)s sent: %(method)s %(tracking)s")
-            % {
-                "ref": letter.reference,
-                "method": Letter.Method(method).label,
-                "tracking": tracking_number,
-            },
-        )
-        letter.status = Letter.Status.SENT
-        letter.method, letter.sent_on, letter.tracking_number = method, sent_on, tracking_number
-        letter.sent_attempt = attempt
-        letter._history_user = by
-        letter.save()
-    return letter
+    letter.sent_attempt = _log(
+        letter,
+        by=by,
+        day=sent_on,
+        outcome=Outcome.SENT,
+        notes=_("%(ref)s sent: %(method)s %(tracking)s")
+        % {
+            "ref": letter.reference,
+            "method": Letter.Method(method).label,
+            "tracking": tracking_number,
+        },
+    )
+    letter.status = Letter.Status.SENT
+    letter.method, letter.sent_on, letter.tracking_number = method, sent_on, tracking_number
+    return _save(letter, by)
 
 
+@transaction.atomic
 def letter_record_delivery(
     letter: Letter,
     *,
@@ -184,7 +200,7 @@ def letter_record_delivery(
 ) -> Letter:
     """The letter reached the owner, with the proof: a signature or the tracking record, and
     a scan of it. A letter handed over in person is sent and delivered in one step."""
-    letter = _current(letter)
+    letter = _locked(letter)
     proof_detail = proof_detail.strip()
     if letter.status not in (Letter.Status.ISSUED, Letter.Status.SENT):
         raise ValidationError(
@@ -223,35 +239,30 @@ def letter_record_delivery(
             _("Attach a scan or photo of the signed receipt or of the tracking record."),
             "scan",
         )
-    not_before = letter.sent_on or letter.dated
-    _check_day("delivered_on", delivered_on, not_before=not_before, what=_("sent"))
-    with transaction.atomic():
-        letter = Letter.objects.select_for_update().get(pk=letter.pk)
-        attempt = attempt_log(
-            case=letter.case,
-            made_by=by,
-            occurred_at=_moment(delivered_on),
-            channel=CHANNEL[letter.kind],
-            person_contacted=PersonContacted.OWNER,
-            outcome=Outcome.DELIVERED,
-            notes=_("%(ref)s delivered: %(proof)s — %(detail)s")
-            % {"ref": letter.reference, "proof": Letter.Proof(proof).label, "detail": proof_detail},
-            evidence=scans,
-        )
-        if letter.status == Letter.Status.ISSUED:
-            letter.method, letter.sent_on = method, delivered_on
-        letter.status = Letter.Status.DELIVERED
-        letter.delivered_on, letter.proof, letter.proof_detail = delivered_on, proof, proof_detail
-        letter.outcome_attempt = attempt
-        letter._history_user = by
-        letter.save()
-    return letter
+    _check_day(
+        "delivered_on", delivered_on, not_before=letter.sent_on or letter.dated, what=_("sent")
+    )
+    letter.outcome_attempt = _log(
+        letter,
+        by=by,
+        day=delivered_on,
+        outcome=Outcome.DELIVERED,
+        notes=_("%(ref)s delivered: %(proof)s — %(detail)s")
+        % {"ref": letter.reference, "proof": Letter.Proof(proof).label, "detail": proof_detail},
+        evidence=scans,
+    )
+    if letter.status == Letter.Status.ISSUED:
+        letter.method, letter.sent_on = method, delivered_on
+    letter.status = Letter.Status.DELIVERED
+    letter.delivered_on, letter.proof, letter.proof_detail = delivered_on, proof, proof_detail
+    return _save(letter, by)
 
 
+@transaction.atomic
 def letter_record_return(letter: Letter, *, by, returned_on: datetime.date, reason: str) -> Letter:
     """The letter came back: refused, moved away, nobody there. It proves nothing and
     interrupts nothing; the owner may need finding (see the unreachable playbook)."""
-    letter = _current(letter)
+    letter = _locked(letter)
     reason = reason.strip()
     if letter.status != Letter.Status.SENT:
         raise ValidationError(_("Only a letter that was sent can come back."), code="state")
@@ -262,23 +273,16 @@ def letter_record_return(letter: Letter, *, by, returned_on: datetime.date, reas
             "reason",
         )
     _check_day("returned_on", returned_on, not_before=letter.sent_on, what=_("sent"))
-    with transaction.atomic():
-        letter = Letter.objects.select_for_update().get(pk=letter.pk)
-        attempt = attempt_log(
-            case=letter.case,
-            made_by=by,
-            occurred_at=_moment(returned_on),
-            channel=CHANNEL[letter.kind],
-            person_contacted=PersonContacted.OWNER,
-            outcome=Outcome.NOT_DELIVERED,
-            notes=_("%(ref)s returned: %(reason)s") % {"ref": letter.reference, "reason": reason},
-        )
-        letter.status = Letter.Status.RETURNED
-        letter.returned_on, letter.return_reason = returned_on, reason
-        letter.outcome_attempt = attempt
-        letter._history_user = by
-        letter.save()
-    return letter
+    letter.outcome_attempt = _log(
+        letter,
+        by=by,
+        day=returned_on,
+        outcome=Outcome.NOT_DELIVERED,
+        notes=_("%(ref)s returned: %(reason)s") % {"ref": letter.reference, "reason": reason},
+    )
+    letter.status = Letter.Status.RETURNED
+    letter.returned_on, letter.return_reason = returned_on, reason
+    return _save(letter, by)
 
 
 def effective_deadline(letter: Letter) -> datetime.date | None:

@@ -89,7 +89,15 @@ def _serviceable(case: Case) -> bool:
     )
     if last_delivered is not None:
         returned = returned.filter(returned_on__gt=last_delivered)
-    return case.category != DebtorCategory.UNREACHABLE and not returned.exists()
+    if returned.exists():
+        return False
+    # An owner once unreachable who has signed for a letter has been found.
+    return (
+        case.category != DebtorCategory.UNREACHABLE
+        or Letter.objects.filter(
+            case=case, status=Letter.Status.DELIVERED, proof=Letter.Proof.SIGNATURE
+        ).exists()
+    )
 
 
 def legal_position(case: Case, *, today: datetime.date | None = None) -> LegalPosition:
@@ -192,6 +200,27 @@ def legal_record_step(
                     % {"now": action.get_stage_display()}
                 }
             )
+        # Steps follow each other in time, and none comes before the day the legal stage
+        # could open (a filing may be recorded a few days after it was made, so the day the
+        # action was opened here is no bound).
+        last = (
+            action.steps.exclude(stage=LegalAction.Stage.PREPARING)
+            .order_by("-on", "-pk")
+            .values_list("on", flat=True)
+            .first()
+        )
+        could_open = effective_deadline(action.demand) + datetime.timedelta(days=1)
+        earliest = max(filter(None, [last, could_open]))
+        if on < earliest:
+            raise ValidationError(
+                {
+                    "on": _(
+                        "The date is before %(day)s (the previous step, or the first day the "
+                        "legal stage could open): steps are recorded in the order they happened."
+                    )
+                    % {"day": earliest.isoformat()}
+                }
+            )
         if stage in (LegalAction.Stage.DECIDED, LegalAction.Stage.SETTLED) and awarded is None:
             raise ValidationError(
                 {"awarded": _("Enter the fees awarded or agreed (0 if nothing was awarded).")}
@@ -244,7 +273,9 @@ def _propose_waiver(action: LegalAction, case: Case, *, by, stage: str) -> Waive
             _("A waiver from this action awaits the manager's decision: decide it first.")
         )
     due, paid, _n = case_balance(case)
-    shortfall = (due - paid) - action.awarded
+    # Never more than the claim left unawarded: months added to the campaign after the
+    # filing were never before the court.
+    shortfall = min((due - paid) - action.awarded, action.claimed - action.awarded)
     if shortfall <= 0:
         return None
     basis = Waiver.Basis.JUDGMENT if stage == LegalAction.Stage.DECIDED else Waiver.Basis.SETTLEMENT
@@ -286,7 +317,11 @@ def split_waiver(balances: list[tuple[int, Decimal]], amount: Decimal) -> list[t
 
 
 def waiver_decide(waiver: Waiver, *, by, approve: bool, note: str = "") -> Waiver:
-    if not by.has_perm("escalation.approve_waiver"):
+    from arrears import scoping
+
+    if not by.has_perm("escalation.approve_waiver") or not (
+        scoping.cases(by).filter(pk=waiver.case_id).exists()
+    ):
         raise PermissionDenied
     with transaction.atomic():
         waiver = Waiver.objects.select_for_update().select_related("case").get(pk=waiver.pk)

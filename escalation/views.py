@@ -63,7 +63,7 @@ def letter_preview(request, pk, kind):
         raise Http404
     case = _scoped_case(request.user, pk)
     try:
-        days = max(int(request.GET.get("days", MIN_DEADLINE_DAYS)), MIN_DEADLINE_DAYS)
+        days = min(max(int(request.GET.get("days", MIN_DEADLINE_DAYS)), MIN_DEADLINE_DAYS), 90)
     except ValueError:
         days = MIN_DEADLINE_DAYS
     letter = letter_for(case, kind=kind, dated=timezone.localdate(), deadline_days=days)
@@ -185,7 +185,7 @@ def letter_batch(request):
     if not may_batch(request.user):
         raise PermissionDenied
     form = IssueLettersForm(request.POST)
-    ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()][: MAX_BATCH + 1]
+    ids = [int(i) for i in request.POST.getlist("case") if i.isdecimal()][: MAX_BATCH + 1]
     if not ids:
         messages.error(request, _("Tick the cases to write to first, then issue the letters."))
         return redirect("case-list")
@@ -234,7 +234,7 @@ def _url(name, *args):
 def letter_list(request):
     """Letters in the user's scope: the newest, those awaiting delivery, or a batch just issued."""
     letters = _letters(request.user)
-    ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()]
+    ids = [int(i) for i in request.GET.getlist("id") if i.isdecimal()]
     status = request.GET.get("status", "")
     if ids:
         letters = letters.filter(pk__in=ids).order_by("case__household__unit_code")
