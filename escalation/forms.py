@@ -39,10 +39,11 @@ class DispatchForm(BootstrapMixin, forms.Form):
 
 
 class DeliveryForm(BootstrapMixin, forms.Form):
+    # Only for a letter not yet sent: handed over in person is sent and delivered at once.
     method = forms.ChoiceField(
-        label=_("Handed over"),
         choices=[(Letter.Method.IN_PERSON, Letter.Method.IN_PERSON.label)],
         required=False,
+        widget=forms.HiddenInput,
     )
     delivered_on = forms.DateField(
         label=_("Delivered on"), widget=DateInput(), initial=timezone.localdate
@@ -65,6 +66,7 @@ class DeliveryForm(BootstrapMixin, forms.Form):
         else:
             self.fields["method"].initial = Letter.Method.IN_PERSON
             self.fields["method"].required = True
+            self.fields["proof"].choices = [(Letter.Proof.SIGNATURE, Letter.Proof.SIGNATURE.label)]
 
 
 class ReturnForm(BootstrapMixin, forms.Form):

@@ -218,6 +218,8 @@ def letter_batch(request):
             % {"units": ", ".join(c.household.unit_code for c in batch.skipped)},
         )
     if not batch.letters:
+        if not batch.skipped:
+            messages.error(request, _("None of the ticked cases is one you may write to."))
         return redirect("case-list")
     query = "&".join(f"id={letter.pk}" for letter in batch.letters)
     messages.success(request, _("%(n)d letters issued.") % {"n": len(batch.letters)})
@@ -230,6 +232,7 @@ def _url(name, *args):
     return reverse(name, args=args)
 
 
+@permission_required("escalation.view_letter", raise_exception=True)
 @require_GET
 def letter_list(request):
     """Letters in the user's scope: the newest, those awaiting delivery, or a batch just issued."""
@@ -302,6 +305,7 @@ def legal_step_view(request, action_id):
     return redirect(f"{_url('case-detail', action.case_id)}#legal")
 
 
+@permission_required("escalation.approve_waiver", raise_exception=True)
 @require_POST
 def waiver_decide_view(request, waiver_id):
     waiver = get_object_or_404(

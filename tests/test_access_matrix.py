@@ -15,12 +15,15 @@ xfail: when the bug is fixed the test says so, and the entry must go.
 """
 
 import datetime
+import io
+from decimal import Decimal
 from functools import cached_property
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from docx import Document
 
 from arrears.issues import issue_raise
 from arrears.models import (
@@ -32,6 +35,13 @@ from arrears.models import (
     Summary,
 )
 from arrears.summaries import produce_daily
+from escalation.letter_records import (
+    letter_issue,
+    letter_record_delivery,
+    letter_record_dispatch,
+)
+from escalation.models import LegalAction, LegalStep, Letter, PaymentPlan, Waiver
+from escalation.proceedings import legal_open, legal_record_step
 from households.contact import attempt_log
 from households.models import ContactAttempt, ContactPolicy, Household, OnSiteTip
 from tests.conftest import make_household, record_payment
@@ -42,6 +52,7 @@ OWNER = "张静"  # world.house_a's owner; the other office's C6-101 belongs to 
 PHONE = "13912345678"  # world.house_a's owner's phone, in full
 MASKED_PHONE = "139****5678"
 COLLECTOR_A_NAME = "李收费"  # collector_a's display name: the author of case_a's attempts
+LETTER_PREFIX = "NORTH-"  # world.office's letter references (NORTH-2026-D0001); only case_a's exist
 
 ROLES = (
     "collector_a",
@@ -93,6 +104,23 @@ GET_EXPECTED = {
     "ledger-import":   (403,  403,   403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
     "ledger-import-template": (403, 403, 403, 200, 403, 403, 403, 200, 200,  403,  403,   302),
     "payment-import":  (403,  403,   403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
+    # Escalation (issue 7). ":docx" is the same page asked for as a Word file (?format=docx).
+    # The POST-only views below check the permission before the method, so a GET from a role
+    # that may never act is 403, from one that may, 405 (the older POST-only views above check
+    # the method first: either way nothing is looked up and nothing is learned).
+    "case-letter":     (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "case-letter:docx": (200, 200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "letter-issue":    (405,  405,   405,   405, 403, 403, 403, 405,  405,  405,  403,   302),
+    "letter-list":     (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
+    "letter-list:docx": (200, 200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
+    "letter-detail":   (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "letter-detail:docx": (200, 200, 404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "letter-record":   (405,  405,   405,   405, 403, 403, 403, 405,  405,  405,  403,   302),
+    "letter-batch":    (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    "legal-open":      (403,  403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
+    "legal-step":      (403,  403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
+    "waiver-decide":   (403,  403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
+    "plan-new":        (200,  200,   404,   200, 403, 403, 403, 200,  404,  404,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -114,6 +142,19 @@ POST_EXPECTED = {
     "case-team":            (403,  403,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "case-responsible":     (403,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "summary-run":          (403,  403,   403,   302, 302, 302, 403, 302,  302,  403,  403,   302),
+    # Escalation. Letters are issued and recorded by collectors, leaders and managers; a batch
+    # only by leaders and managers (the other office's manager is answered, but a batch writes
+    # only to ticked cases in the writer's scope); the legal stage and waivers are the office
+    # manager's.
+    "letter-issue":           (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "letter-record:dispatch": (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "letter-record:delivery": (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "letter-record:return":   (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "letter-batch":           (403, 302, 403,   302, 403, 403, 403, 302,  302,  403,  403,   302),
+    "legal-open":             (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "legal-step":             (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "waiver-decide":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "plan-new":               (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
 }
 # fmt: on
 
@@ -122,7 +163,9 @@ KNOWN_BUGS: dict = {}
 
 # Users whose scope does not include case_a: no page may show its owner, phone or issue.
 CANNOT_SEE_CASE_A = {"collector_b", "site", "other_manager", "other_collector", "nobody"}
-NEVER_SHOWN = {role: [OWNER, PHONE, MASKED_PHONE, ISSUE_TITLE] for role in CANNOT_SEE_CASE_A}
+NEVER_SHOWN = {
+    role: [OWNER, PHONE, MASKED_PHONE, ISSUE_TITLE, LETTER_PREFIX] for role in CANNOT_SEE_CASE_A
+}
 for _role in ("site", "other_manager", "other_collector", "nobody"):
     NEVER_SHOWN[_role].append(COLLECTOR_A_NAME)
 NEVER_SHOWN["site"] += ["¥", "1,700.00"]  # no amounts for gate and patrol staff (17 × ¥100)
@@ -139,6 +182,12 @@ SHOWN = {
     "issue-list": ISSUE_TITLE,
     "breach-list": COLLECTOR_A_NAME,
     "tip-new": "C6-101",
+    "case-letter": OWNER,  # the salutation: 尊敬的张静（C6-101 业主）
+    "case-letter:docx": OWNER,
+    "letter-list": LETTER_PREFIX,
+    "letter-list:docx": OWNER,
+    "letter-detail": OWNER,
+    "letter-detail:docx": OWNER,
 }
 
 # What each page needs to exist first: its object, or for lists the data they could leak.
@@ -154,6 +203,8 @@ NEEDS = {
     "payment-list": ("payment",),
     "attempt-list": ("attempt",),
     "summary-detail": ("summary",),
+    "letter-list": ("letter",),
+    "letter-list:docx": ("letter",),
 }
 
 # Views on one object: an anonymous visitor gets any pk, the login check comes first.
@@ -170,6 +221,18 @@ OBJECT_VIEWS = {
     "summary-detail",
     "case-team",
     "case-responsible",
+    "legal-open",
+    "plan-new",
+}
+# Escalation views whose URL takes more than a case id, with the arguments an anonymous
+# visitor is given (any ids: the login check comes first).
+ANONYMOUS_ARGS = {
+    "case-letter": [1, "demand"],
+    "letter-issue": [1, "demand"],
+    "letter-detail": [1],
+    "letter-record": [1, "dispatch"],
+    "legal-step": [1],
+    "waiver-decide": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
@@ -233,6 +296,62 @@ class Objects:
         )
 
     @cached_property
+    def letter(self):
+        """A demand for case_a, issued today by its collector, not yet sent."""
+        return letter_issue(self.world.case_a, kind="demand", by=self.world.collector_a)
+
+    @cached_property
+    def sent_letter(self):
+        """A notice for case_a, sent by EMS today and not delivered yet."""
+        notice = letter_issue(self.world.case_a, kind="notice", by=self.world.collector_a)
+        return letter_record_dispatch(
+            notice,
+            by=self.world.collector_a,
+            method="ems",
+            sent_on=timezone.localdate(),
+            tracking_number="EA000000001CN",
+        )
+
+    @cached_property
+    def delivered_demand(self):
+        """A demand dated 40 days ago and handed over 35 days ago: its deadline has passed."""
+        today = timezone.localdate()
+        demand = letter_issue(
+            self.world.case_a,
+            kind="demand",
+            by=self.world.manager,
+            dated=today - datetime.timedelta(days=40),
+        )
+        return letter_record_delivery(
+            demand,
+            by=self.world.manager,
+            method="in_person",
+            delivered_on=today - datetime.timedelta(days=35),
+            proof="signature",
+            proof_detail="张静 本人签收",
+            scans=[SimpleUploadedFile("receipt.png", PNG, content_type="image/png")],
+        )
+
+    @cached_property
+    def legal_action(self):
+        """case_a's legal stage, opened by the manager on the delivered demand (a suit: the
+        owner has a grievance)."""
+        self.delivered_demand  # noqa: B018 - the opening rests on it
+        return legal_open(self.world.case_a, by=self.world.manager, route="lawsuit")
+
+    @cached_property
+    def waiver(self):
+        """A judgment for ¥1,000 of the ¥1,700 owed: a waiver of ¥700 awaits the manager."""
+        legal_record_step(
+            self.legal_action,
+            by=self.world.manager,
+            stage="decided",
+            on=timezone.localdate(),
+            awarded=Decimal("1000.00"),
+        )
+        return Waiver.objects.get(action=self.legal_action, status=Waiver.Status.PENDING)
+
+    @cached_property
     def summary(self):
         """world.office's 18:00 summary of today, with case_a's issue in it."""
         self.issue  # noqa: B018 - made first, so the summary lists it
@@ -240,8 +359,25 @@ class Objects:
         return Summary.objects.get(kind=Summary.Kind.DAILY_OFFICE, office=self.world.office)
 
     def url(self, view):
+        name, _sep, variant = view.partition(":")
+        if variant == "docx":
+            return f"{self._url(name, '')}?format=docx"
+        return self._url(name, variant)
+
+    def _url(self, name, variant):
         world, case = self.world, self.world.case_a.pk
-        name = view.split(":")[0]
+        if name in ("case-letter", "letter-issue"):
+            return reverse(name, args=[case, "demand"])
+        if name == "letter-detail":
+            return reverse(name, args=[self.letter.pk])
+        if name == "letter-record":
+            step = variant or "dispatch"
+            letter = self.sent_letter if step == "return" else self.letter
+            return reverse(name, args=[letter.pk, step])
+        if name == "legal-step":
+            return reverse(name, args=[self.legal_action.pk])
+        if name == "waiver-decide":
+            return reverse(name, args=[self.waiver.pk])
         if name == "payment-reverse":
             return reverse(name, args=[self.payment.pk])
         if name == "issue-detail":
@@ -268,7 +404,16 @@ def _login(request, client, role):
 
 def _anonymous_url(view):
     name = view.split(":")[0]
+    if name in ANONYMOUS_ARGS:
+        return reverse(name, args=ANONYMOUS_ARGS[name])
     return reverse(name, args=[1]) if name in OBJECT_VIEWS | CAMPAIGN_VIEWS else reverse(name)
+
+
+def _docx_text(data):
+    """The text of a Word file: its paragraphs and its tables' cells."""
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def _body(response):
@@ -302,7 +447,13 @@ def test_get(request, client, db, view, role, expected):
     if "spreadsheetml" in response["Content-Type"]:
         assert body.startswith(b"PK")  # a workbook (a zip), not a page
         return
-    page = body.decode()
+    if "wordprocessingml" in response["Content-Type"]:
+        assert body.startswith(b"PK")  # a Word file, checked like a page below
+        page = _docx_text(body)
+    else:
+        # Only a list asked for as .docx with no letter in the user's scope is a page.
+        assert not view.endswith(":docx") or role in CANNOT_SEE_CASE_A, view
+        page = body.decode()
     for text in NEVER_SHOWN.get(role, []):
         assert text not in page, f"{role} sees {text!r} on {view}"
     if view in SHOWN and role not in CANNOT_SEE_CASE_A:
@@ -385,6 +536,50 @@ def _action(view, objs):
     if view == "summary-run":
         produced = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE).exists
         return {"kind": "daily_office", "date": timezone.localdate().isoformat()}, produced
+    return _escalation_action(view, objs)
+
+
+def _escalation_action(view, objs):
+    world, today = objs.world, timezone.localdate()
+    case_letters = Letter.objects.filter(case=world.case_a)
+    if view == "letter-issue":
+        return {"deadline_days": "15"}, case_letters.exists
+    if view == "letter-record:dispatch":
+        data = {"method": "ems", "sent_on": today.isoformat(), "tracking_number": "EA-MATRIX"}
+        return data, case_letters.filter(pk=objs.letter.pk, status=Letter.Status.SENT).exists
+    if view == "letter-record:delivery":
+        data = {
+            "method": "in_person",
+            "delivered_on": today.isoformat(),
+            "proof": "signature",
+            "proof_detail": "张静 本人签收",
+            "evidence": SimpleUploadedFile("signed.png", PNG, content_type="image/png"),
+        }
+        delivered = case_letters.filter(pk=objs.letter.pk, status=Letter.Status.DELIVERED)
+        return data, delivered.exists
+    if view == "letter-record:return":
+        data = {"returned_on": today.isoformat(), "return_reason": "查无此人，退回"}
+        returned = case_letters.filter(pk=objs.sent_letter.pk, status=Letter.Status.RETURNED)
+        return data, returned.exists
+    if view == "letter-batch":
+        data = {"case": [world.case_a.pk], "kind": "notice", "deadline_days": "15"}
+        return data, case_letters.exists
+    if view == "legal-open":
+        objs.delivered_demand  # noqa: B018 - its deadline has passed: the stage may open
+        return {"route": "lawsuit"}, LegalAction.objects.filter(case=world.case_a).exists
+    if view == "legal-step":
+        data = {"stage": "filed", "on": today.isoformat(), "institution": "北苑区人民法院"}
+        filed = LegalStep.objects.filter(action=objs.legal_action, stage="filed")
+        return data, filed.exists
+    if view == "waiver-decide":
+        approved = Waiver.objects.filter(pk=objs.waiver.pk, status=Waiver.Status.APPROVED)
+        return {"decision": "approve", "note": "同意按判决核减"}, approved.exists
+    if view == "plan-new":
+        data = {
+            "agreed_on": today.isoformat(),
+            "instalments": f"{today + datetime.timedelta(days=30):%Y-%m-%d} 500",
+        }
+        return data, PaymentPlan.objects.filter(case=world.case_a).exists
     raise AssertionError(f"no action for {view}")
 
 
@@ -404,8 +599,14 @@ def test_post(request, client, db, view, role, expected):
     assert response.status_code == expected
     if expected == 302:
         assert not response["Location"].startswith("/login/")
-    # A refused action changes nothing; inbox-read answers everyone but touches only their own.
-    should_act = role == "manager" if view == "inbox-read" else expected == 302
+    # A refused action changes nothing; inbox-read answers everyone but touches only their own;
+    # a batch answers the other office's manager but writes only to cases in their scope.
+    if view == "inbox-read":
+        should_act = role == "manager"
+    elif view == "letter-batch":
+        should_act = expected == 302 and role != "other_manager"
+    else:
+        should_act = expected == 302
     assert took_effect() is should_act
 
 
@@ -427,6 +628,8 @@ def _team_b_object(world, view):
             evidence=[SimpleUploadedFile("b.png", PNG, content_type="image/png")],
         )
         return attempt.evidence.get().pk
+    if view == "letter-detail":
+        return letter_issue(case, kind="notice", by=world.collector_b).pk
     return case.pk
 
 
@@ -442,6 +645,8 @@ def _team_b_object(world, view):
         ("attempt-new", "GET"),
         ("written-only", "GET"),
         ("evidence-file", "GET"),
+        ("letter-detail", "GET"),
+        ("plan-new", "GET"),
     ],
 )
 def test_a_leader_gets_404_on_another_teams_objects(client, world, view, method):
