@@ -105,6 +105,13 @@ def plan_record(
         )
     if any(a <= 0 for _d, a in instalments):
         raise _error("instalments", _("Every instalment is an amount above zero."))
+    if signed_copy is not None:
+        from households.contact import validate_evidence
+
+        try:
+            validate_evidence([signed_copy])
+        except ValidationError as error:
+            raise _error("signed_copy", error.message_dict["evidence"][0]) from None
     total = sum((a for _d, a in instalments), ZERO)
     due, paid, _n = case_balance(case)
     if total > due - paid:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("cases/<int:pk>/letters/<str:kind>/issue/", views.letter_issue_view, name="letter-issue"),
     path("cases/<int:pk>/legal/open/", views.legal_open_view, name="legal-open"),
     path("cases/<int:pk>/plans/new/", views.plan_new, name="plan-new"),
+    path("plans/<int:plan_id>/copy/", views.plan_copy, name="plan-copy"),
     path("letters/", views.letter_list, name="letter-list"),
     path("letters/batch/", views.letter_batch, name="letter-batch"),
     path("letters/<int:letter_id>/", views.letter_detail, name="letter-detail"),

@@ -34,7 +34,7 @@ from .letter_records import (
     letters_issue_batch,
 )
 from .letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_for
-from .models import LegalAction, Letter, Waiver
+from .models import LegalAction, Letter, PaymentPlan, Waiver
 from .plans import plan_record
 from .proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
 
@@ -328,6 +328,27 @@ def waiver_decide_view(request, waiver_id):
         else:
             messages.success(request, _("Decision recorded."))
     return redirect(f"{_url('case-detail', waiver.case_id)}#legal")
+
+
+@require_GET
+def plan_copy(request, plan_id):
+    """The scan of a signed plan, for those who may see its case (media is never served)."""
+    from django.http import FileResponse
+
+    from households.contact import sniff_content_type
+
+    plan = get_object_or_404(
+        PaymentPlan.objects.filter(case__in=scoping.cases(request.user)).exclude(signed_copy=""),
+        pk=plan_id,
+    )
+    handle = plan.signed_copy.open("rb")
+    content_type = sniff_content_type(handle) or "application/octet-stream"
+    return FileResponse(
+        handle,
+        content_type=content_type,
+        filename=plan.signed_copy.name.rsplit("/", 1)[-1],
+        as_attachment=content_type == "application/pdf",
+    )
 
 
 @permission_required("escalation.add_paymentplan", raise_exception=True)

@@ -100,7 +100,7 @@ def contact_status(household: Household, *, now: datetime.datetime | None = None
     )
 
 
-def _sniff(upload: UploadedFile) -> str | None:
+def sniff_content_type(upload: UploadedFile) -> str | None:
     head = upload.read(16)
     upload.seek(0)
     for signature, content_type in EVIDENCE_SIGNATURES.items():
@@ -132,7 +132,7 @@ def validate_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile,
                 % {"name": upload.name},
                 "file_too_large",
             )
-        content_type = _sniff(upload)
+        content_type = sniff_content_type(upload)
         if content_type is None:
             raise _field_error(
                 "evidence",
