@@ -41,6 +41,19 @@ from .proceedings import LegalStageRefused, legal_open, legal_record_step, waive
 MAX_BATCH = 200
 
 
+def _flash(request, error) -> None:
+    """Errors of a form posted from a panel of the case page, shown there as messages: a
+    ValidationError, or a bound form's errors with each field's label."""
+    if isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+        return
+    for field, errors in error.errors.items():
+        label = error.fields[field].label if field in error.fields else ""
+        for message in errors:
+            messages.error(request, f"{label}: {message}" if label else message)
+
+
 def _letters(user):
     return Letter.objects.filter(case__in=scoping.cases(user)).select_related(
         "case__household", "case__campaign__office", "issued_by"
@@ -90,17 +103,14 @@ def letter_issue_view(request, pk, kind):
     case = _scoped_case(request.user, pk)
     form = IssueLettersForm({"kind": kind, "deadline_days": request.POST.get("deadline_days")})
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        _flash(request, form)
         return redirect("case-letter", case.pk, kind)
     try:
         letter = letter_issue(
             case, kind=kind, by=request.user, deadline_days=form.cleaned_data["deadline_days"]
         )
     except ValidationError as error:
-        for e in error.messages:
-            messages.error(request, e)
+        _flash(request, error)
         return redirect("case-detail", case.pk)
     messages.success(
         request,
@@ -195,9 +205,7 @@ def letter_batch(request):
         )
         return redirect("case-list")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        _flash(request, form)
         return redirect("case-list")
     cases = (
         scoping.cases(request.user)
@@ -273,8 +281,7 @@ def legal_open_view(request, pk):
         except LegalStageRefused as refusal:
             messages.error(request, refusal.messages[0])
         except ValidationError as error:
-            for e in error.messages:
-                messages.error(request, e)
+            _flash(request, error)
         else:
             messages.success(request, _("The legal stage is open. Record each step as it happens."))
     else:
@@ -293,15 +300,11 @@ def legal_step_view(request, action_id):
         try:
             legal_record_step(action, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for e in error.messages:
-                messages.error(request, e)
+            _flash(request, error)
         else:
             messages.success(request, _("Step recorded."))
     else:
-        for field, errors in form.errors.items():
-            for e in errors:
-                label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label}: {e}" if label else e)
+        _flash(request, form)
     return redirect(f"{_url('case-detail', action.case_id)}#legal")
 
 
@@ -323,8 +326,7 @@ def waiver_decide_view(request, waiver_id):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            for e in error.messages:
-                messages.error(request, e)
+            _flash(request, error)
         else:
             messages.success(request, _("Decision recorded."))
     return redirect(f"{_url('case-detail', waiver.case_id)}#legal")
