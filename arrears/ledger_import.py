@@ -458,6 +458,7 @@ class _Context:
     update_amounts: bool
     households: dict
     periods: dict  # household id → {month: DebtPeriod}
+    waived: set  # ids of periods an approved waiver lowered
     cases: dict  # household id → Case
     teams: dict  # code → Team
     people: dict  # username (lower) or display name → [users]
@@ -477,6 +478,13 @@ class _Context:
             periods.setdefault(p.household_id, {})[p.month] = p
         cases = {c.household_id: c for c in Case.objects.filter(campaign=campaign)}
         teams = {t.code.upper(): t for t in Team.objects.filter(campaign=campaign)}
+        from escalation.models import WaiverAllocation
+
+        waived = set(
+            WaiverAllocation.objects.filter(period__household__in=households.values()).values_list(
+                "period_id", flat=True
+            )
+        )
         return cls(
             office=office,
             campaign=campaign,
@@ -485,6 +493,7 @@ class _Context:
             update_amounts=update_amounts,
             households=households,
             periods=periods,
+            waived=waived,
             cases=cases,
             teams=teams,
             people=_people(office, campaign),
@@ -775,6 +784,15 @@ def _plan_periods(row: _Row, ctx: _Context, plan: RowPlan, amounts: dict) -> Non
             plan.new_periods[month] = amount
         elif period.amount_due == amount:
             plan.unchanged_periods += 1
+        elif period.pk in ctx.waived:
+            # The court or the settlement decided this month's amount; a file does not.
+            row.problem(
+                _(
+                    "%(month)s was lowered by an approved waiver after a judgment or settlement; "
+                    "an import does not change it"
+                )
+                % {"month": f"{month:%Y-%m}"}
+            )
         elif amount < period.amount_paid:
             row.problem(
                 _("%(month)s has %(paid)s paid already; the amount due cannot be %(amount)s")

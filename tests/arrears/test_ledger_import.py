@@ -551,3 +551,48 @@ def test_the_command_prints_problems_and_fails(huating, tmp_path):
     with pytest.raises(CommandError, match="1 problems; nothing was imported"):
         call_command("import_arrears", path, "--office", "huating", stdout=out)
     assert "Row 8: 28 months are stated" in out.getvalue()
+
+
+def test_a_month_lowered_by_an_approved_waiver_is_not_raised_again(huating):
+    from escalation.models import LegalAction, Letter, Waiver, WaiverAllocation
+
+    run(huating, xlsx(plan_rows()))
+    house = Household.objects.get(office=huating.h_office, unit_code="C13-103")
+    case = Case.objects.get(household=house, campaign=huating.h_campaign)
+    period = house.debt_periods.get(month=datetime.date(2014, 1, 1))
+    letter = Letter.objects.create(
+        case=case,
+        kind="demand",
+        reference="T-1",
+        dated=datetime.date(2026, 1, 1),
+        deadline=datetime.date(2026, 1, 20),
+        total=Decimal("1.00"),
+        issued_by=huating.h_manager,
+    )
+    action = LegalAction.objects.create(
+        case=case,
+        demand=letter,
+        route="lawsuit",
+        suggested_route="lawsuit",
+        claimed=10,
+        opened_by=huating.h_manager,
+    )
+    waiver = Waiver.objects.create(
+        case=case,
+        action=action,
+        basis="judgment",
+        amount=Decimal("77.12"),
+        reason="判决",
+        status="approved",
+        requested_by=huating.h_manager,
+        decided_by=huating.h_manager,
+    )
+    period.amount_due = Decimal("100.00")
+    period.save()
+    WaiverAllocation.objects.create(waiver=waiver, period=period, amount=Decimal("77.12"))
+    report = run(huating, xlsx(plan_rows()), update_amounts=True)
+    assert report.problems == [
+        "Row 3: 2014-01 was lowered by an approved waiver after a judgment or settlement; "
+        "an import does not change it."
+    ]
+    assert house.debt_periods.get(month=datetime.date(2014, 1, 1)).amount_due == Decimal("100.00")
