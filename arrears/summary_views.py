@@ -18,6 +18,7 @@ FIGURES = [
     ("owners_reached", gettext_lazy("Owners reached")),
     ("promises_made", gettext_lazy("Promises made")),
     ("promises_due", gettext_lazy("Promises due")),
+    ("instalments_due", gettext_lazy("Plan instalments due")),
     ("payments", gettext_lazy("Payments")),
     ("collected", gettext_lazy("Collected")),
     ("cleared", gettext_lazy("Households cleared")),

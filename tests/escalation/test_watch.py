@@ -53,3 +53,22 @@ def test_the_pack_lists_what_is_ready_stuck_or_behind(world, django_assert_max_n
     assert watch["legal_open"] == [] and watch["waivers_pending"] == []
     pack = weekly_pack(monday, world.region)
     assert pack["escalation"]["legal_ready"][0]["reference"] == demand.reference
+
+
+def test_the_18_00_report_counts_instalments_due_that_day(world):
+    from arrears.summaries import day_figures, local_day
+
+    today = timezone.localdate()
+    plan_record(
+        world.case_a,
+        by=world.manager,
+        agreed_on=today,
+        instalments=[
+            (today, Decimal("100.00")),
+            (today + datetime.timedelta(days=1), Decimal("100.00")),
+        ],
+    )
+    figures = day_figures(*local_day(today), [world.office.pk])
+    assert figures[(world.office.pk, world.team_a.pk)].instalments_due == 1
+    tomorrow = day_figures(*local_day(today + datetime.timedelta(days=1)), [world.office.pk])
+    assert tomorrow[(world.office.pk, world.team_a.pk)].instalments_due == 1
