@@ -69,3 +69,12 @@ def test_the_signed_plan_is_served_only_within_the_case_scope(client, world, med
     for outsider in (world.other_manager, world.collector_b, world.site):
         client.force_login(outsider)
         assert client.get(url).status_code == 404
+
+
+def test_a_case_that_owes_nothing_offers_no_letter_to_issue(client, world):
+    from tests.conftest import record_payment
+
+    record_payment(world.house_a, "1700.00", world.collector_a)
+    client.force_login(world.manager)
+    page = client.get(reverse("case-letter", args=[world.case_a.pk, "demand"])).content.decode()
+    assert 'data-testid="nothing-owed"' in page and 'data-testid="issue-letter"' not in page
