@@ -684,6 +684,7 @@ class Notification(models.Model):
         ISSUE = "issue", _("difficult issue")
         SUMMARY = "summary", _("summary")
         APPROVAL = "approval", _("approval needed")
+        REMINDER = "reminder", _("reminder")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -197,6 +197,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SUMMARY_DAILY_AT = env.str("SUMMARY_DAILY_AT", default="18:00")
 SUMMARY_BRIEF_AT = env.str("SUMMARY_BRIEF_AT", default="08:30")
 SUMMARY_WEEKLY_AT = env.str("SUMMARY_WEEKLY_AT", default="16:00")
+# Reminders on the lawful road (letters to chase, instalments due, legal stage may open).
+REMINDERS_AT = env.str("REMINDERS_AT", default="08:00")
 SUMMARY_CATCH_UP_SECONDS = env.float("SUMMARY_CATCH_UP_SECONDS", default=15 * 60)
 SUMMARY_SCOPE_PAUSE_SECONDS = env.float("SUMMARY_SCOPE_PAUSE_SECONDS", default=0)
 # A WeCom / DingTalk style group-chat webhook; off unless set.
@@ -222,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-pack": {
         "task": "arrears.tasks.weekly_pack",
         "schedule": _crontab(SUMMARY_WEEKLY_AT, day_of_week="mon"),
+    },
+    "escalation-reminders": {
+        "task": "escalation.tasks.daily_reminders",
+        "schedule": _crontab(REMINDERS_AT),
     },
     "catch-up-summaries": {
         "task": "arrears.tasks.catch_up_summaries",

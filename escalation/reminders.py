@@ -1,0 +1,105 @@
+"""The morning's reminders on the lawful road, into people's inboxes:
+
+- to the office managers, on the first day the legal stage may open for a case (a delivered
+  demand's deadline passed yesterday) — the decision is theirs;
+- to whoever issued a letter and the case's responsible person, when it was sent
+  CHASE_AFTER_DAYS ago and neither its delivery nor its return is recorded;
+- to the case's responsible person (or, without one, the team leader), on the day an
+  instalment of a payment plan falls due.
+
+Each reminder concerns one day, so running it twice that day (a retry, a restarted beat)
+tells nobody twice.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from arrears.models import Notification
+from arrears.notifications import notify, office_managers
+from teams.models import TeamMember
+
+from .letter_records import effective_deadline
+from .models import Instalment, Letter
+from .proceedings import OPEN_STAGES
+from .watch import CHASE_AFTER_DAYS
+
+
+def _leaders(team_id):
+    return [
+        m.user
+        for m in TeamMember.objects.filter(
+            team_id=team_id, role=TeamMember.Role.LEADER
+        ).select_related("user")
+    ]
+
+
+def _reminders(day: datetime.date):
+    """(recipients, title, url) for `day`."""
+    candidates = (
+        Letter.objects.filter(
+            kind=Letter.Kind.DEMAND,
+            status=Letter.Status.DELIVERED,
+            delivered_on__gte=day - datetime.timedelta(days=120),
+        )
+        .exclude(case__legal_actions__stage__in=OPEN_STAGES)
+        .select_related("case__household", "case__campaign__office")
+    )
+    for letter in candidates:
+        if effective_deadline(letter) == day - datetime.timedelta(days=1):
+            yield (
+                office_managers(letter.case.campaign.office),
+                _("%(unit)s: the deadline of demand %(ref)s has passed; the legal stage may open")
+                % {"unit": letter.case.household.unit_code, "ref": letter.reference},
+                reverse("case-detail", args=[letter.case_id]) + "#legal",
+            )
+    for letter in Letter.objects.filter(
+        status=Letter.Status.SENT, sent_on=day - datetime.timedelta(days=CHASE_AFTER_DAYS)
+    ).select_related("case__household", "issued_by", "case__responsible"):
+        yield (
+            [letter.issued_by, letter.case.responsible],
+            _("%(unit)s: letter %(ref)s was sent %(days)d days ago; record its delivery or return")
+            % {
+                "unit": letter.case.household.unit_code,
+                "ref": letter.reference,
+                "days": CHASE_AFTER_DAYS,
+            },
+            reverse("letter-detail", args=[letter.pk]),
+        )
+    for instalment in Instalment.objects.filter(due_date=day).select_related(
+        "plan__case__household", "plan__case__responsible"
+    ):
+        case = instalment.plan.case
+        yield (
+            [case.responsible] if case.responsible else _leaders(case.team_id),
+            _("%(unit)s: an instalment of ¥%(amount)s is due today")
+            % {"unit": case.household.unit_code, "amount": instalment.amount},
+            reverse("case-detail", args=[case.pk]) + "#plans",
+        )
+
+
+def send_reminders(day: datetime.date | None = None) -> int:
+    """Tell people what falls due on `day` (default today); returns how many entries."""
+    day = day or timezone.localdate()
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for recipients, title, url in _reminders(day):
+            told = set(
+                Notification.objects.filter(
+                    kind=Notification.Kind.REMINDER,
+                    url=url,
+                    title=title[:200],
+                    created_at__gte=start,
+                ).values_list("recipient_id", flat=True)
+            )
+            sent += notify(
+                recipients=[u for u in recipients if u is not None and u.pk not in told],
+                kind=Notification.Kind.REMINDER,
+                title=title,
+                url=url,
+            )
+    return sent
