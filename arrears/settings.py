@@ -229,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.daily_reminders",
         "schedule": _crontab(REMINDERS_AT),
     },
+    "catch-up-reminders": {
+        "task": "escalation.tasks.catch_up_reminders",
+        "schedule": SUMMARY_CATCH_UP_SECONDS,
+    },
     "catch-up-summaries": {
         "task": "arrears.tasks.catch_up_summaries",
         "schedule": SUMMARY_CATCH_UP_SECONDS,

@@ -3,6 +3,8 @@
 import datetime
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from arrears.tasks import RELIABLE
 
@@ -13,3 +15,14 @@ from .reminders import send_reminders
 def daily_reminders(day: str | None = None) -> int:
     """The morning's reminders (escalation.reminders); safe to run twice."""
     return send_reminders(datetime.date.fromisoformat(day) if day else None)
+
+
+@shared_task(**RELIABLE)
+def catch_up_reminders() -> int:
+    """Today's reminders, if the morning run was missed (broker or worker down) or something
+    fell due since; nobody hears anything twice. Nothing before REMINDERS_AT."""
+    now = timezone.localtime()
+    hour, minute = (int(x) for x in settings.REMINDERS_AT.split(":"))
+    if now.time() < datetime.time(hour, minute):
+        return 0
+    return send_reminders(now.date())

@@ -1,5 +1,6 @@
 """The morning's reminders: each to the people who act on it, once a day."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -80,3 +81,23 @@ def test_reminders_are_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["escalation-reminders"]
     assert entry["task"] == "escalation.tasks.daily_reminders"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({8}, {0})
+
+
+def test_the_catch_up_sends_what_the_morning_missed_and_nothing_before_it(world):
+    import time_machine
+    from django.utils import timezone
+
+    from escalation.tasks import catch_up_reminders
+
+    plan_record(
+        world.case_a,
+        by=world.collector_a,
+        agreed_on=TODAY - days(1),
+        instalments=[(TODAY, Decimal("200.00"))],
+    )
+    early = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(7, 30)))
+    with time_machine.travel(early, tick=False):
+        assert catch_up_reminders.run() == 0
+    with time_machine.travel(early + datetime.timedelta(hours=3), tick=False):
+        assert catch_up_reminders.run() == 1
+        assert catch_up_reminders.run() == 0
