@@ -14,8 +14,6 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from arrears.models import Office
-
 from .letters import Letter, zh_money
 
 FONT = "SimSun"
@@ -45,7 +43,7 @@ def _indented(document, text: str, *, bold: bool = False):
     return paragraph
 
 
-def _write(document, letter: Letter, office: Office) -> None:
+def _write(document, letter: Letter) -> None:
     text = letter.paragraphs()
     head = document.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -90,7 +88,7 @@ def letters_docx(letters: Sequence[Letter]) -> bytes:
     for i, letter in enumerate(letters):
         if i:
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        _write(document, letter, letter.office or letter.case.campaign.office)
+        _write(document, letter)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -8,13 +8,13 @@ amounts it stated (`snapshot`), however the ledger moves on.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
 from arrears.ledger import MonthRange, ledger_ranges
-from arrears.models import Case, Office
+from arrears.models import Case
 
 NOTICE, DEMAND = "notice", "demand"
 KINDS = {
@@ -56,7 +56,6 @@ class Letter:
     dated: datetime.date
     deadline: datetime.date | None
     reference: str = ""
-    office: Office | None = field(default=None, compare=False)
 
     @property
     def title(self) -> str:
@@ -80,7 +79,7 @@ class Letter:
 
     def paragraphs(self) -> dict[str, list[str] | str]:
         """The letter's text in the order it is printed (the table goes after `intro`)."""
-        office = self.office or self.case.campaign.office
+        office = self.case.campaign.office
         if self.kind == DEMAND:
             body = [
                 "根据《中华人民共和国民法典》第九百四十四条，业主应当按照约定向物业服务人支付物业费；"

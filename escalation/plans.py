@@ -181,16 +181,6 @@ def plans_for_case(case: Case, *, today: datetime.date | None = None) -> list[Pl
     return views
 
 
-def instalments_due(household_ids, *, on: datetime.date) -> dict[int, Decimal]:
-    """Instalments falling due on a day, per household: for desks and reminders."""
-    rows = (
-        Instalment.objects.filter(plan__case__household_id__in=list(household_ids), due_date=on)
-        .values("plan__case__household_id")
-        .annotate(total=Sum("amount"))
-    )
-    return {r["plan__case__household_id"]: r["total"] for r in rows}
-
-
 def with_plan_state(cases, *, today: datetime.date):
     """Annotate cases with their latest plan: plan_owed_now (instalments whose day is over),
     plan_paid_now (payments since the agreement) and plan_next_due (the next instalment

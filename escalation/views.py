@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -123,10 +124,11 @@ def letter_issue_view(request, pk, kind):
 def _letter_page(request, letter, *, forms=None, status=200):
     forms = forms or {}
     can_record = request.user.has_perm("escalation.change_letter")
+    content = issued_letter(letter)
     context = {
-        "letter": issued_letter(letter),
+        "letter": content,
         "record": letter,
-        "text": issued_letter(letter).paragraphs(),
+        "text": content.paragraphs(),
         "can_record": can_record,
         "evidence": letter.outcome_attempt.evidence.all() if letter.outcome_attempt_id else [],
     }
@@ -231,13 +233,7 @@ def letter_batch(request):
         return redirect("case-list")
     query = "&".join(f"id={letter.pk}" for letter in batch.letters)
     messages.success(request, _("%(n)d letters issued.") % {"n": len(batch.letters)})
-    return redirect(f"{_url('letter-list')}?{query}")
-
-
-def _url(name, *args):
-    from django.urls import reverse
-
-    return reverse(name, args=args)
+    return redirect(f"{reverse('letter-list')}?{query}")
 
 
 @permission_required("escalation.view_letter", raise_exception=True)
@@ -286,7 +282,7 @@ def legal_open_view(request, pk):
             messages.success(request, _("The legal stage is open. Record each step as it happens."))
     else:
         messages.error(request, _("Choose a route: payment order, arbitration or suit."))
-    return redirect(f"{_url('case-detail', case.pk)}#legal")
+    return redirect(f"{reverse('case-detail', args=[case.pk])}#legal")
 
 
 @permission_required("escalation.change_legalaction", raise_exception=True)
@@ -305,7 +301,7 @@ def legal_step_view(request, action_id):
             messages.success(request, _("Step recorded."))
     else:
         _flash(request, form)
-    return redirect(f"{_url('case-detail', action.case_id)}#legal")
+    return redirect(f"{reverse('case-detail', args=[action.case_id])}#legal")
 
 
 @permission_required("escalation.approve_waiver", raise_exception=True)
@@ -329,7 +325,7 @@ def waiver_decide_view(request, waiver_id):
             _flash(request, error)
         else:
             messages.success(request, _("Decision recorded."))
-    return redirect(f"{_url('case-detail', waiver.case_id)}#legal")
+    return redirect(f"{reverse('case-detail', args=[waiver.case_id])}#legal")
 
 
 @require_GET
@@ -366,7 +362,7 @@ def plan_new(request, pk):
             messages.success(
                 request, _("Payment plan recorded: each instalment is followed like a promise.")
             )
-            return redirect(f"{_url('case-detail', case.pk)}#plans")
+            return redirect(f"{reverse('case-detail', args=[case.pk])}#plans")
     return render(
         request,
         "escalation/plan_form.html",

@@ -4,15 +4,12 @@ proven delivered, legal actions under way, waivers awaiting approval and payment
 behind their instalments. A fixed number of queries whatever the number of cases."""
 
 import datetime
-from decimal import Decimal
 
-from django.db.models import Sum
-from django.utils import timezone
-
-from arrears.models import Payment
+from django.db.models import F
 
 from .letter_records import effective_deadline
-from .models import Instalment, LegalAction, Letter, PaymentPlan, Waiver
+from .models import LegalAction, Letter, Waiver
+from .plans import with_plan_state
 from .proceedings import OPEN_STAGES
 
 # A letter sent more than this long ago without a delivery or a return needs chasing.
@@ -91,44 +88,16 @@ def escalation_watch(open_cases, today: datetime.date) -> dict:
 
 
 def _plans_behind(open_cases, today: datetime.date) -> list[dict]:
-    plans = list(
-        PaymentPlan.objects.filter(case__in=open_cases)
-        .select_related("case__household", "case__campaign__office", "case__team")
-        .order_by("case_id", "-agreed_on", "-pk")
+    """Cases whose latest plan is behind: the same rule that orders the collectors' work."""
+    behind = (
+        with_plan_state(open_cases, today=today)
+        .filter(plan_id__isnull=False, plan_paid_now__lt=F("plan_owed_now"))
+        .select_related("household", "campaign__office", "team")
     )
-    latest = {}
-    for plan in plans:
-        latest.setdefault(plan.case_id, plan)
-    if not latest:
-        return []
-    owed = dict(
-        Instalment.objects.filter(plan__in=latest.values(), due_date__lt=today)
-        .values("plan")
-        .annotate(s=Sum("amount"))
-        .values_list("plan", "s")
+    return sorted(
+        (
+            {**_where(case), "owed": case.plan_owed_now, "paid": case.plan_paid_now}
+            for case in behind
+        ),
+        key=lambda b: (b["office"], b["unit"]),
     )
-    earliest = min(p.agreed_on for p in latest.values())
-    payments: dict[int, list] = {}
-    for household_id, paid_at, amount in Payment.objects.filter(
-        household_id__in=[p.case.household_id for p in latest.values()],
-        kind=Payment.Kind.PAYMENT,
-        reversed_by__isnull=True,
-        paid_at__date__gte=earliest,
-    ).values_list("household_id", "paid_at", "amount"):
-        payments.setdefault(household_id, []).append((paid_at, amount))
-    behind = []
-    for plan in latest.values():
-        due = owed.get(plan.pk)
-        if not due:
-            continue
-        paid = sum(
-            (
-                a
-                for at, a in payments.get(plan.case.household_id, [])
-                if timezone.localdate(at) >= plan.agreed_on
-            ),
-            start=Decimal("0.00"),
-        )
-        if paid < due:
-            behind.append({**_where(plan.case), "owed": due, "paid": paid})
-    return sorted(behind, key=lambda b: (b["office"], b["unit"]))
