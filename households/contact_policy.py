@@ -247,26 +247,184 @@ def _local_moment(day: datetime.date, at: datetime.time, zone: datetime.tzinfo):
     return datetime.datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
 
 
+# --- How far an office may set its policy: stricter than the defaults, never looser ------
+# One source of truth for the defaults of DESIGN.md §5.3: Rules, the ContactPolicy model's
+# field defaults and CHECK constraints, its form and the clamping migration all read these.
+STRICTER_IS_LOWER = "lower"  # a ceiling: fewer calls, an earlier end of the day
+STRICTER_IS_HIGHER = "higher"  # a floor: a later start, a longer quiet period, more staff
+
+
+@dataclass(frozen=True)
+class PolicyLimit:
+    """One number of the office policy: its default, which way is stricter, and its rule.
+
+    The default is also the loosest value an office may choose (DESIGN.md §5.3). The rule
+    code's basis (`_BASES`) is the legal anchor named when someone tries to go further.
+    """
+
+    field: str
+    default: int | datetime.time
+    stricter: str
+    rule: str
+    what: str = ""  # what the number counts, for the refusal message
+
+    def allows(self, value) -> bool:
+        """Whether `value` is the default or stricter."""
+        if self.stricter == STRICTER_IS_LOWER:
+            return value <= self.default
+        return value >= self.default
+
+    def clamp(self, value):
+        """`value` if it is the default or stricter, else the default."""
+        return value if value is not None and self.allows(value) else self.default
+
+    @property
+    def default_label(self) -> str:
+        if isinstance(self.default, datetime.time):
+            return f"{self.default:%H:%M}"
+        return str(self.default)
+
+    def hint(self) -> str:
+        """The form's help text: the default and which way is stricter."""
+        if isinstance(self.default, datetime.time):
+            template = (
+                _("Default %(default)s; later is stricter.")
+                if self.stricter == STRICTER_IS_HIGHER
+                else _("Default %(default)s; earlier is stricter.")
+            )
+        else:
+            template = (
+                _("Default %(default)s; fewer is stricter.")
+                if self.stricter == STRICTER_IS_LOWER
+                else _("Default %(default)s; more is stricter.")
+            )
+        return template % {"default": self.default_label}
+
+    def refusal(self) -> str:
+        """Why a looser value is refused: the default, which way to go, and the law."""
+        if isinstance(self.default, datetime.time):
+            template = (
+                _(
+                    "Contact may start at %(default)s at the earliest. An office may be "
+                    "stricter, never looser: enter %(default)s or later. Basis: %(basis)s."
+                )
+                if self.stricter == STRICTER_IS_HIGHER
+                else _(
+                    "Contact must end by %(default)s at the latest. An office may be "
+                    "stricter, never looser: enter %(default)s or earlier. Basis: %(basis)s."
+                )
+            )
+        else:
+            template = (
+                _(
+                    "The default is at most %(default)s %(what)s. An office may be stricter, "
+                    "never looser: enter %(default)s or fewer. Basis: %(basis)s."
+                )
+                if self.stricter == STRICTER_IS_LOWER
+                else _(
+                    "The default is at least %(default)s %(what)s. An office may be stricter, "
+                    "never looser: enter %(default)s or more. Basis: %(basis)s."
+                )
+            )
+        return template % {
+            "default": self.default_label,
+            "what": self.what,
+            "basis": _BASES[self.rule],
+        }
+
+
+POLICY_LIMITS = (
+    PolicyLimit("allowed_from", datetime.time(8, 0), STRICTER_IS_HIGHER, HOURS),
+    PolicyLimit("allowed_until", datetime.time(21, 0), STRICTER_IS_LOWER, HOURS),
+    PolicyLimit(
+        "calls_per_day", 2, STRICTER_IS_LOWER, CALLS_PER_DAY, _("calls a day to a household")
+    ),
+    PolicyLimit(
+        "calls_per_7_days",
+        7,
+        STRICTER_IS_LOWER,
+        CALLS_PER_7_DAYS,
+        _("calls to a household in any 7 days"),
+    ),
+    PolicyLimit(
+        "quiet_days_after_conversation",
+        7,
+        STRICTER_IS_HIGHER,
+        QUIET_AFTER_CONVERSATION,
+        _("days without a collection call after a conversation with the owner"),
+    ),
+    PolicyLimit(
+        "messages_per_day",
+        1,
+        STRICTER_IS_LOWER,
+        MESSAGES_PER_DAY,
+        _("message (SMS and WeChat together) a day to a household"),
+    ),
+    PolicyLimit(
+        "messages_per_7_days",
+        3,
+        STRICTER_IS_LOWER,
+        MESSAGES_PER_7_DAYS,
+        _("messages (SMS and WeChat together) to a household in any 7 days"),
+    ),
+    PolicyLimit(
+        "visits_per_7_days",
+        1,
+        STRICTER_IS_LOWER,
+        VISITS_PER_7_DAYS,
+        _("visit to a household in any 7 days"),
+    ),
+    # Advice, never a breach, but advice towards more care: two staff so that nobody visits
+    # alone. Recommending one would advise lone visits, so 2 is the floor; the recommendation
+    # may rise to the maximum (the model checks recommended <= maximum).
+    PolicyLimit(
+        "visit_staff_recommended",
+        2,
+        STRICTER_IS_HIGHER,
+        VISIT_STAFF_RECOMMENDED,
+        _("staff recommended on a home visit"),
+    ),
+    PolicyLimit(
+        "visit_staff_max", 3, STRICTER_IS_LOWER, VISIT_STAFF_MAX, _("staff on a home visit")
+    ),
+)
+POLICY_LIMIT_BY_FIELD = {limit.field: limit for limit in POLICY_LIMITS}
+POLICY_DEFAULTS = {limit.field: limit.default for limit in POLICY_LIMITS}
+
+
+def policy_refusals(values) -> dict[str, str]:
+    """{field: why} for every number of a policy (any object with its attributes) that is
+    looser than the default. A missing or None attribute is left to the caller."""
+    refusals = {}
+    for limit in POLICY_LIMITS:
+        value = getattr(values, limit.field, None)
+        if value is not None and not limit.allows(value):
+            refusals[limit.field] = limit.refusal()
+    return refusals
+
+
 @dataclass(frozen=True)
 class Rules:
     """An office's contact limits; the defaults are DESIGN.md §5.3 and ContactPolicy's."""
 
-    allowed_from: datetime.time = datetime.time(8, 0)
-    allowed_until: datetime.time = datetime.time(21, 0)
-    calls_per_day: int = 2
-    calls_per_7_days: int = 7
-    quiet_days_after_conversation: int = 7
-    messages_per_day: int = 1
-    messages_per_7_days: int = 3
-    visits_per_7_days: int = 1
-    visit_staff_recommended: int = 2
-    visit_staff_max: int = 3
+    allowed_from: datetime.time = POLICY_DEFAULTS["allowed_from"]
+    allowed_until: datetime.time = POLICY_DEFAULTS["allowed_until"]
+    calls_per_day: int = POLICY_DEFAULTS["calls_per_day"]
+    calls_per_7_days: int = POLICY_DEFAULTS["calls_per_7_days"]
+    quiet_days_after_conversation: int = POLICY_DEFAULTS["quiet_days_after_conversation"]
+    messages_per_day: int = POLICY_DEFAULTS["messages_per_day"]
+    messages_per_7_days: int = POLICY_DEFAULTS["messages_per_7_days"]
+    visits_per_7_days: int = POLICY_DEFAULTS["visits_per_7_days"]
+    visit_staff_recommended: int = POLICY_DEFAULTS["visit_staff_recommended"]
+    visit_staff_max: int = POLICY_DEFAULTS["visit_staff_max"]
 
     @classmethod
     def from_policy(cls, policy) -> Rules:
         """Rules from a ContactPolicy (or anything with its attributes); None → defaults.
 
-        An attribute the object lacks, or that is None, keeps the product default.
+        An attribute the object lacks, or that is None, keeps the product default. A value
+        looser than the default (a stale object, a row written past the constraints) also
+        gets the default: the rules an office gets are never looser than DESIGN.md §5.3.
         """
         if policy is None:
             return cls()
@@ -274,7 +432,11 @@ class Rules:
         values = {}
         for name in cls.__dataclass_fields__:
             value = getattr(policy, name, None)
-            values[name] = getattr(defaults, name) if value is None else value
+            limit = POLICY_LIMIT_BY_FIELD.get(name)
+            if limit is not None:
+                values[name] = limit.clamp(value)
+            else:
+                values[name] = getattr(defaults, name) if value is None else value
         return cls(**values)
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
 
+from .contact_policy import POLICY_LIMIT_BY_FIELD
 from .models import Channel, ContactPolicy, Outcome, PersonContacted
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -120,6 +121,13 @@ class ContactPolicyForm(BootstrapMixin, forms.ModelForm):
             "allowed_from": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "allowed_until": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each number says its default and which way is stricter; ContactPolicy.clean refuses
+        # a looser one with the default and the law (the page shows it under the field).
+        for name, field in self.fields.items():
+            field.help_text = POLICY_LIMIT_BY_FIELD[name].hint()
 
 
 class WrittenOnlyForm(BootstrapMixin, forms.Form):

@@ -12,6 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from arrears.models import AppendOnlyModel
 
+from .contact_policy import POLICY_DEFAULTS, POLICY_LIMITS, STRICTER_IS_LOWER, policy_refusals
+
 
 def building_of(unit_code: str) -> str:
     """The building part of a unit code: C6-101 → C6, E2-2-201 → E2."""
@@ -264,6 +266,27 @@ class AttemptEvidence(AppendOnlyModel):
         return self.original_name
 
 
+def _not_looser_constraints() -> list[models.CheckConstraint]:
+    """A CHECK per policy number: the default or stricter (the hours and the 3-staff cap
+    have their own, older constraints)."""
+    constraints = []
+    for limit in POLICY_LIMITS:
+        if limit.field in ("allowed_from", "allowed_until", "visit_staff_max"):
+            continue
+        lookup = "lte" if limit.stricter == STRICTER_IS_LOWER else "gte"
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(**{f"{limit.field}__{lookup}": limit.default}),
+                name=f"policy_{limit.field}_not_looser",
+                violation_error_message=_(
+                    "An office's contact policy may be stricter than the product's defaults, "
+                    "never looser."
+                ),
+            )
+        )
+    return constraints
+
+
 class ContactPolicy(models.Model):
     """An office's contact limits (DESIGN.md §5.3); defaults are the product's."""
 
@@ -273,20 +296,37 @@ class ContactPolicy(models.Model):
         related_name="contact_policy",
         verbose_name=_("office"),
     )
-    allowed_from = models.TimeField(_("contact allowed from"), default=datetime.time(8, 0))
-    allowed_until = models.TimeField(_("contact allowed until"), default=datetime.time(21, 0))
-    calls_per_day = models.PositiveSmallIntegerField(_("calls per day"), default=2)
-    calls_per_7_days = models.PositiveSmallIntegerField(_("calls in any 7 days"), default=7)
+    allowed_from = models.TimeField(
+        _("contact allowed from"), default=POLICY_DEFAULTS["allowed_from"]
+    )
+    allowed_until = models.TimeField(
+        _("contact allowed until"), default=POLICY_DEFAULTS["allowed_until"]
+    )
+    calls_per_day = models.PositiveSmallIntegerField(
+        _("calls per day"), default=POLICY_DEFAULTS["calls_per_day"]
+    )
+    calls_per_7_days = models.PositiveSmallIntegerField(
+        _("calls in any 7 days"), default=POLICY_DEFAULTS["calls_per_7_days"]
+    )
     quiet_days_after_conversation = models.PositiveSmallIntegerField(
-        _("days without collection calls after a conversation"), default=7
+        _("days without collection calls after a conversation"),
+        default=POLICY_DEFAULTS["quiet_days_after_conversation"],
     )
-    messages_per_day = models.PositiveSmallIntegerField(_("messages per day"), default=1)
-    messages_per_7_days = models.PositiveSmallIntegerField(_("messages in any 7 days"), default=3)
-    visits_per_7_days = models.PositiveSmallIntegerField(_("visits in any 7 days"), default=1)
+    messages_per_day = models.PositiveSmallIntegerField(
+        _("messages per day"), default=POLICY_DEFAULTS["messages_per_day"]
+    )
+    messages_per_7_days = models.PositiveSmallIntegerField(
+        _("messages in any 7 days"), default=POLICY_DEFAULTS["messages_per_7_days"]
+    )
+    visits_per_7_days = models.PositiveSmallIntegerField(
+        _("visits in any 7 days"), default=POLICY_DEFAULTS["visits_per_7_days"]
+    )
     visit_staff_recommended = models.PositiveSmallIntegerField(
-        _("staff recommended on a visit"), default=2
+        _("staff recommended on a visit"), default=POLICY_DEFAULTS["visit_staff_recommended"]
     )
-    visit_staff_max = models.PositiveSmallIntegerField(_("most staff on a visit"), default=3)
+    visit_staff_max = models.PositiveSmallIntegerField(
+        _("most staff on a visit"), default=POLICY_DEFAULTS["visit_staff_max"]
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -324,10 +364,24 @@ class ContactPolicy(models.Model):
                     "Never more than 3 staff on a home visit: enter 3 or fewer."
                 ),
             ),
+            # Every other number, one constraint each, from the same limits as the form's
+            # messages and the rules engine (DESIGN.md §5.3).
+            *_not_looser_constraints(),
         ]
 
     def __str__(self):
         return str(self.office)
+
+    def clean(self):
+        """Every number equal to or stricter than the default; the refusal names the law."""
+        refusals = policy_refusals(self)
+        if refusals:
+            raise ValidationError(
+                {
+                    field: ValidationError(message, code="looser")
+                    for field, message in refusals.items()
+                }
+            )
 
 
 class OnSiteTip(AppendOnlyModel):
