@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import ContactAttempt, OnSiteTip
+from households.contact import WITHDRAWN_IN_WRITING
+from households.models import ContactAttempt, Household, OnSiteTip, WrittenOnlyWithdrawal
 
 from .models import Case, DifficultIssue, Payment, PromiseToPay
 from .promises import LABELS, promises_with_state
@@ -16,7 +17,7 @@ from .promises import LABELS, promises_with_state
 @dataclass(frozen=True)
 class Entry:
     when: datetime.datetime
-    kind: str  # attempt, payment, reversal, promise, tip, issue
+    kind: str  # attempt, payment, reversal, promise, tip, issue, written_only*
     title: str
     detail: str
     actor: str
@@ -36,7 +37,8 @@ def _name(user) -> str:
 
 
 def case_timeline(case: Case) -> list[Entry]:
-    """Attempts (with evidence), payments, promises, tips and difficult issues: six queries."""
+    """Attempts (with evidence), payments, promises, tips, difficult issues and the owner's
+    written-only requests and withdrawals: eight queries."""
     entries: list[Entry] = []
     attempts = (
         ContactAttempt.objects.filter(household_id=case.household_id)
@@ -123,5 +125,62 @@ def case_timeline(case: Case) -> list[Entry]:
                 link=reverse("issue-detail", args=[issue.pk]),
             )
         )
+    entries.extend(_written_only_entries(case.household_id))
     entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def _written_only_entries(household_id: int) -> list[Entry]:
+    """Each time the owner asked for written contact only (from the household's history),
+    each written withdrawal with its scan, and any lifting of a request without one."""
+    entries = []
+    history = (
+        Household.history.filter(id=household_id)
+        .select_related("history_user__staff_profile")
+        .order_by("history_date", "history_id")
+    )
+    was_on, since, reason = False, None, ""
+    for row in history:
+        on = row.written_contact_only
+        actor = _name(row.history_user) if row.history_user else ""
+        if on and (
+            not was_on or (row.written_only_since, row.written_only_reason) != (since, reason)
+        ):
+            entries.append(
+                Entry(
+                    row.history_date,
+                    "written_only",
+                    _("The owner asked for written contact only (since %(since)s)")
+                    % {"since": f"{row.written_only_since:%Y-%m-%d}"},
+                    row.written_only_reason,
+                    actor,
+                )
+            )
+        elif was_on and not on and row.history_change_reason != WITHDRAWN_IN_WRITING:
+            entries.append(
+                Entry(
+                    row.history_date,
+                    "written_only_lifted",
+                    _("Written contact only lifted without the owner's written withdrawal"),
+                    _("No signed withdrawal from the owner is on record for this change."),
+                    actor,
+                    flags=(str(_("no written withdrawal")),),
+                )
+            )
+        was_on, since, reason = on, row.written_only_since, row.written_only_reason
+    withdrawals = WrittenOnlyWithdrawal.objects.filter(household_id=household_id).select_related(
+        "recorded_by__staff_profile"
+    )
+    for w in withdrawals:
+        entries.append(
+            Entry(
+                w.recorded_at,
+                "written_only_withdrawn",
+                _("The owner withdrew written contact only in writing (letter dated %(on)s)")
+                % {"on": f"{w.withdrawn_on:%Y-%m-%d}"},
+                w.note,
+                _name(w.recorded_by),
+                evidence=((reverse("written-only-withdrawal-file", args=[w.pk]), w.original_name),),
+            )
+        )
     return entries

@@ -3,7 +3,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from arrears.admin import ReadOnlyAdmin
 
-from .models import ContactAttempt, ContactPolicy, Household, OnSiteTip, Owner
+from .models import (
+    ContactAttempt,
+    ContactPolicy,
+    Household,
+    OnSiteTip,
+    Owner,
+    WrittenOnlyWithdrawal,
+)
 
 
 class OwnerInline(admin.TabularInline):
@@ -23,6 +30,8 @@ class HouseholdAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["office", "occupancy", "written_contact_only", "building"]
     search_fields = ["unit_code", "owners__name", "owners__phone"]
+    # Set on the case page; lifted only with the owner's written withdrawal (issue 11.2).
+    readonly_fields = ["written_contact_only", "written_only_since", "written_only_reason"]
     inlines = [OwnerInline]
 
 
@@ -61,3 +70,9 @@ class OnSiteTipAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "household__office"]
     search_fields = ["household__unit_code", "note"]
     list_select_related = ["household", "reported_by"]
+
+
+@admin.register(WrittenOnlyWithdrawal)
+class WrittenOnlyWithdrawalAdmin(ReadOnlyAdmin):
+    list_display = ["recorded_at", "household", "withdrawn_on", "request_since", "recorded_by"]
+    list_select_related = ["household", "recorded_by"]

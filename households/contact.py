@@ -10,18 +10,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from arrears.models import Case, Notification, PromiseToPay
+from arrears.models import Case, Notification, PromiseToPay, Role
 from arrears.notifications import notify, office_managers
+from arrears.roles import role_of
 
 from .contact_policy import Attempt, Availability, Rules, check_attempt, contact_availability
-from .models import AttemptEvidence, Channel, ContactAttempt, ContactPolicy, Household, Outcome
+from .models import (
+    AttemptEvidence,
+    Channel,
+    ContactAttempt,
+    ContactPolicy,
+    Household,
+    Outcome,
+    WrittenOnlyWithdrawal,
+)
 from .unlawful import Forbidden, flagged_terms, forbidden_in
 
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -56,8 +66,28 @@ def _rules_for(household: Household) -> Rules:
     return Rules.from_policy(policy)
 
 
-def _written_only_since(household: Household) -> datetime.date | None:
-    return household.written_only_since if household.written_contact_only else None
+def _written_only_since(
+    household: Household, at: datetime.datetime | None = None
+) -> datetime.date | None:
+    """Since when the owner wants written contact only; None if they do not.
+
+    With `at` (an attempt logged afterwards), a request the owner has since withdrawn in
+    writing still counts for a moment inside it: backdating does not escape the request.
+    """
+    if household.written_contact_only:
+        return household.written_only_since
+    if at is None:
+        return None
+    day = timezone.localdate(at)
+    ended = (
+        WrittenOnlyWithdrawal.objects.filter(
+            household_id=household.pk, request_since__lte=day, withdrawn_on__gt=day
+        )
+        .order_by("request_since")
+        .values_list("request_since", flat=True)
+        .first()
+    )
+    return ended
 
 
 def as_policy_attempt(a: ContactAttempt) -> Attempt:
@@ -230,7 +260,7 @@ def attempt_log(
             proposed,
             history=history,
             rules=_rules_for(household),
-            written_only_since=_written_only_since(household),
+            written_only_since=_written_only_since(household, occurred_at),
         )
         flags = flagged_terms(notes, next_step)
         attempt = ContactAttempt.objects.create(
@@ -300,24 +330,148 @@ def _tell_managers(case, attempt, breaches, flags) -> None:
         )
 
 
+# The history row of a household whose request the owner withdrew in writing; any other
+# change that lifted the request (before issue 11, a one-click "clear") shows as unproven.
+WITHDRAWN_IN_WRITING = "written-only request withdrawn in writing by the owner"
+
+
+WITHDRAW_REFUSAL = _lazy(
+    "Only the office manager can lift an owner's request for written contact only, and only "
+    "with the owner's signed, dated withdrawal in writing (Civil Code art. 1033: the owner's "
+    "wish not to be disturbed stands until they withdraw it). Until then every call, message "
+    "and visit is a breach: write instead, or ask your office manager."
+)
+
+
+def may_withdraw_written_only(user, household: Household) -> bool:
+    """Only the office manager of the household's office (or an administrator) lifts an
+    owner's written-only request, and only with the owner's written withdrawal."""
+    role = role_of(user)
+    if role == Role.ADMINISTRATOR:
+        return True
+    profile = getattr(user, "staff_profile", None)
+    return (
+        role == Role.OFFICE_MANAGER
+        and profile is not None
+        and profile.office_id == household.office_id
+    )
+
+
 def household_set_written_only(
     *, household: Household, since: datetime.date, reason: str, by
 ) -> Household:
     """The owner asked for written contact only: no calls, messages or visits from `since`."""
     if not reason.strip():
         raise _field_error("reason", _("Write the owner's reason, as they gave it."), "required")
-    household.written_contact_only = True
-    household.written_only_since = since
-    household.written_only_reason = reason.strip()
-    household._history_user = by
-    household.save(
-        update_fields=["written_contact_only", "written_only_since", "written_only_reason"]
+    if since > timezone.localdate():
+        raise _field_error("since", _("Enter the day the owner asked, today or earlier."), "future")
+    with transaction.atomic():
+        household = Household.objects.select_for_update().get(pk=household.pk)
+        if household.written_contact_only:
+            # Moving the date later would let contact already made fall outside the request.
+            raise _field_error(
+                "since",
+                _(
+                    "The owner's request for written contact only is already recorded (since "
+                    "%(since)s). It stays until the owner withdraws it in writing."
+                )
+                % {"since": f"{household.written_only_since:%Y-%m-%d}"},
+                "already",
+            )
+        household.written_contact_only = True
+        household.written_only_since = since
+        household.written_only_reason = reason.strip()
+        household._history_user = by
+        household.save(
+            update_fields=["written_contact_only", "written_only_since", "written_only_reason"]
+        )
+    return household
+
+
+def household_withdraw_written_only(
+    *,
+    household: Household,
+    withdrawn_on: datetime.date,
+    evidence: UploadedFile | None,
+    note: str = "",
+    by,
+) -> WrittenOnlyWithdrawal:
+    """The owner withdrew their written-only request in writing: record the dated letter
+    (a scan or photo, checked like evidence), lift the request and tell the office managers.
+
+    Only the office manager of the household's office or an administrator may do this.
+    """
+    if not may_withdraw_written_only(by, household):
+        raise PermissionDenied(WITHDRAW_REFUSAL)
+    if evidence is None:
+        raise _field_error(
+            "evidence",
+            _("Attach a scan or photo of the owner's signed, dated withdrawal."),
+            "required",
+        )
+    ((upload, content_type),) = validate_evidence([evidence])
+    if withdrawn_on > timezone.localdate():
+        raise _field_error(
+            "withdrawn_on",
+            _("Enter the date on the owner's letter, today or earlier."),
+            "future",
+        )
+    with transaction.atomic():
+        household = Household.objects.select_for_update().get(pk=household.pk)
+        if not household.written_contact_only:
+            raise ValidationError(
+                _("The owner has no written-only request to withdraw."), code="not_written_only"
+            )
+        if withdrawn_on < household.written_only_since:
+            raise _field_error(
+                "withdrawn_on",
+                _(
+                    "The owner asked for written contact only on %(since)s: a withdrawal "
+                    "must be dated that day or later. Check the date on the letter."
+                )
+                % {"since": f"{household.written_only_since:%Y-%m-%d}"},
+                "before_request",
+            )
+        withdrawal = WrittenOnlyWithdrawal.objects.create(
+            household=household,
+            withdrawn_on=withdrawn_on,
+            request_since=household.written_only_since,
+            request_reason=household.written_only_reason,
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=content_type,
+            size=upload.size,
+            note=note.strip(),
+            recorded_by=by,
+        )
+        household.written_contact_only = False
+        household._history_user = by
+        household._change_reason = WITHDRAWN_IN_WRITING
+        household.save(update_fields=["written_contact_only"])
+        _tell_managers_of_withdrawal(household, withdrawal)
+    return withdrawal
+
+
+def _display_name(user) -> str:
+    profile = getattr(user, "staff_profile", None)
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+def _tell_managers_of_withdrawal(household: Household, withdrawal: WrittenOnlyWithdrawal) -> None:
+    case = Case.objects.filter(household=household).order_by("-pk").first()
+    notify(
+        recipients=office_managers(household.office),
+        kind=Notification.Kind.FLAG,
+        title=_("%(unit)s: the owner withdrew written contact only in writing")
+        % {"unit": household.unit_code},
+        body=_(
+            "Withdrawal dated %(on)s, recorded by %(by)s with a scan (%(file)s). Calls, messages "
+            "and visits are allowed again within the contact policy."
+        )
+        % {
+            "on": f"{withdrawal.withdrawn_on:%Y-%m-%d}",
+            "by": _display_name(withdrawal.recorded_by),
+            "file": withdrawal.original_name,
+        },
+        url=reverse("case-detail", args=[case.pk]) if case else "",
     )
-    return household
-
-
-def household_clear_written_only(*, household: Household, by) -> Household:
-    household.written_contact_only = False
-    household._history_user = by
-    household.save(update_fields=["written_contact_only"])
-    return household

@@ -133,3 +133,19 @@ class ContactPolicyForm(BootstrapMixin, forms.ModelForm):
 class WrittenOnlyForm(BootstrapMixin, forms.Form):
     since = forms.DateField(label=_("Asked on"), widget=DateInput(), initial=timezone.localdate)
     reason = forms.CharField(label=_("Owner's reason"), max_length=300)
+
+
+class WrittenOnlyWithdrawalForm(BootstrapMixin, forms.Form):
+    withdrawn_on = forms.DateField(
+        label=_("Date on the owner's letter"),
+        widget=DateInput(),
+        error_messages={"required": _("Enter the date the owner signed the withdrawal.")},
+    )
+    evidence = forms.FileField(
+        label=_("Scan or photo of the owner's signed withdrawal"),
+        help_text=_("JPEG, PNG, HEIC or PDF, up to 10 MB."),
+        error_messages={
+            "required": _("Attach a scan or photo of the owner's signed, dated withdrawal.")
+        },
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

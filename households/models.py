@@ -414,3 +414,57 @@ class OnSiteTip(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.household.unit_code} {self.get_kind_display()}"
+
+
+def withdrawal_path(instance, filename):
+    return f"written-only/{instance.household.office_id}/{instance.household_id}/{filename}"
+
+
+class WrittenOnlyWithdrawal(AppendOnlyModel):
+    """The owner's written withdrawal of their written-contact-only request (issue 11.2).
+
+    Only this lifts the request: recorded by the office manager with the owner's dated letter
+    (a scan or photo). It keeps the request it ended, so contact dated inside that period is
+    still a breach when it is logged afterwards.
+    """
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="written_only_withdrawals",
+        verbose_name=_("household"),
+    )
+    withdrawn_on = models.DateField(_("date of the owner's written withdrawal"))
+    request_since = models.DateField(_("written contact only since"))
+    request_reason = models.CharField(
+        _("reason for written contact only"), max_length=300, blank=True
+    )
+    file = models.FileField(_("scan or photo"), upload_to=withdrawal_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="written_only_withdrawals",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("written withdrawal of written contact only")
+        verbose_name_plural = _("written withdrawals of written contact only")
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__gte=F("request_since")),
+                name="written_only_withdrawn_after_request",
+                violation_error_message=_(
+                    "The owner cannot withdraw the request before they made it."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household.unit_code} {self.withdrawn_on:%Y-%m-%d}"

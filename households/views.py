@@ -13,15 +13,25 @@ from arrears.roles import role_of
 from arrears.views import _add_errors, _scoped_case
 
 from .contact import (
+    WITHDRAW_REFUSAL,
     PromiseInput,
     UnlawfulMethodError,
     attempt_log,
-    household_clear_written_only,
     household_set_written_only,
+    household_withdraw_written_only,
+    may_withdraw_written_only,
 )
 from .contact_policy import make_breach, rule_catalogue
-from .forms import AttemptForm, ContactPolicyForm, WrittenOnlyForm
-from .models import AttemptEvidence, Channel, ContactPolicy, Household, OnSiteTip, Outcome
+from .forms import AttemptForm, ContactPolicyForm, WrittenOnlyForm, WrittenOnlyWithdrawalForm
+from .models import (
+    AttemptEvidence,
+    Channel,
+    ContactPolicy,
+    Household,
+    OnSiteTip,
+    Outcome,
+    WrittenOnlyWithdrawal,
+)
 from .tips import tip_report
 from .unlawful import forbidden_in
 
@@ -134,6 +144,16 @@ def contact_policy_edit(request):
     )
 
 
+def _refuse_withdrawal(request, case=None):
+    """403 with the reason: a written-only request is lifted only as the law expects."""
+    return render(
+        request,
+        "households/written_only_refused.html",
+        {"case": case, "reason": WITHDRAW_REFUSAL},
+        status=403,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def written_only(request, pk):
     case = _scoped_case(request.user, pk)
@@ -145,12 +165,14 @@ def written_only(request, pk):
     ):
         raise PermissionDenied
     household = case.household
+    may_withdraw = may_withdraw_written_only(request.user, household)
     form = WrittenOnlyForm(request.POST or None)
     if request.method == "POST":
         if "clear" in request.POST:
-            household_clear_written_only(household=household, by=request.user)
-            messages.success(request, _("Calls, messages and visits are allowed again."))
-            return redirect("case-detail", pk=case.pk)
+            # The old one-click "clear": lifting the request needs the owner's letter.
+            if not may_withdraw:
+                return _refuse_withdrawal(request, case)
+            return redirect("written-only-withdraw", pk=case.pk)
         if form.is_valid():
             try:
                 household_set_written_only(
@@ -161,7 +183,53 @@ def written_only(request, pk):
             else:
                 messages.success(request, _("Recorded: written contact only from now on."))
                 return redirect("case-detail", pk=case.pk)
-    return render(request, "households/written_only.html", {"case": case, "form": form})
+    return render(
+        request,
+        "households/written_only.html",
+        {"case": case, "form": form, "may_withdraw": may_withdraw, "refusal": WITHDRAW_REFUSAL},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def written_only_withdraw(request, pk):
+    """The office manager records the owner's written withdrawal of written-only contact."""
+    if role_of(request.user) not in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR):
+        return _refuse_withdrawal(request)
+    case = _scoped_case(request.user, pk)
+    household = case.household
+    if not may_withdraw_written_only(request.user, household):
+        return _refuse_withdrawal(request, case)
+    form = WrittenOnlyWithdrawalForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household_withdraw_written_only(
+                household=household, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Recorded the owner's written withdrawal: calls, messages and visits are "
+                    "allowed again within the contact policy."
+                ),
+            )
+            return redirect("case-detail", pk=case.pk)
+    return render(request, "households/written_only_withdraw.html", {"case": case, "form": form})
+
+
+def written_only_withdrawal_file(request, pk):
+    withdrawal = get_object_or_404(
+        WrittenOnlyWithdrawal.objects.filter(household__in=scoping.households(request.user)),
+        pk=pk,
+    )
+    return FileResponse(
+        withdrawal.file.open("rb"),
+        content_type=withdrawal.content_type,
+        filename=withdrawal.original_name,
+        as_attachment=withdrawal.content_type == "application/pdf",
+    )
 
 
 def _target(user, pk) -> Household:

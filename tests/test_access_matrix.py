@@ -42,8 +42,18 @@ from escalation.letter_records import (
 )
 from escalation.models import LegalAction, LegalStep, Letter, PaymentPlan, Waiver
 from escalation.proceedings import legal_open, legal_record_step
-from households.contact import attempt_log
-from households.models import ContactAttempt, ContactPolicy, Household, OnSiteTip
+from households.contact import (
+    attempt_log,
+    household_set_written_only,
+    household_withdraw_written_only,
+)
+from households.models import (
+    ContactAttempt,
+    ContactPolicy,
+    Household,
+    OnSiteTip,
+    WrittenOnlyWithdrawal,
+)
 from tests.conftest import make_household, record_payment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -84,6 +94,9 @@ GET_EXPECTED = {
     "inbox-read":      (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
     "attempt-new":     (200,  200,   404,   200, 403, 403, 403, 200,  404,  404,  403,   302),
     "written-only":    (200,  200,   404,   200, 403, 403, 404, 200,  404,  404,  404,   302),
+    # Lifting an owner's written-only request is the office manager's alone (issue 11.2).
+    "written-only-withdraw": (403, 403, 403, 200, 403, 403, 403, 200,  404,  403,  403,   302),
+    "written-only-withdrawal-file": (200, 200, 404, 200, 200, 200, 404, 200, 404, 404, 404, 302),
     "evidence-file":   (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     "contact-policy":  (403,  403,   403,   200, 403, 403, 403, 403,  200,  403,  403,   302),
     "lawful-contact":  (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   302),
@@ -136,6 +149,7 @@ POST_EXPECTED = {
     "inbox-read":           (302,  302,   302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
     "attempt-new":          (302,  302,   404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "written-only":         (302,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "written-only-withdraw": (403, 403,   403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "contact-policy":       (403,  403,   403,   302, 403, 403, 403, 403,  302,  403,  403,   302),
     "tip-new":              (403,  403,   403,   403, 403, 403, 302, 302,  403,  403,  403,   302),
     "campaign-split":       (403,  403,   403,   302, 403, 403, 404, 302,  404,  404,  404,   302),
@@ -198,6 +212,8 @@ NEEDS = {
     "issue-detail": ("issue",),
     "inbox": ("issue",),
     "evidence-file": ("attempt",),
+    "written-only-withdraw": ("written_only",),
+    "written-only-withdrawal-file": ("withdrawal",),
     "breach-list": ("attempt",),
     "summary-list": ("summary",),
     "payment-list": ("payment",),
@@ -216,6 +232,8 @@ OBJECT_VIEWS = {
     "issue-detail",
     "attempt-new",
     "written-only",
+    "written-only-withdraw",
+    "written-only-withdrawal-file",
     "evidence-file",
     "tip-new",
     "summary-detail",
@@ -293,6 +311,26 @@ class Objects:
             person_contacted="owner",
             outcome="no_answer",
             evidence=[SimpleUploadedFile("door.png", PNG, content_type="image/png")],
+        )
+
+    @cached_property
+    def written_only(self):
+        """case_a's owner asked its collector for written contact only, yesterday."""
+        return household_set_written_only(
+            household=self.world.house_a,
+            since=timezone.localdate() - datetime.timedelta(days=1),
+            reason="业主要求只书面联系",
+            by=self.world.collector_a,
+        )
+
+    @cached_property
+    def withdrawal(self):
+        """The owner's signed withdrawal of that request, recorded today by the manager."""
+        return household_withdraw_written_only(
+            household=self.written_only,
+            withdrawn_on=timezone.localdate(),
+            evidence=SimpleUploadedFile("withdrawal.png", PNG, content_type="image/png"),
+            by=self.world.manager,
         )
 
     @cached_property
@@ -384,6 +422,8 @@ class Objects:
             return reverse(name, args=[self.issue.pk])
         if name == "evidence-file":
             return reverse(name, args=[self.attempt.evidence.get().pk])
+        if name == "written-only-withdrawal-file":
+            return reverse(name, args=[self.withdrawal.pk])
         if name == "tip-new":
             return reverse(name, args=[world.house_a.pk])
         if name == "summary-detail":
@@ -441,7 +481,7 @@ def test_get(request, client, db, view, role, expected):
     if expected != 200:
         return
     body = _body(response)
-    if view == "evidence-file":
+    if view in ("evidence-file", "written-only-withdrawal-file"):
         assert body.startswith(b"\x89PNG\r\n\x1a\n")
         return
     if "spreadsheetml" in response["Content-Type"]:
@@ -518,6 +558,15 @@ def _action(view, objs):
         data = {"since": timezone.localdate().isoformat(), "reason": "业主要求只书面联系"}
         written = Household.objects.filter(pk=world.house_a.pk, written_contact_only=True)
         return data, written.exists
+    if view == "written-only-withdraw":
+        objs.written_only  # noqa: B018 - the request the owner now withdraws
+        data = {
+            "withdrawn_on": timezone.localdate().isoformat(),
+            "evidence": SimpleUploadedFile("withdrawal.png", PNG, content_type="image/png"),
+            "note": "业主来函撤回",
+        }
+        lifted = Household.objects.filter(pk=world.house_a.pk, written_contact_only=False)
+        return data, lambda: WrittenOnlyWithdrawal.objects.exists() and lifted.exists()
     if view == "contact-policy":
         return POLICY, ContactPolicy.objects.filter(calls_per_day=1).exists
     if view == "tip-new":
@@ -628,6 +677,19 @@ def _team_b_object(world, view):
             evidence=[SimpleUploadedFile("b.png", PNG, content_type="image/png")],
         )
         return attempt.evidence.get().pk
+    if view == "written-only-withdrawal-file":
+        household_set_written_only(
+            household=world.house_b,
+            since=timezone.localdate(),
+            reason="B 组业主要求书面联系",
+            by=world.collector_b,
+        )
+        return household_withdraw_written_only(
+            household=world.house_b,
+            withdrawn_on=timezone.localdate(),
+            evidence=SimpleUploadedFile("b.png", PNG, content_type="image/png"),
+            by=world.manager,
+        ).pk
     if view == "letter-detail":
         return letter_issue(case, kind="notice", by=world.collector_b).pk
     return case.pk
@@ -645,6 +707,7 @@ def _team_b_object(world, view):
         ("attempt-new", "GET"),
         ("written-only", "GET"),
         ("evidence-file", "GET"),
+        ("written-only-withdrawal-file", "GET"),
         ("letter-detail", "GET"),
         ("plan-new", "GET"),
     ],
