@@ -312,3 +312,9 @@ def test_the_scan_is_not_shown_to_another_team_or_office(client, world, written_
     for user in (world.collector_b, world.other_manager, world.site):
         client.force_login(user)
         assert client.get(url).status_code == 404, user
+
+
+def test_the_lawful_contact_page_says_who_lifts_a_written_only_request(client, world):
+    client.force_login(world.collector_a)
+    page = client.get(reverse("lawful-contact")).content.decode()
+    assert "withdraws it in writing" in page and "never looser" in page
