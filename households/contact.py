@@ -74,20 +74,19 @@ def _written_only_since(
     With `at` (an attempt logged afterwards), a request the owner has since withdrawn in
     writing still counts for a moment inside it: backdating does not escape the request.
     """
-    if household.written_contact_only:
-        return household.written_only_since
-    if at is None:
-        return None
-    day = timezone.localdate(at)
-    ended = (
-        WrittenOnlyWithdrawal.objects.filter(
-            household_id=household.pk, request_since__lte=day, withdrawn_on__gt=day
+    if at is not None:
+        day = timezone.localdate(at)
+        withdrawn = (
+            WrittenOnlyWithdrawal.objects.filter(
+                household_id=household.pk, request_since__lte=day, withdrawn_on__gt=day
+            )
+            .order_by("request_since")
+            .values_list("request_since", flat=True)
+            .first()
         )
-        .order_by("request_since")
-        .values_list("request_since", flat=True)
-        .first()
-    )
-    return ended
+        if withdrawn is not None:
+            return withdrawn
+    return household.written_only_since if household.written_contact_only else None
 
 
 def as_policy_attempt(a: ContactAttempt) -> Attempt:

@@ -318,3 +318,20 @@ def test_the_lawful_contact_page_says_who_lifts_a_written_only_request(client, w
     client.force_login(world.collector_a)
     page = client.get(reverse("lawful-contact")).content.decode()
     assert "withdraws it in writing" in page and "never looser" in page
+
+
+def test_a_call_backdated_into_an_earlier_withdrawn_request_breaches_under_a_new_one(
+    world, written_only
+):
+    withdraw(world, withdrawn_on=datetime.date(2026, 11, 15))
+    household_set_written_only(
+        household=world.house_a,
+        since=datetime.date(2026, 11, 20),
+        reason="再次要求",
+        by=world.manager,
+    )
+    inside_the_first = datetime.datetime(2026, 11, 12, 10, 0, tzinfo=SHANGHAI)
+    between = datetime.datetime(2026, 11, 17, 10, 0, tzinfo=SHANGHAI)
+    assert "written_only" in call(world, at=inside_the_first).breaches
+    assert "written_only" not in call(world, at=between).breaches
+    assert "written_only" in call(world).breaches
