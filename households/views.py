@@ -17,6 +17,7 @@ from .contact import (
     UnlawfulMethodError,
     attempt_log,
     household_clear_written_only,
+    household_rules,
     household_set_written_only,
 )
 from .contact_policy import make_breach, rule_catalogue
@@ -50,7 +51,12 @@ def attempt_new(request, pk):
         for name, choices in (("channel", Channel.values), ("outcome", Outcome.values))
         if request.GET.get(name) in choices
     }
-    form = AttemptForm(request.POST or None, request.FILES or None, initial=initial)
+    form = AttemptForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        rules=household_rules(case.household),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         promise = None
@@ -98,6 +104,12 @@ def attempt_new(request, pk):
                 )
             else:
                 messages.success(request, _("Contact logged."))
+            if attempt.warnings:
+                messages.info(
+                    request,
+                    _("Advice kept on the case's timeline: %(advice)s")
+                    % {"advice": "; ".join(str(make_breach(c).message) for c in attempt.warnings)},
+                )
             return redirect("case-detail", pk=case.pk)
     return render(request, "households/attempt_form.html", {"case": case, "form": form})
 
