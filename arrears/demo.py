@@ -508,7 +508,7 @@ def _demo_activity(*, today, cases, users) -> None:
         "等待业主回电",
         day(-3),
     )
-    attempt(
+    f1_call = attempt(
         "F1-1802",
         "jiachao",
         _local(day(2), 19, 0),
@@ -519,16 +519,17 @@ def _demo_activity(*, today, cases, users) -> None:
         "跟进承诺缴费",
         day(-10),
     )
-    f1_attempt = ContactAttempt.objects.filter(household=cases["F1-1802"].household).first()
     PromiseToPay.objects.create(
         case=cases["F1-1802"],
         amount=Decimal("1000.00"),
         due_date=day(-10),
-        attempt=f1_attempt,
+        attempt=f1_call,
         recorded_by=users["jiachao"],
         recorded_at=_local(day(2), 19, 10),
     )
-    attempt(
+    e2 = cases["E2-2-201"]
+    e2_total = sum(p.amount_due for p in e2.periods())
+    e2_call = attempt(
         "E2-2-201",
         "caoning",
         _local(day(2), 10, 0),
@@ -539,9 +540,15 @@ def _demo_activity(*, today, cases, users) -> None:
         "核对汇款",
         day(1),
     )
-
-    e2 = cases["E2-2-201"]
-    e2_total = sum(p.amount_due for p in e2.periods())
+    # A "promised" call always has its promise (as attempt_log records it): kept next day.
+    PromiseToPay.objects.create(
+        case=e2,
+        amount=e2_total,
+        due_date=day(1),
+        attempt=e2_call,
+        recorded_by=users["caoning"],
+        recorded_at=_local(day(2), 10, 5),
+    )
     payment_record(
         household=e2.household,
         amount=e2_total,

@@ -22,6 +22,7 @@ class Entry:
     detail: str
     actor: str
     breaches: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # advice the attempt did not follow (a solo visit)
     flags: tuple[str, ...] = ()
     evidence: tuple[tuple[str, str], ...] = ()  # (url, file name)
     state: str = ""  # a promise's kept / broken / pending
@@ -58,6 +59,7 @@ def case_timeline(case: Case) -> list[Entry]:
                 ),
                 _name(a.made_by),
                 breaches=tuple(a.breaches),
+                warnings=tuple(a.warnings),
                 flags=tuple(a.flagged_terms),
                 evidence=tuple(
                     (reverse("evidence-file", args=[e.pk]), e.original_name)

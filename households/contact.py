@@ -66,6 +66,11 @@ def _rules_for(household: Household) -> Rules:
     return Rules.from_policy(policy)
 
 
+def household_rules(household: Household) -> Rules:
+    """The office's contact rules for `household`, for forms that state them in advance."""
+    return _rules_for(household)
+
+
 def _written_only_since(
     household: Household, at: datetime.datetime | None = None
 ) -> datetime.date | None:
@@ -280,6 +285,7 @@ def attempt_log(
             third_party_told_of_debt=third_party_told_of_debt,
             callback_at=callback_at,
             breaches=[b.code for b in verdict.breaches],
+            warnings=verdict.warning_codes,
             flagged_terms=flags,
         )
         for upload, content_type in checked_files:

@@ -1,11 +1,17 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
 
-from .contact_policy import POLICY_LIMIT_BY_FIELD
+from .contact_policy import DEFAULT_RULES, POLICY_LIMIT_BY_FIELD
 from .models import Channel, ContactPolicy, Outcome, PersonContacted
+
+# The form takes any number of staff a person may have brought: too many is recorded as it
+# happened and marked as a breach (households.contact_policy), never refused here. The bound
+# only keeps typing slips out of the database's small-integer column.
+MAX_STAFF_RECORDED = 99
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -59,8 +65,13 @@ class AttemptForm(BootstrapMixin, forms.Form):
         label=_("Staff on the visit"),
         required=False,
         min_value=1,
-        max_value=9,
-        help_text=_("2 recommended, never more than 3."),
+        max_value=MAX_STAFF_RECORDED,
+        error_messages={
+            "min_value": _("Enter how many staff went on the visit, counting yourself: 1 or more."),
+            "max_value": _(
+                "Enter how many staff went on the visit, at most 99: check the number you typed."
+            ),
+        },
     )
     message_has_opt_out = forms.BooleanField(
         label=_("The message says how to opt out"), required=False, initial=True
@@ -85,11 +96,17 @@ class AttemptForm(BootstrapMixin, forms.Form):
         widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rules=DEFAULT_RULES, **kwargs):
         kwargs.setdefault("initial", {}).setdefault(
             "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
+        # The office's numbers, said before saving; enter the real count whatever it was.
+        self.fields["staff_count"].help_text = gettext(
+            "Visit with at least %(recommended)d staff, so that nobody visits alone: a visit "
+            "with fewer is saved with that advice. More than %(max)d staff is saved as a "
+            "breach of the contact policy. Enter how many really went."
+        ) % {"recommended": rules.visit_staff_recommended, "max": rules.visit_staff_max}
 
     def clean(self):
         data = super().clean()

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -156,6 +156,16 @@ class Outcome(models.TextChoices):
     NOT_DELIVERED = "not_delivered", _("not delivered")
 
 
+class ContactAttemptQuerySet(models.QuerySet):
+    def effective(self):
+        """The attempts that stand: not withdrawn by a correcting entry. A correcting entry
+        stands in for the attempt it withdraws, so it is effective itself unless it was
+        corrected in turn. A withdrawn attempt stays on record but counts for nothing: not
+        in the policy's history, and its breaches void no clearance."""
+        corrected = ContactAttempt.objects.filter(corrects=OuterRef("pk"))
+        return self.filter(~Exists(corrected))
+
+
 class ContactAttempt(AppendOnlyModel):
     """One lawful contact attempt (联系记录). Saved even when it breaches the policy."""
 
@@ -202,6 +212,9 @@ class ContactAttempt(AppendOnlyModel):
     # Rule codes from households.contact_policy that this attempt broke; an attempt with
     # any breach earns nothing and is listed for the manager.
     breaches = models.JSONField(_("policy breaches"), default=list, blank=True)
+    # Advice codes the attempt did not follow without breaking a rule (a visit by one person
+    # alone): kept so that the timeline and the manager still see them.
+    warnings = models.JSONField(_("policy advice not followed"), default=list, blank=True)
     flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     corrects = models.ForeignKey(
         "self",
@@ -213,6 +226,8 @@ class ContactAttempt(AppendOnlyModel):
         help_text=_("An attempt logged in error is withdrawn by a correcting entry."),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ContactAttemptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact attempt")

@@ -17,6 +17,7 @@ from .contact import (
     PromiseInput,
     UnlawfulMethodError,
     attempt_log,
+    household_rules,
     household_set_written_only,
     household_withdraw_written_only,
     may_withdraw_written_only,
@@ -60,7 +61,12 @@ def attempt_new(request, pk):
         for name, choices in (("channel", Channel.values), ("outcome", Outcome.values))
         if request.GET.get(name) in choices
     }
-    form = AttemptForm(request.POST or None, request.FILES or None, initial=initial)
+    form = AttemptForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        rules=household_rules(case.household),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         promise = None
@@ -108,6 +114,12 @@ def attempt_new(request, pk):
                 )
             else:
                 messages.success(request, _("Contact logged."))
+            if attempt.warnings:
+                messages.info(
+                    request,
+                    _("Advice kept on the case's timeline: %(advice)s")
+                    % {"advice": "; ".join(str(make_breach(c).message) for c in attempt.warnings)},
+                )
             return redirect("case-detail", pk=case.pk)
     return render(request, "households/attempt_form.html", {"case": case, "form": form})
 

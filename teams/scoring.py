@@ -4,6 +4,13 @@ Each team must clear at least `monthly_minimum` households a month. Reaching it 
 member `points_at_minimum`; each household beyond it `points_per_extra` more; a team below it
 loses `penalty_per_missing` per member for each missing household — but only once the month
 is over: during the month a team below the minimum simply has not earned anything yet.
+A monthly minimum of 0 asks for nothing, so there is nothing to reach: clearing nothing
+earns nothing (and costs nothing), and every household cleared earns `points_per_extra`.
+
+Months are grouped into assessment cycles of `cycle_months` (the campaign's
+`assessment_months`, 3 in the plan), counted from the campaign's first month: a campaign
+that starts on 10 June has the cycle June–August, then September–November. A cycle's
+points are the sum of its months' points; the campaign's are the sum of its cycles'.
 
 What counts is a *clearance*: the moment a case became fully paid, credited to the team that
 held the case then. A clearance does not count when
@@ -29,6 +36,7 @@ class ScoringPolicy:
     points_at_minimum: int = 20
     points_per_extra: int = 20
     penalty_per_missing: int = 20
+    cycle_months: int = 3
 
     @classmethod
     def from_campaign(cls, campaign) -> "ScoringPolicy":
@@ -37,6 +45,8 @@ class ScoringPolicy:
             points_at_minimum=campaign.points_at_minimum,
             points_per_extra=campaign.points_per_extra,
             penalty_per_missing=campaign.penalty_per_missing,
+            # A cycle of 0 months cannot be: each month is then its own cycle.
+            cycle_months=max(campaign.assessment_months, 1),
         )
 
 
@@ -63,6 +73,11 @@ class MonthScore:
     @property
     def met(self) -> bool:
         return self.cleared >= self.minimum
+
+    @property
+    def has_minimum(self) -> bool:
+        """A minimum of 0 asks for nothing: there is nothing to meet or miss."""
+        return self.minimum > 0
 
     @property
     def missing(self) -> int:
@@ -110,6 +125,9 @@ def counts(fact: ClearanceFact, as_of: datetime.datetime) -> bool:
 
 def points_for(policy: ScoringPolicy, cleared: int, *, closed: bool) -> int:
     """Points for each member of a team that cleared `cleared` households in a month."""
+    if policy.monthly_minimum == 0:
+        # Nothing to reach, so no reward for reaching it: each household is an extra one.
+        return cleared * policy.points_per_extra
     if cleared >= policy.monthly_minimum:
         return (
             policy.points_at_minimum + (cleared - policy.monthly_minimum) * policy.points_per_extra
@@ -191,6 +209,105 @@ def score_campaign(
         )
         for team_id, scores in per_team.items()
     }
+
+
+def add_months(month: datetime.date, count: int) -> datetime.date:
+    """The first day of the month `count` months after `month`'s."""
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: datetime.date, month: datetime.date) -> int:
+    """How many months `month` is after `first` (0 for the same month)."""
+    return (month.year - first.year) * 12 + month.month - first.month
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One assessment cycle: `number` 1 starts in the campaign's first month."""
+
+    number: int
+    months: tuple[datetime.date, ...]  # every month of the cycle inside the campaign
+
+    @property
+    def first_month(self) -> datetime.date:
+        return self.months[0]
+
+    @property
+    def last_month(self) -> datetime.date:
+        return self.months[-1]
+
+
+def cycle_number(month: datetime.date, *, start: datetime.date, length: int) -> int:
+    """The cycle (1, 2, …) that `month` falls in, for cycles of `length` months from the
+    month of `start`. A month before the campaign's first month has no cycle."""
+    if length < 1:
+        raise ValueError("an assessment cycle has at least one month")
+    offset = months_between(start.replace(day=1), month.replace(day=1))
+    if offset < 0:
+        raise ValueError("the month is before the campaign starts")
+    return offset // length + 1
+
+
+def assessment_cycles(start: datetime.date, end: datetime.date, *, length: int) -> list[Cycle]:
+    """The campaign's months from `start` to `end` (both included) in cycles of `length`
+    months counted from `start`'s month; the last cycle is shorter when the campaign ends
+    inside it."""
+    cycles: dict[int, list[datetime.date]] = {}
+    for month in campaign_months(start, end):
+        cycles.setdefault(cycle_number(month, start=start, length=length), []).append(month)
+    return [Cycle(number, tuple(months)) for number, months in cycles.items()]
+
+
+@dataclass(frozen=True)
+class CycleScore:
+    """A team's months of one cycle that have begun, and their totals."""
+
+    team_id: int
+    cycle: Cycle
+    months: tuple[MonthScore, ...]
+
+    @property
+    def cleared(self) -> int:
+        return sum(s.cleared for s in self.months)
+
+    @property
+    def excluded(self) -> int:
+        return sum(s.excluded for s in self.months)
+
+    @property
+    def points_per_member(self) -> int:
+        return sum(s.points_per_member for s in self.months)
+
+    @property
+    def closed(self) -> bool:
+        """Every month of the cycle is over."""
+        return len(self.months) == len(self.cycle.months) and all(s.closed for s in self.months)
+
+
+def score_cycles(
+    policy: ScoringPolicy,
+    clearances: Sequence[ClearanceFact],
+    *,
+    team_ids: Sequence[int],
+    cycles: Sequence[Cycle],
+    as_of: datetime.datetime,
+    tz: datetime.tzinfo | None = None,
+) -> list[tuple[Cycle, list[CycleScore]]]:
+    """Each team's score per cycle, for the cycles that have begun at `as_of`: only the
+    months that have begun are scored (a month not yet begun is neither met nor missed)."""
+    tz = tz or _zone()
+    current = month_of(as_of, tz)
+    result = []
+    for cycle in cycles:
+        begun = [m for m in cycle.months if m <= current]
+        if not begun:
+            continue
+        totals = score_campaign(
+            policy, clearances, team_ids=team_ids, months=begun, as_of=as_of, tz=tz
+        )
+        result.append((cycle, [CycleScore(t, cycle, totals[t].months) for t in team_ids]))
+    return result
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,25 @@ from households.models import ContactAttempt
 from .models import Team
 from .scoring import (
     ClearanceFact,
+    Cycle,
     ScoringPolicy,
     Standing,
+    TeamTotals,
+    add_months,
+    assessment_cycles,
     campaign_months,
     counts,
+    cycle_number,
     month_of,
     rank,
     score_campaign,
+    score_cycles,
     score_month,
 )
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-WEEK, MONTH, CAMPAIGN = "week", "month", "campaign"
+WEEK, MONTH, CYCLE, CAMPAIGN = "week", "month", "cycle", "campaign"
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,25 @@ def last_week(now: datetime.datetime) -> Period:
     return Period(WEEK, _midnight(this_monday - datetime.timedelta(days=7)), _midnight(this_monday))
 
 
+def cycle_start(campaign: Campaign, day: datetime.date) -> datetime.date:
+    """The first day of the assessment cycle `day` falls in: the campaign's start date for
+    the first cycle, the first day of the cycle's first month after it."""
+    start = campaign.start_date
+    if day < start:
+        return start
+    length = ScoringPolicy.from_campaign(campaign).cycle_months
+    number = cycle_number(day, start=start, length=length)
+    return max(start, add_months(start.replace(day=1), (number - 1) * length))
+
+
 def period_for(kind: str, campaign: Campaign, now: datetime.datetime) -> Period:
     if kind == WEEK:
         return last_week(now)
     if kind == MONTH:
         first = timezone.localtime(now).date().replace(day=1)
         return Period(MONTH, _midnight(first), now)
+    if kind == CYCLE:
+        return Period(CYCLE, _midnight(cycle_start(campaign, timezone.localtime(now).date())), now)
     return Period(CAMPAIGN, _midnight(campaign.start_date), now)
 
 
@@ -99,9 +118,12 @@ def load_facts(campaign: Campaign) -> Facts:
         .prefetch_related("memberships__user__staff_profile")
         .order_by("code")
     )
-    breach_before = ContactAttempt.objects.filter(
-        case=OuterRef("case"), occurred_at__lte=OuterRef("cleared_at")
-    ).exclude(breaches=[])
+    # A breach voids a clearance unless its attempt was withdrawn by a correcting entry.
+    breach_before = (
+        ContactAttempt.objects.effective()
+        .filter(case=OuterRef("case"), occurred_at__lte=OuterRef("cleared_at"))
+        .exclude(breaches=[])
+    )
     clearances = [
         ClearanceFact(
             case_id=row["case_id"],
@@ -142,15 +164,17 @@ def load_facts(campaign: Campaign) -> Facts:
 
 
 def _points(facts: Facts, period: Period, as_of: datetime.datetime) -> dict[int, int]:
-    """Points per member of each team: for a month, that month's; otherwise the campaign's
-    months up to `as_of` (what the standings say at the end of the period)."""
+    """Points per member of each team: for a month, that month's; for a cycle, its months'
+    so far; otherwise the campaign's months up to `as_of` (what the standings say at the end
+    of the period)."""
     if period.kind == MONTH:
         month = timezone.localtime(period.start).date()
         scores = score_month(
             facts.policy, facts.clearances, team_ids=facts.team_ids, month=month, as_of=as_of
         )
         return {s.team_id: s.points_per_member for s in scores}
-    months = campaign_months(facts.campaign.start_date, timezone.localtime(as_of).date())
+    first = timezone.localtime(period.start).date() if period.kind == CYCLE else None
+    months = campaign_months(first or facts.campaign.start_date, timezone.localtime(as_of).date())
     totals = score_campaign(
         facts.policy, facts.clearances, team_ids=facts.team_ids, months=months, as_of=as_of
     )
@@ -290,34 +314,65 @@ def monthly_clearances(facts: Facts, *, now: datetime.datetime | None = None) ->
 @dataclass(frozen=True)
 class AssessmentRow:
     team: Team
-    score: object  # MonthScore
+    score: object  # a MonthScore, a CycleScore or the campaign's TeamTotals
     members: tuple
 
 
-def assessment(
-    facts: Facts, *, now: datetime.datetime | None = None
-) -> list[tuple[datetime.date, list[AssessmentRow]]]:
-    """Month by month: which teams met the minimum and the points each member gets."""
+@dataclass(frozen=True)
+class CycleAssessment:
+    cycle: Cycle
+    totals: list[AssessmentRow]  # each team's CycleScore
+    months: list[tuple[datetime.date, list[AssessmentRow]]]  # newest first
+
+    @property
+    def closed(self) -> bool:
+        return all(row.score.closed for row in self.totals)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    cycles: list[CycleAssessment]  # newest first
+    totals: list[AssessmentRow]  # each team's TeamTotals over the campaign so far
+
+
+def assessment(facts: Facts, *, now: datetime.datetime | None = None) -> Assessment:
+    """Cycle by cycle (the campaign's `assessment_months`), month by month inside each: which
+    teams met the minimum and the points each member gets, with each cycle's totals and the
+    campaign's."""
     now = now or timezone.now()
-    months = campaign_months(
-        facts.campaign.start_date, min(timezone.localdate(now), facts.campaign.target_date)
+    campaign = facts.campaign
+    cycles = assessment_cycles(
+        campaign.start_date, campaign.target_date, length=facts.policy.cycle_months
     )
     teams = {t.pk: t for t in facts.teams}
-    result = []
-    for month in reversed(months):
-        scores = score_month(
-            facts.policy, facts.clearances, team_ids=facts.team_ids, month=month, as_of=now
+
+    def row(team_id, score):
+        return AssessmentRow(teams[team_id], score, tuple(facts.members.get(team_id, [])))
+
+    result, campaign_months_by_team = [], {t: [] for t in facts.team_ids}
+    for cycle, scores in score_cycles(
+        facts.policy, facts.clearances, team_ids=facts.team_ids, cycles=cycles, as_of=now
+    ):
+        months = []
+        for index in reversed(range(len(scores[0].months) if scores else 0)):
+            month_scores = [s.months[index] for s in scores]
+            months.append((month_scores[0].month, [row(m.team_id, m) for m in month_scores]))
+        for score in scores:
+            campaign_months_by_team[score.team_id].extend(score.months)
+        result.append(CycleAssessment(cycle, [row(s.team_id, s) for s in scores], months))
+    totals = [
+        row(
+            team_id,
+            TeamTotals(
+                team_id=team_id,
+                cleared=sum(m.cleared for m in months),
+                points_per_member=sum(m.points_per_member for m in months),
+                months=tuple(months),
+            ),
         )
-        result.append(
-            (
-                month,
-                [
-                    AssessmentRow(teams[s.team_id], s, tuple(facts.members.get(s.team_id, [])))
-                    for s in scores
-                ],
-            )
-        )
-    return result
+        for team_id, months in campaign_months_by_team.items()
+    ]
+    return Assessment(cycles=list(reversed(result)), totals=totals)
 
 
 def running_campaign_for(user_office_ids) -> Campaign | None:

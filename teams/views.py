@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import scoping
@@ -25,6 +25,7 @@ from .forms import ResponsibleForm, SplitForm, TeamChoiceForm
 from .models import Team, TeamMember
 from .standings import (
     CAMPAIGN,
+    CYCLE,
     MONTH,
     WEEK,
     assessment,
@@ -36,10 +37,11 @@ from .standings import (
     period_for,
 )
 
-PERIODS = [
-    (WEEK, _("Last week")),
-    (MONTH, _("This month so far")),
-    (CAMPAIGN, _("Campaign so far")),
+PERIODS = [  # lazy: the labels are read in each request's language
+    (WEEK, gettext_lazy("Last week")),
+    (MONTH, gettext_lazy("This month so far")),
+    (CYCLE, gettext_lazy("This assessment cycle so far")),
+    (CAMPAIGN, gettext_lazy("Campaign so far")),
 ]
 
 
@@ -98,7 +100,7 @@ def assessment_view(request, pk):
     return render(
         request,
         "teams/assessment.html",
-        {"campaign": campaign, "months": assessment(facts), "policy": facts.policy},
+        {"campaign": campaign, "assessment": assessment(facts), "policy": facts.policy},
     )
 
 

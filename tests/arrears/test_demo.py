@@ -4,6 +4,7 @@ from decimal import Decimal as D
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
 from arrears.demo import demo_load, month_shift_for, shift_date
 from arrears.models import Campaign, Case, DebtPeriod, Payment
@@ -98,6 +99,26 @@ def test_recent_activity_shows_on_every_kind_of_page():
     assert f1.status == Case.Status.PARTLY_PAID
     assert Payment.objects.count() == 3
     assert sum(Payment.objects.values_list("amount", flat=True)) > D("1000")
+
+
+@pytest.mark.django_db
+def test_every_promised_call_in_the_demo_has_its_promise_record():
+    from arrears.models import PromiseToPay
+    from arrears.promises import promises_with_state
+    from households.models import ContactAttempt
+
+    demo_load(today=TODAY)
+    promised = ContactAttempt.objects.filter(outcome="promised")
+    assert promised.filter(household__unit_code="E2-2-201").exists()
+    for call in promised:
+        assert call.promises.exists(), call.household.unit_code
+    e2_call = promised.get(household__unit_code="E2-2-201")
+    e2 = Case.objects.get(household__unit_code="E2-2-201")
+    promise = promises_with_state(PromiseToPay.objects.filter(attempt=e2_call), today=TODAY).get()
+    assert promise.case == e2
+    assert promise.amount == sum(p.amount_due for p in e2.periods())
+    assert promise.due_date >= timezone.localdate(e2_call.occurred_at)
+    assert promise.state == "kept"  # the remittance came the next day
 
 
 @pytest.mark.django_db

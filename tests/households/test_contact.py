@@ -120,6 +120,17 @@ def test_a_visit_needs_the_number_of_staff(world):
     assert log(world, channel="home_visit", staff_count=4).breaches == ["visit_staff_max"]
 
 
+def test_a_solo_visit_keeps_the_advice_it_did_not_follow_and_is_no_breach(world):
+    attempt = log(world, channel="home_visit", staff_count=1)
+    attempt.refresh_from_db()
+    assert (attempt.breaches, attempt.warnings) == ([], ["visit_staff_recommended"])
+    assert not Notification.objects.exists()  # advice, not a breach: nobody is alarmed
+
+
+def test_a_call_keeps_no_visit_advice(world):
+    assert log(world).warnings == []
+
+
 def test_an_unrelated_person_told_of_the_debt_is_a_breach(world):
     attempt = log(
         world, person_contacted="unrelated", outcome="talked", third_party_told_of_debt=True

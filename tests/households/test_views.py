@@ -1,7 +1,9 @@
 import datetime
 
 from django.urls import reverse
+from django.utils import timezone, translation
 
+from households.contact_policy import make_breach
 from households.models import ContactAttempt, ContactPolicy
 
 POLICY = {
@@ -85,3 +87,82 @@ def test_a_collector_logs_a_call_through_the_form(client, world):
         world.case_a,
         "talked",
     )
+
+
+def _visit(client, world, staff, case=None, **extra):
+    yesterday_10 = timezone.localtime().replace(hour=10, minute=0) - datetime.timedelta(days=1)
+    return client.post(
+        reverse("attempt-new", args=[(case or world.case_a).pk]),
+        {
+            "channel": "home_visit",
+            "person_contacted": "owner",
+            "outcome": "talked",
+            "occurred_at": yesterday_10.strftime("%Y-%m-%dT%H:%M"),
+            "staff_count": str(staff),
+            **extra,
+        },
+    )
+
+
+def test_a_10_person_visit_posted_through_the_form_is_saved_as_a_breach(client, world):
+    client.force_login(world.collector_a)
+    response = _visit(client, world, 10)
+    assert response.status_code == 302
+    attempt = ContactAttempt.objects.get()
+    assert attempt.staff_count == 10
+    assert attempt.breaches == ["visit_staff_max"]
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    assert 'data-testid="breach"' in page and "3" in page
+
+
+def test_3_staff_is_no_breach_and_4_staff_is(client, world):
+    client.force_login(world.collector_a)
+    _visit(client, world, 3)
+    assert ContactAttempt.objects.get(case=world.case_a).breaches == []
+    client.force_login(world.collector_b)
+    assert _visit(client, world, 4, case=world.case_b).status_code == 302
+    assert ContactAttempt.objects.get(case=world.case_b).breaches == ["visit_staff_max"]
+
+
+def test_a_staff_count_beyond_99_or_below_1_is_refused_with_what_to_do(client, world):
+    client.force_login(world.collector_a)
+    for staff in (100, 0):
+        response = _visit(client, world, staff)
+        assert response.status_code == 200
+        (error,) = response.context["form"].errors["staff_count"]
+        assert "Enter how many staff went on the visit" in error
+    assert not ContactAttempt.objects.exists()
+
+
+def test_the_form_gives_the_solo_visit_advice_before_saving(client, world):
+    client.force_login(world.collector_a)
+    html = client.get(reverse("attempt-new", args=[world.case_a.pk])).content.decode()
+    assert "at least 2 staff, so that nobody visits alone" in html
+    assert "More than 3 staff is saved as a breach" in html
+
+
+def test_the_advice_uses_the_offices_numbers(client, world):
+    ContactPolicy.objects.create(office=world.office, visit_staff_recommended=3, visit_staff_max=3)
+    client.force_login(world.collector_a)
+    html = client.get(reverse("attempt-new", args=[world.case_a.pk])).content.decode()
+    assert "at least 3 staff" in html
+
+
+def test_a_solo_visit_is_saved_with_the_advice_kept_and_shown_on_the_timeline(client, world):
+    client.force_login(world.collector_a)
+    response = _visit(client, world, 1)
+    assert response.status_code == 302
+    attempt = ContactAttempt.objects.get()
+    assert (attempt.breaches, attempt.warnings) == ([], ["visit_staff_recommended"])
+    page = client.get(response.url)
+    html = page.content.decode()
+    with translation.override(page.context["LANGUAGE_CODE"]):
+        advice = make_breach("visit_staff_recommended").message
+    assert 'data-testid="advice"' in html and advice in html
+    assert any(advice in str(m) for m in page.context["messages"])
+
+
+def test_a_visit_of_two_keeps_no_advice(client, world):
+    client.force_login(world.collector_a)
+    _visit(client, world, 2)
+    assert ContactAttempt.objects.get().warnings == []

@@ -9,18 +9,24 @@ import pytest
 
 from teams.scoring import (
     ClearanceFact,
+    Cycle,
+    CycleScore,
     MonthScore,
     ScoringPolicy,
     Standing,
     TeamTotals,
+    add_months,
+    assessment_cycles,
     campaign_months,
     counts,
+    cycle_number,
     month_end,
     month_of,
     next_month,
     points_for,
     rank,
     score_campaign,
+    score_cycles,
     score_month,
 )
 
@@ -71,9 +77,28 @@ def test_default_policy_is_the_plans_numbers():
 
 def test_policy_from_campaign_copies_every_setting():
     campaign = SimpleNamespace(
-        monthly_minimum=2, points_at_minimum=30, points_per_extra=10, penalty_per_missing=5
+        monthly_minimum=2,
+        points_at_minimum=30,
+        points_per_extra=10,
+        penalty_per_missing=5,
+        assessment_months=4,
     )
-    assert ScoringPolicy.from_campaign(campaign) == ScoringPolicy(2, 30, 10, 5)
+    assert ScoringPolicy.from_campaign(campaign) == ScoringPolicy(2, 30, 10, 5, 4)
+
+
+def test_the_plans_cycle_is_3_months():
+    assert DEFAULT.cycle_months == 3
+
+
+def test_a_campaign_cycle_of_0_months_scores_each_month_as_its_own_cycle():
+    campaign = SimpleNamespace(
+        monthly_minimum=1,
+        points_at_minimum=20,
+        points_per_extra=20,
+        penalty_per_missing=20,
+        assessment_months=0,
+    )
+    assert ScoringPolicy.from_campaign(campaign).cycle_months == 1
 
 
 # --- points_for ----------------------------------------------------------------------------
@@ -113,6 +138,26 @@ def test_with_a_minimum_of_2_clearing_exactly_2_gives_20_and_3_gives_40():
 def test_missing_the_minimum_in_a_running_month_costs_nothing_yet():
     assert points_for(DEFAULT, 0, closed=False) == 0
     assert points_for(ScoringPolicy(monthly_minimum=2), 1, closed=False) == 0
+
+
+def test_a_minimum_of_0_earns_nothing_for_clearing_nothing():
+    policy = ScoringPolicy(monthly_minimum=0)
+    assert points_for(policy, 0, closed=True) == 0
+    assert points_for(policy, 0, closed=False) == 0
+
+
+def test_with_a_minimum_of_0_each_household_earns_the_points_per_extra():
+    policy = ScoringPolicy(monthly_minimum=0, points_at_minimum=50, points_per_extra=10)
+    assert points_for(policy, 1, closed=True) == 10
+    assert points_for(policy, 3, closed=False) == 30
+
+
+def test_with_a_minimum_of_0_a_month_is_neither_met_nor_missed():
+    policy = ScoringPolicy(monthly_minimum=0)
+    (score,) = score_month(policy, [], team_ids=[TEAM_A], month=NOV, as_of=AFTER_NOV, tz=SH)
+    assert (score.has_minimum, score.missing, score.points_per_member) == (False, 0, 0)
+    (score,) = score_month(DEFAULT, [], team_ids=[TEAM_A], month=NOV, as_of=AFTER_NOV, tz=SH)
+    assert (score.has_minimum, score.missing) == (True, 1)
 
 
 def test_custom_settings_are_used_for_every_number():
@@ -688,6 +733,113 @@ def test_campaign_months_of_a_three_month_cycle_through_a_leap_february():
         datetime.date(2028, 2, 1),
         datetime.date(2028, 3, 1),
     ]
+
+
+# --- assessment cycles ---------------------------------------------------------------------
+
+JUN, JUL, AUG, SEP = (datetime.date(2015, m, 1) for m in (6, 7, 8, 9))
+
+
+def test_add_months_crosses_the_year_end_both_ways():
+    assert add_months(NOV, 2) == JAN
+    assert add_months(JAN, -2) == NOV
+    assert add_months(NOV, 0) == NOV
+
+
+def test_month_3_of_a_3_month_cycle_is_in_cycle_1_and_month_4_starts_cycle_2():
+    start = datetime.date(2015, 6, 1)
+    assert [cycle_number(m, start=start, length=3) for m in (JUN, JUL, AUG, SEP)] == [1, 1, 1, 2]
+
+
+def test_a_campaign_starting_mid_month_counts_that_month_as_the_first_of_its_cycle():
+    start = datetime.date(2015, 6, 10)
+    assert cycle_number(JUN, start=start, length=3) == 1
+    assert cycle_number(datetime.date(2015, 8, 31), start=start, length=3) == 1
+    assert cycle_number(SEP, start=start, length=3) == 2
+
+
+def test_cycle_number_refuses_a_month_before_the_campaign_and_a_cycle_of_no_months():
+    with pytest.raises(ValueError):
+        cycle_number(datetime.date(2015, 5, 31), start=datetime.date(2015, 6, 10), length=3)
+    with pytest.raises(ValueError):
+        cycle_number(JUN, start=JUN, length=0)
+
+
+def test_cycles_group_the_campaigns_months_and_the_last_one_ends_with_the_campaign():
+    cycles = assessment_cycles(datetime.date(2015, 6, 10), datetime.date(2015, 12, 15), length=3)
+    assert cycles == [
+        Cycle(1, (JUN, JUL, AUG)),
+        Cycle(2, (SEP, datetime.date(2015, 10, 1), datetime.date(2015, 11, 1))),
+        Cycle(3, (datetime.date(2015, 12, 1),)),
+    ]
+    assert (cycles[1].first_month, cycles[1].last_month) == (SEP, datetime.date(2015, 11, 1))
+
+
+def test_cycles_of_one_month_are_the_months_and_cycles_cross_the_year_end():
+    assert assessment_cycles(NOV, JAN, length=1) == [
+        Cycle(1, (NOV,)),
+        Cycle(2, (DEC,)),
+        Cycle(3, (JAN,)),
+    ]
+    assert assessment_cycles(NOV, JAN, length=2) == [Cycle(1, (NOV, DEC)), Cycle(2, (JAN,))]
+
+
+def test_cycle_totals_sum_their_months_and_only_begun_months_are_scored():
+    cycles = assessment_cycles(datetime.date(2015, 6, 10), datetime.date(2015, 12, 31), length=3)
+    facts = [
+        fact(1, TEAM_A, sh(2015, 6, 20)),  # Jun: +20
+        fact(2, TEAM_A, sh(2015, 7, 2)),
+        fact(3, TEAM_A, sh(2015, 7, 3)),  # Jul: +40
+        # Aug: nothing, -20
+        fact(4, TEAM_A, sh(2015, 9, 1)),  # Sep (cycle 2): +20
+    ]
+    result = score_cycles(
+        DEFAULT, facts, team_ids=[TEAM_A, TEAM_B], cycles=cycles, as_of=sh(2015, 9, 15), tz=SH
+    )
+    assert [cycle.number for cycle, _scores in result] == [1, 2]  # cycle 3 has not begun
+    (first, first_scores), (second, second_scores) = result
+    a1, b1 = first_scores
+    assert (a1.cleared, a1.points_per_member, a1.closed) == (3, 40, True)
+    assert [s.points_per_member for s in a1.months] == [20, 40, -20]
+    assert (b1.cleared, b1.points_per_member, b1.closed) == (0, -60, True)
+    a2, b2 = second_scores
+    assert [s.month for s in a2.months] == [SEP]  # October has not begun
+    assert (a2.cleared, a2.points_per_member, a2.closed) == (1, 20, False)
+    assert (b2.points_per_member, b2.closed) == (0, False)
+
+
+def test_a_cycle_is_closed_at_the_first_instant_after_its_last_month():
+    cycles = assessment_cycles(JUN, AUG, length=3)
+    before = score_cycles(
+        DEFAULT, [], team_ids=[TEAM_A], cycles=cycles, as_of=sh(2015, 8, 31, 23, 59, 59), tz=SH
+    )
+    after = score_cycles(DEFAULT, [], team_ids=[TEAM_A], cycles=cycles, as_of=sh(2015, 9, 1), tz=SH)
+    assert (before[0][1][0].closed, before[0][1][0].points_per_member) == (False, -40)
+    assert (after[0][1][0].closed, after[0][1][0].points_per_member) == (True, -60)
+
+
+def test_a_breached_clearance_is_excluded_in_the_cycle_totals():
+    cycles = assessment_cycles(JUN, AUG, length=3)
+    facts = [fact(1, TEAM_A, sh(2015, 6, 5), breached_before=True)]
+    ((_cycle, (score,)),) = score_cycles(
+        DEFAULT, facts, team_ids=[TEAM_A], cycles=cycles, as_of=sh(2015, 6, 30), tz=SH
+    )
+    assert (score.cleared, score.excluded, score.points_per_member) == (0, 1, 0)
+
+
+def test_nothing_is_scored_before_the_campaign_begins():
+    cycles = assessment_cycles(JUN, AUG, length=3)
+    assert score_cycles(DEFAULT, [], team_ids=[TEAM_A], cycles=cycles, as_of=sh(2015, 5, 31)) == []
+
+
+def test_a_cycle_score_of_a_team_without_months_is_zero():
+    score = CycleScore(TEAM_A, Cycle(1, (JUN,)), ())
+    assert (score.cleared, score.excluded, score.points_per_member, score.closed) == (
+        0,
+        0,
+        0,
+        False,
+    )
 
 
 # --- rank ----------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 from django.urls import reverse
+from lxml import html as lxml_html
 
 from arrears.models import Case
 from tests.conftest import record_payment
+from tests.teams.test_standings import campaign_four_months_in
 
 
 def test_everyone_in_the_office_sees_the_ranking_but_never_owners(client, world):
@@ -43,9 +45,40 @@ def test_the_assessment_shows_who_met_the_minimum(client, world):
     record_payment(world.house_a, "1700.00", world.collector_a, case=world.case_a)
     client.force_login(world.collector_b)
     response = client.get(reverse("assessment", args=[world.campaign.pk]))
-    month, rows = response.context["months"][0]
+    month, rows = response.context["assessment"].cycles[0].months[0]
     scores = {r.team.code: (r.score.met, r.score.points_per_member) for r in rows}
     assert scores == {"A": (True, 20), "B": (False, 0)}
+
+
+def test_the_assessment_page_shows_each_cycle_with_its_totals_and_the_campaigns(client, world):
+    months = campaign_four_months_in(world)
+    client.force_login(world.collector_b)
+    response = client.get(reverse("assessment", args=[world.campaign.pk]))
+    page = lxml_html.fromstring(response.content.decode())
+
+    def points(testid):
+        (table,) = page.xpath(f'//table[@data-testid="{testid}"]')
+        return {
+            tr.get("data-team"): tr.xpath('.//*[@data-testid="points"]')[0].text_content().strip()
+            for tr in table.xpath(".//tr[@data-team]")
+        }
+
+    assert points("cycle-1-totals") == {"A": "-20", "B": "-60"}
+    assert points("cycle-2-totals") == {"A": "-20", "B": "+20"}
+    assert points("assessment-campaign") == {"A": "-40", "B": "-40"}
+    (cycle_1,) = page.xpath('//section[@data-testid="cycle-1"]')
+    shown = [t.get("data-testid") for t in cycle_1.xpath(".//table")]
+    assert shown == ["cycle-1-totals"] + [f"assessment-{m:%Y-%m}" for m in reversed(months[:3])]
+    assert f"{months[0]:%Y-%m} — {months[2]:%Y-%m}" in cycle_1.text_content()
+
+
+def test_the_leaderboard_offers_the_current_cycle(client, world):
+    campaign_four_months_in(world)
+    client.force_login(world.collector_b)
+    response = client.get(reverse("leaderboard", args=[world.campaign.pk]), {"period": "cycle"})
+    assert response.context["kind"] == "cycle"
+    points = {r.team.code: r.standing.points for r in response.context["rows"]}
+    assert points == {"A": -20, "B": 20}
 
 
 def test_only_the_manager_splits_and_the_preview_changes_nothing(client, world):
