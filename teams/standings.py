@@ -15,7 +15,8 @@ from django.db.models import DecimalField, Exists, F, OuterRef, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from arrears.models import Campaign, Clearance, Payment
+from arrears.backdating import is_backdated, scoring_moment
+from arrears.models import BackdateApproval, Campaign, Clearance, Payment
 from households.models import ContactAttempt
 
 from .models import Team
@@ -78,6 +79,21 @@ def period_for(kind: str, campaign: Campaign, now: datetime.datetime) -> Period:
     return Period(CAMPAIGN, _midnight(campaign.start_date), now)
 
 
+@dataclass(frozen=True)
+class BackdatedClearance:
+    """A clearance whose payment was dated more than BACKDATE_DAYS before it was entered."""
+
+    fact: ClearanceFact  # as scored: cleared_at is the moment it counts
+    unit: str
+    dated_at: datetime.datetime
+    entered_at: datetime.datetime
+    approved: bool  # the office manager let it count when it is dated
+
+    @property
+    def counts_in(self) -> datetime.date:
+        return month_of(self.fact.cleared_at)
+
+
 @dataclass
 class Facts:
     campaign: Campaign
@@ -87,6 +103,7 @@ class Facts:
     team_days: dict[tuple[int, datetime.date], Decimal]
     person_days: dict[tuple[int, datetime.date], Decimal]
     members: dict[int, list] = field(default_factory=dict)  # team id → users
+    backdated: list["BackdatedClearance"] = field(default_factory=list)
 
     @property
     def team_ids(self) -> list[int]:
@@ -102,19 +119,50 @@ def load_facts(campaign: Campaign) -> Facts:
     breach_before = ContactAttempt.objects.filter(
         case=OuterRef("case"), occurred_at__lte=OuterRef("cleared_at")
     ).exclude(breaches=[])
-    clearances = [
-        ClearanceFact(
+    rows = list(
+        Clearance.objects.filter(case__campaign=campaign)
+        .annotate(
+            breached=Exists(breach_before),
+            approved=Exists(BackdateApproval.objects.filter(payment=OuterRef("payment"))),
+        )
+        .values(
+            "case_id",
+            "team_id",
+            "cleared_at",
+            "revoked_at",
+            "breached",
+            "responsible_id",
+            "approved",
+            "payment__recorded_at",
+            "case__household__unit_code",
+        )
+    )
+    clearances, backdated = [], []
+    for row in rows:
+        # A clearance counts when its payment is dated, unless the payment was backdated
+        # (补录) and the office manager did not approve the earlier month: then it counts
+        # when it was entered, and no date typed into a form can reach a closed month.
+        dated, entered = row["cleared_at"], row["payment__recorded_at"]
+        moment = scoring_moment(dated=dated, recorded=entered, approved=row["approved"])
+        fact = ClearanceFact(
             case_id=row["case_id"],
             team_id=row["team_id"],
-            cleared_at=row["cleared_at"],
+            cleared_at=moment,
             revoked_at=row["revoked_at"],
             breached_before=row["breached"],
             responsible_id=row["responsible_id"],
         )
-        for row in Clearance.objects.filter(case__campaign=campaign)
-        .annotate(breached=Exists(breach_before))
-        .values("case_id", "team_id", "cleared_at", "revoked_at", "breached", "responsible_id")
-    ]
+        clearances.append(fact)
+        if is_backdated(dated, entered):
+            backdated.append(
+                BackdatedClearance(
+                    fact=fact,
+                    unit=row["case__household__unit_code"],
+                    dated_at=dated,
+                    entered_at=entered,
+                    approved=row["approved"],
+                )
+            )
     signed = Switch(
         When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=MONEY
     )
@@ -138,6 +186,7 @@ def load_facts(campaign: Campaign) -> Facts:
         team_days=team_days,
         person_days=person_days,
         members={t.pk: [m.user for m in t.memberships.all()] for t in teams},
+        backdated=backdated,
     )
 
 
@@ -292,6 +341,8 @@ class AssessmentRow:
     team: Team
     score: object  # MonthScore
     members: tuple
+    # The team's backdated clearances (补录) that count in this month or are dated in it.
+    backdated: tuple = ()
 
 
 def assessment(
@@ -312,7 +363,17 @@ def assessment(
             (
                 month,
                 [
-                    AssessmentRow(teams[s.team_id], s, tuple(facts.members.get(s.team_id, [])))
+                    AssessmentRow(
+                        teams[s.team_id],
+                        s,
+                        tuple(facts.members.get(s.team_id, [])),
+                        tuple(
+                            b
+                            for b in facts.backdated
+                            if b.fact.team_id == s.team_id
+                            and month in (b.counts_in, month_of(b.dated_at))
+                        ),
+                    )
                     for s in scores
                 ],
             )
