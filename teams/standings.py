@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case as Switch  # "Case" is our model's name
-from django.db.models import DecimalField, Exists, F, OuterRef, Sum, When
+from django.db.models import DateTimeField, DecimalField, Exists, F, OuterRef, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from arrears.backdating import is_backdated, scoring_moment
+from arrears.backdating import backdated_q, is_backdated, scoring_moment
 from arrears.models import BackdateApproval, Campaign, Clearance, Payment
 from households.models import ContactAttempt
 
@@ -166,7 +166,15 @@ def load_facts(campaign: Campaign) -> Facts:
     signed = Switch(
         When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=MONEY
     )
-    payments = Payment.objects.filter(team__campaign=campaign).annotate(day=TruncDate("paid_at"))
+    # Money counts on the day it is dated, or, backdated and not approved, the day it was
+    # entered: the same rule as clearances, so a typed date cannot move a team up the board.
+    unapproved = backdated_q("paid_at") & ~Exists(
+        BackdateApproval.objects.filter(payment=OuterRef("pk"))
+    )
+    counted_at = Switch(
+        When(unapproved, then=F("recorded_at")), default=F("paid_at"), output_field=DateTimeField()
+    )
+    payments = Payment.objects.filter(team__campaign=campaign).annotate(day=TruncDate(counted_at))
     team_days = {
         (row["team_id"], row["day"]): row["net"]
         for row in payments.values("team_id", "day").annotate(net=Sum(signed)).order_by()

@@ -223,3 +223,17 @@ def test_the_timeline_marks_a_backdated_attempt_and_payment_but_not_a_recent_one
         ("payment", (NOW - 9 * DAYS).date()): True,
     }
     assert ContactAttempt.objects.count() == 2
+
+
+def test_the_money_of_a_backdated_payment_counts_on_the_board_when_it_was_entered(world):
+    from teams.standings import MONTH, leaderboard
+
+    def december_collected():
+        later = NOW + datetime.timedelta(minutes=1)  # the board counts up to `now`, excluded
+        rows = leaderboard(load_facts(world.campaign), MONTH, now=later)
+        return {r.team.code: (r.standing.cleared, r.standing.collected) for r in rows}["A"]
+
+    payment = clear(world, datetime.datetime(2026, 11, 20, 15, 0, tzinfo=SHANGHAI))
+    assert december_collected() == (1, 1700)
+    backdate_approve(payment=payment, by=world.manager, note="银行回单：11月20日到账")
+    assert december_collected() == (0, 0)
