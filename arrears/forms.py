@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,11 @@ class PaymentForm(BootstrapMixin, forms.Form):
             "paid_at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
+        self.fields["paid_at"].help_text = _(
+            "A date more than %(days)d days back is marked backdated (补录): for scoring it "
+            "counts in the month it is entered unless the office manager approves the earlier "
+            "month."
+        ) % {"days": settings.BACKDATE_DAYS}
 
 
 class ReversalForm(BootstrapMixin, forms.Form):

@@ -478,6 +478,36 @@ class Payment(AppendOnlyModel):
         return -self.amount if self.kind == self.Kind.REVERSAL else self.amount
 
 
+class BackdateApproval(AppendOnlyModel):
+    """The office manager's word that a backdated payment (补录) counts in the month it is
+    dated, not the month it was entered (arrears.backdating). One per payment, never edited."""
+
+    payment = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="backdate_approval",
+        verbose_name=_("payment"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), default=timezone.now)
+    note = models.CharField(_("why the earlier month"), max_length=300)
+
+    class Meta:
+        verbose_name = _("backdating approval")
+        verbose_name_plural = _("backdating approvals")
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="backdate_approval_needs_note")
+        ]
+
+    def __str__(self):
+        return f"{self.payment} ✓ {self.approved_at:%Y-%m-%d}"
+
+
 class PaymentAllocation(AppendOnlyModel):
     """The part of a payment applied to one debt period (negative for a reversal)."""
 

@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SUMMARY_DAILY_AT = env.str("SUMMARY_DAILY_AT", default="18:00")
 SUMMARY_BRIEF_AT = env.str("SUMMARY_BRIEF_AT", default="08:30")
 SUMMARY_WEEKLY_AT = env.str("SUMMARY_WEEKLY_AT", default="16:00")
+# An attempt or payment dated more than this many days before it was entered is "backdated"
+# (补录): marked on the timeline, the assessment and the 18:00 report, and for scoring it
+# counts in the month it was entered unless the office manager approves the earlier month.
+BACKDATE_DAYS = env.int("BACKDATE_DAYS", default=7)
 # Reminders on the lawful road (letters to chase, instalments due, legal stage may open).
 REMINDERS_AT = env.str("REMINDERS_AT", default="08:00")
 SUMMARY_CATCH_UP_SECONDS = env.float("SUMMARY_CATCH_UP_SECONDS", default=15 * 60)

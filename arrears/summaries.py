@@ -4,6 +4,15 @@ Plain functions over the database (DESIGN.md §3). `day_figures` counts a day's 
 office and team of a set of offices in five grouped queries, so a report costs the same
 whatever the number of cases or teams. The `produce_*` functions store one Summary per kind,
 scope and date (producing again replaces it) and tell the people who read it, once.
+
+Windows: the 18:00 report of a day covers what was *recorded* since the previous cut-off —
+from the region's daily time (18:00 unless the region keeps another) the day before to the
+same time on the day (`report_window`). Attempts and payments count by when they were entered
+(`recorded_at`), not by the date they name, so every attempt and payment falls in exactly one
+daily report, however late it is typed in: one dated before the window is listed as "entered
+late" (and marked backdated beyond settings.BACKDATE_DAYS). The morning brief reports the same
+window as the day's 18:00 reports; the Monday pack the seven windows of the week before. Every
+stored summary states its window (`data["window"]`).
 """
 
 import datetime
@@ -25,6 +34,7 @@ from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
 from households.models import ContactAttempt
 from teams.models import Team
 
+from .backdating import backdated_q, is_backdated
 from .models import (
     Campaign,
     Case,
@@ -60,6 +70,7 @@ class Figures:
     new_issues: int = 0
     open_issues: int = 0
     breaches: int = 0
+    backdated: int = 0  # attempts and payments dated > BACKDATE_DAYS before they were entered
 
     def add(self, other: "Figures") -> "Figures":
         for f in fields(self):
@@ -83,6 +94,51 @@ def local_day(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]
     )
 
 
+def daily_cutoff(region: Region) -> datetime.time:
+    """The region's 18:00: when its daily reports run, and where one report's window ends."""
+    return scheduled_times(region)[Summary.Kind.DAILY_OFFICE]
+
+
+def report_window(
+    day: datetime.date, region: Region
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """[cut-off the day before, cut-off on `day`): what the 18:00 report of `day` covers."""
+    cutoff = daily_cutoff(region)
+    end = timezone.make_aware(datetime.datetime.combine(day, cutoff))
+    start = timezone.make_aware(datetime.datetime.combine(day - datetime.timedelta(days=1), cutoff))
+    return start, end
+
+
+def window_data(start: datetime.datetime, end: datetime.datetime) -> dict:
+    """How a stored summary states its window: local times, and what is counted by it."""
+    return {"from": timezone.localtime(start), "to": timezone.localtime(end), "by": "recorded"}
+
+
+def window_label(window: dict | None) -> str:
+    """ "18:00 11-24 → 18:00 11-25" from a stored window (empty for summaries stored before
+    windows were stated)."""
+    if not window:
+        return ""
+    ends = []
+    for key in ("from", "to"):
+        value = window[key]
+        moment = (
+            value
+            if isinstance(value, datetime.datetime)
+            else datetime.datetime.fromisoformat(value)
+        )
+        ends.append(f"{timezone.localtime(moment):%H:%M %m-%d}")
+    return " → ".join(ends)
+
+
+def _first_day_from(moment: datetime.datetime) -> datetime.date:
+    """The first local date that starts at or after `moment`."""
+    local = timezone.localtime(moment)
+    if local.time() == datetime.time.min:
+        return local.date()
+    return local.date() + datetime.timedelta(days=1)
+
+
 def _add(into: dict, key, **values) -> None:
     figures = into[key]
     for name, value in values.items():
@@ -92,12 +148,16 @@ def _add(into: dict, key, **values) -> None:
 def day_figures(
     start: datetime.datetime, end: datetime.datetime, office_ids
 ) -> dict[tuple[int, int | None], Figures]:
-    """(office id, team id or None) → Figures for [start, end): six queries in all."""
+    """(office id, team id or None) → Figures for [start, end): six queries in all.
+
+    Attempts, payments and clearances count by when they were recorded, so that consecutive
+    windows never count one twice nor lose one entered late; promises and instalments are due
+    on the dates that begin inside the window (the day itself, for an 18:00 report)."""
     office_ids = list(office_ids)
     result: dict = defaultdict(Figures)
     attempts = (
         ContactAttempt.objects.filter(
-            occurred_at__gte=start, occurred_at__lt=end, household__office_id__in=office_ids
+            recorded_at__gte=start, recorded_at__lt=end, household__office_id__in=office_ids
         )
         .values("household__office_id", "case__team_id")
         .annotate(
@@ -107,6 +167,7 @@ def day_figures(
                 filter=Q(person_contacted__in=OWNER_PERSONS, outcome__in=CONVERSATION_OUTCOMES),
             ),
             breaches_n=Count("pk", filter=~Q(breaches=[])),
+            backdated_n=Count("pk", filter=backdated_q("occurred_at")),
         )
         .order_by()
     )
@@ -117,12 +178,11 @@ def day_figures(
             attempts=row["n"],
             owners_reached=row["reached"],
             breaches=row["breaches_n"],
+            backdated=row["backdated_n"],
         )
     made = Q(recorded_at__gte=start, recorded_at__lt=end)
     # Due within the period: one day for the 18:00 report, seven for the Monday pack.
-    due = Q(
-        due_date__gte=timezone.localtime(start).date(), due_date__lt=timezone.localtime(end).date()
-    )
+    due = Q(due_date__gte=_first_day_from(start), due_date__lt=_first_day_from(end))
     promises = (
         PromiseToPay.objects.filter(made | due, case__campaign__office_id__in=office_ids)
         .values("case__campaign__office_id", "case__team_id")
@@ -159,17 +219,29 @@ def day_figures(
         When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=MONEY
     )
     payments = (
-        Payment.objects.filter(paid_at__gte=start, paid_at__lt=end, office_id__in=office_ids)
+        Payment.objects.filter(
+            recorded_at__gte=start, recorded_at__lt=end, office_id__in=office_ids
+        )
         .values("office_id", "team_id")
-        .annotate(n=Count("pk", filter=Q(kind=Payment.Kind.PAYMENT)), net=Sum(signed))
+        .annotate(
+            n=Count("pk", filter=Q(kind=Payment.Kind.PAYMENT)),
+            net=Sum(signed),
+            backdated_n=Count("pk", filter=Q(kind=Payment.Kind.PAYMENT) & backdated_q("paid_at")),
+        )
         .order_by()
     )
     for row in payments:
-        _add(result, (row["office_id"], row["team_id"]), payments=row["n"], collected=row["net"])
+        _add(
+            result,
+            (row["office_id"], row["team_id"]),
+            payments=row["n"],
+            collected=row["net"],
+            backdated=row["backdated_n"],
+        )
     clearances = (
         Clearance.objects.filter(
-            cleared_at__gte=start,
-            cleared_at__lt=end,
+            payment__recorded_at__gte=start,
+            payment__recorded_at__lt=end,
             revoked_at__isnull=True,
             case__campaign__office_id__in=office_ids,
         )
@@ -221,7 +293,8 @@ def _running_offices(region=None):
 
 
 def _day_lists(start, end, office_ids):
-    """The day's new difficult issues and breaches, for the office summary (two queries)."""
+    """The window's new difficult issues, breaches and flagged notes, and the attempts and
+    payments entered late (dated before the window), for the office summary (three queries)."""
     issues = (
         DifficultIssue.objects.filter(
             raised_at__gte=start, raised_at__lt=end, case__campaign__office_id__in=office_ids
@@ -229,15 +302,55 @@ def _day_lists(start, end, office_ids):
         .select_related("case__household", "case__campaign", "raised_by__staff_profile")
         .order_by("raised_at")
     )
-    breaches = (
+    attempts = list(
         ContactAttempt.objects.filter(
-            occurred_at__gte=start, occurred_at__lt=end, household__office_id__in=office_ids
+            ~Q(breaches=[], flagged_terms=[]) | Q(occurred_at__lt=start),
+            recorded_at__gte=start,
+            recorded_at__lt=end,
+            household__office_id__in=office_ids,
         )
-        .exclude(breaches=[], flagged_terms=[])
         .select_related("household", "made_by__staff_profile")
-        .order_by("occurred_at")
+        .order_by("occurred_at", "pk")
     )
-    return list(issues), list(breaches)
+    payments = (
+        Payment.objects.filter(
+            recorded_at__gte=start,
+            recorded_at__lt=end,
+            paid_at__lt=start,
+            office_id__in=office_ids,
+        )
+        .select_related("household", "recorded_by__staff_profile")
+        .order_by("paid_at", "pk")
+    )
+    breaches = [a for a in attempts if a.breaches or a.flagged_terms]
+    late = [
+        {
+            "office": a.household.office_id,
+            "kind": "attempt",
+            "unit": a.household.unit_code,
+            "what": str(a.get_channel_display()),
+            "at": timezone.localtime(a.occurred_at),
+            "entered": timezone.localtime(a.recorded_at),
+            "by": _person(a.made_by),
+            "backdated": is_backdated(a.occurred_at, a.recorded_at),
+        }
+        for a in attempts
+        if a.occurred_at < start
+    ] + [
+        {
+            "office": p.office_id,
+            "kind": p.kind,
+            "unit": p.household.unit_code,
+            "what": f"¥{p.signed_amount:,.2f}",
+            "at": timezone.localtime(p.paid_at),
+            "entered": timezone.localtime(p.recorded_at),
+            "by": _person(p.recorded_by),
+            "backdated": is_backdated(p.paid_at, p.recorded_at),
+        }
+        for p in payments
+    ]
+    late.sort(key=lambda e: (e["at"], e["unit"]))
+    return list(issues), breaches, late
 
 
 def _person(user) -> str:
@@ -245,11 +358,33 @@ def _person(user) -> str:
     return (profile.display_name if profile else "") or user.get_username()
 
 
+def _by_window(day: datetime.date, offices: list[Office]) -> dict:
+    """(start, end) → the offices whose regions cut off at the same time."""
+    windows: dict = defaultdict(list)
+    for office in offices:
+        windows[report_window(day, office.region)].append(office)
+    return windows
+
+
 def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
-    """Everything the 18:00 job stores for `day`: per team, per office, per operations manager."""
-    start, end = local_day(day)
+    """Everything the 18:00 job stores for `day`: per team, per office, per operations manager.
+
+    Each office's report covers its region's window (`report_window`): what was recorded from
+    the cut-off the day before to the cut-off on `day`. Offices of regions that share a
+    cut-off are counted together, so the cost does not grow with the number of offices."""
     office_ids = [o.pk for o in offices]
-    figures = day_figures(start, end, office_ids)
+    figures: dict = {}
+    issues, attempts, late = [], [], []
+    window_of: dict[int, dict] = {}
+    for (start, end), group in _by_window(day, offices).items():
+        ids = [o.pk for o in group]
+        figures.update(day_figures(start, end, ids))
+        more_issues, more_attempts, more_late = _day_lists(start, end, ids)
+        issues += more_issues
+        attempts += more_attempts
+        late += more_late
+        for office in group:
+            window_of[office.pk] = window_data(start, end)
     by_office = roll_up(figures)
     teams = list(
         Team.objects.filter(
@@ -258,13 +393,13 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
         .select_related("campaign")
         .order_by("code")
     )
-    issues, attempts = _day_lists(start, end, office_ids)
     reports = {"team": {}, "office": {}, "operations": {}}
     for team in teams:
         reports["team"][team.pk] = {
             "team": str(team),
             "office": team.campaign.office_id,
             "day": day,
+            "window": window_of[team.campaign.office_id],
             "figures": asdict(figures.get((team.campaign.office_id, team.pk), Figures())),
         }
     for office in offices:
@@ -280,6 +415,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
         reports["office"][office.pk] = {
             "office": office.name,
             "day": day,
+            "window": window_of[office.pk],
             "teams": rows,
             "totals": asdict(total),
             "empty": total.is_empty,
@@ -295,9 +431,15 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
                     "by": _person(a.made_by),
                     "rules": a.breaches,
                     "flags": a.flagged_terms,
+                    "backdated": is_backdated(a.occurred_at, a.recorded_at),
                 }
                 for a in attempts
                 if a.household.office_id == office.pk
+            ],
+            "entered_late": [
+                {k: v for k, v in e.items() if k != "office"}
+                for e in late
+                if e["office"] == office.pk
             ],
         }
     overseers = (
@@ -315,23 +457,36 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
             total.add(by_office.get(o.pk, Figures()))
         reports["operations"][profile.user_id] = {
             "day": day,
+            # Offices of regions with another cut-off state their own window on their row.
+            "window": window_of[mine[0].pk],
             "manager": _person(profile.user),
             "totals": asdict(total),
             "empty": total.is_empty,
             "region_id": mine[0].region_id,
             "offices": [
-                {"office": o.name, "figures": asdict(by_office.get(o.pk, Figures()))} for o in mine
+                {
+                    "office": o.name,
+                    "window": window_of[o.pk],
+                    "figures": asdict(by_office.get(o.pk, Figures())),
+                }
+                for o in mine
             ],
         }
     return reports
 
 
 def morning_brief(day: datetime.date, region: Region) -> dict:
-    """The director's brief on `day` (usually yesterday): every office, the region, the change."""
+    """The director's brief on `day` (usually yesterday): every office, the region, the change.
+
+    It covers the same window as the day's 18:00 reports, so its figures are theirs summed;
+    the change is against the window before."""
     offices = _running_offices(region)
     office_ids = [o.pk for o in offices]
-    today = roll_up(day_figures(*local_day(day), office_ids))
-    before = roll_up(day_figures(*local_day(day - datetime.timedelta(days=1)), office_ids))
+    start, end = report_window(day, region)
+    today = roll_up(day_figures(start, end, office_ids))
+    before = roll_up(
+        day_figures(*report_window(day - datetime.timedelta(days=1), region), office_ids)
+    )
     region_today, region_before = Figures(), Figures()
     rows = []
     for office in offices:
@@ -344,6 +499,7 @@ def morning_brief(day: datetime.date, region: Region) -> dict:
     return {
         "region": region.name,
         "day": day,
+        "window": window_data(start, end),
         "offices": rows,
         "totals": asdict(region_today),
         "change": asdict(region_today.minus(region_before)),
@@ -357,10 +513,10 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
 
     offices = _running_offices(region)
     office_ids = [o.pk for o in offices]
-    week_start = timezone.make_aware(
-        datetime.datetime.combine(monday - datetime.timedelta(days=7), datetime.time.min)
-    )
-    week_end = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+    # Last week's figures are its seven 18:00 reports: from the cut-off on the Sunday before
+    # last to the cut-off last Sunday.
+    week_start = report_window(monday - datetime.timedelta(days=7), region)[0]
+    week_end = report_window(monday - datetime.timedelta(days=1), region)[1]
     week = roll_up(day_figures(week_start, week_end, office_ids))
     campaigns = list(
         Campaign.objects.filter(
@@ -487,8 +643,8 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
             "rules": a.breaches,
         }
         for a in ContactAttempt.objects.filter(
-            occurred_at__gte=week_start,
-            occurred_at__lt=week_end,
+            recorded_at__gte=week_start,
+            recorded_at__lt=week_end,
             household__office_id__in=office_ids,
         )
         .exclude(breaches=[])
@@ -504,6 +660,7 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
         "monday": monday,
         "week_from": monday - datetime.timedelta(days=7),
         "week_to": monday - datetime.timedelta(days=1),
+        "window": window_data(week_start, week_end),
         "offices": sections,
         "plans_due": plans_due,
         "overdue": overdue,

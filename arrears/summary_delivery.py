@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from teams.models import TeamMember
 
 from .models import Notification, Role, Summary
+from .summaries import window_label
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def deliver(summary: Summary) -> int:
             "title": title,
             "url": settings.SITE_URL + url,  # a mail client needs the whole address
             "figures": summary.data.get("totals") or summary.data.get("figures") or {},
+            "window": window_label(summary.data.get("window")),
         }
         text = render_to_string("emails/summary.txt", context)
         html = render_to_string("emails/summary.html", context)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from . import scoping
 from .models import Region, Role, Summary
 from .roles import role_of
-from .summaries import RUN_NOW, produce_brief, produce_daily, produce_weekly
+from .summaries import RUN_NOW, produce_brief, produce_daily, produce_weekly, window_label
 
 FIGURES = [
     ("attempts", gettext_lazy("Contact attempts")),
@@ -25,6 +25,7 @@ FIGURES = [
     ("new_issues", gettext_lazy("New difficult issues")),
     ("open_issues", gettext_lazy("Open difficult issues")),
     ("breaches", gettext_lazy("Breaches")),
+    ("backdated", gettext_lazy("Backdated entries")),
 ]
 
 
@@ -101,6 +102,7 @@ def summary_detail(request, pk):
             "figures": FIGURES,
             "rows": _rows(summary),
             "history": history,
+            "window": window_label(summary.data.get("window")),
         },
     )
 

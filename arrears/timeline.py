@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from households.contact import WITHDRAWN_IN_WRITING
 from households.models import ContactAttempt, Household, OnSiteTip, WrittenOnlyWithdrawal
 
+from .backdating import is_backdated
 from .models import Case, DifficultIssue, Payment, PromiseToPay
 from .promises import LABELS, promises_with_state
 
@@ -29,6 +30,11 @@ class Entry:
     state_label: str = ""
     link: str = ""
     payment_id: int | None = None  # a payment that may still be reversed
+    # Backdated (补录): dated more than settings.BACKDATE_DAYS before it was entered.
+    entered_at: datetime.datetime | None = None
+    backdated: bool = False
+    backdate_approved: bool = False  # the office manager let it count in its earlier month
+    approvable_id: int | None = None  # a backdated payment still awaiting that approval
     extra: dict = field(default_factory=dict)
 
 
@@ -61,6 +67,8 @@ def case_timeline(case: Case) -> list[Entry]:
                 breaches=tuple(a.breaches),
                 warnings=tuple(a.warnings),
                 flags=tuple(a.flagged_terms),
+                entered_at=a.recorded_at,
+                backdated=is_backdated(a.occurred_at, a.recorded_at),
                 evidence=tuple(
                     (reverse("evidence-file", args=[e.pk]), e.original_name)
                     for e in a.evidence.all()
@@ -68,7 +76,7 @@ def case_timeline(case: Case) -> list[Entry]:
             )
         )
     payments = Payment.objects.filter(household_id=case.household_id).select_related(
-        "recorded_by__staff_profile", "reversed_by"
+        "recorded_by__staff_profile", "reversed_by", "backdate_approval"
     )
     for p in payments:
         is_reversal = p.kind == Payment.Kind.REVERSAL
@@ -81,6 +89,8 @@ def case_timeline(case: Case) -> list[Entry]:
             else " ".join(x for x in (p.get_method_display(), p.receipt_no, p.note) if x)
         )
         reversed_already = not is_reversal and hasattr(p, "reversed_by")
+        backdated = is_backdated(p.paid_at, p.recorded_at)
+        approved = hasattr(p, "backdate_approval")
         entries.append(
             Entry(
                 p.paid_at,
@@ -89,6 +99,10 @@ def case_timeline(case: Case) -> list[Entry]:
                 detail,
                 _name(p.recorded_by),
                 payment_id=None if is_reversal or reversed_already else p.pk,
+                entered_at=p.recorded_at,
+                backdated=backdated,
+                backdate_approved=approved,
+                approvable_id=p.pk if backdated and not approved and not is_reversal else None,
             )
         )
     promises = promises_with_state(

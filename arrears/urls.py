@@ -14,6 +14,11 @@ urlpatterns = [
     path("cases/<int:pk>/payments/new/", views.payment_new, name="payment-new"),
     path("cases/<int:pk>/issues/new/", views.issue_new, name="issue-new"),
     path("payments/<int:pk>/reverse/", views.payment_reverse_view, name="payment-reverse"),
+    path(
+        "payments/<int:pk>/backdate-approve/",
+        views.payment_backdate_approve,
+        name="payment-backdate-approve",
+    ),
     path("issues/", views.issue_list, name="issue-list"),
     path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),
     path("summaries/", summary_views.summary_list, name="summary-list"),

@@ -2,7 +2,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -21,6 +21,7 @@ from households.privacy import can_see_phones, mask_phone
 from teams.models import Team, TeamMember
 
 from . import scoping
+from .backdating import backdate_approve, may_approve_backdate
 from .case_queries import cases_to_work
 from .filters import CaseFilter
 from .forms import IssueForm, IssueNoteForm, PaymentForm, ResolveForm, ReversalForm
@@ -264,6 +265,8 @@ def case_detail(request, pk):
             ),
             "can_pay": user.has_perm("arrears.add_payment"),
             "can_reverse": user.has_perm("arrears.reverse_payment"),
+            "can_approve_backdate": role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR)
+            and user.has_perm("arrears.add_backdateapproval"),
             "can_log": user.has_perm("households.add_contactattempt"),
             "can_set_written_only": user.has_perm("households.change_household")
             or role_of(user) in (Role.COLLECTOR, Role.TEAM_LEADER),
@@ -359,6 +362,27 @@ def payment_reverse_view(request, pk):
                 redirect("case-detail", pk=payment.case_id) if payment.case_id else redirect("desk")
             )
     return render(request, "arrears/payment_reverse.html", {"payment": payment, "form": form})
+
+
+@permission_required("arrears.add_backdateapproval", raise_exception=True)
+@require_POST
+def payment_backdate_approve(request, pk):
+    """The office manager lets a backdated payment (补录) count in the month it is dated."""
+    payment = get_object_or_404(scoping.payments(request.user), pk=pk)
+    if not may_approve_backdate(request.user, payment):
+        raise PermissionDenied
+    try:
+        backdate_approve(payment=payment, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Approved: the payment counts in %(month)s, the month it is dated.")
+            % {"month": f"{timezone.localtime(payment.paid_at):%Y-%m}"},
+        )
+    return redirect("case-detail", pk=payment.case_id) if payment.case_id else redirect("desk")
 
 
 def _add_errors(form, error: ValidationError):

@@ -140,6 +140,9 @@ class WeeklyReport(Exporter):
             .annotate(n=Count("pk"))
             .order_by()
         }
+        # The workbook's window is the calendar week, by the date money was paid (an
+        # accountant's week); the Monday pack's figures are the week's 18:00 windows instead.
+        counted_by = _("payments by the date paid; breaches by the time of the attempt")
         rows = []
         for campaign in self.campaigns:
             office_id = campaign.office_id
@@ -157,6 +160,9 @@ class WeeklyReport(Exporter):
                     cases.get(office_id, 0),
                     float(collected / start_owed) if start_owed else None,
                     campaign.target_date,
+                    _local(self.start),
+                    _local(self.end),
+                    counted_by,
                 ]
             )
 
@@ -189,6 +195,9 @@ class WeeklyReport(Exporter):
                 Column(_("Cases"), INTEGER, 8),
                 Column(_("Collection rate"), PERCENT, 12),
                 Column(_("Target date"), DATE, 12),
+                Column(_("Week from"), DATETIME, 16),
+                Column(_("Week to (not included)"), DATETIME, 16),
+                Column(_("Counted by"), width=36),
             ],
             rows,
             charts=[Chart(chart, anchor="A" + str(len(self.campaigns) + 4))],

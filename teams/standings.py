@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case as Switch  # "Case" is our model's name
-from django.db.models import DecimalField, Exists, F, OuterRef, Sum, When
+from django.db.models import DateTimeField, DecimalField, Exists, F, OuterRef, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from arrears.models import Campaign, Clearance, Payment
+from arrears.backdating import backdated_q, is_backdated, scoring_moment
+from arrears.models import BackdateApproval, Campaign, Clearance, Payment
 from households.models import ContactAttempt
 
 from .models import Team
@@ -97,6 +98,21 @@ def period_for(kind: str, campaign: Campaign, now: datetime.datetime) -> Period:
     return Period(CAMPAIGN, _midnight(campaign.start_date), now)
 
 
+@dataclass(frozen=True)
+class BackdatedClearance:
+    """A clearance whose payment was dated more than BACKDATE_DAYS before it was entered."""
+
+    fact: ClearanceFact  # as scored: cleared_at is the moment it counts
+    unit: str
+    dated_at: datetime.datetime
+    entered_at: datetime.datetime
+    approved: bool  # the office manager let it count when it is dated
+
+    @property
+    def counts_in(self) -> datetime.date:
+        return month_of(self.fact.cleared_at)
+
+
 @dataclass
 class Facts:
     campaign: Campaign
@@ -106,6 +122,7 @@ class Facts:
     team_days: dict[tuple[int, datetime.date], Decimal]
     person_days: dict[tuple[int, datetime.date], Decimal]
     members: dict[int, list] = field(default_factory=dict)  # team id → users
+    backdated: list["BackdatedClearance"] = field(default_factory=list)
 
     @property
     def team_ids(self) -> list[int]:
@@ -124,23 +141,62 @@ def load_facts(campaign: Campaign) -> Facts:
         .filter(case=OuterRef("case"), occurred_at__lte=OuterRef("cleared_at"))
         .exclude(breaches=[])
     )
-    clearances = [
-        ClearanceFact(
+    rows = list(
+        Clearance.objects.filter(case__campaign=campaign)
+        .annotate(
+            breached=Exists(breach_before),
+            approved=Exists(BackdateApproval.objects.filter(payment=OuterRef("payment"))),
+        )
+        .values(
+            "case_id",
+            "team_id",
+            "cleared_at",
+            "revoked_at",
+            "breached",
+            "responsible_id",
+            "approved",
+            "payment__recorded_at",
+            "case__household__unit_code",
+        )
+    )
+    clearances, backdated = [], []
+    for row in rows:
+        # A clearance counts when its payment is dated, unless the payment was backdated
+        # (补录) and the office manager did not approve the earlier month: then it counts
+        # when it was entered, and no date typed into a form can reach a closed month.
+        dated, entered = row["cleared_at"], row["payment__recorded_at"]
+        moment = scoring_moment(dated=dated, recorded=entered, approved=row["approved"])
+        fact = ClearanceFact(
             case_id=row["case_id"],
             team_id=row["team_id"],
-            cleared_at=row["cleared_at"],
+            cleared_at=moment,
             revoked_at=row["revoked_at"],
             breached_before=row["breached"],
             responsible_id=row["responsible_id"],
         )
-        for row in Clearance.objects.filter(case__campaign=campaign)
-        .annotate(breached=Exists(breach_before))
-        .values("case_id", "team_id", "cleared_at", "revoked_at", "breached", "responsible_id")
-    ]
+        clearances.append(fact)
+        if is_backdated(dated, entered):
+            backdated.append(
+                BackdatedClearance(
+                    fact=fact,
+                    unit=row["case__household__unit_code"],
+                    dated_at=dated,
+                    entered_at=entered,
+                    approved=row["approved"],
+                )
+            )
     signed = Switch(
         When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=MONEY
     )
-    payments = Payment.objects.filter(team__campaign=campaign).annotate(day=TruncDate("paid_at"))
+    # Money counts on the day it is dated, or, backdated and not approved, the day it was
+    # entered: the same rule as clearances, so a typed date cannot move a team up the board.
+    unapproved = backdated_q("paid_at") & ~Exists(
+        BackdateApproval.objects.filter(payment=OuterRef("pk"))
+    )
+    counted_at = Switch(
+        When(unapproved, then=F("recorded_at")), default=F("paid_at"), output_field=DateTimeField()
+    )
+    payments = Payment.objects.filter(team__campaign=campaign).annotate(day=TruncDate(counted_at))
     team_days = {
         (row["team_id"], row["day"]): row["net"]
         for row in payments.values("team_id", "day").annotate(net=Sum(signed)).order_by()
@@ -160,6 +216,7 @@ def load_facts(campaign: Campaign) -> Facts:
         team_days=team_days,
         person_days=person_days,
         members={t.pk: [m.user for m in t.memberships.all()] for t in teams},
+        backdated=backdated,
     )
 
 
@@ -316,6 +373,8 @@ class AssessmentRow:
     team: Team
     score: object  # a MonthScore, a CycleScore or the campaign's TeamTotals
     members: tuple
+    # The team's backdated clearances (补录) that count in this month or are dated in it.
+    backdated: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -346,8 +405,18 @@ def assessment(facts: Facts, *, now: datetime.datetime | None = None) -> Assessm
     )
     teams = {t.pk: t for t in facts.teams}
 
-    def row(team_id, score):
-        return AssessmentRow(teams[team_id], score, tuple(facts.members.get(team_id, [])))
+    def row(team_id, score, month=None):
+        # A month's row lists the team's backdated clearances dated in it or counted in it.
+        backdated = ()
+        if month is not None:
+            backdated = tuple(
+                b
+                for b in facts.backdated
+                if b.fact.team_id == team_id and month in (b.counts_in, month_of(b.dated_at))
+            )
+        return AssessmentRow(
+            teams[team_id], score, tuple(facts.members.get(team_id, [])), backdated
+        )
 
     result, campaign_months_by_team = [], {t: [] for t in facts.team_ids}
     for cycle, scores in score_cycles(
@@ -356,7 +425,8 @@ def assessment(facts: Facts, *, now: datetime.datetime | None = None) -> Assessm
         months = []
         for index in reversed(range(len(scores[0].months) if scores else 0)):
             month_scores = [s.months[index] for s in scores]
-            months.append((month_scores[0].month, [row(m.team_id, m) for m in month_scores]))
+            month = month_scores[0].month
+            months.append((month, [row(m.team_id, m, month) for m in month_scores]))
         for score in scores:
             campaign_months_by_team[score.team_id].extend(score.months)
         result.append(CycleAssessment(cycle, [row(s.team_id, s) for s in scores], months))

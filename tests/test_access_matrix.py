@@ -27,6 +27,7 @@ from docx import Document
 
 from arrears.issues import issue_raise
 from arrears.models import (
+    BackdateApproval,
     Case,
     DifficultIssue,
     DifficultIssueNote,
@@ -134,6 +135,9 @@ GET_EXPECTED = {
     "legal-step":      (403,  403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
     "waiver-decide":   (403,  403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
     "plan-new":        (200,  200,   404,   200, 403, 403, 403, 200,  404,  404,  403,   302),
+    # Backdating (issue 11): only the office manager lets a backdated payment count in the
+    # month it is dated; the permission is checked before the method.
+    "payment-backdate-approve": (403, 403, 403, 405, 403, 403, 403, 405, 405, 403, 403, 302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -169,6 +173,7 @@ POST_EXPECTED = {
     "legal-step":             (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "waiver-decide":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "plan-new":               (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "payment-backdate-approve": (403, 403, 403, 302, 403, 403, 403, 302, 404,  403,  403,   302),
 }
 # fmt: on
 
@@ -241,6 +246,7 @@ OBJECT_VIEWS = {
     "case-responsible",
     "legal-open",
     "plan-new",
+    "payment-backdate-approve",
 }
 # Escalation views whose URL takes more than a case id, with the arguments an anonymous
 # visitor is given (any ids: the login check comes first).
@@ -288,6 +294,12 @@ class Objects:
     @cached_property
     def payment(self):
         return record_payment(self.world.house_a, "100.00", self.world.collector_a)
+
+    @cached_property
+    def backdated_payment(self):
+        """¥100 for case_a dated 13 days before it is entered: backdated (补录)."""
+        paid_at = timezone.now() - datetime.timedelta(days=13)
+        return record_payment(self.world.house_a, "100.00", self.world.collector_a, paid_at=paid_at)
 
     @cached_property
     def issue(self):
@@ -418,6 +430,8 @@ class Objects:
             return reverse(name, args=[self.waiver.pk])
         if name == "payment-reverse":
             return reverse(name, args=[self.payment.pk])
+        if name == "payment-backdate-approve":
+            return reverse(name, args=[self.backdated_payment.pk])
         if name == "issue-detail":
             return reverse(name, args=[self.issue.pk])
         if name == "evidence-file":
@@ -582,6 +596,9 @@ def _action(view, objs):
     if view == "case-responsible":
         named = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a)
         return {"person": world.leader_a.pk}, named.exists
+    if view == "payment-backdate-approve":
+        approved = BackdateApproval.objects.filter(payment=objs.backdated_payment)
+        return {"note": "银行回单显示当月到账"}, approved.exists
     if view == "summary-run":
         produced = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE).exists
         return {"kind": "daily_office", "date": timezone.localdate().isoformat()}, produced

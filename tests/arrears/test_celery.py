@@ -6,6 +6,7 @@ import datetime
 import uuid
 
 import pytest
+import time_machine
 from celery.schedules import crontab
 from django.conf import settings
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from django.utils import timezone
 from arrears.celery import app
 from arrears.models import Notification, Summary, WorkerHeartbeat
 from arrears.tasks import daily_summaries, record_heartbeat
+from households.contact import attempt_log
 from households.models import ContactAttempt
 from tests.conftest import record_payment
 from tests.processes import celery_env, redis_server, start_beat, start_worker, wait_until
@@ -172,6 +174,18 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
 def test_with_redis_stopped_the_app_works_and_the_missed_summary_follows(
     world, transactional_db, client, tmp_path, processes
 ):
+    # The cut-off is 00:00 below: DAY's report covers what was recorded yesterday, so an
+    # attempt is typed in yesterday; today's, posted below, goes into tomorrow's report.
+    yesterday = timezone.localtime() - datetime.timedelta(days=1)
+    with time_machine.travel(yesterday, tick=False):
+        attempt_log(
+            case=world.case_a,
+            made_by=world.collector_a,
+            occurred_at=yesterday,
+            channel="payment_notice",
+            person_contacted="owner",
+            outcome="delivered",
+        )
     with redis_server(tmp_path) as redis:
         redis.stop()
         # Worker and beat start while the broker is down; the daily time has passed.
@@ -198,7 +212,7 @@ def test_with_redis_stopped_the_app_works_and_the_missed_summary_follows(
                 },
             )
             assert response.status_code == 302
-            assert ContactAttempt.objects.filter(case=world.case_a).count() == 1
+            assert ContactAttempt.objects.filter(case=world.case_a).count() == 2
         finally:
             app.conf.broker_url = settings.CELERY_BROKER_URL
         office = Summary.objects.filter(
@@ -208,7 +222,7 @@ def test_with_redis_stopped_the_app_works_and_the_missed_summary_follows(
         redis.start()
         assert wait_until(office.exists, timeout=90), "\n".join(p.output() for p in processes)
         assert office.get().generated_by == "catch-up"
-        assert office.get().data["totals"]["attempts"] == 1
+        assert office.get().data["totals"]["attempts"] == 1  # yesterday's, not today's
 
 
 @pytest.mark.postgres

@@ -20,6 +20,10 @@ team A (case_a, C6-101, 17 months x ¥100)          team B (case_b, C13-103)
   NEXT 00:00 issue I5 (stays open)
 
 The other office (another region) has its own activity on D, which must never show in ours.
+
+`day_figures` counts any window; the 18:00 report of D covers what was recorded from 18:00
+on PREV to 18:00 on D (A_WINDOW, B_WINDOW): D's evening (22:30, 23:00, 23:59) and NEXT's
+first minute fall in the report of NEXT, never in none.
 """
 
 import datetime
@@ -72,6 +76,7 @@ def at(day, hour, minute=0):
 
 
 NOW = at(DAY, 19)
+DAYS = datetime.timedelta(days=1)
 
 # The hand-worked figures of the module docstring.
 A_DAY = Figures(
@@ -90,6 +95,25 @@ OFFICE_PREV = Figures(
     attempts=1, promises_made=1, promised_amount=D("200"), payments=1, collected=D("100"),
     new_issues=2, open_issues=2,
 )  # fmt: skip
+# The 18:00 report of D: recorded from PREV 18:00 to D 18:00.
+A_WINDOW = Figures(
+    attempts=3, owners_reached=1, promises_made=1, promised_amount=D("300"), promises_due=1,
+    payments=2, collected=D("500"), cleared=0, new_issues=1, open_issues=2, breaches=0,
+)  # fmt: skip
+B_WINDOW = Figures(
+    attempts=1, owners_reached=1, promises_made=1, promised_amount=D("150"), promises_due=1,
+    payments=2, collected=D("300"), cleared=0, new_issues=1, open_issues=1, breaches=0,
+)  # fmt: skip
+OFFICE_WINDOW = Figures(
+    attempts=4, owners_reached=2, promises_made=2, promised_amount=D("450"), promises_due=2,
+    payments=4, collected=D("800"), cleared=0, new_issues=2, open_issues=3, breaches=0,
+)  # fmt: skip
+# The brief of D: D's 18:00 window against PREV's (OFFICE_PREV: nothing after 18:00 on PREV).
+CHANGE_WINDOW = Figures(
+    attempts=3, owners_reached=2, promises_made=1, promised_amount=D("250"), promises_due=2,
+    payments=3, collected=D("700"), cleared=0, new_issues=0, open_issues=1, breaches=0,
+)  # fmt: skip
+WINDOW = {"from": at(PREV, 18), "to": at(DAY, 18), "by": "recorded"}
 CHANGE = Figures(
     attempts=6, owners_reached=3, promises_made=1, promised_amount=D("250"), promises_due=2,
     payments=4, collected=D("1900"), cleared=1, new_issues=0, open_issues=1, breaches=2,
@@ -272,33 +296,39 @@ def test_the_other_offices_activity_never_appears_in_ours(world, activity):
 # --- 2. daily_reports --------------------------------------------------------------------------
 
 
-def test_the_team_report_holds_the_teams_figures_of_the_day(world, activity):
+def test_the_team_report_holds_the_teams_figures_since_the_last_cut_off(world, activity):
     reports = daily_reports(DAY, [world.office])
     assert set(reports["team"]) == {world.team_a.pk, world.team_b.pk}
     assert reports["team"][world.team_a.pk] == {
         "team": str(world.team_a),
         "office": world.office.pk,
         "day": DAY,
-        "figures": asdict(A_DAY),
+        "window": WINDOW,
+        "figures": asdict(A_WINDOW),
     }
 
 
 def test_the_office_summary_has_team_rows_totals_new_issues_and_breaches(world, activity):
     office = daily_reports(DAY, [world.office])["office"][world.office.pk]
     assert office["office"] == "北苑服务处" and office["day"] == DAY
+    assert office["window"] == WINDOW
     assert office["teams"] == [
-        {"team": str(world.team_a), "figures": asdict(A_DAY)},
-        {"team": str(world.team_b), "figures": asdict(B_DAY)},
+        {"team": str(world.team_a), "figures": asdict(A_WINDOW)},
+        {"team": str(world.team_b), "figures": asdict(B_WINDOW)},
     ]
-    assert office["totals"] == asdict(OFFICE_DAY)
+    assert office["totals"] == asdict(OFFICE_WINDOW)
     assert office["empty"] is False
     assert office["new_issues"] == [
         {"unit": "C6-101", "title": "业主称车位被占", "by": "李收费"},
         {"unit": "C13-103", "title": "租户拒绝转告", "by": "王收费"},
     ]
-    assert [(b["unit"], b["at"], b["by"], b["rules"]) for b in office["breaches"]] == [
+    assert office["breaches"] == [] and office["entered_late"] == []
+    # D's evening breaches are in the next report, with NEXT's midnight call
+    evening = daily_reports(NEXT, [world.office])["office"][world.office.pk]
+    assert [(b["unit"], b["at"], b["by"], b["rules"]) for b in evening["breaches"]] == [
         ("C13-103", at(DAY, 22, 30), "王收费", ["hours", "quiet_after_conversation"]),
         ("C6-101", at(DAY, 23), "李收费", ["hours", "quiet_after_conversation"]),
+        ("C6-101", at(NEXT, 0), "李收费", ["hours", "quiet_after_conversation"]),
     ]
 
 
@@ -307,8 +337,10 @@ def test_the_operations_report_covers_only_the_offices_in_their_charge(world, ac
     assert set(reports["operations"]) == {world.ops.pk}
     report = reports["operations"][world.ops.pk]
     assert report["manager"] == "运营" and report["region_id"] == world.region.pk
-    assert report["offices"] == [{"office": "北苑服务处", "figures": asdict(OFFICE_DAY)}]
-    assert report["totals"] == asdict(OFFICE_DAY)
+    assert report["offices"] == [
+        {"office": "北苑服务处", "window": WINDOW, "figures": asdict(OFFICE_WINDOW)}
+    ]
+    assert report["totals"] == asdict(OFFICE_WINDOW) and report["window"] == WINDOW
     assert report["empty"] is False
 
 
@@ -324,14 +356,16 @@ def test_an_empty_day_is_marked_empty_even_with_issues_still_open(world, activit
 
 
 def test_the_morning_brief_shows_each_office_and_the_change_since_the_day_before(world, activity):
+    """The brief covers the day's 18:00 window, so it agrees with the 18:00 reports."""
     brief = morning_brief(DAY, world.region)
     assert brief["region"] == "东区" and brief["day"] == DAY
+    assert brief["window"] == WINDOW
     assert brief["offices"] == [
-        {"office": "北苑服务处", "figures": asdict(OFFICE_DAY), "change": asdict(CHANGE)}
+        {"office": "北苑服务处", "figures": asdict(OFFICE_WINDOW), "change": asdict(CHANGE_WINDOW)}
     ]
-    assert brief["offices"][0]["change"]["attempts"] == 7 - 1
-    assert brief["totals"] == asdict(OFFICE_DAY)
-    assert brief["change"] == asdict(CHANGE)
+    assert brief["offices"][0]["change"]["attempts"] == 4 - 1
+    assert brief["totals"] == asdict(OFFICE_WINDOW)
+    assert brief["change"] == asdict(CHANGE_WINDOW)
     assert brief["empty"] is False
 
 
@@ -349,8 +383,8 @@ def test_the_morning_brief_sums_every_office_of_the_region(world, activity, cloc
     west = brief["offices"][1]
     assert (west["figures"]["attempts"], west["change"]["attempts"]) == (3, 2)
     assert west["figures"]["owners_reached"] == 1
-    assert brief["totals"]["attempts"] == 7 + 3
-    assert brief["change"]["attempts"] == 6 + 2
+    assert brief["totals"]["attempts"] == 4 + 3
+    assert brief["change"]["attempts"] == 3 + 2
 
 
 # --- 4. weekly_pack ----------------------------------------------------------------------------
@@ -386,7 +420,11 @@ def test_the_monday_pack_has_progress_last_weeks_figures_and_the_leaderboard(wor
     assert week == {
         "attempts": 9, "owners_reached": 3, "promises_made": 4, "promised_amount": D("770"),
         "promises_due": 4, "instalments_due": 0, "payments": 7, "collected": D("2200"), "cleared": 1,
-        "new_issues": 5, "open_issues": 3, "breaches": 3,
+        "new_issues": 5, "open_issues": 3, "breaches": 3, "backdated": 0,
+    }  # fmt: skip
+    assert pack["window"] == {
+        "from": at(datetime.date(2026, 11, 22), 18), "to": at(datetime.date(2026, 11, 29), 18),
+        "by": "recorded",
     }  # fmt: skip
     # case_a's clearance followed a breach on the case, so it earns no place in the ranking
     assert office["leaderboard"] == [
@@ -463,14 +501,17 @@ def test_producing_twice_stores_one_summary_per_kind_scope_and_day_with_the_new_
         ]
     )
     summary = office_summary(world)
-    assert summary.data["totals"]["attempts"] == 7
-    assert D(summary.data["totals"]["collected"]) == D("2000")
-    # a late entry for the day, then the report again
+    assert summary.data["totals"]["attempts"] == 4
+    assert D(summary.data["totals"]["collected"]) == D("800")
+    assert summary.data["window"] == {
+        "from": "2026-11-24T18:00:00+08:00", "to": "2026-11-25T18:00:00+08:00", "by": "recorded"
+    }  # fmt: skip
+    # an entry recorded before the cut-off that the first run did not see, then the report again
     log(
         clock,
         world.case_b,
         world.collector_b,
-        at(DAY, 18, 30),
+        at(DAY, 17, 30),
         "payment_notice",
         "owner",
         "delivered",
@@ -479,8 +520,8 @@ def test_producing_twice_stores_one_summary_per_kind_scope_and_day_with_the_new_
     assert {s.pk for s in second} == {s.pk for s in first}
     assert Summary.objects.filter(for_date=DAY).count() == 6
     summary = office_summary(world)
-    assert summary.data["totals"]["attempts"] == 8
-    assert summary.data["teams"][1]["figures"]["attempts"] == 3
+    assert summary.data["totals"]["attempts"] == 5
+    assert summary.data["teams"][1]["figures"]["attempts"] == 2
     assert summary.generated_by == "rerun"
 
 
@@ -506,9 +547,11 @@ def test_people_are_told_once_by_inbox_and_by_e_mail_with_an_html_part(
     assert mail.subject.startswith("[清欠台]")
     assert "北苑服务处" in mail.subject and "2026-11-25" in mail.subject
     url = reverse("summary-detail", args=[summary.pk])
-    assert url in mail.body and ": 7" in mail.body  # the 7 attempts
+    assert url in mail.body and ": 4" in mail.body  # the 4 attempts since 18:00 the day before
+    assert "18:00 11-24 → 18:00 11-25" in mail.body
     [(html, mimetype)] = mail.alternatives
     assert mimetype == "text/html" and "<h2" in html and url in html
+    assert "18:00 11-24 → 18:00 11-25" in html
     assert told(world.manager).get().url == url
 
 
@@ -640,6 +683,116 @@ def test_catch_up_still_produces_the_other_offices_after_one_office_ran_now(worl
     assert office_summary(world, office=office2).data["totals"]["attempts"] == 1
 
 
+# --- 7b. windows: every attempt and payment in exactly one 18:00 report -------------------------
+
+
+def report_day(recorded: datetime.datetime) -> datetime.date:
+    """Worked out independently of the code: the report whose window holds `recorded`."""
+    local = recorded.astimezone(SHANGHAI)
+    return local.date() + datetime.timedelta(days=1 if local.time() >= datetime.time(18) else 0)
+
+
+def test_every_attempt_and_payment_falls_in_exactly_one_daily_report(world, clock):
+    """Attempts and payments recorded around every edge of the 18:00 cut-off over several
+    days, one entered the next morning for the day before and two backdated: each appears in
+    exactly one stored 18:00 report. Each payment has its own power of two in yuan, so a
+    report's amount collected names the payments it counted; every attempt is a breach (an
+    unrelated person told of the debt), so the report lists each one it counted."""
+    d0, d1, d2, d3 = (datetime.date(2026, 11, 23) + datetime.timedelta(days=i) for i in range(4))
+    sec = datetime.timedelta(seconds=1)
+    moments = [
+        at(d0, 18) - sec, at(d0, 18), at(d0, 20, 30), at(d0, 23, 59), at(d1, 0),
+        at(d1, 17, 59) + 59 * sec, at(d1, 18), at(d1, 20, 30), at(d1, 23, 59), at(d2, 0),
+        at(d2, 12), at(d2, 18) - sec, at(d2, 18), at(d2, 20, 30), at(d2, 23, 59), at(d3, 0),
+        at(d3, 18) - sec, at(d3, 18),
+    ]  # fmt: skip
+    # (dated, recorded): the same moment, or entered later
+    entries = [(m, m) for m in moments] + [
+        (at(d1, 17, 30), at(d2, 10)),  # the evening's call typed in the next morning
+        (at(d2, 19) - 10 * datetime.timedelta(days=1), at(d2, 19)),  # backdated 10 days
+    ]
+    attempts, payments = {}, {}
+    for index, (dated, recorded) in enumerate(sorted(entries, key=lambda e: e[1])):
+        clock.move_to(recorded)
+        attempt = attempt_log(
+            case=world.case_a,
+            made_by=world.collector_a,
+            occurred_at=dated,
+            channel="phone_call",
+            person_contacted="unrelated",
+            outcome="talked",
+            third_party_told_of_debt=True,
+        )
+        assert attempt.breaches and attempt.recorded_at == recorded
+        attempts[dated] = report_day(recorded)
+        payment = record_payment(world.house_a, str(2**index), world.collector_a, paid_at=dated)
+        assert payment.recorded_at == recorded
+        payments[index] = report_day(recorded)
+    clock.move_to(at(d3, 12))
+    backdated = record_payment(
+        world.house_a, str(2 ** len(entries)), world.collector_a, paid_at=at(d3, 12) - 12 * DAYS
+    )
+    payments[len(entries)] = d3
+    clock.move_to(at(d3 + DAYS, 19))
+    days = [d0, d1, d2, d3, d3 + DAYS]
+    for day in days:
+        produce_daily(day)
+    seen_attempts: dict = {}
+    seen_payments: dict = {}
+    for day in days:
+        data = office_summary(world, day).data
+        assert data["window"]["from"] == at(day - DAYS, 18).isoformat()
+        assert data["window"]["to"] == at(day, 18).isoformat()
+        listed = [datetime.datetime.fromisoformat(b["at"]) for b in data["breaches"]]
+        assert len(listed) == data["totals"]["attempts"] == data["totals"]["breaches"]
+        for moment in listed:
+            seen_attempts.setdefault(moment, []).append(day)
+        collected = int(D(data["totals"]["collected"]))
+        assert data["totals"]["payments"] == collected.bit_count()
+        for index in range(collected.bit_length()):
+            if collected >> index & 1:
+                seen_payments.setdefault(index, []).append(day)
+    assert seen_attempts == {dated: [day] for dated, day in attempts.items()}
+    assert seen_payments == {index: [day] for index, day in payments.items()}
+    # The 18:00:00 entries open the next window; 17:59:59 closes the day's.
+    assert attempts[at(d1, 18)] == d2 and attempts[at(d1, 18) - sec] == d1
+    # Entered late: listed in the report that counted them, the backdated ones marked.
+    late = {
+        day: [(e["kind"], e["backdated"]) for e in office_summary(world, day).data["entered_late"]]
+        for day in days
+    }
+    assert late[d2] == [("attempt", False), ("payment", False)]
+    assert sorted(late[d3]) == [("attempt", True), ("payment", True), ("payment", True)]
+    assert office_summary(world, d3).data["totals"]["backdated"] == 3
+    assert backdated.paid_at < at(d2, 18)
+
+
+def test_the_summary_page_and_the_region_cut_off_state_the_window(world, activity, client):
+    produce_daily(DAY)
+    client.force_login(world.manager)
+    page = client.get(reverse("summary-detail", args=[office_summary(world).pk])).content.decode()
+    assert 'data-testid="window"' in page and "18:00 11-24 → 18:00 11-25" in page
+    world.region.daily_summary_at = datetime.time(17, 0)
+    world.region.save()
+    office = daily_reports(DAY, [world.office])["office"][world.office.pk]
+    assert office["window"]["from"] == at(PREV, 17) and office["window"]["to"] == at(DAY, 17)
+    # the other region keeps 18:00 in the same run
+    both = daily_reports(DAY, [world.office, world.other_office])["office"]
+    assert both[world.other_office.pk]["window"]["to"] == at(DAY, 18)
+    assert both[world.office.pk]["totals"] == office["totals"]
+
+
+def test_the_brief_and_the_pack_state_their_windows(world, activity):
+    produce_brief(DAY)
+    produce_weekly(MONDAY)
+    brief = Summary.objects.get(kind=Summary.Kind.MORNING_BRIEF, region=world.region)
+    pack = Summary.objects.get(kind=Summary.Kind.WEEKLY_PACK, region=world.region)
+    assert brief.data["window"]["from"] == "2026-11-24T18:00:00+08:00"
+    assert pack.data["window"] == {
+        "from": "2026-11-22T18:00:00+08:00", "to": "2026-11-29T18:00:00+08:00", "by": "recorded"
+    }  # fmt: skip
+
+
 # --- 8. query count ----------------------------------------------------------------------------
 
 
@@ -652,7 +805,7 @@ def grow(world, clock, *, with_issues):
         Case.objects.filter(pk=case.pk).update(team=teams[i % 3])
     for team in teams:
         case = Case.objects.filter(team=team).order_by("pk").first()
-        log(clock, case, world.collector_a, at(DAY, 22), "phone_call", "owner", "talked")
+        log(clock, case, world.collector_a, at(PREV, 22), "phone_call", "owner", "talked")
         pay(clock, case.household, "100", world.collector_a, at(DAY, 12))
         promise(case, "100", DAY, at(DAY, 12), world.collector_a)
         if with_issues:
@@ -672,8 +825,8 @@ def test_daily_reports_cost_the_same_with_more_cases_and_teams(world, activity, 
     grow(world, clock, with_issues=False)
     after, reports = count_queries(world)
     assert len(reports["team"]) == 5
-    assert reports["office"][world.office.pk]["totals"]["attempts"] == 7 + 3
-    assert reports["office"][world.office.pk]["totals"]["breaches"] == 2 + 3
+    assert reports["office"][world.office.pk]["totals"]["attempts"] == 4 + 3
+    assert reports["office"][world.office.pk]["totals"]["breaches"] == 0 + 3
     assert after == before
 
 
@@ -783,7 +936,7 @@ def test_run_now_by_one_office_keeps_the_operations_report_whole(client, world, 
     client.post(reverse("summary-run"), {"kind": "daily_office", "date": DAY.isoformat()})
     report.refresh_from_db()
     assert [o["office"] for o in report.data["offices"]] == ["北苑服务处", "西苑服务处"]
-    assert report.data["totals"]["attempts"] == 7 + 1
+    assert report.data["totals"]["attempts"] == 4 + 1
 
 
 # --- 10. webhook -----------------------------------------------------------------------------

@@ -100,6 +100,13 @@ def test_the_summary_has_the_weeks_figures_per_office(week):
     assert row[9] == datetime.datetime(*week.campaign.target_date.timetuple()[:3])
 
 
+def test_the_summary_sheet_states_the_weeks_window(week):
+    _, wb = workbook(week)
+    header, row = rows(wb["概览"])[:2]
+    assert row[10:12] == [datetime.datetime(2026, 11, 23), datetime.datetime(2026, 11, 30)]
+    assert header[12] and row[12]  # what the window counts by, in words
+
+
 def test_money_has_the_yuan_format_and_dates_are_dates(week):
     _, wb = workbook(week)
     summary = wb["概览"]

@@ -102,10 +102,14 @@ def test_last_weeks_board_counts_last_week_only_and_shows_the_change(world):
         datetime.datetime.combine(monday - datetime.timedelta(days=3), datetime.time(10))
     )
     two_weeks_ago = last_week - datetime.timedelta(days=7)
-    record_payment(
-        world.house_b, "100.00", world.collector_b, case=world.case_b, paid_at=two_weeks_ago
-    )
-    clear(world, world.case_a, paid_at=last_week)
+    # Entered when they were paid: a payment typed in later than BACKDATE_DAYS would count
+    # in the week it was entered (tests/arrears/test_backdating.py).
+    with time_machine.travel(two_weeks_ago):
+        record_payment(
+            world.house_b, "100.00", world.collector_b, case=world.case_b, paid_at=two_weeks_ago
+        )
+    with time_machine.travel(last_week):
+        clear(world, world.case_a, paid_at=last_week)
     rows = {r.team.code: r for r in leaderboard(load_facts(world.campaign), WEEK, now=now)}
     assert (rows["A"].standing.rank, rows["A"].standing.cleared, rows["A"].change) == (1, 1, 1)
     assert (rows["B"].standing.rank, rows["B"].change) == (2, -1)
