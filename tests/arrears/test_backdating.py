@@ -51,9 +51,10 @@ def clear(world, paid_at):
 
 
 def month_row(world, month, team="A"):
-    for m, rows in assessment(load_facts(world.campaign), now=NOW):
-        if m == month:
-            return next(r for r in rows if r.team.code == team)
+    for cycle in assessment(load_facts(world.campaign), now=NOW).cycles:
+        for m, rows in cycle.months:
+            if m == month:
+                return next(r for r in rows if r.team.code == team)
     raise AssertionError(month)
 
 

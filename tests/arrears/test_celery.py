@@ -23,6 +23,9 @@ from tests.conftest import record_payment
 from tests.processes import celery_env, redis_server, start_beat, start_worker, wait_until
 
 DAY = timezone.localdate()
+# The 18:00 report whose window holds this moment: after the cut-off, tomorrow's.
+_NOW = timezone.localtime()
+REPORT_DAY = _NOW.date() + datetime.timedelta(days=int(_NOW.time() >= datetime.time(18, 0)))
 
 
 @pytest.fixture
@@ -53,9 +56,9 @@ def test_a_real_worker_produces_the_18_00_summaries(
 ):
     record_payment(world.house_a, "300.00", world.collector_a, case=world.case_a)
     processes.append(start_worker(tmp_path, celery_env(settings.CELERY_BROKER_URL), queue))
-    daily_summaries.apply_async(args=[DAY.isoformat()], queue=queue)
+    daily_summaries.apply_async(args=[REPORT_DAY.isoformat()], queue=queue)
     office = Summary.objects.filter(
-        kind=Summary.Kind.DAILY_OFFICE, office=world.office, for_date=DAY
+        kind=Summary.Kind.DAILY_OFFICE, office=world.office, for_date=REPORT_DAY
     )
     assert wait_until(office.exists, timeout=60), processes[0].output()
     assert office.get().data["totals"]["collected"] == "300.00"
@@ -105,8 +108,8 @@ def test_tasks_acknowledge_late_and_retry_on_database_errors():
 
 
 def test_a_task_run_twice_leaves_one_summary_and_tells_people_once(world):
-    daily_summaries(DAY.isoformat())
-    daily_summaries(DAY.isoformat())
+    daily_summaries(REPORT_DAY.isoformat())
+    daily_summaries(REPORT_DAY.isoformat())
     assert Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE, office=world.office).count() == 1
     assert Summary.objects.filter(kind=Summary.Kind.DAILY_TEAM, team=world.team_a).count() == 1
     assert (
@@ -117,18 +120,18 @@ def test_a_task_run_twice_leaves_one_summary_and_tells_people_once(world):
 
 def test_the_commands_give_the_same_results_as_the_tasks(world):
     record_payment(world.house_a, "300.00", world.collector_a, case=world.case_a)
-    daily_summaries(DAY.isoformat())
-    by_task = {s.scope: s.data for s in Summary.objects.filter(for_date=DAY)}
-    call_command("daily_summary", "--date", DAY.isoformat())
-    by_command = {s.scope: s.data for s in Summary.objects.filter(for_date=DAY)}
+    daily_summaries(REPORT_DAY.isoformat())
+    by_task = {s.scope: s.data for s in Summary.objects.filter(for_date=REPORT_DAY)}
+    call_command("daily_summary", "--date", REPORT_DAY.isoformat())
+    by_command = {s.scope: s.data for s in Summary.objects.filter(for_date=REPORT_DAY)}
     assert by_command == by_task
     assert set(Summary.objects.values_list("generated_by", flat=True)) == {"command"}
-    call_command("morning_brief", "--date", DAY.isoformat())
-    call_command("weekly_summary", "--week-of", DAY.isoformat())
-    monday = DAY - datetime.timedelta(days=DAY.weekday())
+    call_command("morning_brief", "--date", REPORT_DAY.isoformat())
+    call_command("weekly_summary", "--week-of", REPORT_DAY.isoformat())
+    monday = REPORT_DAY - datetime.timedelta(days=REPORT_DAY.weekday())
     packs = Summary.objects.filter(kind=Summary.Kind.WEEKLY_PACK, for_date=monday)
     assert sorted(packs.values_list("region__code", flat=True)) == ["east", "west"]
-    briefs = Summary.objects.filter(kind=Summary.Kind.MORNING_BRIEF, for_date=DAY)
+    briefs = Summary.objects.filter(kind=Summary.Kind.MORNING_BRIEF, for_date=REPORT_DAY)
     assert briefs.filter(region=world.region).count() == 1
 
 
