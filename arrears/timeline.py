@@ -27,6 +27,7 @@ class Entry:
     state_label: str = ""
     link: str = ""
     payment_id: int | None = None  # a payment that may still be reversed
+    attempt_id: int | None = None  # a contact attempt's own entry
     extra: dict = field(default_factory=dict)
 
 
@@ -61,6 +62,7 @@ def case_timeline(case: Case) -> list[Entry]:
                     (reverse("evidence-file", args=[e.pk]), e.original_name)
                     for e in a.evidence.all()
                 ),
+                attempt_id=a.pk,
             )
         )
     payments = Payment.objects.filter(household_id=case.household_id).select_related(
