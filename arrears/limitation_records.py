@@ -293,10 +293,7 @@ def limitation_groups(clocks: list[PeriodClock]) -> list[LimitationGroup]:
 class LimitationPanel:
     groups: list[LimitationGroup]
     claims: list[Claim]
-
-    @property
-    def claimed_attempts(self) -> frozenset[int]:
-        return frozenset(c.attempt_id for c in self.claims if c.attempt_id)
+    claimed_attempts: frozenset[int]  # the timeline marks these attempts
 
 
 def household_limitation(household_id: int, *, today: datetime.date | None = None):
@@ -307,4 +304,5 @@ def household_limitation(household_id: int, *, today: datetime.date | None = Non
     return LimitationPanel(
         groups=limitation_groups(clocks.get(household_id, [])),
         claims=sorted(found.claims, key=lambda c: c.on),
+        claimed_attempts=frozenset(c.attempt_id for c in found.claims if c.attempt_id),
     )

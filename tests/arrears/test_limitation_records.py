@@ -400,9 +400,13 @@ def test_a_backdated_demand_posted_on_the_contact_form_leaves_the_months_expired
                 "outcome": "delivered",
                 "occurred_at": f"{CLAIMED:%Y-%m-%d}T10:00",
             },
+            follow=True,
         )
-        assert response.status_code == 302
-        page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+        assert response.redirect_chain[-1][1] == 302
+        page = response.content.decode()
+        (claim,) = claims(world)
+    # The message after saving says so at once, with the reason.
+    assert any(claim.why in str(m) for m in response.context["messages"])
     panel = page[page.index('data-testid="limitation"') :]
     panel = panel[: panel.index('data-testid="playbook"')]
     assert panel.count('data-state="expired"') == BARRED_ON_LATER

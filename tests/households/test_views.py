@@ -85,3 +85,9 @@ def test_a_collector_logs_a_call_through_the_form(client, world):
         world.case_a,
         "talked",
     )
+
+
+def test_the_lawful_contact_page_says_what_counts_as_proof_for_the_limitation_clock(client, world):
+    client.force_login(world.collector_a)
+    page = client.get(reverse("lawful-contact")).content.decode()
+    assert 'data-testid="limitation-proof"' in page
