@@ -37,8 +37,6 @@ def _refuse_unlawful(request, forbidden, case=None):
     )
 
 
-@permission_required("households.add_contactattempt", raise_exception=True)
-@require_http_methods(["GET", "POST"])
 def _tell_if_claimed(request, attempt) -> None:
     """A demand "delivered", a filing or a late promise logged here is kept as claimed, not
     proven: say so now, and why, rather than let the collector think the clock moved."""
@@ -51,6 +49,8 @@ def _tell_if_claimed(request, attempt) -> None:
             )
 
 
+@permission_required("households.add_contactattempt", raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def attempt_new(request, pk):
     case = _scoped_case(request.user, pk)
     if request.method == "POST":

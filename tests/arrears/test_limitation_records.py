@@ -21,6 +21,7 @@ from arrears.limitation_records import (
     LATE_RECORD_DAYS,
     household_claims,
     household_events,
+    household_interruptions,
     limitation_groups,
     unpaid_clocks,
 )
@@ -414,3 +415,35 @@ def test_a_backdated_demand_posted_on_the_contact_form_leaves_the_months_expired
     assert "2016-12-20" in panel and "2019-12-20" not in panel
     timeline = page[page.index('data-testid="timeline"') :]
     assert 'data-testid="claimed"' in timeline[: timeline.index("</ul>")]
+
+
+def test_the_rule_costs_the_same_queries_for_one_household_or_many(world, media):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import add_cases
+
+    add_cases(world, 4, "Q")
+    cases = list(world.campaign.cases.select_related("household"))
+    with time_machine.travel(at(LATER), tick=False):
+        for case in cases:
+            for channel, outcome in (("written_demand", "delivered"), ("lawsuit", "sent")):
+                attempt_log(
+                    case=case,
+                    made_by=world.collector_a,
+                    occurred_at=at(CLAIMED),
+                    channel=channel,
+                    person_contacted="owner",
+                    outcome=outcome,
+                )
+            record_payment(case.household, "10.00", world.collector_a)
+        _delivered_letter(world, CLAIMED)
+        promise(world, LATER)
+        ids = [c.household_id for c in cases]
+        counts = []
+        for some in (ids[:1], ids):
+            with CaptureQueriesContext(connection) as queries:
+                found = household_interruptions(some)
+            counts.append(len(queries))
+    assert counts[0] == counts[1] <= 5
+    assert sum(len(i.claims) for i in found.values()) == 2 * len(cases)
