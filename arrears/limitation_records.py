@@ -95,25 +95,35 @@ class Interruptions:
     claims: list[Claim] = field(default_factory=list)
 
 
-def _days_late(made: datetime.date, recorded: datetime.date) -> int:
-    return (recorded - made).days
-
-
 def household_interruptions(household_ids) -> dict[int, Interruptions]:
     """Each household's proven interrupting events, and what was only claimed."""
-    from escalation.models import Letter, PaymentPlan
     from escalation.proceedings import filing_dates
 
     ids = list(household_ids)
     found: dict[int, Interruptions] = defaultdict(Interruptions)
-    local = timezone.localdate
-    scanned = AttemptEvidence.objects.filter(attempt=OuterRef("pk"))
+    _written_and_filings(ids, found)
+    _promises(ids, found)
+    for household_id, at in Payment.objects.filter(
+        household_id__in=ids, kind=Payment.Kind.PAYMENT, reversed_by__isnull=True
+    ).values_list("household_id", "paid_at"):
+        found[household_id].events.append(Event(timezone.localdate(at), PART_PAYMENT))
+    _plans(ids, found)
+    for household_id, on in filing_dates(ids):
+        found[household_id].events.append(Event(on, LEGAL_FILING))
+    return found
 
-    # Written contact and filings logged as attempts: proven only by a letter's delivery record.
+
+def _written_and_filings(ids: list[int], found: dict[int, Interruptions]) -> None:
+    """Written contact logged as delivered, and filings logged as attempts: a delivery is
+    proven only by the letter's delivery record with its scan; a filing never is (it is
+    proven by the legal stage, read separately)."""
+    from escalation.models import Letter
+
+    local = timezone.localdate
     rows = (
         ContactAttempt.objects.filter(household_id__in=ids, corrections__isnull=True)
         .filter(Q(channel__in=WRITTEN_DEMANDS, outcome=Outcome.DELIVERED) | Q(channel__in=FILINGS))
-        .annotate(scanned=Exists(scanned))
+        .annotate(scanned=Exists(AttemptEvidence.objects.filter(attempt=OuterRef("pk"))))
         .values_list(
             "pk",
             "household_id",
@@ -145,9 +155,12 @@ def household_interruptions(household_ids) -> dict[int, Interruptions]:
             )
         )
 
-    # Promises: from the conversation that recorded them.
+
+def _promises(ids: list[int], found: dict[int, Interruptions]) -> None:
+    """Promises, from the conversation that recorded them (see the module's rules)."""
+    local = timezone.localdate
     attempt = OuterRef("attempt_id")
-    promises = (
+    rows = (
         PromiseToPay.objects.filter(case__household_id__in=ids)
         .annotate(
             withdrawn=Exists(ContactAttempt.objects.filter(corrects=attempt)),
@@ -165,7 +178,7 @@ def household_interruptions(household_ids) -> dict[int, Interruptions]:
         )
     )
     what = str(_("promise to pay"))
-    for household_id, attempt_id, made, typed, person, recorded, withdrawn, has_file in promises:
+    for household_id, attempt_id, made, typed, person, recorded, withdrawn, has_file in rows:
         if attempt_id is None:
             claim = Claim(local(recorded), PROMISE, what, str(WHY_NO_CONVERSATION), local(recorded))
             found[household_id].claims.append(claim)
@@ -176,7 +189,7 @@ def household_interruptions(household_ids) -> dict[int, Interruptions]:
         if person not in OWNERS:
             why = str(WHY_NOT_OWNER)
         elif late and not has_file:
-            why = str(WHY_PROMISE_LATE) % {"days": _days_late(made_on, local(typed))}
+            why = str(WHY_PROMISE_LATE) % {"days": (local(typed) - made_on).days}
         else:
             found[household_id].events.append(Event(made_on, PROMISE))
             continue
@@ -184,27 +197,23 @@ def household_interruptions(household_ids) -> dict[int, Interruptions]:
             Claim(made_on, PROMISE, what, why, local(typed), attempt_id=attempt_id)
         )
 
-    for household_id, at in Payment.objects.filter(
-        household_id__in=ids, kind=Payment.Kind.PAYMENT, reversed_by__isnull=True
-    ).values_list("household_id", "paid_at"):
-        found[household_id].events.append(Event(local(at), PART_PAYMENT))
+
+def _plans(ids: list[int], found: dict[int, Interruptions]) -> None:
+    """Payment plans, from the day agreed; one recorded late needs its signed copy."""
+    from escalation.models import PaymentPlan
 
     what = str(_("payment plan"))
     for household_id, agreed, recorded, signed in PaymentPlan.objects.filter(
         case__household_id__in=ids
     ).values_list("case__household_id", "agreed_on", "recorded_at", "signed_copy"):
-        late = _days_late(agreed, local(recorded))
+        late = (timezone.localdate(recorded) - agreed).days
         if late > LATE_RECORD_DAYS and not signed:
             why = str(WHY_PLAN_LATE) % {"days": late}
             found[household_id].claims.append(
-                Claim(agreed, PAYMENT_PLAN, what, why, local(recorded))
+                Claim(agreed, PAYMENT_PLAN, what, why, timezone.localdate(recorded))
             )
         else:
             found[household_id].events.append(Event(agreed, PAYMENT_PLAN))
-
-    for household_id, on in filing_dates(ids):
-        found[household_id].events.append(Event(on, LEGAL_FILING))
-    return found
 
 
 def household_events(household_ids) -> dict[int, list[Event]]:
