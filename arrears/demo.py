@@ -434,8 +434,10 @@ def _demo_activity(*, today, cases, users) -> None:
         _local(day(3), 15, 0),
         Channel.PAYMENT_NOTICE,
         PersonContacted.OWNER,
-        Outcome.DELIVERED,
-        "催缴通知书投递至房屋门口信箱并拍照留存。",
+        # Left in the mailbox of a vacant unit: it has not reached the owner, so it is not
+        # "delivered" and restarts no limitation period (Civil Code art. 195).
+        Outcome.SENT,
+        "催缴通知书投递至房屋门口信箱并拍照留存（空关房，未送达业主本人）。",
         "等待业主来电",
         day(-7),
     )
@@ -640,6 +642,7 @@ def _demo_escalation(*, day, cases, users) -> None:
             (day(-20), Decimal("500.00")),
             (day(-50), Decimal("500.00")),
         ],
+        signed_copy=SimpleUploadedFile("signed-plan.png", DEMO_SCAN, content_type="image/png"),
         note="业主同意分三期缴清（示例）",
     )
     payment_record(

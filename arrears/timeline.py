@@ -35,6 +35,7 @@ class Entry:
     backdated: bool = False
     backdate_approved: bool = False  # the office manager let it count in its earlier month
     approvable_id: int | None = None  # a backdated payment still awaiting that approval
+    attempt_id: int | None = None  # a contact attempt's own entry
     extra: dict = field(default_factory=dict)
 
 
@@ -73,6 +74,7 @@ def case_timeline(case: Case) -> list[Entry]:
                     (reverse("evidence-file", args=[e.pk]), e.original_name)
                     for e in a.evidence.all()
                 ),
+                attempt_id=a.pk,
             )
         )
     payments = Payment.objects.filter(household_id=case.household_id).select_related(

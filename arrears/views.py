@@ -27,7 +27,7 @@ from .filters import CaseFilter
 from .forms import IssueForm, IssueNoteForm, PaymentForm, ResolveForm, ReversalForm
 from .issues import issue_discuss, issue_raise, issue_resolve
 from .ledger import ledger_ranges
-from .limitation_records import limitation_groups, unpaid_clocks
+from .limitation_records import household_limitation, unpaid_clocks
 from .models import Campaign, Case, DifficultIssue, Notification, Role, WorkerHeartbeat
 from .notifications import inbox_mark_read
 from .payments import payment_record, payment_reverse
@@ -260,9 +260,7 @@ def case_detail(request, pk):
             "timeline": case_timeline(case),
             "contact": contact_status(case.household),
             "playbook": playbook_for(case.category),
-            "limitation": limitation_groups(
-                unpaid_clocks([case.household_id]).get(case.household_id, [])
-            ),
+            "limitation": household_limitation(case.household_id),
             "can_pay": user.has_perm("arrears.add_payment"),
             "can_reverse": user.has_perm("arrears.reverse_payment"),
             "can_approve_backdate": role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR)

@@ -42,12 +42,15 @@ class Facts:
     channels: frozenset[str] = frozenset()  # channels of attempts not withdrawn
     notice_sent: bool = False
     demand_delivered: bool = False
-    legal_open: bool = False
+    legal_stage: bool = False  # a legal action is open, or one was filed
 
 
 def ladder_position(facts: Facts) -> str | None:
-    """The highest rung the case has reached, or None before any contact."""
-    if facts.legal_open or facts.channels & {"payment_order", "lawsuit", "arbitration"}:
+    """The highest rung the case has reached, or None before any contact.
+
+    The legal rung comes from the legal stage alone: a payment order, suit or arbitration
+    logged on the contact form is a claim (see arrears.limitation_records), not a filing."""
+    if facts.legal_stage:
         return LEGAL
     if "mediation" in facts.channels:
         return MEDIATION

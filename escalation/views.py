@@ -382,13 +382,14 @@ def case_escalation(user, case: Case) -> dict:
     )
     letters = list(case.letters.order_by("-dated", "-pk"))
     position = legal_position(case)
+    actions = list(case.legal_actions.prefetch_related("steps", "waivers").order_by("-opened_at"))
+    filed = any(s.stage == LegalAction.Stage.FILED for a in actions for s in a.steps.all())
     facts = Facts(
         channels=channels,
         notice_sent=any(x.status in ("sent", "delivered") for x in letters),
         demand_delivered=any(x.kind == "demand" and x.status == "delivered" for x in letters),
-        legal_open=position.open_action is not None,
+        legal_stage=position.open_action is not None or filed,
     )
-    actions = list(case.legal_actions.prefetch_related("steps", "waivers").order_by("-opened_at"))
     context = {
         "ladder": ladder(facts),
         "letters": letters,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from arrears import scoping
+from arrears.limitation_records import household_claims
 from arrears.models import Role
 from arrears.roles import role_of
 from arrears.views import _add_errors, _scoped_case
@@ -45,6 +46,18 @@ def _refuse_unlawful(request, forbidden, case=None):
         {"forbidden": forbidden, "case": case},
         status=400,
     )
+
+
+def _tell_if_claimed(request, attempt) -> None:
+    """A demand "delivered", a filing or a late promise logged here is kept as claimed, not
+    proven: say so now, and why, rather than let the collector think the clock moved."""
+    for claim in household_claims([attempt.household_id]).get(attempt.household_id, []):
+        if claim.attempt_id == attempt.pk:
+            messages.info(
+                request,
+                _("Recorded as claimed, not proven: it moves no limitation date. %(why)s")
+                % {"why": claim.why},
+            )
 
 
 @permission_required("households.add_contactattempt", raise_exception=True)
@@ -120,6 +133,7 @@ def attempt_new(request, pk):
                     _("Advice kept on the case's timeline: %(advice)s")
                     % {"advice": "; ".join(str(make_breach(c).message) for c in attempt.warnings)},
                 )
+            _tell_if_claimed(request, attempt)
             return redirect("case-detail", pk=case.pk)
     return render(request, "households/attempt_form.html", {"case": case, "form": form})
 

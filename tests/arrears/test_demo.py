@@ -159,3 +159,23 @@ def test_every_demo_user_can_log_in_with_the_demo_password(client, settings):
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
         client.logout()
+
+
+@pytest.mark.django_db
+def test_a_notice_left_in_a_vacant_units_mailbox_is_not_delivered():
+    from arrears.limitation import PAYMENT_PLAN
+    from arrears.limitation_records import household_claims, household_events
+
+    demo_load(today=TODAY)
+    c13 = Case.objects.get(household__unit_code="C13-103")
+    mailbox = c13.contact_attempts.get(channel="payment_notice")
+    assert c13.household.occupancy == "vacant" and "信箱" in mailbox.notes
+    assert mailbox.outcome == "sent"
+    assert household_events([c13.household_id]) == {} == household_claims([c13.household_id])
+    # The plan was recorded with its signed copy, so it restarts the clock from its own day.
+    c16 = Case.objects.get(household__unit_code="C16-104")
+    kinds = {e.kind for e in household_events([c16.household_id])[c16.household_id]}
+    assert PAYMENT_PLAN in kinds and household_claims([c16.household_id]) == {}
+    # C53-101's demand "signed for" was only logged on the contact form: shown as a claim.
+    c53 = Case.objects.get(household__unit_code="C53-101").household_id
+    assert [c.kind for c in household_claims([c53])[c53]] == ["demand_delivered"]

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.limitation_records import unpaid_clocks
+from arrears.limitation_records import household_claims, unpaid_clocks
 from escalation.letters import DEMAND, NOTICE, letter_for
 from households.unlawful import flagged_terms
 from tests.conftest import record_payment
@@ -63,9 +63,9 @@ def test_an_unknown_letter_is_404(client, world):
     assert client.get(reverse("case-letter", args=[world.case_a.pk, "eviction"])).status_code == 404
 
 
-def test_recording_the_delivery_restarts_the_limitation_clock(client, world):
-    # Recent arrears: the world's 2014–2015 months are long time-barred, and a delivery
-    # today must not (and does not) revive them.
+def test_a_delivery_logged_on_the_contact_form_is_claimed_and_restarts_nothing(client, world):
+    # The form offers a demand "delivered" (it records what people say happened), but only a
+    # letter issued here with its delivery record and scan restarts the limitation clock.
     from arrears.models import Case, DebtorCategory
     from tests.conftest import make_household
 
@@ -101,9 +101,9 @@ def test_recording_the_delivery_restarts_the_limitation_clock(client, world):
         },
     )
     assert response.status_code == 302
-    today = timezone.localdate()
     after = {c.clock.limit for c in unpaid_clocks([house.pk])[house.pk]}
-    assert after == {today.replace(year=today.year + 3)}
+    assert after == before
+    assert [c.kind for c in household_claims([house.pk])[house.pk]] == ["demand_delivered"]
 
 
 def test_a_delivery_does_not_revive_months_already_time_barred(client, world):

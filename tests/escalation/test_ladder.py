@@ -73,12 +73,17 @@ def test_mediation_is_its_own_rung():
 
 
 @pytest.mark.parametrize("channel", ["payment_order", "lawsuit", "arbitration"])
-def test_a_filing_logged_as_an_attempt_is_the_legal_rung(channel):
-    assert ladder_position(facts(channel)) == LEGAL
+def test_a_filing_logged_as_an_attempt_is_not_the_legal_rung(channel):
+    # The contact form records a claim, not a filing: the legal rung comes from the legal
+    # stage alone. Alone it is no rung at all; beside a reminder it stays a reminder.
+    assert ladder_position(facts(channel)) is None
+    assert ladder_position(facts(channel, "phone_call")) == REMINDER
+    assert ladder_position(facts(channel, demand_delivered=True)) == DEMAND
+    assert not {r.code: r.reached for r in ladder(facts(channel, "mediation"))}[LEGAL]
 
 
 def test_an_open_legal_action_is_the_legal_rung_without_any_attempt():
-    assert ladder_position(facts(legal_open=True)) == LEGAL
+    assert ladder_position(facts(legal_stage=True)) == LEGAL
 
 
 # --- ladder_position: combinations, the highest rung wins ---------------------------------------
@@ -98,7 +103,9 @@ def test_mediation_outranks_a_lawyers_letter_and_a_demand():
 
 
 def test_a_legal_action_outranks_everything():
-    f = facts("mediation", "committee_urging", "home_visit", demand_delivered=True, legal_open=True)
+    f = facts(
+        "mediation", "committee_urging", "home_visit", demand_delivered=True, legal_stage=True
+    )
     assert ladder_position(f) == LEGAL
 
 
@@ -141,7 +148,7 @@ def test_at_the_demand_every_rung_below_is_reached_and_only_the_demand_is_curren
 
 
 def test_at_the_legal_stage_every_rung_is_reached():
-    rungs = ladder(facts(legal_open=True))
+    rungs = ladder(facts(legal_stage=True))
     assert all(r.reached for r in rungs)
     assert [r.code for r in rungs if r.current] == [LEGAL]
 

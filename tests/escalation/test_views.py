@@ -78,3 +78,62 @@ def test_a_case_that_owes_nothing_offers_no_letter_to_issue(client, world):
     client.force_login(world.manager)
     page = client.get(reverse("case-letter", args=[world.case_a.pk, "demand"])).content.decode()
     assert 'data-testid="nothing-owed"' in page and 'data-testid="issue-letter"' not in page
+
+
+# --- the ladder's legal rung comes from the legal stage alone ---------------------------------
+
+
+def _rungs(client, case):
+    import re
+
+    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    ladder = page[page.index('data-testid="ladder"') : page.index('data-testid="letters"')]
+    reached = set(re.findall(r'text-bg-(?:primary|secondary)" data-rung="(\w+)"', ladder))
+    current = re.findall(r'data-rung="(\w+)" data-current="1"', ladder)
+    return reached, current
+
+
+@pytest.mark.parametrize("channel", ["lawsuit", "payment_order", "arbitration"])
+def test_a_filing_logged_on_the_contact_form_does_not_reach_the_legal_rung(client, world, channel):
+    from django.utils import timezone
+
+    client.force_login(world.collector_a)
+    response = client.post(
+        reverse("attempt-new", args=[world.case_a.pk]),
+        {
+            "channel": channel,
+            "person_contacted": "owner",
+            "outcome": "sent",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 302
+    reached, current = _rungs(client, world.case_a)
+    assert "legal" not in reached and current != ["legal"]
+
+
+def test_a_filed_legal_action_keeps_the_legal_rung_once_it_is_closed(client, world, media):
+    import datetime
+
+    from escalation.letter_records import letter_issue, letter_record_delivery
+    from escalation.proceedings import legal_open, legal_record_step
+    from tests.escalation.conftest import TODAY, scan
+
+    dated = TODAY - datetime.timedelta(days=20)
+    letter = letter_issue(world.case_a, kind="demand", by=world.manager, dated=dated)
+    letter_record_delivery(
+        letter,
+        by=world.manager,
+        delivered_on=dated,
+        proof="signature",
+        proof_detail="业主签收",
+        scans=[scan()],
+        method="in_person",
+    )
+    action = legal_open(world.case_a, by=world.manager, route="lawsuit")
+    client.force_login(world.manager)
+    assert _rungs(client, world.case_a)[1] == ["legal"]  # open, not yet filed
+    legal_record_step(action, by=world.manager, stage="filed", on=TODAY, institution="北苑法院")
+    legal_record_step(action, by=world.manager, stage="closed", on=TODAY)
+    reached, current = _rungs(client, world.case_a)
+    assert "legal" in reached and current == ["legal"]

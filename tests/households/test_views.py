@@ -166,3 +166,9 @@ def test_a_visit_of_two_keeps_no_advice(client, world):
     client.force_login(world.collector_a)
     _visit(client, world, 2)
     assert ContactAttempt.objects.get().warnings == []
+
+
+def test_the_lawful_contact_page_says_what_counts_as_proof_for_the_limitation_clock(client, world):
+    client.force_login(world.collector_a)
+    page = client.get(reverse("lawful-contact")).content.decode()
+    assert 'data-testid="limitation-proof"' in page
