@@ -25,6 +25,7 @@ FIGURES = [
     ("new_issues", gettext_lazy("New difficult issues")),
     ("open_issues", gettext_lazy("Open difficult issues")),
     ("breaches", gettext_lazy("Breaches")),
+    ("exemptions", gettext_lazy("Exemptions to review")),
 ]
 
 

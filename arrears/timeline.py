@@ -21,6 +21,9 @@ class Entry:
     detail: str
     actor: str
     breaches: tuple[str, ...] = ()
+    exemptions: tuple[str, ...] = ()  # rules set aside (households.contact_policy codes)
+    exemption_note: str = ""  # the owner's request, in their words
+    review: str = ""  # the office manager's review of the exemptions, if any
     flags: tuple[str, ...] = ()
     evidence: tuple[tuple[str, str], ...] = ()  # (url, file name)
     state: str = ""  # a promise's kept / broken / pending
@@ -40,10 +43,11 @@ def case_timeline(case: Case) -> list[Entry]:
     entries: list[Entry] = []
     attempts = (
         ContactAttempt.objects.filter(household_id=case.household_id)
-        .select_related("made_by__staff_profile")
+        .select_related("made_by__staff_profile", "exemption_review__reviewed_by__staff_profile")
         .prefetch_related("evidence")
     )
     for a in attempts:
+        review = a.review
         entries.append(
             Entry(
                 a.occurred_at,
@@ -55,7 +59,15 @@ def case_timeline(case: Case) -> list[Entry]:
                     if x
                 ),
                 _name(a.made_by),
-                breaches=tuple(a.breaches),
+                breaches=tuple(a.all_breaches),
+                exemptions=tuple(a.exemptions),
+                exemption_note=a.owners_request_note,
+                review=(
+                    _("%(decision)s by %(name)s")
+                    % {"decision": review.get_decision_display(), "name": _name(review.reviewed_by)}
+                    if review
+                    else (_("awaiting the office manager's review") if a.exemptions else "")
+                ),
                 flags=tuple(a.flagged_terms),
                 evidence=tuple(
                     (reverse("evidence-file", args=[e.pk]), e.original_name)

@@ -16,7 +16,7 @@ from django_tables2 import RequestConfig
 
 from households.contact import contact_status, household_history
 from households.contact_policy import Rules, contact_availability
-from households.models import ContactPolicy
+from households.models import IS_BREACH, ContactPolicy
 from households.privacy import can_see_phones, mask_phone
 from teams.models import Team, TeamMember
 
@@ -184,8 +184,8 @@ def _recent_breaches(user, days=7):
     return (
         scoping.contact_attempts(user)
         .filter(occurred_at__gte=since)
-        .exclude(breaches=[], flagged_terms=[])
-        .select_related("household", "made_by__staff_profile", "case")
+        .filter(IS_BREACH | ~Q(flagged_terms=[]))
+        .select_related("household", "made_by__staff_profile", "case", "exemption_review")
         .order_by("-occurred_at")
     )
 

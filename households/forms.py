@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
 
+from .contact_policy import OFFICE_MEETING, PAPER_CHANNELS
 from .models import Channel, ContactPolicy, Outcome, PersonContacted
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -47,7 +48,38 @@ class AttemptForm(BootstrapMixin, forms.Form):
     )
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=300)
     next_step_date = forms.DateField(label=_("Next step date"), required=False, widget=DateInput())
-    at_owners_request = forms.BooleanField(label=_("At a time the owner asked for"), required=False)
+    at_owners_request = forms.BooleanField(
+        label=_("At a time the owner asked for"),
+        required=False,
+        help_text=_(
+            "Moves a contact outside the office's hours, between 07:00 and 22:00 only; it does "
+            "not lift the daily limits or the quiet period. The office manager reviews it."
+        ),
+    )
+    owners_request_note = forms.CharField(
+        label=_("The owner's request, in their words"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. “请晚上九点半以后打，白天上班” — who asked, when, for what time."),
+    )
+    owner_walked_in = forms.BooleanField(
+        label=_("The owner came to the office on their own"),
+        required=False,
+        help_text=_(
+            "Only for a meeting at the management office the owner started, unasked. Outside "
+            "the contact hours it is recorded as an exemption for the office manager's review."
+        ),
+    )
+    delivery = forms.ChoiceField(
+        label=_("How the paper reached the person"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("in_person", _("handed over in person (keeps to the contact hours)")),
+            ("post", _("by post or courier")),
+        ],
+    )
     callback_at = forms.DateTimeField(
         label=_("Call-back time the owner agreed"),
         required=False,
@@ -92,6 +124,35 @@ class AttemptForm(BootstrapMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        channel = data.get("channel")
+        if data.get("at_owners_request") and not data.get("owners_request_note", "").strip():
+            self.add_error(
+                "owners_request_note",
+                _(
+                    "Quote the owner's request in their words (who asked, when, for what "
+                    "time), or untick “At a time the owner asked for”."
+                ),
+            )
+        if data.get("owner_walked_in") and channel != OFFICE_MEETING:
+            self.add_error(
+                "owner_walked_in",
+                _(
+                    "Only a meeting at the management office can be one the owner came to on "
+                    "their own: choose that channel or untick the box."
+                ),
+            )
+        delivery = data.get("delivery")
+        if delivery and channel not in PAPER_CHANNELS:
+            data["delivery"] = delivery = ""  # not a paper: the choice does not apply
+        if channel in PAPER_CHANNELS and data.get("outcome") == Outcome.DELIVERED and not delivery:
+            self.add_error(
+                "delivery",
+                _(
+                    "Say how it reached the person: handed over in person (within the contact "
+                    "hours) or by post or courier."
+                ),
+            )
+        data["delivered_in_person"] = delivery == "in_person"
         if data.get("outcome") == Outcome.PROMISED and not (
             data.get("promise_amount") and data.get("promise_date")
         ):

@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from arrears.models import Campaign, Clearance, Payment
-from households.models import ContactAttempt
+from households.models import IS_BREACH, ContactAttempt
 
 from .models import Team
 from .scoring import (
@@ -101,7 +101,7 @@ def load_facts(campaign: Campaign) -> Facts:
     )
     breach_before = ContactAttempt.objects.filter(
         case=OuterRef("case"), occurred_at__lte=OuterRef("cleared_at")
-    ).exclude(breaches=[])
+    ).filter(IS_BREACH)  # marked when logged, or an exemption the review found a breach
     clearances = [
         ClearanceFact(
             case_id=row["case_id"],
