@@ -43,7 +43,13 @@ from escalation.letter_records import (
 from escalation.models import LegalAction, LegalStep, Letter, PaymentPlan, Waiver
 from escalation.proceedings import legal_open, legal_record_step
 from households.contact import attempt_log
-from households.models import ContactAttempt, ContactPolicy, Household, OnSiteTip
+from households.models import (
+    ContactAttempt,
+    ContactPolicy,
+    ExemptionReview,
+    Household,
+    OnSiteTip,
+)
 from tests.conftest import make_household, record_payment
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -89,6 +95,8 @@ GET_EXPECTED = {
     "lawful-contact":  (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   302),
     "tip-new":         (403,  403,   403,   403, 403, 403, 200, 200,  403,  403,  403,   302),
     "breach-list":     (403,  200,   403,   200, 200, 200, 403, 200,  200,  403,  403,   302),
+    # Issue 11: the office manager reviews exemptions (POST only, the permission first).
+    "exemption-review": (403, 403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
     "healthz":         (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
     "leaderboard":     (200,  200,   200,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     "assessment":      (200,  200,   200,   200, 200, 200, 404, 200,  404,  404,  404,   302),
@@ -155,6 +163,7 @@ POST_EXPECTED = {
     "legal-step":             (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "waiver-decide":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "plan-new":               (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "exemption-review":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
 }
 # fmt: on
 
@@ -233,6 +242,7 @@ ANONYMOUS_ARGS = {
     "letter-record": [1, "dispatch"],
     "legal-step": [1],
     "waiver-decide": [1],
+    "exemption-review": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
@@ -293,6 +303,22 @@ class Objects:
             person_contacted="owner",
             outcome="no_answer",
             evidence=[SimpleUploadedFile("door.png", PNG, content_type="image/png")],
+        )
+
+    @cached_property
+    def exempt_attempt(self):
+        """A call at 21:30 last night at a time the owner asked for: an exemption to review."""
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        occurred = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(21, 30)))
+        return attempt_log(
+            case=self.world.case_a,
+            made_by=self.world.collector_a,
+            occurred_at=occurred,
+            channel="phone_call",
+            person_contacted="owner",
+            outcome="no_answer",
+            at_owners_request=True,
+            owners_request_note="业主说白天上班，晚上九点半后打",
         )
 
     @cached_property
@@ -378,6 +404,8 @@ class Objects:
             return reverse(name, args=[self.legal_action.pk])
         if name == "waiver-decide":
             return reverse(name, args=[self.waiver.pk])
+        if name == "exemption-review":
+            return reverse(name, args=[self.exempt_attempt.pk])
         if name == "payment-reverse":
             return reverse(name, args=[self.payment.pk])
         if name == "issue-detail":
@@ -512,6 +540,7 @@ def _action(view, objs):
             "outcome": "delivered",
             "occurred_at": _local_minute(-datetime.timedelta(minutes=5)),
             "notes": ATTEMPT_NOTES,
+            "delivery": "post",
         }
         return data, ContactAttempt.objects.filter(notes=ATTEMPT_NOTES).exists
     if view == "written-only":
@@ -574,6 +603,9 @@ def _escalation_action(view, objs):
     if view == "waiver-decide":
         approved = Waiver.objects.filter(pk=objs.waiver.pk, status=Waiver.Status.APPROVED)
         return {"decision": "approve", "note": "同意按判决核减"}, approved.exists
+    if view == "exemption-review":
+        reviewed = ExemptionReview.objects.filter(attempt=objs.exempt_attempt, decision="accept")
+        return {"decision": "accept", "note": "已核实业主要求"}, reviewed.exists
     if view == "plan-new":
         data = {
             "agreed_on": today.isoformat(),
