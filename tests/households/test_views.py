@@ -6,6 +6,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from households.contact import attempt_log, exemption_decide
 from households.models import ContactAttempt, ContactPolicy, ExemptionReview
@@ -288,3 +289,12 @@ def test_the_breaches_page_makes_the_same_queries_for_one_or_many_exemptions(cli
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("breach-list"))
     assert len(many) == len(one)
+
+
+def test_the_lawful_contact_page_lists_the_exemptions_and_their_bounds(client, world):
+    client.force_login(world.collector_a)
+    with translation.override("en"):
+        page = client.get(reverse("lawful-contact"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rules = page.split('data-testid="exemption-rules"')[1].split("</ul>")[0]
+    assert "07:00" in rules and "22:00" in rules
+    assert rules.count("<li>") == 5
