@@ -5,6 +5,12 @@ ContactAttempt rows into `Attempt`s (leaving out withdrawn ones) and an office's
 ContactPolicy into `Rules`, then ask `check_attempt` about a new or logged attempt, or
 `contact_availability` for the case page's "contact allowed now?" banner.
 
+Attempts are told apart by identity (`Attempt.key`, the row's pk), never by their fields: two
+calls at the same minute are two calls. A verdict lists, next to the breaches, the exemptions
+it applied (a time the owner asked for, within 07:00–22:00 only; an agreed call-back, within an
+hour of it; an owner who walked in to the office): the caller stores them for the office
+manager's review, and a review that finds one was not real makes the attempt a breach.
+
 All day and hour logic runs in the office's local time zone (settings.TIME_ZONE unless
 given); durations (7-day windows, quiet periods) are exact elapsed time.
 """
@@ -150,11 +156,11 @@ _MESSAGES = {
     ),
     QUIET_AFTER_CONVERSATION: ngettext_lazy(
         "No collection call for %(days)d day after a conversation with the owner, unless the "
-        "owner agreed a call-back time. Wait until then, call on the agreed call-back date, "
-        "or write instead.",
+        "owner agreed a call-back time. Wait until then, call within an hour of the agreed "
+        "call-back time, or write instead.",
         "No collection call for %(days)d days after a conversation with the owner, unless the "
-        "owner agreed a call-back time. Wait until then, call on the agreed call-back date, "
-        "or write instead.",
+        "owner agreed a call-back time. Wait until then, call within an hour of the agreed "
+        "call-back time, or write instead.",
         "days",
     ),
     MESSAGES_PER_DAY: ngettext_lazy(
