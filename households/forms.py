@@ -74,6 +74,10 @@ class AttemptForm(BootstrapMixin, forms.Form):
     delivery = forms.ChoiceField(
         label=_("How the paper reached the person"),
         required=False,
+        help_text=_(
+            "A paper recorded as delivered counts as handed over in person unless you choose "
+            "post or courier."
+        ),
         choices=[
             ("", "—"),
             ("in_person", _("handed over in person (keeps to the contact hours)")),
@@ -142,16 +146,13 @@ class AttemptForm(BootstrapMixin, forms.Form):
                 ),
             )
         delivery = data.get("delivery")
-        if delivery and channel not in PAPER_CHANNELS:
-            data["delivery"] = delivery = ""  # not a paper: the choice does not apply
-        if channel in PAPER_CHANNELS and data.get("outcome") == Outcome.DELIVERED and not delivery:
-            self.add_error(
-                "delivery",
-                _(
-                    "Say how it reached the person: handed over in person (within the contact "
-                    "hours) or by post or courier."
-                ),
-            )
+        if channel not in PAPER_CHANNELS:
+            delivery = ""  # not a paper: the choice does not apply
+        elif not delivery and data.get("outcome") == Outcome.DELIVERED:
+            # A paper logged here as delivered, without saying it was posted, was handed
+            # over: the stricter reading (posted letters are recorded on the letter itself).
+            delivery = "in_person"
+        data["delivery"] = delivery
         data["delivered_in_person"] = delivery == "in_person"
         if data.get("outcome") == Outcome.PROMISED and not (
             data.get("promise_amount") and data.get("promise_date")

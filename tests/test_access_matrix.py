@@ -540,7 +540,6 @@ def _action(view, objs):
             "outcome": "delivered",
             "occurred_at": _local_minute(-datetime.timedelta(minutes=5)),
             "notes": ATTEMPT_NOTES,
-            "delivery": "post",
         }
         return data, ContactAttempt.objects.filter(notes=ATTEMPT_NOTES).exists
     if view == "written-only":

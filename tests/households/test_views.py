@@ -147,12 +147,34 @@ def test_a_call_at_23_30_at_the_owners_request_is_a_breach_through_the_form(clie
     assert ContactAttempt.objects.get().breaches == ["hours"]
 
 
-def test_a_delivered_paper_needs_to_say_how_it_was_delivered(client, world, noon):
+def test_a_delivered_paper_not_said_to_be_posted_counts_as_handed_over(client, world, noon):
     client.force_login(world.collector_a)
-    response = _post_attempt(client, world, channel="payment_notice", outcome="delivered")
-    assert response.status_code == 200
-    assert "delivery" in response.context["form"].errors
-    assert not ContactAttempt.objects.exists()
+    response = _post_attempt(
+        client, world, channel="payment_notice", outcome="delivered", occurred_at="2026-11-24T22:30"
+    )
+    assert response.status_code == 302
+    attempt = ContactAttempt.objects.get()
+    assert attempt.delivered_in_person and attempt.breaches == ["hours"]
+
+
+def test_a_paper_posted_is_not_held_to_the_hours_through_the_form(client, world, noon):
+    client.force_login(world.collector_a)
+    _post_attempt(
+        client,
+        world,
+        channel="payment_notice",
+        outcome="delivered",
+        delivery="post",
+        occurred_at="2026-11-24T22:30",
+    )
+    attempt = ContactAttempt.objects.get()
+    assert not attempt.delivered_in_person and attempt.breaches == []
+
+
+def test_a_delivery_method_posted_for_a_call_is_ignored(client, world, noon):
+    client.force_login(world.collector_a)
+    _post_attempt(client, world, occurred_at="2026-11-24T10:00", delivery="in_person")
+    assert not ContactAttempt.objects.get().delivered_in_person
 
 
 def test_a_notice_handed_over_at_22_30_is_a_breach_through_the_form(client, world, noon):
