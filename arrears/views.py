@@ -152,6 +152,7 @@ def desk(request):
             ),
             issues=_open_issues(user),
             breaches=_recent_breaches(user),
+            exemptions_to_review=scoping.contact_attempts(user).exemptions_to_review().count(),
         )
         template = "desk/manager.html"
     elif role in (Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR, Role.ADMINISTRATOR):

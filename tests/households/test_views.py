@@ -320,3 +320,14 @@ def test_the_lawful_contact_page_lists_the_exemptions_and_their_bounds(client, w
     rules = page.split('data-testid="exemption-rules"')[1].split("</ul>")[0]
     assert "07:00" in rules and "22:00" in rules
     assert rules.count("<li>") == 5
+
+
+def test_the_managers_desk_says_how_many_exemptions_await_review(client, world, noon):
+    _exempt_call(world)
+    client.force_login(world.manager)
+    page = client.get(reverse("desk")).content.decode()
+    assert 'data-testid="exemptions-to-review-count"' in page
+    assert reverse("breach-list") in page.split('data-testid="exemptions-to-review-count"')[1]
+    client.force_login(world.other_manager)
+    page = client.get(reverse("desk")).content.decode()
+    assert 'data-testid="exemptions-to-review-count"' not in page
