@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Channel, ContactAttempt, Outcome
+from households.models import IS_BREACH, Channel, ContactAttempt, Outcome
 
 from .models import Payment, PaymentMethod
 
@@ -65,4 +65,4 @@ class AttemptFilter(_DateRange):
         fields = []
 
     def with_breaches(self, queryset, name, value):
-        return queryset.exclude(breaches=[]) if value else queryset
+        return queryset.filter(IS_BREACH) if value else queryset

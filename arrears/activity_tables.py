@@ -59,7 +59,7 @@ class AttemptTable(tables.Table):
     person_contacted = tables.Column(verbose_name=_("Person contacted"))
     outcome = tables.Column(verbose_name=_("Outcome"))
     made_by = tables.Column(verbose_name=_("Made by"), order_by=("made_by__username",))
-    breaches = tables.Column(verbose_name=_("Breaches"), orderable=False)
+    breaches = tables.Column(accessor="all_breaches", verbose_name=_("Breaches"), orderable=False)
 
     class Meta:
         model = ContactAttempt

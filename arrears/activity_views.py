@@ -61,7 +61,7 @@ def payment_list(request):
 @permission_required("households.view_contactattempt", raise_exception=True)
 def attempt_list(request):
     qs = scoping.contact_attempts(request.user).select_related(
-        "household", "made_by__staff_profile"
+        "household", "made_by__staff_profile", "exemption_review"
     )
     return _list(
         request,

@@ -328,7 +328,7 @@ class AttemptListExport(Exporter):
                     a.notes,
                     a.next_step,
                     a.next_step_date,
-                    "; ".join(str(make_breach(code).message) for code in a.breaches),
+                    "; ".join(str(make_breach(code).message) for code in a.all_breaches),
                     "、".join(a.flagged_terms),
                 ]
 

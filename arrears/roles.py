@@ -65,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "households.add_owner",
         "households.change_owner",
         "households.change_contactpolicy",
+        # Exemptions (a time the owner asked for, a call-back, a walk-in) are theirs to review.
+        "households.add_exemptionreview",
         "teams.add_team",
         "teams.change_team",
         "teams.add_teammember",

@@ -31,7 +31,7 @@ from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, W
 from django.utils import timezone
 
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
-from households.models import ContactAttempt
+from households.models import IS_BREACH, ContactAttempt
 from teams.models import Team
 
 from .backdating import backdated_q, is_backdated
@@ -71,6 +71,7 @@ class Figures:
     open_issues: int = 0
     breaches: int = 0
     backdated: int = 0  # attempts and payments dated > BACKDATE_DAYS before they were entered
+    exemptions: int = 0  # rules set aside (owner's request, call-back, walk-in), for review
 
     def add(self, other: "Figures") -> "Figures":
         for f in fields(self):
@@ -166,8 +167,9 @@ def day_figures(
                 "pk",
                 filter=Q(person_contacted__in=OWNER_PERSONS, outcome__in=CONVERSATION_OUTCOMES),
             ),
-            breaches_n=Count("pk", filter=~Q(breaches=[])),
+            breaches_n=Count("pk", filter=IS_BREACH),
             backdated_n=Count("pk", filter=backdated_q("occurred_at")),
+            exemptions_n=Count("pk", filter=~Q(exemptions=[])),
         )
         .order_by()
     )
@@ -179,6 +181,7 @@ def day_figures(
             owners_reached=row["reached"],
             breaches=row["breaches_n"],
             backdated=row["backdated_n"],
+            exemptions=row["exemptions_n"],
         )
     made = Q(recorded_at__gte=start, recorded_at__lt=end)
     # Due within the period: one day for the 18:00 report, seven for the Monday pack.
@@ -304,12 +307,12 @@ def _day_lists(start, end, office_ids):
     )
     attempts = list(
         ContactAttempt.objects.filter(
-            ~Q(breaches=[], flagged_terms=[]) | Q(occurred_at__lt=start),
+            IS_BREACH | ~Q(flagged_terms=[]) | Q(occurred_at__lt=start),
             recorded_at__gte=start,
             recorded_at__lt=end,
             household__office_id__in=office_ids,
         )
-        .select_related("household", "made_by__staff_profile")
+        .select_related("household", "made_by__staff_profile", "exemption_review")
         .order_by("occurred_at", "pk")
     )
     payments = (
@@ -429,7 +432,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
                     "unit": a.household.unit_code,
                     "at": timezone.localtime(a.occurred_at),
                     "by": _person(a.made_by),
-                    "rules": a.breaches,
+                    "rules": a.all_breaches,
                     "flags": a.flagged_terms,
                     "backdated": is_backdated(a.occurred_at, a.recorded_at),
                 }
@@ -640,15 +643,15 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
             "unit": a.household.unit_code,
             "at": timezone.localtime(a.occurred_at),
             "by": _person(a.made_by),
-            "rules": a.breaches,
+            "rules": a.all_breaches,
         }
         for a in ContactAttempt.objects.filter(
             recorded_at__gte=week_start,
             recorded_at__lt=week_end,
             household__office_id__in=office_ids,
         )
-        .exclude(breaches=[])
-        .select_related("household__office", "made_by__staff_profile")
+        .filter(IS_BREACH)
+        .select_related("household__office", "made_by__staff_profile", "exemption_review")
         .order_by("occurred_at")
     ]
     from escalation.watch import escalation_watch

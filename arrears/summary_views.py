@@ -26,6 +26,7 @@ FIGURES = [
     ("open_issues", gettext_lazy("Open difficult issues")),
     ("breaches", gettext_lazy("Breaches")),
     ("backdated", gettext_lazy("Backdated entries")),
+    ("exemptions", gettext_lazy("Exemptions to review")),
 ]
 
 

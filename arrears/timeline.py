@@ -24,6 +24,9 @@ class Entry:
     actor: str
     breaches: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # advice the attempt did not follow (a solo visit)
+    exemptions: tuple[str, ...] = ()  # rules set aside (households.contact_policy codes)
+    exemption_note: str = ""  # the owner's request, in their words
+    review: str = ""  # the office manager's review of the exemptions, if any
     flags: tuple[str, ...] = ()
     evidence: tuple[tuple[str, str], ...] = ()  # (url, file name)
     state: str = ""  # a promise's kept / broken / pending
@@ -50,10 +53,11 @@ def case_timeline(case: Case) -> list[Entry]:
     entries: list[Entry] = []
     attempts = (
         ContactAttempt.objects.filter(household_id=case.household_id)
-        .select_related("made_by__staff_profile")
+        .select_related("made_by__staff_profile", "exemption_review__reviewed_by__staff_profile")
         .prefetch_related("evidence")
     )
     for a in attempts:
+        review = a.review
         entries.append(
             Entry(
                 a.occurred_at,
@@ -65,8 +69,16 @@ def case_timeline(case: Case) -> list[Entry]:
                     if x
                 ),
                 _name(a.made_by),
-                breaches=tuple(a.breaches),
+                breaches=tuple(a.all_breaches),
                 warnings=tuple(a.warnings),
+                exemptions=tuple(a.exemptions),
+                exemption_note=a.owners_request_note,
+                review=(
+                    _("%(decision)s by %(name)s")
+                    % {"decision": review.get_decision_display(), "name": _name(review.reviewed_by)}
+                    if review
+                    else (_("awaiting the office manager's review") if a.exemptions else "")
+                ),
                 flags=tuple(a.flagged_terms),
                 entered_at=a.recorded_at,
                 backdated=is_backdated(a.occurred_at, a.recorded_at),

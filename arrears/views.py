@@ -16,7 +16,7 @@ from django_tables2 import RequestConfig
 
 from households.contact import contact_status, household_history
 from households.contact_policy import Rules, contact_availability
-from households.models import ContactPolicy
+from households.models import IS_BREACH, ContactPolicy
 from households.privacy import can_see_phones, mask_phone
 from teams.models import Team, TeamMember
 
@@ -153,6 +153,7 @@ def desk(request):
             ),
             issues=_open_issues(user),
             breaches=_recent_breaches(user),
+            exemptions_to_review=scoping.contact_attempts(user).exemptions_to_review().count(),
         )
         template = "desk/manager.html"
     elif role in (Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR, Role.ADMINISTRATOR):
@@ -185,8 +186,8 @@ def _recent_breaches(user, days=7):
     return (
         scoping.contact_attempts(user)
         .filter(occurred_at__gte=since)
-        .exclude(breaches=[], flagged_terms=[])
-        .select_related("household", "made_by__staff_profile", "case")
+        .filter(IS_BREACH | ~Q(flagged_terms=[]))
+        .select_related("household", "made_by__staff_profile", "case", "exemption_review")
         .order_by("-occurred_at")
     )
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
 
 from households.contact_policy import make_breach
-from households.models import ContactAttempt, Owner
+from households.models import IS_BREACH, ContactAttempt, Owner
 
 from .exporters import (
     DATE,
@@ -390,8 +390,8 @@ class WeeklyReport(Exporter):
                 occurred_at__gte=self.start,
                 occurred_at__lt=self.end,
             )
-            .exclude(breaches=[])
-            .select_related("household__office", "made_by__staff_profile")
+            .filter(IS_BREACH)
+            .select_related("household__office", "made_by__staff_profile", "exemption_review")
             .order_by("occurred_at")
         )
 
@@ -403,7 +403,7 @@ class WeeklyReport(Exporter):
                     a.household.unit_code,
                     a.get_channel_display(),
                     _person(a.made_by),
-                    "; ".join(str(make_breach(code).message) for code in a.breaches),
+                    "; ".join(str(make_breach(code).message) for code in a.all_breaches),
                 ]
 
         return Sheet(

@@ -6,6 +6,7 @@ from arrears.admin import ReadOnlyAdmin
 from .models import (
     ContactAttempt,
     ContactPolicy,
+    ExemptionReview,
     Household,
     OnSiteTip,
     Owner,
@@ -52,11 +53,19 @@ class ContactAttemptAdmin(ReadOnlyAdmin):
         "outcome",
         "made_by",
         "breaches",
+        "exemptions",
     ]
     list_filter = ["channel", "outcome", "household__office"]
     search_fields = ["household__unit_code", "notes", "next_step"]
     list_select_related = ["household", "made_by"]
     date_hierarchy = "occurred_at"
+
+
+@admin.register(ExemptionReview)
+class ExemptionReviewAdmin(ReadOnlyAdmin):
+    list_display = ["reviewed_at", "attempt", "decision", "breaches", "reviewed_by"]
+    list_filter = ["decision", "attempt__household__office"]
+    list_select_related = ["attempt__household", "reviewed_by"]
 
 
 @admin.register(ContactPolicy)

@@ -22,12 +22,22 @@ from arrears.models import Case, Notification, PromiseToPay, Role
 from arrears.notifications import notify, office_managers
 from arrears.roles import role_of
 
-from .contact_policy import Attempt, Availability, Rules, check_attempt, contact_availability
+from .contact_policy import (
+    EXEMPTED_RULE,
+    OFFICE_MEETING,
+    PAPER_CHANNELS,
+    Attempt,
+    Availability,
+    Rules,
+    check_attempt,
+    contact_availability,
+)
 from .models import (
     AttemptEvidence,
     Channel,
     ContactAttempt,
     ContactPolicy,
+    ExemptionReview,
     Household,
     Outcome,
     WrittenOnlyWithdrawal,
@@ -105,6 +115,9 @@ def as_policy_attempt(a: ContactAttempt) -> Attempt:
         message_has_opt_out=a.message_has_opt_out is not False,
         third_party_told_of_debt=a.third_party_told_of_debt,
         callback_at=a.callback_at,
+        key=a.pk,
+        owner_walked_in=a.owner_walked_in,
+        delivered_in_person=a.delivered_in_person,
     )
 
 
@@ -116,7 +129,7 @@ def household_history(
     history: dict[int, list[Attempt]] = {}
     rows = ContactAttempt.objects.filter(
         household_id__in=list(household_ids), occurred_at__gte=since, corrections__isnull=True
-    ).order_by("occurred_at")
+    ).order_by("occurred_at", "pk")
     for a in rows:
         history.setdefault(a.household_id, []).append(as_policy_attempt(a))
     return history
@@ -196,6 +209,9 @@ def attempt_log(
     next_step: str = "",
     next_step_date: datetime.date | None = None,
     at_owners_request: bool = False,
+    owners_request_note: str = "",
+    owner_walked_in: bool = False,
+    delivered_in_person: bool = False,
     staff_count: int | None = None,
     message_has_opt_out: bool | None = None,
     third_party_told_of_debt: bool = False,
@@ -240,6 +256,34 @@ def attempt_log(
             _("The promised date must be on or after the day of the contact."),
             "promise_date",
         )
+    owners_request_note = owners_request_note.strip()
+    if at_owners_request and not owners_request_note:
+        raise _field_error(
+            "owners_request_note",
+            _(
+                "Quote the owner's request in their words (who asked, when, for what time), "
+                "or untick “At a time the owner asked for”."
+            ),
+            "owners_request_note",
+        )
+    if owner_walked_in and channel != OFFICE_MEETING:
+        raise _field_error(
+            "owner_walked_in",
+            _(
+                "Only a meeting at the management office can be one the owner came to on their "
+                "own: choose that channel or untick the box."
+            ),
+            "owner_walked_in",
+        )
+    if delivered_in_person and channel not in PAPER_CHANNELS:
+        raise _field_error(
+            "delivered_in_person",
+            _(
+                "Only a payment notice, a written demand, a lawyer's letter or the committee's "
+                "urging can be handed over in person: choose that channel."
+            ),
+            "delivered_in_person",
+        )
     checked_files = validate_evidence(list(evidence))
     if channel in (Channel.SMS, Channel.WECHAT) and message_has_opt_out is None:
         message_has_opt_out = False
@@ -258,6 +302,8 @@ def attempt_log(
             message_has_opt_out=message_has_opt_out is not False,
             third_party_told_of_debt=third_party_told_of_debt,
             callback_at=callback_at,
+            owner_walked_in=owner_walked_in,
+            delivered_in_person=delivered_in_person,
         )
         history = household_history([household.pk], occurred_at).get(household.pk, [])
         verdict = check_attempt(
@@ -280,12 +326,16 @@ def attempt_log(
             next_step=next_step.strip(),
             next_step_date=next_step_date,
             at_owners_request=at_owners_request,
+            owners_request_note=owners_request_note,
+            owner_walked_in=owner_walked_in,
+            delivered_in_person=delivered_in_person,
             staff_count=staff_count,
             message_has_opt_out=message_has_opt_out,
             third_party_told_of_debt=third_party_told_of_debt,
             callback_at=callback_at,
-            breaches=[b.code for b in verdict.breaches],
+            breaches=verdict.breach_codes,
             warnings=verdict.warning_codes,
+            exemptions=verdict.exemption_codes,
             flagged_terms=flags,
         )
         for upload, content_type in checked_files:
@@ -308,12 +358,12 @@ def attempt_log(
                 case.status = Case.Status.PROMISED
                 case._history_user = made_by
                 case.save(update_fields=["status"])
-        _tell_managers(case, attempt, verdict.breaches, flags)
+        _tell_managers(case, attempt, verdict.breaches, flags, verdict.exemptions)
     return attempt
 
 
-def _tell_managers(case, attempt, breaches, flags) -> None:
-    if not breaches and not flags:
+def _tell_managers(case, attempt, breaches, flags, exemptions=()) -> None:
+    if not breaches and not flags and not exemptions:
         return
     url = reverse("case-detail", args=[case.pk])
     unit = case.household.unit_code
@@ -332,6 +382,50 @@ def _tell_managers(case, attempt, breaches, flags) -> None:
             title=_("Note on %(unit)s flagged for review") % {"unit": unit},
             body=_("Mentions: %(terms)s") % {"terms": "、".join(flags)},
             url=url,
+        )
+    if exemptions:
+        notify(
+            recipients=office_managers(case.campaign.office),
+            kind=Notification.Kind.APPROVAL,
+            title=_("Exemption to review on %(unit)s") % {"unit": unit},
+            body="\n".join(
+                [str(e.message) for e in exemptions]
+                + ([attempt.owners_request_note] if attempt.owners_request_note else [])
+            ),
+            url=reverse("breach-list"),
+        )
+
+
+def exemption_decide(*, attempt: ContactAttempt, decision: str, note: str = "", by):
+    """The office manager's review of an attempt's exemptions: a real exemption (accept), or
+    a breach of the rules they set aside. Once per attempt; the attempt itself is unchanged."""
+    note = note.strip()
+    if decision not in ExemptionReview.Decision.values:
+        raise _field_error(
+            "decision", _("Choose: accept the exemption or mark it as a breach."), "decision"
+        )
+    if decision == ExemptionReview.Decision.BREACH and not note:
+        raise _field_error(
+            "note",
+            _("Write why this was not a real exemption, so the collector can learn from it."),
+            "note",
+        )
+    with transaction.atomic():
+        attempt = ContactAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if not attempt.exemptions:
+            raise ValidationError(_("This attempt claimed no exemption."), code="no_exemption")
+        if ExemptionReview.objects.filter(attempt=attempt).exists():
+            raise ValidationError(
+                _("These exemptions were already reviewed: the review stands as recorded."),
+                code="reviewed",
+            )
+        breaches = []
+        if decision == ExemptionReview.Decision.BREACH:
+            # The rules the exemptions set aside (an exemption and a breach of the same rule
+            # never come together).
+            breaches = list(dict.fromkeys(EXEMPTED_RULE[code] for code in attempt.exemptions))
+        return ExemptionReview.objects.create(
+            attempt=attempt, decision=decision, breaches=breaches, note=note, reviewed_by=by
         )
 
 

@@ -5,6 +5,12 @@ ContactAttempt rows into `Attempt`s (leaving out withdrawn ones) and an office's
 ContactPolicy into `Rules`, then ask `check_attempt` about a new or logged attempt, or
 `contact_availability` for the case page's "contact allowed now?" banner.
 
+Attempts are told apart by identity (`Attempt.key`, the row's pk), never by their fields: two
+calls at the same minute are two calls. A verdict lists, next to the breaches, the exemptions
+it applied (a time the owner asked for, within 07:00–22:00 only; an agreed call-back, within an
+hour of it; an owner who walked in to the office): the caller stores them for the office
+manager's review, and a review that finds one was not real makes the attempt a breach.
+
 All day and hour logic runs in the office's local time zone (settings.TIME_ZONE unless
 given); durations (7-day windows, quiet periods) are exact elapsed time.
 """
@@ -39,9 +45,17 @@ WRITTEN_AND_LEGAL_CHANNELS = frozenset(
     }
 )
 MESSAGE_CHANNELS = frozenset({SMS, WECHAT})
-# Calls, messages and visits: limited to the allowed hours and refused under written-only.
-HOUR_LIMITED_CHANNELS = frozenset({PHONE_CALL, SMS, WECHAT, HOME_VISIT})
-CHANNELS = HOUR_LIMITED_CHANNELS | {OFFICE_MEETING} | WRITTEN_AND_LEGAL_CHANNELS
+# Calls, messages and visits: refused under written-only.
+PERSONAL_CHANNELS = frozenset({PHONE_CALL, SMS, WECHAT, HOME_VISIT})
+# Everything that reaches the owner in person or on their phone keeps to the allowed hours: a
+# meeting at the management office too (unless the owner walked in on their own), and a
+# paper handed over in person (see `is_hour_limited`).
+HOUR_LIMITED_CHANNELS = PERSONAL_CHANNELS | {OFFICE_MEETING}
+# Papers that can be handed to a person at the door or at the office.
+PAPER_CHANNELS = frozenset(
+    {"payment_notice", "written_demand", "committee_urging", "lawyer_letter"}
+)
+CHANNELS = HOUR_LIMITED_CHANNELS | WRITTEN_AND_LEGAL_CHANNELS
 
 # PersonContacted values.
 OWNER_PERSONS = frozenset({"owner", "co_owner"})
@@ -96,11 +110,35 @@ RULE_CODES = (
 )
 WARNING_CODES = frozenset({VISIT_STAFF_RECOMMENDED})
 
+# A time the owner asked for may move a contact outside the office's hours, but never
+# outside these (the China Banking Association guideline's 22:00–08:00 night, less an hour
+# in the morning for an owner who asks to be called before work).
+OWNERS_REQUEST_EARLIEST = datetime.time(7, 0)
+OWNERS_REQUEST_LATEST = datetime.time(22, 0)
+# An agreed call-back lifts the quiet period this long either side of the agreed time.
+CALLBACK_TOLERANCE = datetime.timedelta(hours=1)
+
+# Exemption codes: a rule that did not apply to an attempt, and why. Each is stored on the
+# attempt, marked on the timeline and reviewed by the office manager.
+OWNERS_REQUESTED_TIME = "owners_requested_time"
+AGREED_CALLBACK = "agreed_callback"
+OWNER_WALKED_IN = "owner_walked_in"
+EXEMPTION_CODES = (OWNERS_REQUESTED_TIME, AGREED_CALLBACK, OWNER_WALKED_IN)
+# The rule each exemption set aside: what the attempt breaks if the review says it was
+# not a real exemption.
+EXEMPTED_RULE = {
+    OWNERS_REQUESTED_TIME: HOURS,
+    AGREED_CALLBACK: QUIET_AFTER_CONVERSATION,
+    OWNER_WALKED_IN: HOURS,
+}
+
 # What each rule says and what to do instead. Placeholders are filled from the Rules.
 _MESSAGES = {
     HOURS: _(
-        "Calls, messages and visits are allowed only from %(start)s to %(end)s local time. "
-        "Contact the owner within those hours, or record that the owner asked for this time."
+        "Calls, messages, visits, meetings at the office and papers handed over in person are "
+        "allowed only from %(start)s to %(end)s local time. Contact the owner within those "
+        "hours. A time the owner asked for (quote their words in the note) may fall between "
+        "07:00 and 22:00, never later or earlier."
     ),
     CALLS_PER_DAY: ngettext_lazy(
         "At most %(limit)d call a day to a household. "
@@ -118,11 +156,11 @@ _MESSAGES = {
     ),
     QUIET_AFTER_CONVERSATION: ngettext_lazy(
         "No collection call for %(days)d day after a conversation with the owner, unless the "
-        "owner agreed a call-back time. Wait until then, call on the agreed call-back date, "
-        "or write instead.",
+        "owner agreed a call-back time. Wait until then, call within an hour of the agreed "
+        "call-back time, or write instead.",
         "No collection call for %(days)d days after a conversation with the owner, unless the "
-        "owner agreed a call-back time. Wait until then, call on the agreed call-back date, "
-        "or write instead.",
+        "owner agreed a call-back time. Wait until then, call within an hour of the agreed "
+        "call-back time, or write instead.",
         "days",
     ),
     MESSAGES_PER_DAY: ngettext_lazy(
@@ -220,6 +258,22 @@ _BASES = {
     THIRD_PARTY_DISCLOSURE: _(
         "PIPL arts. 10 and 25 (no disclosure of an owner's debt without separate consent); "
         "Civil Code art. 1033"
+    ),
+}
+
+
+_EXEMPTION_MESSAGES = {
+    OWNERS_REQUESTED_TIME: _(
+        "Outside the allowed hours of %(start)s–%(end)s, at a time the owner asked for (the "
+        "owner's words are in the record)."
+    ),
+    AGREED_CALLBACK: _(
+        "Within the quiet period after a conversation, within an hour of the call-back time "
+        "the owner agreed."
+    ),
+    OWNER_WALKED_IN: _(
+        "Outside the allowed hours of %(start)s–%(end)s: the owner came to the management "
+        "office on their own."
     ),
 }
 
@@ -456,6 +510,11 @@ class Attempt:
     message_has_opt_out: bool = True
     third_party_told_of_debt: bool = False
     callback_at: datetime.datetime | None = None
+    # Who this attempt is: the ContactAttempt's pk, None for one not saved yet. Attempts at
+    # the same minute are told apart by it, never by comparing their fields.
+    key: int | None = None
+    owner_walked_in: bool = False  # an office meeting the owner started, unasked
+    delivered_in_person: bool = False  # a paper handed to a person, not posted
 
     def __post_init__(self):
         _require_aware(self.occurred_at, "occurred_at")
@@ -481,9 +540,19 @@ class Breach:
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """A rule that was set aside for an attempt, and why: on the record, for review."""
+
+    code: str
+    rule: str  # the rule code it set aside
+    message: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     breaches: tuple[Breach, ...] = ()
     warnings: tuple[Breach, ...] = ()
+    exemptions: tuple[Exemption, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -497,6 +566,11 @@ class Verdict:
     @property
     def warning_codes(self) -> list[str]:
         return [w.code for w in self.warnings]
+
+    @property
+    def exemption_codes(self) -> list[str]:
+        """The codes to store on ContactAttempt.exemptions."""
+        return [e.code for e in self.exemptions]
 
 
 @dataclass(frozen=True)
@@ -531,6 +605,12 @@ def make_breach(code: str, rules: Rules = DEFAULT_RULES) -> Breach:
     return Breach(code=code, message=str(message), basis=str(_BASES[code]))
 
 
+def make_exemption(code: str, rules: Rules = DEFAULT_RULES) -> Exemption:
+    """The Exemption for an exemption code, worded in the active language."""
+    message = _EXEMPTION_MESSAGES[code] % _params(rules)[HOURS]
+    return Exemption(code=code, rule=EXEMPTED_RULE[code], message=str(message))
+
+
 def rule_catalogue(rules: Rules = DEFAULT_RULES) -> list[tuple[str, str, str]]:
     """(code, message, basis) for every rule, in reporting order, for the help page."""
     return [(b.code, b.message, b.basis) for b in (make_breach(c, rules) for c in RULE_CODES)]
@@ -545,24 +625,47 @@ def within_allowed_hours(moment: datetime.datetime, rules: Rules = DEFAULT_RULES
     )
 
 
+def _within(moment: datetime.datetime, start: datetime.time, end: datetime.time, zone) -> bool:
+    local = moment.astimezone(zone).time()
+    return start.replace(tzinfo=None) <= local < end.replace(tzinfo=None)
+
+
+def is_hour_limited(attempt) -> bool:
+    """Whether the attempt reaches the owner directly and so keeps to the allowed hours."""
+    if attempt.channel in HOUR_LIMITED_CHANNELS:
+        return True
+    return attempt.channel in PAPER_CHANNELS and getattr(attempt, "delivered_in_person", False)
+
+
 def _is_conversation(attempt) -> bool:
     return attempt.person_contacted in OWNER_PERSONS and attempt.outcome in CONVERSATION_OUTCOMES
 
 
 def _relevant_history(attempt: Attempt, history: Iterable, *, exclude_itself=True) -> list:
-    """History up to and including the attempt's moment, without the attempt itself."""
-    others = list(history)
-    if exclude_itself:
-        # The same object if the caller passed it; else one entry equal to it in every field.
-        index = next((i for i, e in enumerate(others) if e is attempt), None)
-        if index is None:
-            index = next((i for i, e in enumerate(others) if e == attempt), None)
-        if index is not None:
-            del others[index]
-    for entry in others:
-        _require_aware(entry.occurred_at, "history occurred_at")
+    """History up to and including the attempt's moment, without the attempt itself.
+
+    The attempt is told apart by identity only: the same object, or an entry with the same
+    `key` (the saved row). Entries at the very same moment count when they were saved before
+    it: all of them for an attempt not saved yet, those with a smaller key for a saved one.
+    `exclude_itself` is kept for callers; a probe is never in the history anyway.
+    """
+    key = attempt.key
     at = _utc(attempt.occurred_at)
-    return [entry for entry in others if _utc(entry.occurred_at) <= at]
+    earlier = []
+    for entry in history:
+        if entry is attempt:
+            continue
+        _require_aware(entry.occurred_at, "history occurred_at")
+        entry_key = getattr(entry, "key", None)
+        if key is not None and entry_key == key:
+            continue
+        entry_at = _utc(entry.occurred_at)
+        if entry_at > at:
+            continue
+        if entry_at == at and key is not None and entry_key is not None and entry_key > key:
+            continue  # saved after the attempt: it did not count against it
+        earlier.append(entry)
+    return earlier
 
 
 def _as_local_date(value, zone) -> datetime.date:
@@ -582,8 +685,11 @@ def check_attempt(
     """Every rule of DESIGN.md §5.3 that `attempt` breaks, given the household's history.
 
     `history` may hold attempts in any order, attempts after `attempt` (ignored) and the
-    proposed attempt itself (counted once). Past attempts count towards the limits whether
-    or not they were breaches themselves: they happened.
+    attempt itself (the same object, or the entry with its `key`: not counted). Every other
+    entry counts, however alike: two calls at the same minute are two calls. Past attempts
+    count towards the limits whether or not they were breaches themselves: they happened.
+    The verdict also lists the exemptions applied (a time the owner asked for, an agreed
+    call-back, an owner who walked in), which the caller stores for review.
     """
     return _check(attempt, history, rules, written_only_since, _zone(tz), exclude_itself=True)
 
@@ -610,13 +716,17 @@ def _check(attempt, history, rules, written_only_since, zone, *, exclude_itself)
 
     codes: list[str] = []
     warnings: list[str] = []
+    exemptions: list[str] = []
 
-    if (
-        channel in HOUR_LIMITED_CHANNELS
-        and not attempt.at_owners_request
-        and not within_allowed_hours(attempt.occurred_at, rules, zone)
-    ):
-        codes.append(HOURS)
+    if is_hour_limited(attempt) and not within_allowed_hours(attempt.occurred_at, rules, zone):
+        if channel == OFFICE_MEETING and getattr(attempt, "owner_walked_in", False):
+            exemptions.append(OWNER_WALKED_IN)
+        elif attempt.at_owners_request and _within(
+            attempt.occurred_at, OWNERS_REQUEST_EARLIEST, OWNERS_REQUEST_LATEST, zone
+        ):
+            exemptions.append(OWNERS_REQUESTED_TIME)
+        else:
+            codes.append(HOURS)
 
     if channel == PHONE_CALL:
         calls = {PHONE_CALL}
@@ -624,7 +734,10 @@ def _check(attempt, history, rules, written_only_since, zone, *, exclude_itself)
             codes.append(CALLS_PER_DAY)
         if in_window(calls) > rules.calls_per_7_days:
             codes.append(CALLS_PER_7_DAYS)
-        if not attempt.at_owners_request and _in_quiet_period(attempt, earlier, rules, zone):
+        quiet = _quiet_period(attempt, earlier, rules)
+        if quiet == AGREED_CALLBACK:
+            exemptions.append(AGREED_CALLBACK)
+        elif quiet:
             codes.append(QUIET_AFTER_CONVERSATION)
 
     if channel in MESSAGE_CHANNELS:
@@ -646,7 +759,7 @@ def _check(attempt, history, rules, written_only_since, zone, *, exclude_itself)
 
     if (
         written_only_since is not None
-        and channel in HOUR_LIMITED_CHANNELS
+        and channel in PERSONAL_CHANNELS
         and today >= _as_local_date(written_only_since, zone)
     ):
         codes.append(WRITTEN_ONLY)
@@ -659,25 +772,26 @@ def _check(attempt, history, rules, written_only_since, zone, *, exclude_itself)
     return Verdict(
         breaches=tuple(make_breach(c, rules) for c in codes),
         warnings=tuple(make_breach(c, rules) for c in warnings),
+        exemptions=tuple(make_exemption(c, rules) for c in exemptions),
     )
 
 
-def _in_quiet_period(attempt: Attempt, earlier: list, rules: Rules, zone) -> bool:
+def _quiet_period(attempt: Attempt, earlier: list, rules: Rules) -> bool | str:
+    """False outside the quiet period after the latest conversation; inside it, True, or
+    AGREED_CALLBACK when the call is within an hour of the call-back time that conversation
+    agreed. A time the owner asked for does not lift it: only an agreed call-back does."""
     conversations = [e for e in earlier if _is_conversation(e)]
     if not conversations:
         return False
+    at = _utc(attempt.occurred_at)
     latest_at = max(_utc(e.occurred_at) for e in conversations)
-    if _utc(attempt.occurred_at) - latest_at >= datetime.timedelta(
-        days=rules.quiet_days_after_conversation
-    ):
+    if at - latest_at >= datetime.timedelta(days=rules.quiet_days_after_conversation):
         return False
-    # An agreed call-back on the day of the call lifts the quiet period.
-    day = attempt.occurred_at.astimezone(zone).date()
     for e in conversations:
         if _utc(e.occurred_at) == latest_at:
             callback = getattr(e, "callback_at", None)
-            if callback is not None and callback.astimezone(zone).date() == day:
-                return False
+            if callback is not None and abs(at - _utc(callback)) <= CALLBACK_TOLERANCE:
+                return AGREED_CALLBACK
     return True
 
 
@@ -707,10 +821,7 @@ def _candidates(now, history: list, rules: Rules, zone) -> list[datetime.datetim
             found.add(at + quiet)
             callback = getattr(entry, "callback_at", None)
             if callback is not None:
-                found.add(_utc(callback))
-                day = callback.astimezone(zone).date()
-                found.add(_utc(_local_moment(day, datetime.time(0, 0), zone)))
-                found.add(_utc(_local_moment(day, rules.allowed_from, zone)))
+                found.add(_utc(callback) - CALLBACK_TOLERANCE)
     return sorted(moment for moment in found if start < moment <= horizon)
 
 

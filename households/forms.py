@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
 
-from .contact_policy import DEFAULT_RULES, POLICY_LIMIT_BY_FIELD
+from .contact_policy import DEFAULT_RULES, OFFICE_MEETING, PAPER_CHANNELS, POLICY_LIMIT_BY_FIELD
 from .models import Channel, ContactPolicy, Outcome, PersonContacted
 
 # The form takes any number of staff a person may have brought: too many is recorded as it
@@ -54,7 +54,42 @@ class AttemptForm(BootstrapMixin, forms.Form):
     )
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=300)
     next_step_date = forms.DateField(label=_("Next step date"), required=False, widget=DateInput())
-    at_owners_request = forms.BooleanField(label=_("At a time the owner asked for"), required=False)
+    at_owners_request = forms.BooleanField(
+        label=_("At a time the owner asked for"),
+        required=False,
+        help_text=_(
+            "Moves a contact outside the office's hours, between 07:00 and 22:00 only; it does "
+            "not lift the daily limits or the quiet period. The office manager reviews it."
+        ),
+    )
+    owners_request_note = forms.CharField(
+        label=_("The owner's request, in their words"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. “请晚上九点半以后打，白天上班” — who asked, when, for what time."),
+    )
+    owner_walked_in = forms.BooleanField(
+        label=_("The owner came to the office on their own"),
+        required=False,
+        help_text=_(
+            "Only for a meeting at the management office the owner started, unasked. Outside "
+            "the contact hours it is recorded as an exemption for the office manager's review."
+        ),
+    )
+    delivery = forms.ChoiceField(
+        label=_("How the paper reached the person"),
+        required=False,
+        help_text=_(
+            "A paper recorded as delivered counts as handed over in person unless you choose "
+            "post or courier."
+        ),
+        choices=[
+            ("", "—"),
+            ("in_person", _("handed over in person (keeps to the contact hours)")),
+            ("post", _("by post or courier")),
+        ],
+    )
     callback_at = forms.DateTimeField(
         label=_("Call-back time the owner agreed"),
         required=False,
@@ -110,6 +145,32 @@ class AttemptForm(BootstrapMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        channel = data.get("channel")
+        if data.get("at_owners_request") and not data.get("owners_request_note", "").strip():
+            self.add_error(
+                "owners_request_note",
+                _(
+                    "Quote the owner's request in their words (who asked, when, for what "
+                    "time), or untick “At a time the owner asked for”."
+                ),
+            )
+        if data.get("owner_walked_in") and channel != OFFICE_MEETING:
+            self.add_error(
+                "owner_walked_in",
+                _(
+                    "Only a meeting at the management office can be one the owner came to on "
+                    "their own: choose that channel or untick the box."
+                ),
+            )
+        delivery = data.get("delivery")
+        if channel not in PAPER_CHANNELS:
+            delivery = ""  # not a paper: the choice does not apply
+        elif not delivery and data.get("outcome") == Outcome.DELIVERED:
+            # A paper logged here as delivered, without saying it was posted, was handed
+            # over: the stricter reading (posted letters are recorded on the letter itself).
+            delivery = "in_person"
+        data["delivery"] = delivery
+        data["delivered_in_person"] = delivery == "in_person"
         if data.get("outcome") == Outcome.PROMISED and not (
             data.get("promise_amount") and data.get("promise_date")
         ):

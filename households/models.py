@@ -156,6 +156,12 @@ class Outcome(models.TextChoices):
     NOT_DELIVERED = "not_delivered", _("not delivered")
 
 
+# An attempt is a breach when it was marked so when logged, or when the office manager's
+# review found an exemption it claimed was not a real one. Use it wherever breaches are
+# counted or listed (a Q, so it also works in Count(filter=…) and in subqueries).
+IS_BREACH = ~Q(breaches=[]) | Q(exemption_review__decision="breach")
+
+
 class ContactAttemptQuerySet(models.QuerySet):
     def effective(self):
         """The attempts that stand: not withdrawn by a correcting entry. A correcting entry
@@ -164,6 +170,17 @@ class ContactAttemptQuerySet(models.QuerySet):
         in the policy's history, and its breaches void no clearance."""
         corrected = ContactAttempt.objects.filter(corrects=OuterRef("pk"))
         return self.filter(~Exists(corrected))
+
+    def breached(self):
+        """Attempts that broke a rule: marked when logged, or found so on review."""
+        return self.filter(IS_BREACH)
+
+    def exempted(self):
+        """Attempts for which a rule was set aside (a time the owner asked for, …)."""
+        return self.exclude(exemptions=[])
+
+    def exemptions_to_review(self):
+        return self.exempted().filter(exemption_review__isnull=True)
 
 
 class ContactAttempt(AppendOnlyModel):
@@ -199,6 +216,15 @@ class ContactAttempt(AppendOnlyModel):
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_step_date = models.DateField(_("next step date"), null=True, blank=True)
     at_owners_request = models.BooleanField(_("at a time the owner asked for"), default=False)
+    owners_request_note = models.TextField(
+        _("the owner's request, in their words"),
+        blank=True,
+        help_text=_("Required when the contact was at a time the owner asked for."),
+    )
+    owner_walked_in = models.BooleanField(
+        _("the owner came to the office on their own"), default=False
+    )
+    delivered_in_person = models.BooleanField(_("handed over in person"), default=False)
     staff_count = models.PositiveSmallIntegerField(_("staff present"), null=True, blank=True)
     message_has_opt_out = models.BooleanField(
         _("the message says how to opt out"), null=True, blank=True
@@ -215,6 +241,9 @@ class ContactAttempt(AppendOnlyModel):
     # Advice codes the attempt did not follow without breaking a rule (a visit by one person
     # alone): kept so that the timeline and the manager still see them.
     warnings = models.JSONField(_("policy advice not followed"), default=list, blank=True)
+    # Exemption codes from households.contact_policy: rules set aside for this attempt, each
+    # reviewed by the office manager (ExemptionReview).
+    exemptions = models.JSONField(_("exemptions applied"), default=list, blank=True)
     flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     corrects = models.ForeignKey(
         "self",
@@ -245,12 +274,72 @@ class ContactAttempt(AppendOnlyModel):
         ]
         indexes = [models.Index(fields=["household", "occurred_at"])]
 
+    objects = ContactAttemptQuerySet.as_manager()
+
     def __str__(self):
         return f"{self.household.unit_code} {self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
     @property
+    def review(self) -> "ExemptionReview | None":
+        """The office manager's review of the exemptions (select_related it on lists)."""
+        return getattr(self, "exemption_review", None)
+
+    @property
+    def all_breaches(self) -> list[str]:
+        """The rules it broke: those marked when logged, then those its review added."""
+        codes = list(self.breaches)
+        review = self.review
+        if review is not None:
+            codes += [c for c in review.breaches if c not in codes]
+        return codes
+
+    @property
     def is_breach(self):
-        return bool(self.breaches)
+        return bool(self.all_breaches)
+
+
+class ExemptionReview(AppendOnlyModel):
+    """The office manager's decision on an attempt's exemptions: accepted, or a breach.
+
+    Attempts are append-only, so a review found to be a breach is recorded here, with the
+    rules it adds to the attempt's breaches (ContactAttempt.all_breaches, IS_BREACH).
+    """
+
+    class Decision(models.TextChoices):
+        ACCEPT = "accept", _("accepted: a real exemption")
+        BREACH = "breach", _("marked as a breach")
+
+    attempt = models.OneToOneField(
+        ContactAttempt,
+        on_delete=models.PROTECT,
+        related_name="exemption_review",
+        verbose_name=_("contact attempt"),
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    breaches = models.JSONField(_("rules it broke"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="exemption_reviews",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("exemption review")
+        verbose_name_plural = _("exemption reviews")
+        ordering = ["-reviewed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="accept", breaches=[])
+                | (Q(decision="breach") & ~Q(breaches=[])),
+                name="exemption_review_breaches_match_decision",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt} {self.get_decision_display()}"
 
 
 def evidence_path(instance, filename):

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import scoping
 from arrears.limitation_records import household_claims
@@ -18,17 +19,20 @@ from .contact import (
     PromiseInput,
     UnlawfulMethodError,
     attempt_log,
+    exemption_decide,
     household_rules,
     household_set_written_only,
     household_withdraw_written_only,
     may_withdraw_written_only,
 )
-from .contact_policy import make_breach, rule_catalogue
+from .contact_policy import make_breach, make_exemption, rule_catalogue
 from .forms import AttemptForm, ContactPolicyForm, WrittenOnlyForm, WrittenOnlyWithdrawalForm
 from .models import (
+    IS_BREACH,
     AttemptEvidence,
     Channel,
     ContactPolicy,
+    ExemptionReview,
     Household,
     OnSiteTip,
     Outcome,
@@ -97,6 +101,9 @@ def attempt_new(request, pk):
                 next_step=data["next_step"],
                 next_step_date=data["next_step_date"],
                 at_owners_request=data["at_owners_request"],
+                owners_request_note=data["owners_request_note"],
+                owner_walked_in=data["owner_walked_in"],
+                delivered_in_person=data["delivered_in_person"],
                 staff_count=data["staff_count"],
                 message_has_opt_out=data["message_has_opt_out"],
                 third_party_told_of_debt=data["third_party_told_of_debt"],
@@ -118,6 +125,16 @@ def attempt_new(request, pk):
                         "the manager will see it."
                     )
                     % {"rules": "; ".join(str(make_breach(c).message) for c in attempt.breaches)},
+                )
+            elif attempt.exemptions:
+                messages.info(
+                    request,
+                    _("Saved as an exemption: %(exemptions)s The office manager will review it.")
+                    % {
+                        "exemptions": " ".join(
+                            str(make_exemption(c).message) for c in attempt.exemptions
+                        )
+                    },
                 )
             elif attempt.flagged_terms:
                 messages.warning(
@@ -303,14 +320,58 @@ def breach_list(request):
         raise PermissionDenied
     days = 30 if request.GET.get("days") == "30" else 7
     since = timezone.now() - timezone.timedelta(days=days)
+    scope = scoping.contact_attempts(request.user).select_related(
+        "household",
+        "made_by__staff_profile",
+        "case",
+        "exemption_review__reviewed_by__staff_profile",
+    )
     attempts = (
-        scoping.contact_attempts(request.user)
-        .filter(occurred_at__gte=since)
-        .exclude(breaches=[], flagged_terms=[])
-        .select_related("household", "made_by__staff_profile", "case")
+        scope.filter(occurred_at__gte=since)
+        .filter(IS_BREACH | ~Q(flagged_terms=[]))
         .order_by("-occurred_at")
     )
-    return render(request, "households/breach_list.html", {"attempts": attempts, "days": days})
+    # Every exemption not yet reviewed, however old; those reviewed within the window.
+    to_review = scope.exemptions_to_review().order_by("occurred_at", "pk")
+    reviewed = (
+        scope.exempted()
+        .filter(exemption_review__isnull=False, occurred_at__gte=since)
+        .order_by("-occurred_at")
+    )
+    return render(
+        request,
+        "households/breach_list.html",
+        {
+            "attempts": attempts,
+            "to_review": to_review,
+            "reviewed": reviewed,
+            "days": days,
+            "can_review": request.user.has_perm("households.add_exemptionreview"),
+            "decisions": ExemptionReview.Decision,
+        },
+    )
+
+
+@permission_required("households.add_exemptionreview", raise_exception=True)
+@require_POST
+def exemption_review(request, pk):
+    """The office manager accepts an attempt's exemptions or marks them as a breach."""
+    attempt = get_object_or_404(scoping.contact_attempts(request.user), pk=pk)
+    try:
+        exemption_decide(
+            attempt=attempt,
+            decision=request.POST.get("decision", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Review of %(unit)s recorded.") % {"unit": attempt.household.unit_code},
+        )
+    return redirect("breach-list")
 
 
 def lawful_contact(request):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated, scoring_moment
 from arrears.models import BackdateApproval, Campaign, Clearance, Payment
-from households.models import ContactAttempt
+from households.models import IS_BREACH, ContactAttempt
 
 from .models import Team
 from .scoring import (
@@ -139,7 +139,7 @@ def load_facts(campaign: Campaign) -> Facts:
     breach_before = (
         ContactAttempt.objects.effective()
         .filter(case=OuterRef("case"), occurred_at__lte=OuterRef("cleared_at"))
-        .exclude(breaches=[])
+        .filter(IS_BREACH)  # marked when logged, or an exemption the review found a breach
     )
     rows = list(
         Clearance.objects.filter(case__campaign=campaign)

@@ -51,6 +51,7 @@ from households.contact import (
 from households.models import (
     ContactAttempt,
     ContactPolicy,
+    ExemptionReview,
     Household,
     OnSiteTip,
     WrittenOnlyWithdrawal,
@@ -103,6 +104,8 @@ GET_EXPECTED = {
     "lawful-contact":  (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   302),
     "tip-new":         (403,  403,   403,   403, 403, 403, 200, 200,  403,  403,  403,   302),
     "breach-list":     (403,  200,   403,   200, 200, 200, 403, 200,  200,  403,  403,   302),
+    # Issue 11: the office manager reviews exemptions (POST only, the permission first).
+    "exemption-review": (403, 403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
     "healthz":         (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
     "leaderboard":     (200,  200,   200,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     "assessment":      (200,  200,   200,   200, 200, 200, 404, 200,  404,  404,  404,   302),
@@ -174,6 +177,7 @@ POST_EXPECTED = {
     "waiver-decide":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "plan-new":               (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "payment-backdate-approve": (403, 403, 403, 302, 403, 403, 403, 302, 404,  403,  403,   302),
+    "exemption-review":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
 }
 # fmt: on
 
@@ -257,6 +261,7 @@ ANONYMOUS_ARGS = {
     "letter-record": [1, "dispatch"],
     "legal-step": [1],
     "waiver-decide": [1],
+    "exemption-review": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
@@ -346,6 +351,22 @@ class Objects:
         )
 
     @cached_property
+    def exempt_attempt(self):
+        """A call at 21:30 last night at a time the owner asked for: an exemption to review."""
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        occurred = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(21, 30)))
+        return attempt_log(
+            case=self.world.case_a,
+            made_by=self.world.collector_a,
+            occurred_at=occurred,
+            channel="phone_call",
+            person_contacted="owner",
+            outcome="no_answer",
+            at_owners_request=True,
+            owners_request_note="业主说白天上班，晚上九点半后打",
+        )
+
+    @cached_property
     def letter(self):
         """A demand for case_a, issued today by its collector, not yet sent."""
         return letter_issue(self.world.case_a, kind="demand", by=self.world.collector_a)
@@ -428,6 +449,8 @@ class Objects:
             return reverse(name, args=[self.legal_action.pk])
         if name == "waiver-decide":
             return reverse(name, args=[self.waiver.pk])
+        if name == "exemption-review":
+            return reverse(name, args=[self.exempt_attempt.pk])
         if name == "payment-reverse":
             return reverse(name, args=[self.payment.pk])
         if name == "payment-backdate-approve":
@@ -640,6 +663,9 @@ def _escalation_action(view, objs):
     if view == "waiver-decide":
         approved = Waiver.objects.filter(pk=objs.waiver.pk, status=Waiver.Status.APPROVED)
         return {"decision": "approve", "note": "同意按判决核减"}, approved.exists
+    if view == "exemption-review":
+        reviewed = ExemptionReview.objects.filter(attempt=objs.exempt_attempt, decision="accept")
+        return {"decision": "accept", "note": "已核实业主要求"}, reviewed.exists
     if view == "plan-new":
         data = {
             "agreed_on": today.isoformat(),

@@ -1,6 +1,12 @@
 from django import template
 
-from households.contact_policy import RULE_CODES, WARNING_CODES, make_breach
+from households.contact_policy import (
+    EXEMPTION_CODES,
+    RULE_CODES,
+    WARNING_CODES,
+    make_breach,
+    make_exemption,
+)
 
 register = template.Library()
 KNOWN = set(RULE_CODES) | set(WARNING_CODES)
@@ -10,3 +16,9 @@ KNOWN = set(RULE_CODES) | set(WARNING_CODES)
 def breach_message(code: str) -> str:
     """The rule's message for a stored breach code (translated at display time)."""
     return str(make_breach(code).message) if code in KNOWN else code
+
+
+@register.filter
+def exemption_message(code: str) -> str:
+    """What a stored exemption code means (translated at display time)."""
+    return str(make_exemption(code).message) if code in EXEMPTION_CODES else code

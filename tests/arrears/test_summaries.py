@@ -420,7 +420,7 @@ def test_the_monday_pack_has_progress_last_weeks_figures_and_the_leaderboard(wor
     assert week == {
         "attempts": 9, "owners_reached": 3, "promises_made": 4, "promised_amount": D("770"),
         "promises_due": 4, "instalments_due": 0, "payments": 7, "collected": D("2200"), "cleared": 1,
-        "new_issues": 5, "open_issues": 3, "breaches": 3, "backdated": 0,
+        "new_issues": 5, "open_issues": 3, "breaches": 3, "backdated": 0, "exemptions": 0,
     }  # fmt: skip
     assert pack["window"] == {
         "from": at(datetime.date(2026, 11, 22), 18), "to": at(datetime.date(2026, 11, 29), 18),
@@ -1022,3 +1022,26 @@ def test_a_managers_run_now_tells_nobody_and_the_scheduled_run_tells_them_once(w
         recipient=world.manager, url=reverse("summary-detail", args=[office.pk])
     )
     assert told.count() == 1
+
+
+def test_the_office_report_counts_exemptions_and_reviewed_breaches(world, clock):
+    """Issue 11: every exemption is counted at 18:00; one the manager found a breach counts
+    as a breach (contacts between 07:00 and 18:00, inside any report window)."""
+    from households.contact import exemption_decide
+
+    early = log(
+        clock, world.case_a, world.collector_a, at(DAY, 7, 30), "phone_call", "owner",
+        "no_answer", at_owners_request=True, owners_request_note="业主要求上班前打",
+    )  # fmt: skip
+    log(
+        clock, world.case_b, world.collector_b, at(DAY, 10), "phone_call", "owner", "talked",
+        callback_at=at(DAY, 15),
+    )  # fmt: skip
+    log(clock, world.case_b, world.collector_b, at(DAY, 15, 10), "phone_call", "owner", "no_answer")
+    clock.move_to(NOW)
+    totals = daily_reports(DAY, [world.office])["office"][world.office.pk]["totals"]
+    assert (totals["exemptions"], totals["breaches"]) == (2, 0)
+    exemption_decide(attempt=early, decision="breach", note="核实：业主未提出", by=world.manager)
+    office = daily_reports(DAY, [world.office])["office"][world.office.pk]
+    assert (office["totals"]["exemptions"], office["totals"]["breaches"]) == (2, 1)
+    assert [b["rules"] for b in office["breaches"]] == [["hours"]]

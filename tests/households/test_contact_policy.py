@@ -186,8 +186,8 @@ def test_a_visit_at_the_owners_request_after_hours_is_allowed():
     assert codes(visit(at(2, 21, 30), at_owners_request=True)) == []
 
 
-@pytest.mark.parametrize("channel", [*WRITTEN_CHANNELS, "office_meeting"])
-def test_written_channels_and_office_meetings_are_not_limited_by_hours(channel):
+@pytest.mark.parametrize("channel", WRITTEN_CHANNELS)
+def test_written_channels_sent_not_handed_over_are_not_limited_by_hours(channel):
     assert codes(Attempt(occurred_at=at(2, 23, 30), channel=channel)) == []
 
 
@@ -292,9 +292,17 @@ def test_a_call_exactly_7_days_after_a_conversation_is_allowed():
     assert codes(call(at(9, 10)), [talked(at(2, 10))]) == []
 
 
-def test_a_call_on_the_agreed_call_back_date_is_allowed():
+def test_a_call_at_the_agreed_call_back_time_is_allowed_and_exempt():
     conversation = talked(at(2, 10), callback_at=at(4, 19))
-    assert codes(call(at(4, 9)), [conversation]) == []
+    verdict = check_attempt(call(at(4, 19)), history=[conversation])
+    assert verdict.breach_codes == []
+    assert verdict.exemption_codes == ["agreed_callback"]
+
+
+def test_a_call_earlier_on_the_call_back_day_breaches_the_quiet_period():
+    # The call-back agreed a time, not the whole day.
+    conversation = talked(at(2, 10), callback_at=at(4, 19))
+    assert codes(call(at(4, 9)), [conversation]) == ["quiet_after_conversation"]
 
 
 def test_a_call_on_another_date_than_the_agreed_call_back_breaches_the_quiet_period():
@@ -302,8 +310,9 @@ def test_a_call_on_another_date_than_the_agreed_call_back_breaches_the_quiet_per
     assert codes(call(at(5, 10)), [conversation]) == ["quiet_after_conversation"]
 
 
-def test_a_call_in_the_quiet_period_at_the_owners_request_is_allowed():
-    assert codes(call(at(4, 10), at_owners_request=True), [talked(at(2, 10))]) == []
+def test_a_time_the_owner_asked_for_does_not_lift_the_quiet_period():
+    attempt = call(at(4, 10), at_owners_request=True)
+    assert codes(attempt, [talked(at(2, 10))]) == ["quiet_after_conversation"]
 
 
 @pytest.mark.parametrize("outcome", ["talked", "promised", "refused", "disputed", "paid"])
@@ -454,8 +463,8 @@ def test_a_call_before_the_written_only_date_is_allowed():
 
 
 def test_written_only_uses_the_local_date():
-    # 2026-11-04 16:30 UTC is 00:30 on the 5th in Shanghai (at the owner's request).
-    moment = datetime.datetime(2026, 11, 4, 16, 30, tzinfo=UTC)
+    # 2026-11-04 23:30 UTC is 07:30 on the 5th in Shanghai (at the owner's request).
+    moment = datetime.datetime(2026, 11, 4, 23, 30, tzinfo=UTC)
     attempt = call(moment, at_owners_request=True)
     assert codes(attempt, written_only_since=datetime.date(2026, 11, 5)) == ["written_only"]
 
@@ -509,15 +518,49 @@ def test_the_proposed_attempt_in_the_history_is_not_counted_twice():
     assert codes(proposed, [call(at(2, 9)), proposed]) == []
 
 
-def test_an_equal_copy_of_the_proposed_attempt_in_the_history_is_not_counted_twice():
-    assert codes(call(at(2, 15)), [call(at(2, 9)), call(at(2, 15))]) == []
+def test_an_equal_but_other_attempt_in_the_history_counts():
+    # Attempts are told apart by identity, not by their fields: an equal call at 15:00 is
+    # another call.
+    assert codes(call(at(2, 15)), [call(at(2, 9)), call(at(2, 15))]) == ["calls_per_day"]
 
 
-def test_a_real_duplicate_earlier_entry_still_counts():
-    # Two identical calls at 09:00 were both made; only the proposed one is set aside.
-    history = [call(at(2, 9)), call(at(2, 9))]
-    assert codes(call(at(2, 9)), history) == []
-    assert codes(call(at(2, 15)), history) == ["calls_per_day"]
+def test_the_saved_attempt_is_left_out_by_its_key():
+    history = [call(at(2, 9), key=1), call(at(2, 15), key=2)]
+    assert codes(call(at(2, 15), key=2), history) == []
+
+
+# --- The same minute twice (issue 11) ---------------------------------------------------
+
+
+def test_a_third_call_at_the_same_minute_breaches_calls_per_day():
+    history = [call(at(2, 10), key=1), call(at(2, 10), key=2)]
+    assert codes(call(at(2, 10)), history) == ["calls_per_day"]
+
+
+def test_a_second_message_at_the_same_minute_breaches_messages_per_day():
+    assert codes(wechat(at(2, 10)), [sms(at(2, 10), key=7)]) == ["messages_per_day"]
+
+
+def test_a_second_visit_at_the_same_minute_breaches_visits_per_7_days():
+    assert codes(visit(at(2, 10)), [visit(at(2, 10), key=7)]) == ["visits_per_7_days"]
+
+
+def test_two_unsaved_equal_calls_in_the_history_both_count():
+    history = [call(at(2, 10)), call(at(2, 10))]
+    assert codes(call(at(2, 10)), history) == ["calls_per_day"]
+
+
+def test_a_saved_attempt_counts_only_those_saved_before_it_at_the_same_moment():
+    # Three calls logged at 10:00, saved as 1, 2, 3: only the third breaks the daily limit.
+    history = [call(at(2, 10), key=k) for k in (1, 2, 3)]
+    assert codes(history[0], history) == []
+    assert codes(call(at(2, 10), key=2), history) == []
+    assert codes(call(at(2, 10), key=3), history) == ["calls_per_day"]
+
+
+def test_a_conversation_at_the_same_minute_saved_first_starts_the_quiet_period():
+    history = [talked(at(2, 10), key=1)]
+    assert codes(call(at(2, 10)), history) == ["quiet_after_conversation"]
 
 
 def test_a_back_dated_history_entry_after_the_proposed_time_is_not_counted():
@@ -642,10 +685,11 @@ def test_when_the_quiet_period_ends_at_night_calls_are_allowed_from_the_next_mor
     assert availability.allowed_from == at(10, 8, 0)
 
 
-def test_an_agreed_call_back_date_brings_the_next_allowed_moment_forward():
+def test_an_agreed_call_back_time_brings_the_next_allowed_moment_forward():
+    # An hour before the agreed time: the call-back's window opens.
     history = [talked(at(2, 10), callback_at=at(5, 18))]
     availability = contact_availability(at(4, 10), history=history)
-    assert availability.allowed_from == at(5, 8, 0)
+    assert availability.allowed_from == at(5, 17, 0)
 
 
 def test_when_the_7_day_limit_is_reached_calls_are_allowed_when_the_oldest_leaves():
@@ -717,3 +761,162 @@ def test_the_next_allowed_moment_itself_passes_the_check():
     later = call(availability.allowed_from)
     assert check_attempt(later, history=history).ok
     assert availability.allowed_from == at(9, 10)
+
+
+# --- Exemptions on the record (issue 11) ------------------------------------------------
+
+
+def exemptions(attempt, history=(), **kw):
+    return check_attempt(attempt, history=list(history), **kw).exemption_codes
+
+
+def test_a_call_within_the_hours_at_the_owners_request_needs_no_exemption():
+    verdict = check_attempt(call(at(2, 10), at_owners_request=True), history=[])
+    assert verdict.ok and verdict.exemptions == ()
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "breaches"),
+    [
+        (6, 59, ["hours"]),
+        (7, 0, []),
+        (7, 59, []),
+        (21, 0, []),
+        (21, 59, []),
+        (22, 0, ["hours"]),
+        (23, 30, ["hours"]),
+        (23, 55, ["hours"]),
+        (2, 0, ["hours"]),
+    ],
+)
+def test_a_time_the_owner_asked_for_moves_a_call_within_07_00_to_22_00_only(hour, minute, breaches):
+    attempt = call(at(2, hour, minute), at_owners_request=True)
+    assert codes(attempt) == breaches
+    assert exemptions(attempt) == ([] if breaches else ["owners_requested_time"])
+
+
+def test_an_sms_at_02_00_at_the_owners_request_breaches_the_hours():
+    assert codes(sms(at(2, 2), at_owners_request=True)) == ["hours"]
+
+
+def test_a_3_person_visit_at_03_00_at_the_owners_request_breaches_the_hours():
+    verdict = check_attempt(visit(at(2, 3), staff=3, at_owners_request=True), history=[])
+    assert verdict.breach_codes == ["hours"]
+    assert verdict.exemptions == ()
+
+
+def test_the_owners_request_is_bounded_even_under_a_stricter_office_window():
+    rules = Rules(allowed_from=datetime.time(9, 0), allowed_until=datetime.time(20, 0))
+    assert codes(call(at(2, 7, 30), at_owners_request=True), rules=rules) == []
+    assert exemptions(call(at(2, 7, 30), at_owners_request=True), rules=rules) == [
+        "owners_requested_time"
+    ]
+    assert codes(call(at(2, 6, 59), at_owners_request=True), rules=rules) == ["hours"]
+
+
+def test_the_owners_request_never_exceeds_the_daily_counts():
+    history = [call(at(2, 9), key=1), call(at(2, 10), key=2)]
+    attempt = call(at(2, 21, 30), at_owners_request=True)
+    assert codes(attempt, history) == ["calls_per_day"]
+    assert exemptions(attempt, history) == ["owners_requested_time"]
+
+
+def test_two_late_calls_at_the_owners_request_are_both_on_the_record():
+    late = call(at(2, 21, 30), at_owners_request=True, key=1)
+    assert exemptions(late) == ["owners_requested_time"]
+    later = call(at(2, 21, 45), at_owners_request=True)
+    assert exemptions(later, [late]) == ["owners_requested_time"]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "breaches"),
+    [
+        (-61, ["quiet_after_conversation"]),
+        (-60, []),
+        (-59, []),
+        (0, []),
+        (59, []),
+        (60, []),
+        (61, ["quiet_after_conversation"]),
+    ],
+)
+def test_an_agreed_call_back_exempts_within_an_hour_of_the_agreed_time(minutes, breaches):
+    conversation = talked(at(2, 10), callback_at=at(4, 15))
+    attempt = call(at(4, 15) + datetime.timedelta(minutes=minutes))
+    verdict = check_attempt(attempt, history=[conversation])
+    assert verdict.breach_codes == breaches
+    assert verdict.exemption_codes == ([] if breaches else ["agreed_callback"])
+
+
+def test_a_call_back_outside_the_quiet_period_needs_no_exemption():
+    conversation = talked(at(2, 10), callback_at=at(9, 15))
+    assert exemptions(call(at(9, 15)), [conversation]) == []
+
+
+def test_a_call_back_does_not_lift_the_daily_count():
+    history = [talked(at(2, 10), callback_at=at(4, 15), key=1), call(at(4, 9), key=2)]
+    history.append(call(at(4, 10), key=3))
+    assert codes(call(at(4, 15)), history) == [
+        "calls_per_day",
+    ]
+
+
+def test_every_exemption_names_the_rule_it_set_aside():
+    from households.contact_policy import EXEMPTION_CODES, make_exemption
+
+    for code in EXEMPTION_CODES:
+        exemption = make_exemption(code)
+        assert exemption.rule in RULE_CODES
+        assert exemption.message
+
+
+# --- Hours for every channel that reaches the owner (issue 11) -----------------------
+
+
+def meeting(when, **kw):
+    return Attempt(occurred_at=when, channel="office_meeting", **kw)
+
+
+def test_a_meeting_at_the_office_at_22_00_breaches_the_hours():
+    assert codes(meeting(at(2, 22))) == ["hours"]
+
+
+def test_a_meeting_at_the_office_at_20_59_is_allowed():
+    assert codes(meeting(at(2, 20, 59))) == []
+
+
+def test_an_owner_who_walked_in_at_22_00_is_exempt_and_on_the_record():
+    verdict = check_attempt(meeting(at(2, 22), owner_walked_in=True), history=[])
+    assert verdict.breach_codes == []
+    assert verdict.exemption_codes == ["owner_walked_in"]
+
+
+def test_an_owner_who_walked_in_within_the_hours_needs_no_exemption():
+    assert exemptions(meeting(at(2, 10), owner_walked_in=True)) == []
+
+
+def test_walked_in_exempts_only_office_meetings():
+    assert codes(call(at(2, 22), owner_walked_in=True)) == ["hours"]
+
+
+@pytest.mark.parametrize(
+    "channel", ["payment_notice", "written_demand", "committee_urging", "lawyer_letter"]
+)
+def test_a_paper_handed_over_in_person_at_night_breaches_the_hours(channel):
+    attempt = Attempt(
+        occurred_at=at(2, 22, 30), channel=channel, outcome="delivered", delivered_in_person=True
+    )
+    assert codes(attempt) == ["hours"]
+    assert (
+        codes(Attempt(occurred_at=at(2, 20, 30), channel=channel, delivered_in_person=True)) == []
+    )
+
+
+@pytest.mark.parametrize("channel", ["mediation", "payment_order", "lawsuit", "arbitration"])
+def test_proceedings_are_not_hand_deliveries(channel):
+    attempt = Attempt(occurred_at=at(2, 23), channel=channel, delivered_in_person=True)
+    assert codes(attempt) == []
+
+
+def test_a_meeting_at_the_office_is_not_refused_under_written_only():
+    assert codes(meeting(at(10)), written_only_since=datetime.date(2026, 11, 5)) == []

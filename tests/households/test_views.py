@@ -1,10 +1,16 @@
 import datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from households.contact import attempt_log, exemption_decide
 from households.contact_policy import make_breach
-from households.models import ContactAttempt, ContactPolicy
+from households.models import ContactAttempt, ContactPolicy, ExemptionReview
 
 POLICY = {
     "allowed_from": "08:30",
@@ -172,3 +178,242 @@ def test_the_lawful_contact_page_says_what_counts_as_proof_for_the_limitation_cl
     client.force_login(world.collector_a)
     page = client.get(reverse("lawful-contact")).content.decode()
     assert 'data-testid="limitation-proof"' in page
+
+
+# --- Issue 11: exemptions on the record, hours for every channel ------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOON = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def noon():
+    with time_machine.travel(NOON, tick=False):
+        yield
+
+
+def _post_attempt(client, world, **data):
+    data.setdefault("channel", "phone_call")
+    data.setdefault("person_contacted", "owner")
+    data.setdefault("outcome", "no_answer")
+    data.setdefault("occurred_at", "2026-11-24T21:30")
+    return client.post(reverse("attempt-new", args=[world.case_a.pk]), data)
+
+
+def test_the_owners_request_without_their_words_is_sent_back(client, world, noon):
+    client.force_login(world.collector_a)
+    response = _post_attempt(client, world, at_owners_request="on")
+    assert response.status_code == 200
+    assert "owners_request_note" in response.context["form"].errors
+    assert not ContactAttempt.objects.exists()
+
+
+def test_an_exemption_is_marked_on_the_timeline_with_the_owners_words(client, world, noon):
+    client.force_login(world.collector_a)
+    response = _post_attempt(
+        client, world, at_owners_request="on", owners_request_note="业主说白天上班，九点半后打"
+    )
+    assert response.status_code == 302
+    attempt = ContactAttempt.objects.get()
+    assert attempt.exemptions == ["owners_requested_time"] and attempt.breaches == []
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    assert 'data-testid="exemption"' in page
+    assert "业主说白天上班，九点半后打" in page
+
+
+def test_a_call_at_23_30_at_the_owners_request_is_a_breach_through_the_form(client, world, noon):
+    client.force_login(world.collector_a)
+    _post_attempt(
+        client,
+        world,
+        occurred_at="2026-11-24T23:30",
+        at_owners_request="on",
+        owners_request_note="业主说随时打",
+    )
+    assert ContactAttempt.objects.get().breaches == ["hours"]
+
+
+def test_a_delivered_paper_not_said_to_be_posted_counts_as_handed_over(client, world, noon):
+    client.force_login(world.collector_a)
+    response = _post_attempt(
+        client, world, channel="payment_notice", outcome="delivered", occurred_at="2026-11-24T22:30"
+    )
+    assert response.status_code == 302
+    attempt = ContactAttempt.objects.get()
+    assert attempt.delivered_in_person and attempt.breaches == ["hours"]
+
+
+def test_a_paper_posted_is_not_held_to_the_hours_through_the_form(client, world, noon):
+    client.force_login(world.collector_a)
+    _post_attempt(
+        client,
+        world,
+        channel="payment_notice",
+        outcome="delivered",
+        delivery="post",
+        occurred_at="2026-11-24T22:30",
+    )
+    attempt = ContactAttempt.objects.get()
+    assert not attempt.delivered_in_person and attempt.breaches == []
+
+
+def test_a_delivery_method_posted_for_a_call_is_ignored(client, world, noon):
+    client.force_login(world.collector_a)
+    _post_attempt(client, world, occurred_at="2026-11-24T10:00", delivery="in_person")
+    assert not ContactAttempt.objects.get().delivered_in_person
+
+
+def test_a_notice_handed_over_at_22_30_is_a_breach_through_the_form(client, world, noon):
+    client.force_login(world.collector_a)
+    response = _post_attempt(
+        client,
+        world,
+        channel="payment_notice",
+        outcome="delivered",
+        delivery="in_person",
+        occurred_at="2026-11-24T22:30",
+    )
+    assert response.status_code == 302
+    attempt = ContactAttempt.objects.get()
+    assert attempt.breaches == ["hours"] and attempt.delivered_in_person
+
+
+def test_a_walk_in_posted_for_a_call_is_sent_back(client, world, noon):
+    client.force_login(world.collector_a)
+    response = _post_attempt(client, world, owner_walked_in="on")
+    assert response.status_code == 200
+    assert "owner_walked_in" in response.context["form"].errors
+    assert not ContactAttempt.objects.exists()
+
+
+def test_an_owner_who_walked_in_at_22_00_is_visibly_exempt(client, world, noon):
+    client.force_login(world.collector_a)
+    _post_attempt(
+        client,
+        world,
+        channel="office_meeting",
+        outcome="talked",
+        owner_walked_in="on",
+        occurred_at="2026-11-24T22:00",
+    )
+    assert ContactAttempt.objects.get().exemptions == ["owner_walked_in"]
+    client.force_login(world.manager)
+    page = client.get(reverse("breach-list")).content.decode()
+    assert 'data-testid="exemptions-to-review"' in page
+    assert "C6-101" in page.split('data-testid="exemptions-to-review"')[1]
+
+
+def _exempt_call(world):
+    return attempt_log(
+        case=world.case_a,
+        made_by=world.collector_a,
+        occurred_at=NOON.replace(hour=21, minute=30) - datetime.timedelta(days=1),
+        channel="phone_call",
+        person_contacted="owner",
+        outcome="no_answer",
+        at_owners_request=True,
+        owners_request_note="晚上九点半后打",
+    )
+
+
+def test_the_manager_accepts_an_exemption_on_the_breaches_page(client, world, noon):
+    attempt = _exempt_call(world)
+    client.force_login(world.manager)
+    page = client.get(reverse("breach-list")).content.decode()
+    assert reverse("exemption-review", args=[attempt.pk]) in page
+    response = client.post(
+        reverse("exemption-review", args=[attempt.pk]), {"decision": "accept", "note": ""}
+    )
+    assert response.status_code == 302
+    review = ExemptionReview.objects.get()
+    assert (review.attempt, review.decision, review.reviewed_by) == (
+        attempt,
+        "accept",
+        world.manager,
+    )
+    page = client.get(reverse("breach-list")).content.decode()
+    assert reverse("exemption-review", args=[attempt.pk]) not in page
+    assert 'data-testid="exemptions-reviewed"' in page
+
+
+def test_an_exemption_marked_as_breach_is_listed_as_a_breach(client, world, noon):
+    attempt = _exempt_call(world)
+    client.force_login(world.manager)
+    client.post(
+        reverse("exemption-review", args=[attempt.pk]),
+        {"decision": "breach", "note": "业主未提出"},
+    )
+    page = client.get(reverse("breach-list")).content.decode()
+    breaches = page.split('data-testid="breaches"')[1].split("</ul>")[0]
+    assert "C6-101" in breaches
+    case_page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    assert 'data-testid="breach"' in case_page
+
+
+def test_marking_as_breach_without_a_note_records_nothing(client, world, noon):
+    attempt = _exempt_call(world)
+    client.force_login(world.manager)
+    response = client.post(
+        reverse("exemption-review", args=[attempt.pk]), {"decision": "breach"}, follow=True
+    )
+    assert not ExemptionReview.objects.exists()
+    shown = list(response.context["messages"])
+    assert [m.level_tag for m in shown] == ["error"]  # says what to write, nothing recorded
+
+
+def test_a_collector_may_not_review_an_exemption(client, world, noon):
+    attempt = _exempt_call(world)
+    client.force_login(world.collector_a)
+    response = client.post(reverse("exemption-review", args=[attempt.pk]), {"decision": "accept"})
+    assert response.status_code == 403
+    assert not ExemptionReview.objects.exists()
+
+
+def test_another_offices_manager_gets_404(client, world, noon):
+    attempt = _exempt_call(world)
+    client.force_login(world.other_manager)
+    response = client.post(reverse("exemption-review", args=[attempt.pk]), {"decision": "accept"})
+    assert response.status_code == 404
+    assert not ExemptionReview.objects.exists()
+
+
+def test_the_breaches_page_makes_the_same_queries_for_one_or_many_exemptions(client, world, noon):
+    client.force_login(world.manager)
+    _exempt_call(world)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("breach-list"))
+    for hour in (7, 21):
+        attempt = attempt_log(
+            case=world.case_b,
+            made_by=world.collector_b,
+            occurred_at=NOON.replace(hour=hour, minute=15) - datetime.timedelta(days=2),
+            channel="phone_call",
+            person_contacted="owner",
+            outcome="no_answer",
+            at_owners_request=True,
+            owners_request_note="业主要求",
+        )
+        exemption_decide(attempt=attempt, decision="breach", note="核实不符", by=world.manager)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("breach-list"))
+    assert len(many) == len(one)
+
+
+def test_the_lawful_contact_page_lists_the_exemptions_and_their_bounds(client, world):
+    client.force_login(world.collector_a)
+    with translation.override("en"):
+        page = client.get(reverse("lawful-contact"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rules = page.split('data-testid="exemption-rules"')[1].split("</ul>")[0]
+    assert "07:00" in rules and "22:00" in rules
+    assert rules.count("<li>") == 5
+
+
+def test_the_managers_desk_says_how_many_exemptions_await_review(client, world, noon):
+    _exempt_call(world)
+    client.force_login(world.manager)
+    page = client.get(reverse("desk")).content.decode()
+    assert 'data-testid="exemptions-to-review-count"' in page
+    assert reverse("breach-list") in page.split('data-testid="exemptions-to-review-count"')[1]
+    client.force_login(world.other_manager)
+    page = client.get(reverse("desk")).content.decode()
+    assert 'data-testid="exemptions-to-review-count"' not in page
