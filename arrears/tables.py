@@ -1,7 +1,9 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
 
 from .models import Case
 from .promises import BROKEN, LABELS, PENDING
@@ -10,6 +12,13 @@ from .templatetags.desk import cny, person
 PHONE_HIDDEN = {
     "th": {"class": "d-none d-md-table-cell"},
     "td": {"class": "d-none d-md-table-cell"},
+}
+# The contact-now badges: allowed, allowed later today or on a later day, not by this channel.
+BADGE_CSS = {
+    ALLOWED: "text-bg-success",
+    LATER: "text-bg-warning",
+    WRITTEN_ONLY_STATE: "text-bg-secondary",
+    NOT_SOON: "text-bg-secondary",
 }
 MONEY = {"th": {"class": "text-end"}, "td": {"class": "money"}, "tf": {"class": "money"}}
 
@@ -132,19 +141,29 @@ class CaseTable(tables.Table):
         )
 
     def render_contact_now(self, record):
-        status = self.availability.get(record.household_id)
-        if status is None:
+        """Call, message and visit as three short badges; the whole answer in the title."""
+        answers = self.availability.get(record.household_id)
+        if answers is None:
             return "—"
-        if status.allowed:
-            return format_html('<span class="text-success">{}</span>', _("allowed"))
-        if status.allowed_from is None:
-            return format_html('<span class="text-body-secondary">{}</span>', _("written only"))
-        from django.utils import timezone
-
         return format_html(
-            '<span class="text-body-secondary">{}</span>',
-            _("from %(when)s")
-            % {"when": timezone.localtime(status.allowed_from).strftime("%m-%d %H:%M")},
+            '<span class="contact-badges">{}</span>',
+            format_html_join(
+                "",
+                '<span class="badge {}" data-answer="{}" data-state="{}" title="{}">{} {}'
+                '<span class="visually-hidden">: {}</span></span>',
+                (
+                    (
+                        BADGE_CSS[a.state],
+                        a.key,
+                        a.state,
+                        f"{a.label}: {a.text}",
+                        a.label,
+                        a.short,
+                        a.text,
+                    )
+                    for a in answers.items()
+                ),
+            ),
         )
 
     def render_limitation(self, record):

@@ -16,6 +16,7 @@ from .contact import (
     PromiseInput,
     UnlawfulMethodError,
     attempt_log,
+    contact_answers,
     household_clear_written_only,
     household_set_written_only,
 )
@@ -99,7 +100,13 @@ def attempt_new(request, pk):
             else:
                 messages.success(request, _("Contact logged."))
             return redirect("case-detail", pk=case.pk)
-    return render(request, "households/attempt_form.html", {"case": case, "form": form})
+    answers = contact_answers([case.household], now=timezone.now())[case.household_id]
+    chosen = answers.for_channel(form["channel"].value())
+    return render(
+        request,
+        "households/attempt_form.html",
+        {"case": case, "form": form, "answers": answers, "chosen": chosen and chosen.key},
+    )
 
 
 def evidence_file(request, pk):
