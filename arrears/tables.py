@@ -145,6 +145,15 @@ class CaseTable(tables.Table):
         answers = self.availability.get(record.household_id)
         if answers is None:
             return "—"
+        if answers.written_only:  # one badge says it for all three
+            return format_html(
+                '<span class="contact-badges"><span class="badge {}" data-answer="all" '
+                'data-state="{}" title="{}">{}</span></span>',
+                BADGE_CSS[WRITTEN_ONLY_STATE],
+                WRITTEN_ONLY_STATE,
+                answers.call.reasons[0].message,
+                _("written only"),
+            )
         return format_html(
             '<span class="contact-badges">{}</span>',
             format_html_join(

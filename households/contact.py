@@ -206,6 +206,11 @@ class ChannelAnswers:
     def all_allowed(self) -> bool:
         return self.call.allowed and self.message.allowed and self.visit.allowed
 
+    @property
+    def written_only(self) -> bool:
+        """The owner asked for written contact only: none of the three, one reason."""
+        return all(a.state == WRITTEN_ONLY_STATE for a in self.items())
+
     def for_channel(self, channel: str | None) -> ChannelAnswer | None:
         """The answer that covers a ContactAttempt channel; None for written and legal ones."""
         key = ANSWER_FOR_CHANNEL.get(channel or "")

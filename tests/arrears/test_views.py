@@ -193,7 +193,7 @@ def test_case_page_answers_call_message_and_visit_each_on_its_own(client, world)
     )
     client.force_login(world.collector_a)
     page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
-    banner = page[page.index('data-testid="contact-banner"') :].split("</div>\n</div>")[0]
+    banner = page[page.index('data-testid="contact-now"') :].split("</div>\n</div>")[0]
     # A visit right after a visit: the banner no longer says "visits allowed" from the call rules.
     assert re.findall(r'data-answer="(\w+)" data-state="(\w+)"', banner) == [
         ("call", "allowed"),

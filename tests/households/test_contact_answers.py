@@ -50,7 +50,7 @@ def codes(availability):
 
 def test_a_quiet_household_may_be_called_messaged_and_visited(world):
     answers = answers_for(world.house_a)
-    assert answers.all_allowed
+    assert answers.all_allowed and not answers.written_only
     assert [(a.key, a.state, a.short) for a in answers.items()] == [
         ("call", ALLOWED, "✓"),
         ("message", ALLOWED, "✓"),
@@ -113,6 +113,7 @@ def test_written_only_means_none_of_the_three_and_says_so(world):
         household=world.house_a, since=NOON.date(), reason="业主要求书面联系", by=world.collector_a
     )
     answers = answers_for(world.house_a)
+    assert answers.written_only
     for answer in answers.items():
         assert not answer.allowed and answer.allowed_from is None
         assert answer.state == WRITTEN_ONLY_STATE
