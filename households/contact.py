@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
@@ -24,6 +24,7 @@ from arrears.notifications import notify, office_managers
 from .contact_policy import (
     HOME_VISIT,
     PHONE_CALL,
+    SEARCH_HORIZON,
     SMS,
     WECHAT,
     WRITTEN_ONLY,
@@ -172,7 +173,12 @@ class ChannelAnswer:
                 "when": _local(self.allowed_from, "%Y-%m-%d %H:%M"),
                 "reasons": self.because,
             }
-        return _("not in the next 14 days, because: %(reasons)s") % {"reasons": self.because}
+        days = SEARCH_HORIZON.days
+        return ngettext(
+            "not in the next %(days)d day, because: %(reasons)s",
+            "not in the next %(days)d days, because: %(reasons)s",
+            days,
+        ) % {"days": days, "reasons": self.because}
 
     @property
     def short(self) -> str:

@@ -5,17 +5,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from households.contact import (
     ALLOWED,
     LATER,
+    NOT_SOON,
     WRITTEN_ONLY_STATE,
+    ChannelAnswer,
     attempt_log,
     contact_answers,
     household_set_written_only,
 )
-from households.contact_policy import make_breach
+from households.contact_policy import Availability, Rules, make_breach
 from households.models import ContactPolicy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -167,3 +169,20 @@ def test_a_written_or_legal_channel_has_no_answer_to_highlight(world):
     assert answers.for_channel("home_visit").key == "visit"
     for channel in ("written_demand", "payment_notice", "", None, "cut_water"):
         assert answers.for_channel(channel) is None
+
+
+def test_an_answer_with_no_allowed_moment_in_the_search_window_says_so_and_why():
+    never = Availability(
+        allowed=False, reasons=(make_breach("calls_per_day", Rules(calls_per_day=0)),)
+    )
+    answer = ChannelAnswer("call", never, NOON)
+    assert answer.state == NOT_SOON and answer.short == "✗"
+    expected = ngettext(
+        "not in the next %(days)d day, because: %(reasons)s",
+        "not in the next %(days)d days, because: %(reasons)s",
+        14,
+    )
+    assert answer.text == expected % {
+        "days": 14,
+        "reasons": make_breach("calls_per_day", Rules(calls_per_day=0)).message,
+    }
