@@ -9,9 +9,11 @@ from .models import Case
 from .promises import BROKEN, LABELS, PENDING
 from .templatetags.desk import cny, person
 
+# The footer cell too, or the totals row shifts under the wrong columns on a phone.
 PHONE_HIDDEN = {
     "th": {"class": "d-none d-md-table-cell"},
     "td": {"class": "d-none d-md-table-cell"},
+    "tf": {"class": "d-none d-md-table-cell"},
 }
 # The contact-now badges: allowed, allowed later today or on a later day, not by this channel.
 BADGE_CSS = {
@@ -77,6 +79,7 @@ class CaseTable(tables.Table):
     last_contact_at = tables.DateTimeColumn(
         format="m-d H:i", verbose_name=_("Last contact"), attrs=PHONE_HIDDEN
     )
+    # Early in the row so that it shows on a phone without scrolling sideways.
     contact_now = tables.Column(empty_values=(), orderable=False, verbose_name=_("Contact now"))
     limitation = tables.Column(
         empty_values=(), orderable=False, verbose_name=_("Limitation"), attrs=PHONE_HIDDEN
@@ -93,13 +96,13 @@ class CaseTable(tables.Table):
             "unpaid_months",
             "owed",
             "balance",
+            "contact_now",
             "oldest_unpaid",
             "team",
             "responsible",
             "planned_date",
             "promise",
             "last_contact_at",
-            "contact_now",
         )
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "case-table"}
         empty_text = _("No cases match these filters.")

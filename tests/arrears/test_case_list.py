@@ -222,6 +222,14 @@ def test_the_list_makes_the_same_queries_for_10_and_200_cases(client, world, who
     assert many == few
 
 
+def test_the_totals_row_hides_the_same_columns_as_the_header_on_a_phone(client, world):
+    html = get(client, world.manager).content.decode()
+    head = html[html.index("<thead") : html.index("</thead>")]
+    foot = html[html.index("<tfoot") : html.index("</tfoot>")]
+    hidden = re.compile(r"<t[hd][^>]*class=\"[^\"]*\bd-none\b")
+    assert len(hidden.findall(head)) == len(hidden.findall(foot)) > 0
+
+
 def test_pages_of_25(client, world):
     add_cases(world, 30, "P")
     response = get(client, world.manager)
