@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
+from households.contact_policy import WRITTEN_ONLY
 
 from .models import Case
 from .promises import BROKEN, LABELS, PENDING
@@ -79,7 +80,7 @@ class CaseTable(tables.Table):
     last_contact_at = tables.DateTimeColumn(
         format="m-d H:i", verbose_name=_("Last contact"), attrs=PHONE_HIDDEN
     )
-    # Early in the row so that it shows on a phone without scrolling sideways.
+    # Placed right after the balance (see Meta.sequence): on a phone both show unscrolled.
     contact_now = tables.Column(empty_values=(), orderable=False, verbose_name=_("Contact now"))
     limitation = tables.Column(
         empty_values=(), orderable=False, verbose_name=_("Limitation"), attrs=PHONE_HIDDEN
@@ -154,7 +155,7 @@ class CaseTable(tables.Table):
                 'data-state="{}" title="{}">{}</span></span>',
                 BADGE_CSS[WRITTEN_ONLY_STATE],
                 WRITTEN_ONLY_STATE,
-                answers.call.reasons[0].message,
+                next(r.message for r in answers.call.reasons if r.code == WRITTEN_ONLY),
                 _("written only"),
             )
         return format_html(

@@ -105,7 +105,7 @@ def attempt_new(request, pk):
     return render(
         request,
         "households/attempt_form.html",
-        {"case": case, "form": form, "answers": answers, "chosen": chosen and chosen.key},
+        {"case": case, "form": form, "answers": answers, "chosen": chosen.key if chosen else None},
     )
 
 

@@ -70,6 +70,8 @@ def test_a_household_that_may_not_be_contacted_now_comes_after_one_that_may(clie
     assert "仅限书面" in html or "written only" in html
     # One badge says it for the call, the message and the visit.
     assert answers_in(html)["C6-101"] == [("all", "written_only")]
+    badge = re.search(r'<span [^>]*data-answer="all"[^>]*>', html).group(0)
+    assert escape(make_breach("written_only").message) in badge
     assert answers_in(html)["C13-103"] == [
         ("call", "allowed"),
         ("message", "allowed"),
