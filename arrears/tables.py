@@ -1,15 +1,27 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
+from households.contact_policy import WRITTEN_ONLY
 
 from .models import Case
 from .promises import BROKEN, LABELS, PENDING
 from .templatetags.desk import cny, person
 
+# The footer cell too, or the totals row shifts under the wrong columns on a phone.
 PHONE_HIDDEN = {
     "th": {"class": "d-none d-md-table-cell"},
     "td": {"class": "d-none d-md-table-cell"},
+    "tf": {"class": "d-none d-md-table-cell"},
+}
+# The contact-now badges: allowed, allowed later today or on a later day, not by this channel.
+BADGE_CSS = {
+    ALLOWED: "text-bg-success",
+    LATER: "text-bg-warning",
+    WRITTEN_ONLY_STATE: "text-bg-secondary",
+    NOT_SOON: "text-bg-secondary",
 }
 MONEY = {"th": {"class": "text-end"}, "td": {"class": "money"}, "tf": {"class": "money"}}
 
@@ -68,6 +80,7 @@ class CaseTable(tables.Table):
     last_contact_at = tables.DateTimeColumn(
         format="m-d H:i", verbose_name=_("Last contact"), attrs=PHONE_HIDDEN
     )
+    # Placed right after the balance (see Meta.sequence): on a phone both show unscrolled.
     contact_now = tables.Column(empty_values=(), orderable=False, verbose_name=_("Contact now"))
     limitation = tables.Column(
         empty_values=(), orderable=False, verbose_name=_("Limitation"), attrs=PHONE_HIDDEN
@@ -84,13 +97,13 @@ class CaseTable(tables.Table):
             "unpaid_months",
             "owed",
             "balance",
+            "contact_now",
             "oldest_unpaid",
             "team",
             "responsible",
             "planned_date",
             "promise",
             "last_contact_at",
-            "contact_now",
         )
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "case-table"}
         empty_text = _("No cases match these filters.")
@@ -132,19 +145,38 @@ class CaseTable(tables.Table):
         )
 
     def render_contact_now(self, record):
-        status = self.availability.get(record.household_id)
-        if status is None:
+        """Call, message and visit as three short badges; the whole answer in the title."""
+        answers = self.availability.get(record.household_id)
+        if answers is None:
             return "—"
-        if status.allowed:
-            return format_html('<span class="text-success">{}</span>', _("allowed"))
-        if status.allowed_from is None:
-            return format_html('<span class="text-body-secondary">{}</span>', _("written only"))
-        from django.utils import timezone
-
+        if answers.written_only:  # one badge says it for all three
+            return format_html(
+                '<span class="contact-badges"><span class="badge {}" data-answer="all" '
+                'data-state="{}" title="{}">{}</span></span>',
+                BADGE_CSS[WRITTEN_ONLY_STATE],
+                WRITTEN_ONLY_STATE,
+                next(r.message for r in answers.call.reasons if r.code == WRITTEN_ONLY),
+                _("written only"),
+            )
         return format_html(
-            '<span class="text-body-secondary">{}</span>',
-            _("from %(when)s")
-            % {"when": timezone.localtime(status.allowed_from).strftime("%m-%d %H:%M")},
+            '<span class="contact-badges">{}</span>',
+            format_html_join(
+                "",
+                '<span class="badge {}" data-answer="{}" data-state="{}" title="{}">{} {}'
+                '<span class="visually-hidden">: {}</span></span>',
+                (
+                    (
+                        BADGE_CSS[a.state],
+                        a.key,
+                        a.state,
+                        f"{a.label}: {a.text}",
+                        a.label,
+                        a.short,
+                        a.text,
+                    )
+                    for a in answers.items()
+                ),
+            ),
         )
 
     def render_limitation(self, record):

@@ -14,9 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from households.contact import contact_status, household_history
-from households.contact_policy import Rules, contact_availability
-from households.models import IS_BREACH, ContactPolicy
+from households.contact import contact_answers
+from households.models import IS_BREACH
 from households.privacy import can_see_phones, mask_phone
 from teams.models import Team, TeamMember
 
@@ -73,30 +72,6 @@ def _team_figures(teams):
     ).order_by("code")
 
 
-def _availability(cases, now):
-    """Contact allowed now, per household of the rows shown: two queries for any page."""
-    cases = list(cases)
-    household_ids = {c.household_id for c in cases}
-    history = household_history(household_ids, now)
-    office_ids = {c.campaign.office_id for c in cases}
-    policies = {
-        p.office_id: Rules.from_policy(p)
-        for p in ContactPolicy.objects.filter(office_id__in=office_ids)
-    }
-    result = {}
-    for case in cases:
-        household = case.household
-        result[case.household_id] = contact_availability(
-            now,
-            history=history.get(case.household_id, []),
-            rules=policies.get(case.campaign.office_id, Rules()),
-            written_only_since=household.written_only_since
-            if household.written_contact_only
-            else None,
-        )
-    return result
-
-
 def _case_table(request, *, per_page=CASES_PER_PAGE):
     """The filtered, sorted, paginated case table with its totals row."""
     user = request.user
@@ -117,7 +92,7 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
     )
     table.totals = {key.removeprefix("total_"): value for key, value in totals.items()}
     rows = [row.record for row in table.page.object_list]
-    table.availability = _availability(rows, now)
+    table.availability = contact_answers((r.household for r in rows), now=now)
     table.limitation = unpaid_clocks({r.household_id for r in rows}, today=timezone.localdate(now))
     return case_filter, table
 
@@ -259,7 +234,7 @@ def case_detail(request, pk):
             "unpaid_ranges": ledger_ranges(p for p in periods if p[2] < p[1]),
             "paid_ranges": ledger_ranges(p for p in periods if p[2] >= p[1]),
             "timeline": case_timeline(case),
-            "contact": contact_status(case.household),
+            "contact": contact_answers([case.household], now=timezone.now())[case.household_id],
             "playbook": playbook_for(case.category),
             "limitation": household_limitation(case.household_id),
             "can_pay": user.has_perm("arrears.add_payment"),

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from arrears.models import Case, Notification, PromiseToPay, Role
 from arrears.notifications import notify, office_managers
@@ -24,8 +25,14 @@ from arrears.roles import role_of
 
 from .contact_policy import (
     EXEMPTED_RULE,
+    HOME_VISIT,
     OFFICE_MEETING,
     PAPER_CHANNELS,
+    PHONE_CALL,
+    SEARCH_HORIZON,
+    SMS,
+    WECHAT,
+    WRITTEN_ONLY,
     Attempt,
     Availability,
     Rules,
@@ -135,16 +142,155 @@ def household_history(
     return history
 
 
-def contact_status(household: Household, *, now: datetime.datetime | None = None) -> Availability:
-    """Whether a call is allowed now, and if not, why and from when (the case page banner)."""
-    now = now or timezone.now()
-    history = household_history([household.pk], now).get(household.pk, [])
-    return contact_availability(
-        now,
-        history=history,
-        rules=_rules_for(household),
-        written_only_since=_written_only_since(household),
-    )
+# The three ways of reaching the owner that the policy limits, each answered on its own.
+# A message is SMS and WeChat together (they share one count); a visit is probed as a home
+# visit with the recommended number of staff.
+CALL, MESSAGE, VISIT = "call", "message", "visit"
+_PROBE_CHANNEL = {CALL: PHONE_CALL, MESSAGE: SMS, VISIT: HOME_VISIT}
+ANSWER_FOR_CHANNEL = {PHONE_CALL: CALL, SMS: MESSAGE, WECHAT: MESSAGE, HOME_VISIT: VISIT}
+_LABELS = {
+    CALL: pgettext_lazy("contact channel", "Call"),
+    MESSAGE: pgettext_lazy("contact channel", "Message"),
+    VISIT: pgettext_lazy("contact channel", "Visit"),
+}
+ALLOWED, LATER, WRITTEN_ONLY_STATE, NOT_SOON = "allowed", "later", "written_only", "not_soon"
+
+
+def _local(moment: datetime.datetime, fmt: str) -> str:
+    return timezone.localtime(moment).strftime(fmt)
+
+
+@dataclass(frozen=True)
+class ChannelAnswer:
+    """One channel's answer, with the words the banner, the list and the log form show."""
+
+    key: str
+    availability: Availability
+    now: datetime.datetime
+
+    @property
+    def label(self) -> str:
+        return str(_LABELS[self.key])
+
+    @property
+    def channels(self) -> list[str]:
+        """The ContactAttempt channels this answer is for (the log form highlights it)."""
+        return [c for c, key in ANSWER_FOR_CHANNEL.items() if key == self.key]
+
+    @property
+    def allowed(self) -> bool:
+        return self.availability.allowed
+
+    @property
+    def allowed_from(self) -> datetime.datetime | None:
+        return self.availability.allowed_from
+
+    @property
+    def reasons(self) -> tuple:
+        return self.availability.reasons
+
+    @property
+    def state(self) -> str:
+        if self.allowed:
+            return ALLOWED
+        if any(r.code == WRITTEN_ONLY for r in self.reasons):
+            return WRITTEN_ONLY_STATE
+        return LATER if self.allowed_from else NOT_SOON
+
+    @property
+    def because(self) -> str:
+        return " ".join(str(r.message) for r in self.reasons)
+
+    @property
+    def text(self) -> str:
+        """The whole answer: "allowed now", or from when and why."""
+        state = self.state
+        if state == ALLOWED:
+            return _("allowed now")
+        if state == WRITTEN_ONLY_STATE:
+            return _("not by this channel: written contact only")
+        if state == LATER:
+            return _("from %(when)s, because: %(reasons)s") % {
+                "when": _local(self.allowed_from, "%Y-%m-%d %H:%M"),
+                "reasons": self.because,
+            }
+        days = SEARCH_HORIZON.days
+        return ngettext(
+            "not in the next %(days)d day, because: %(reasons)s",
+            "not in the next %(days)d days, because: %(reasons)s",
+            days,
+        ) % {"days": days, "reasons": self.because}
+
+    @property
+    def short(self) -> str:
+        """The answer in a few characters, for a list on a phone: ✓, a time today, or a date."""
+        state = self.state
+        if state == ALLOWED:
+            return "✓"
+        if state != LATER:
+            return "✗"
+        today = timezone.localdate(self.now)
+        if timezone.localdate(self.allowed_from) == today:
+            when = _local(self.allowed_from, "%H:%M")
+        else:
+            when = _local(self.allowed_from, "%m-%d %H:%M")
+        return _("from %(when)s") % {"when": when}
+
+
+@dataclass(frozen=True)
+class ChannelAnswers:
+    """May the household be called, messaged, visited now; each answered on its own."""
+
+    call: Availability
+    message: Availability
+    visit: Availability
+    now: datetime.datetime
+
+    def items(self) -> list[ChannelAnswer]:
+        return [ChannelAnswer(key, getattr(self, key), self.now) for key in _PROBE_CHANNEL]
+
+    @property
+    def all_allowed(self) -> bool:
+        return self.call.allowed and self.message.allowed and self.visit.allowed
+
+    @property
+    def written_only(self) -> bool:
+        """The owner asked for written contact only: none of the three, one reason."""
+        return all(a.state == WRITTEN_ONLY_STATE for a in self.items())
+
+    def for_channel(self, channel: str | None) -> ChannelAnswer | None:
+        """The answer that covers a ContactAttempt channel; None for written and legal ones."""
+        key = ANSWER_FOR_CHANNEL.get(channel or "")
+        return ChannelAnswer(key, getattr(self, key), self.now) if key else None
+
+
+def contact_answers(
+    households: Iterable[Household], *, now: datetime.datetime
+) -> dict[int, ChannelAnswers]:
+    """Call, message and visit now, per household: two queries for any number of them.
+
+    The one place that wires households, their history and their office's policy into
+    `contact_availability`: the case banner, the case list and the log form all use it.
+    """
+    households = list({h.pk: h for h in households}.values())
+    history = household_history({h.pk for h in households}, now)
+    rules = {
+        p.office_id: Rules.from_policy(p)
+        for p in ContactPolicy.objects.filter(office_id__in={h.office_id for h in households})
+    }
+    answers = {}
+    for household in households:
+        kwargs = {
+            "history": history.get(household.pk, []),
+            "rules": rules.get(household.office_id, Rules()),
+            "written_only_since": _written_only_since(household),
+        }
+        by_key = {
+            key: contact_availability(now, channel=channel, **kwargs)
+            for key, channel in _PROBE_CHANNEL.items()
+        }
+        answers[household.pk] = ChannelAnswers(**by_key, now=now)
+    return answers
 
 
 def sniff_content_type(upload: UploadedFile) -> str | None:

@@ -19,6 +19,7 @@ from .contact import (
     PromiseInput,
     UnlawfulMethodError,
     attempt_log,
+    contact_answers,
     exemption_decide,
     household_rules,
     household_set_written_only,
@@ -152,7 +153,13 @@ def attempt_new(request, pk):
                 )
             _tell_if_claimed(request, attempt)
             return redirect("case-detail", pk=case.pk)
-    return render(request, "households/attempt_form.html", {"case": case, "form": form})
+    answers = contact_answers([case.household], now=timezone.now())[case.household_id]
+    chosen = answers.for_channel(form["channel"].value())
+    return render(
+        request,
+        "households/attempt_form.html",
+        {"case": case, "form": form, "answers": answers, "chosen": chosen.key if chosen else None},
+    )
 
 
 def evidence_file(request, pk):

@@ -1,5 +1,7 @@
 import datetime
+import re
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -7,15 +9,29 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from arrears.case_queries import BROKEN_PROMISE, PLAN_REACHED, cases_to_work
 from arrears.filters import ageing_q
 from arrears.models import DebtorCategory, PromiseToPay
+from households.contact import attempt_log
+from households.contact_policy import make_breach
+from households.models import ContactPolicy
 from tests.conftest import add_cases, record_payment
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOON = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)  # a Wednesday
 
 
 def units(response):
     return [row.record.household.unit_code for row in response.context["table"].page.object_list]
+
+
+def answers_in(html):
+    """The contact-now badges per row: unit → [(channel, state), ...]."""
+    rows = re.findall(r'<tr[^>]*data-unit="([^"]+)"[^>]*>(.*?)</tr>', html, re.S)
+    return {unit: re.findall(r'data-answer="(\w+)" data-state="(\w+)"', row) for unit, row in rows}
 
 
 def get(client, user, **params):
@@ -52,6 +68,15 @@ def test_a_household_that_may_not_be_contacted_now_comes_after_one_that_may(clie
     assert units(response) == ["C13-103", "C6-101"]
     html = response.content.decode()
     assert "仅限书面" in html or "written only" in html
+    # One badge says it for the call, the message and the visit.
+    assert answers_in(html)["C6-101"] == [("all", "written_only")]
+    badge = re.search(r'<span [^>]*data-answer="all"[^>]*>', html).group(0)
+    assert escape(make_breach("written_only").message) in badge
+    assert answers_in(html)["C13-103"] == [
+        ("call", "allowed"),
+        ("message", "allowed"),
+        ("visit", "allowed"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -119,6 +144,67 @@ def test_sorting_by_balance(client, world):
     assert units(get(client, world.manager, sort="-balance")) == ["C13-103", "C6-101"]
 
 
+def log(case, by, at, channel, **kw):
+    kw.setdefault("outcome", "sent" if channel in ("sms", "wechat") else "no_answer")
+    return attempt_log(
+        case=case,
+        made_by=by,
+        occurred_at=at,
+        channel=channel,
+        person_contacted="owner",
+        staff_count=2 if channel == "home_visit" else None,
+        message_has_opt_out=True,
+        **kw,
+    )
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_contact_column_answers_call_message_and_visit_each_on_its_own(client, world):
+    log(world.case_a, world.collector_a, NOON.replace(hour=10), "home_visit")
+    log(world.case_b, world.collector_b, NOON.replace(hour=9), "wechat")
+    html = get(client, world.manager).content.decode()
+    answers = answers_in(html)
+    assert answers["C6-101"] == [("call", "allowed"), ("message", "allowed"), ("visit", "later")]
+    assert answers["C13-103"] == [("call", "allowed"), ("message", "later"), ("visit", "allowed")]
+    # Short on the phone (a date and time), the whole answer in the title.
+    visit = re.search(
+        r'<span class="badge[^"]*" data-answer="visit" data-state="later"[^>]*>', html
+    )
+    assert "2026-12-02 10:00" in visit.group(0)
+    assert escape(make_breach("visits_per_7_days").message) in visit.group(0)
+    assert gettext("from %(when)s") % {"when": "12-02 10:00"} in html
+    assert gettext("from %(when)s") % {"when": "11-26 08:00"} in html  # the next message
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_contact_column_costs_the_same_queries_for_3_and_10_cases(client, world):
+    """Each household's history in one query and the policies in one, whatever the rows."""
+    from arrears.models import Case
+
+    ContactPolicy.objects.create(office=world.office, calls_per_day=1)
+    client.force_login(world.manager)
+
+    def count():
+        for case in Case.objects.filter(campaign=world.campaign).select_related("household"):
+            if not case.household.contact_attempts.exists():
+                log(case, world.collector_a, NOON.replace(hour=9), "home_visit")
+                log(case, world.collector_a, NOON.replace(hour=10), "sms")
+                log(case, world.collector_a, NOON.replace(hour=11), "phone_call")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("case-list"))
+        rows = answers_in(response.content.decode())
+        assert all(states == BLOCKED_ALL for states in rows.values()), rows
+        return len(queries), len(rows)
+
+    BLOCKED_ALL = [("call", "later"), ("message", "later"), ("visit", "later")]
+    add_cases(world, 1, "S")  # with C6-101 and C13-103: 3 cases
+    few, shown_few = count()
+    add_cases(world, 7, "L")
+    many, shown_many = count()
+    assert (shown_few, shown_many) == (3, 10)
+    assert many == few
+
+
 @pytest.mark.parametrize("who", ["manager", "collector_a"])
 def test_the_list_makes_the_same_queries_for_10_and_200_cases(client, world, who):
     user = world.roles[who]
@@ -136,6 +222,14 @@ def test_the_list_makes_the_same_queries_for_10_and_200_cases(client, world, who
     many, shown_many = count()
     assert shown_few >= 8 and shown_many >= 198
     assert many == few
+
+
+def test_the_totals_row_hides_the_same_columns_as_the_header_on_a_phone(client, world):
+    html = get(client, world.manager).content.decode()
+    head = html[html.index("<thead") : html.index("</thead>")]
+    foot = html[html.index("<tfoot") : html.index("</tfoot>")]
+    hidden = re.compile(r"<t[hd][^>]*class=\"[^\"]*\bd-none\b")
+    assert len(hidden.findall(head)) == len(hidden.findall(foot)) > 0
 
 
 def test_pages_of_25(client, world):

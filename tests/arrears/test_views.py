@@ -1,11 +1,21 @@
+import datetime
+import re
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext
 
+from households.contact import attempt_log
+from households.contact_policy import make_breach
 from tests.conftest import add_cases, record_payment
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 CASE_VIEW_ACCESS = {
     "collector_a": 200,
@@ -167,3 +177,29 @@ def test_desk_queries_do_not_grow_with_the_number_of_cases(client, world, who):
     few = count()
     add_cases(world, 30, "Z")
     assert count() == few
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI), tick=False)
+def test_case_page_answers_call_message_and_visit_each_on_its_own(client, world):
+    visited = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
+    attempt_log(
+        case=world.case_a,
+        made_by=world.collector_a,
+        occurred_at=visited,
+        channel="home_visit",
+        person_contacted="owner",
+        outcome="no_answer",
+        staff_count=2,
+    )
+    client.force_login(world.collector_a)
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    banner = page[page.index('data-testid="contact-now"') :].split("</div>\n</div>")[0]
+    # A visit right after a visit: the banner no longer says "visits allowed" from the call rules.
+    assert re.findall(r'data-answer="(\w+)" data-state="(\w+)"', banner) == [
+        ("call", "allowed"),
+        ("message", "allowed"),
+        ("visit", "later"),
+    ]
+    assert banner.count(escape(gettext("allowed now"))) == 2
+    assert "2026-12-02 10:00" in banner
+    assert escape(make_breach("visits_per_7_days").message) in banner

@@ -15,7 +15,7 @@ from households.contact import (
     PromiseInput,
     UnlawfulMethodError,
     attempt_log,
-    contact_status,
+    contact_answers,
     household_set_written_only,
 )
 from households.models import AttemptEvidence, ContactAttempt, ContactPolicy
@@ -182,17 +182,19 @@ def test_other_files_are_refused_and_nothing_is_saved(world, upload, code):
     assert not ContactAttempt.objects.exists()
 
 
-def test_contact_status_says_why_not_and_from_when(world):
+def test_contact_answers_say_why_not_and_from_when(world):
     log(world, at=NOON.replace(hour=9))
     log(world, at=NOON.replace(hour=10))
-    status = contact_status(world.house_a)
-    assert not status.allowed
-    assert [r.code for r in status.reasons] == ["calls_per_day"]
-    assert status.allowed_from == datetime.datetime(2026, 11, 26, 8, 0, tzinfo=SHANGHAI)
+    answers = contact_answers([world.house_a], now=NOON)[world.house_a.pk]
+    assert not answers.call.allowed
+    assert [r.code for r in answers.call.reasons] == ["calls_per_day"]
+    assert answers.call.allowed_from == datetime.datetime(2026, 11, 26, 8, 0, tzinfo=SHANGHAI)
+    # Two calls say nothing about messages or visits.
+    assert answers.message.allowed and answers.visit.allowed
 
 
-def test_contact_status_for_a_quiet_household_is_allowed(world):
-    assert contact_status(world.house_a).allowed
+def test_contact_answers_for_a_quiet_household_allow_all_three(world):
+    assert contact_answers([world.house_a], now=NOON)[world.house_a.pk].all_allowed
 
 
 # --- The same minute twice (issue 11, item 3) ------------------------------------------

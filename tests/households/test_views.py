@@ -1,4 +1,5 @@
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,11 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from households.contact import attempt_log, exemption_decide
 from households.contact_policy import make_breach
 from households.models import ContactAttempt, ContactPolicy, ExemptionReview
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOON = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)  # a Wednesday
 POLICY = {
     "allowed_from": "08:30",
     "allowed_until": "20:00",
@@ -417,3 +421,60 @@ def test_the_managers_desk_says_how_many_exemptions_await_review(client, world, 
     client.force_login(world.other_manager)
     page = client.get(reverse("desk")).content.decode()
     assert 'data-testid="exemptions-to-review-count"' not in page
+
+
+def answer_lines(html):
+    """The log form's answers: [(channel, state, highlighted), ...]."""
+    return [
+        (key, state, "chosen" in rest)
+        for key, state, rest in re.findall(
+            r'<li data-testid="contact-answer" data-answer="(\w+)" data-state="(\w+)"([^>]*)>', html
+        )
+    ]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_log_form_shows_the_three_answers_and_highlights_the_chosen_channel(client, world):
+    attempt_log(
+        case=world.case_a,
+        made_by=world.collector_a,
+        occurred_at=NOON.replace(hour=10),
+        channel="home_visit",
+        person_contacted="owner",
+        outcome="no_answer",
+        staff_count=2,
+    )
+    client.force_login(world.collector_a)
+    url = reverse("attempt-new", args=[world.case_a.pk])
+    html = client.get(url, {"channel": "home_visit"}).content.decode()
+    assert answer_lines(html) == [
+        ("call", "allowed", False),
+        ("message", "allowed", False),
+        ("visit", "later", True),
+    ]
+    assert html.index('data-testid="contact-now"') < html.index('data-testid="attempt-form"')
+    assert "2026-12-02 10:00" in html
+    assert escape(make_breach("visits_per_7_days").message) in html
+    # WeChat is a message: the message answer is the one that applies.
+    html = client.get(url, {"channel": "wechat"}).content.decode()
+    assert [line[2] for line in answer_lines(html)] == [False, True, False]
+    # No channel yet, or a written one: nothing to highlight.
+    for params in ({}, {"channel": "written_demand"}):
+        html = client.get(url, params).content.decode()
+        assert [line[2] for line in answer_lines(html)] == [False, False, False]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_form_sent_back_with_errors_keeps_the_answers_and_the_posted_channel(client, world):
+    client.force_login(world.collector_a)
+    response = client.post(
+        reverse("attempt-new", args=[world.case_a.pk]),
+        {"channel": "phone_call", "person_contacted": "owner", "outcome": "no_answer"},
+    )
+    assert response.status_code == 200  # the time is missing
+    assert answer_lines(response.content.decode()) == [
+        ("call", "allowed", True),
+        ("message", "allowed", False),
+        ("visit", "allowed", False),
+    ]
+    assert not ContactAttempt.objects.exists()
