@@ -13,8 +13,8 @@ Only a proven event interrupts the period (Civil Code art. 195), each from its o
 What the contact form says happened — a written demand, notice or lawyer's letter "delivered",
 a payment order, suit or arbitration — is kept and shown as *claimed, not proven*, and moves no
 date: anyone can type it, dated as far back as they like. So is an agreement written down long
-after the fact: a promise or a plan recorded more than LATE_RECORD_DAYS after the day it says
-it was made counts only with a file attached (the owner's written acknowledgement, a recording,
+after the fact: a promise or a plan recorded more than settings.BACKDATE_DAYS days (the backdating limit) after the
+day it says it was made counts only with a file attached (the owner's written acknowledgement, a recording,
 the signed plan); without one, the record is the collector's word alone, and a backdated word
 must not keep a time-barred month alive. A promise given by anyone but an owner is not the
 owner's acknowledgement. An attempt withdrawn by a correcting entry is neither proof nor claim.
@@ -27,12 +27,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import AttemptEvidence, Channel, ContactAttempt, Outcome, PersonContacted
 
+from .backdating import is_backdated
 from .limitation import (
     DEMAND_DELIVERED,
     EXPIRED,
@@ -51,9 +53,8 @@ from .models import DebtPeriod, Payment, PromiseToPay
 WRITTEN_DEMANDS = [Channel.PAYMENT_NOTICE, Channel.WRITTEN_DEMAND, Channel.LAWYER_LETTER]
 FILINGS = [Channel.PAYMENT_ORDER, Channel.LAWSUIT, Channel.ARBITRATION]
 OWNERS = [PersonContacted.OWNER, PersonContacted.CO_OWNER]
-# An agreement recorded later than this after the day it was made needs a file to count.
-# (The same week as the backdating mark on attempts and payments.)
-LATE_RECORD_DAYS = 7
+# An agreement recorded later than settings.BACKDATE_DAYS after the day it was made needs a
+# file to count: the same limit as the backdating mark on attempts and payments.
 
 WHY_NO_DELIVERY_RECORD = _(
     "Logged on the contact form: only a notice or demand issued here and recorded as delivered, "
@@ -185,7 +186,7 @@ def _promises(ids: list[int], found: dict[int, Interruptions]) -> None:
             continue
         if withdrawn:
             continue
-        made_on, late = local(made), typed - made > datetime.timedelta(days=LATE_RECORD_DAYS)
+        made_on, late = local(made), is_backdated(made, typed)
         if person not in OWNERS:
             why = str(WHY_NOT_OWNER)
         elif late and not has_file:
@@ -207,7 +208,7 @@ def _plans(ids: list[int], found: dict[int, Interruptions]) -> None:
         case__household_id__in=ids
     ).values_list("case__household_id", "agreed_on", "recorded_at", "signed_copy"):
         late = (timezone.localdate(recorded) - agreed).days
-        if late > LATE_RECORD_DAYS and not signed:
+        if late > settings.BACKDATE_DAYS and not signed:
             why = str(WHY_PLAN_LATE) % {"days": late}
             found[household_id].claims.append(
                 Claim(agreed, PAYMENT_PLAN, what, why, timezone.localdate(recorded))

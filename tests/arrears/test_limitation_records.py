@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +19,6 @@ from arrears.limitation import (
     Event,
 )
 from arrears.limitation_records import (
-    LATE_RECORD_DAYS,
     household_claims,
     household_events,
     household_interruptions,
@@ -280,7 +280,7 @@ def test_a_backdated_promise_with_a_file_attached_counts_from_the_day_it_was_mad
     ("hour", "minute", "counts"), [(10, 0, True), (9, 59, False)], ids=["7 days", "7 days 1 min"]
 )
 def test_a_promise_counts_when_recorded_within_seven_days(world, hour, minute, counts):
-    made = LATER - datetime.timedelta(days=LATE_RECORD_DAYS)
+    made = LATER - datetime.timedelta(days=settings.BACKDATE_DAYS)
     with time_machine.travel(at(LATER), tick=False):
         attempt_log(
             case=world.case_a,
@@ -346,7 +346,7 @@ def _plan(world, agreed, **kw):
 
 
 @pytest.mark.parametrize(
-    ("late", "counts"), [(LATE_RECORD_DAYS, True), (LATE_RECORD_DAYS + 1, False)]
+    ("late", "counts"), [(settings.BACKDATE_DAYS, True), (settings.BACKDATE_DAYS + 1, False)]
 )
 def test_a_plan_recorded_within_a_week_counts_from_the_day_it_was_agreed(world, late, counts):
     agreed = LATER - datetime.timedelta(days=late)
