@@ -147,6 +147,7 @@ class PaymentPlan(models.Model):
         _("signed agreement (scan)"), upload_to="plans/%Y/%m/", blank=True
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

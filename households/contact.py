@@ -22,6 +22,7 @@ from arrears.notifications import notify, office_managers
 
 from .contact_policy import Attempt, Availability, Rules, check_attempt, contact_availability
 from .models import AttemptEvidence, Channel, ContactAttempt, ContactPolicy, Household, Outcome
+from .text_flags import describe
 from .unlawful import Forbidden, flagged_terms, forbidden_in
 
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -175,7 +176,9 @@ def attempt_log(
     `posted` is the raw request data, checked for unlawful methods before anything else.
     """
     forbidden = forbidden_in(
-        posted if posted is not None else {"channel": channel, "outcome": outcome}
+        posted
+        if posted is not None
+        else {"channel": channel, "outcome": outcome, "person_contacted": person_contacted}
     )
     if forbidden:
         raise UnlawfulMethodError(forbidden)
@@ -295,7 +298,7 @@ def _tell_managers(case, attempt, breaches, flags) -> None:
             recipients=office_managers(case.campaign.office),
             kind=Notification.Kind.FLAG,
             title=_("Note on %(unit)s flagged for review") % {"unit": unit},
-            body=_("Mentions: %(terms)s") % {"terms": "、".join(flags)},
+            body=_("Mentions: %(terms)s") % {"terms": describe(flags)},
             url=url,
         )
 

@@ -176,6 +176,9 @@ def tip_new(request, pk):
     """Second tap: what was seen at the unit. The unit code is all the page shows."""
     household = _target(request.user, pk)
     if request.method == "POST":
+        forbidden = forbidden_in(request.POST)
+        if forbidden:
+            return _refuse_unlawful(request, forbidden)
         kind = request.POST.get("kind", "")
         if kind in OnSiteTip.Kind.values:
             tip_report(
