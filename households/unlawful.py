@@ -309,6 +309,7 @@ class _Found:
     hit: Hit
     negated: bool
     reported: bool
+    at: int  # where it starts, counted in the compact text, to keep the order written
 
 
 def _scan_clause(clause: str) -> list[_Found]:
@@ -319,16 +320,17 @@ def _scan_clause(clause: str) -> list[_Found]:
         prefix = compact[: m.start]
         negated = bool(c["negation_zh"].search(prefix) or c["negation_zh_near"].search(prefix))
         reported = bool(c["reported_zh"].search(prefix))
-        out.append(_Found(Hit(m.phrase, m.code), negated, reported))
+        out.append(_Found(Hit(m.phrase, m.code), negated, reported, m.start))
     for m in _find(words, c["en"], c["en_except"]):
         prefix = words[: m.start]
         near = " " + " ".join(prefix.split()[-3:]) + " "
         negated = bool(c["negation_en"].search(near))
         reported = bool(c["reported_en"].search(prefix))
-        out.append(_Found(Hit(m.phrase, m.code), negated, reported))
+        out.append(_Found(Hit(m.phrase, m.code), negated, reported, len(_compact(prefix))))
     for m in _night_times(clause):
-        out.append(_Found(Hit(m.phrase, m.code), False, False))
-    return out
+        at = len(_compact(clause[: m.start]))
+        out.append(_Found(Hit(m.phrase, m.code), False, False, at))
+    return sorted(out, key=lambda f: f.at)
 
 
 def _sentences(text: str) -> list[list[str]]:
