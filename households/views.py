@@ -22,6 +22,7 @@ from .contact import (
 from .contact_policy import make_breach, rule_catalogue
 from .forms import AttemptForm, ContactPolicyForm, WrittenOnlyForm
 from .models import AttemptEvidence, Channel, ContactPolicy, Household, OnSiteTip, Outcome
+from .text_flags import flagged_texts
 from .tips import tip_report
 from .unlawful import forbidden_in
 
@@ -219,7 +220,11 @@ def breach_list(request):
         .select_related("household", "made_by__staff_profile", "case")
         .order_by("-occurred_at")
     )
-    return render(request, "households/breach_list.html", {"attempts": attempts, "days": days})
+    return render(
+        request,
+        "households/breach_list.html",
+        {"attempts": attempts, "days": days, "texts": flagged_texts(request.user, since=since)},
+    )
 
 
 def lawful_contact(request):

@@ -125,3 +125,36 @@ def test_a_decision_that_rejects_the_method_is_saved_and_flagged(world):
     resolved.refresh_from_db()
     assert resolved.flagged_terms == ["停水停电"]
     assert flags_told(world).count() == 1
+
+
+# --- through the page ------------------------------------------------------------------------
+
+
+def test_the_decision_page_refuses_an_approving_decision_with_the_law(client, world, settings):
+    from django.urls import reverse
+
+    issue = raise_one(world)
+    client.force_login(world.manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        response = client.post(
+            reverse("issue-detail", args=[issue.pk]), {"decision": "同意：对其停水停电"}
+        )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Civil Code art. 944" in page and "停水停电" in page
+    issue.refresh_from_db()
+    assert issue.status == DifficultIssue.Status.OPEN
+
+
+def test_the_issue_form_saves_a_proposal_and_flags_it(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.collector_a)
+    response = client.post(
+        reverse("issue-new", args=[world.case_a.pk]),
+        {"title": "恶意拒交", "description": "建议对其停水停电，到其单位拉横幅"},
+    )
+    assert response.status_code == 302
+    issue = DifficultIssue.objects.get()
+    assert issue.flagged_terms == ["停水停电", "到其单位", "拉横幅"]
