@@ -283,9 +283,12 @@ def _minute_of_day(match: re.Match) -> int | None:
 
 def _night_times(clause: str) -> list[_Match]:
     """Times of day outside the allowed hours (08:00–21:00)."""
-    found = []
+    found, covered = [], []
     for index, pattern in enumerate(_compiled()["times"]):
         for m in pattern.finditer(clause):
+            if any(m.start() < e and s < m.end() for s, e in covered):
+                continue  # 下午4:30 was read whole: 4:30 alone is not 04:30
+            covered.append(m.span())
             minute = _minute_of_day(m)
             if minute is None:
                 continue
