@@ -83,11 +83,12 @@ class FlaggedText:
 
 
 def flagged_texts(user, *, since: datetime.datetime) -> list[FlaggedText]:
-    """Issues, their notes and decisions, tips, payment plans and imported ledger rows whose
-    text names an unlawful method, newest first, within what `user` may see. Five queries."""
+    """Issues, their notes and decisions, tips, payment plans, legal steps, waiver decisions
+    and imported ledger rows whose text names an unlawful method, newest first, within what
+    `user` may see. Seven queries."""
     from arrears import scoping
     from arrears.models import DifficultIssueNote
-    from escalation.models import PaymentPlan
+    from escalation.models import LegalStep, PaymentPlan, Waiver
 
     issues = scoping.difficult_issues(user)
     out: list[FlaggedText] = []
@@ -155,6 +156,39 @@ def flagged_texts(user, *, since: datetime.datetime) -> list[FlaggedText]:
                 plan.note,
                 flag_details(plan.flagged_terms),
                 reverse("case-detail", args=[plan.case_id]) + "#plans",
+            )
+        )
+    cases = scoping.cases(user)
+    for step in (
+        LegalStep.objects.filter(action__case__in=cases, recorded_at__gte=since)
+        .exclude(flagged_terms=[])
+        .select_related("action__case__household", "recorded_by__staff_profile")
+    ):
+        out.append(
+            FlaggedText(
+                _("Legal step"),
+                step.action.case.household.unit_code,
+                step.recorded_at,
+                step.recorded_by,
+                step.note,
+                flag_details(step.flagged_terms),
+                reverse("case-detail", args=[step.action.case_id]),
+            )
+        )
+    for waiver in (
+        Waiver.objects.filter(case__in=cases, decided_at__gte=since)
+        .exclude(flagged_terms=[])
+        .select_related("case__household", "decided_by__staff_profile")
+    ):
+        out.append(
+            FlaggedText(
+                _("Waiver decision"),
+                waiver.case.household.unit_code,
+                waiver.decided_at,
+                waiver.decided_by,
+                waiver.decision_note,
+                flag_details(waiver.flagged_terms),
+                reverse("case-detail", args=[waiver.case_id]),
             )
         )
     # Imported rows have no time of their own: a flagged ledger row stays listed.
