@@ -158,3 +158,5 @@ def test_the_issue_form_saves_a_proposal_and_flags_it(client, world):
     assert response.status_code == 302
     issue = DifficultIssue.objects.get()
     assert issue.flagged_terms == ["停水停电", "到其单位", "拉横幅"]
+    page = client.get(reverse("issue-detail", args=[issue.pk])).content.decode()
+    assert 'data-testid="flags"' in page and 'data-rule="public_shaming"' in page

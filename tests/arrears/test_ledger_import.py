@@ -674,3 +674,9 @@ def test_the_preview_shows_each_rows_flags_with_the_rule(client, world, var_dir)
     assert 'data-testid="import-flags"' in page
     assert 'data-rule="workplace_contact"' in page and 'data-rule="public_shaming"' in page
     assert "拉横幅 (public shaming)" in page
+    token = response.context["token"]
+    client.post(reverse("ledger-import-commit"), {"token": token})
+    case = Case.objects.get(campaign=world.campaign, household__unit_code="N1-101")
+    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert "收缴措施：到其单位拉横幅" in page  # kept as written, not dropped
+    assert 'data-testid="flags"' in page and 'data-rule="public_shaming"' in page
