@@ -298,9 +298,22 @@ def _night_times(clause: str) -> list[_Match]:
             morning = not early and minute < phrases.ALLOWED_FROM_MINUTE
             if not qualified and index == 3 and minute < 13 * 60:
                 continue  # 11点 with no part of day is the morning
+            if _ends_a_daytime_range(clause[: m.start()]):
+                continue  # 07:00–22:00 describes a window of hours, not a contact at 22:00
             if late or early or (morning and _compiled()["contact_words"].search(clause)):
                 found.append(_Match(m.start(), m.end(), m.group().strip(), NIGHT_CONTACT))
     return _resolve(found, [])
+
+
+_RANGE_START = re.compile(r"(?<![\d:：])([01]?\d|2[0-3])\s*[:：]\s*([0-5]\d)\s*[–—\-~～至到]\s*$")
+
+
+def _ends_a_daytime_range(before: str) -> bool:
+    start = _RANGE_START.search(before)
+    if start is None:
+        return False
+    minute = int(start.group(1)) * 60 + int(start.group(2))
+    return phrases.BARE_NIGHT_UNTIL_MINUTE <= minute <= phrases.ALLOWED_UNTIL_MINUTE
 
 
 _SENTENCES = re.compile(r"[。；;！!？?\n\r]+|\.(?=\s|$)")

@@ -372,6 +372,9 @@ def test_the_longer_phrase_wins_where_two_overlap():
         ("call at 12pm", False),
         ("11点上门", False),  # no part of day: the morning
         ("23点上门", True),
+        ("07:00–22:00 以内", False),  # a window of hours, as the policy messages write it
+        ("08:00-22:00", False),
+        ("22:00–23:00 上门", True),
     ],
 )
 def test_times_outside_the_allowed_hours_are_night_contact(text, flagged):
