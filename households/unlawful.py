@@ -221,11 +221,13 @@ def _compiled():
             r"(?:不|未|没有|无法|不能|不得|不予|拒绝)(?:" + _alternation(phrases.APPROVAL_ZH) + ")"
         ),
         "negation_en": re.compile(rf" (?:{_alternation(phrases.NEGATION_EN)}) "),
+        "negated_approval_en": re.compile(
+            rf" (?:{_alternation(phrases.NEGATION_EN)}) (?:\w+ )?"
+            rf"(?:{_alternation(phrases.APPROVAL_EN)})(?= )"
+        ),
         "reported_zh": re.compile(_alternation(phrases.REPORTED_ZH)),
         "reported_en": re.compile(rf" (?:{_alternation(phrases.REPORTED_EN)}) "),
-        "contact_words": re.compile(
-            r"打|致电|电话|上门|拜访|敲门|催|联系|短信|call|visit|text|message|knock|ring|phone"
-        ),
+        "contact_words": re.compile(_alternation(phrases.CONTACT_WORDS)),
     }
 
 
@@ -317,7 +319,8 @@ def _ends_a_daytime_range(before: str) -> bool:
 
 
 _SENTENCES = re.compile(r"[。；;！!？?\n\r]+|\.(?=\s|$)")
-_CLAUSES = re.compile(r"[，,、]|(?<!\d)[:：]|[:：](?!\d)")
+# A colon does not end a clause: in "不同意：对其停水" the verdict governs what follows it.
+_CLAUSES = re.compile(r"[，,、]")
 
 
 @dataclass(frozen=True)
@@ -383,7 +386,7 @@ def approved_methods(*texts: str | None) -> list[Hit]:
             whole = "".join(sentence)
             compact = c["negated_approval_zh"].sub("", _compact(whole))
             words = _words(whole)
-            words_plain = c["negation_en"].sub(" ", words)
+            words_plain = c["negated_approval_en"].sub(" ", words)
             approving = bool(c["approval_zh"].search(compact)) or bool(
                 c["approval_en"].search(words_plain)
             )

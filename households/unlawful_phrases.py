@@ -783,6 +783,8 @@ APPROVAL_EN: tuple[str, ...] = (
 NEGATION_ZH: tuple[str, ...] = (
     "不同意",
     "不批准",
+    "未同意",
+    "未批准",
     "不予",
     "不得",
     "不能",
@@ -858,6 +860,25 @@ NIGHT_TIMES: tuple[str, ...] = (
     r"(?<![\d:：])(?P<h>[01]?\d|2[0-4])\s*[:：]\s*(?P<m>[0-5]\d)(?![\d:：])(?!\s*(?:am|pm|a\.m|p\.m))",
     r"(?<![\d:：.])(?P<h>1[0-2]|0?[1-9])(?:\s*[:：.]\s*(?P<m>[0-5]\d))?\s*(?P<ap>am|pm|a\.m\.?|p\.m\.?)(?![a-z])",
     r"(?<![\d:：.])(?P<h>[01]?\d|2[0-4])\s*(?:点|时)(?:\s*(?P<m>[0-5]?\d)\s*分?|(?P<half>半))?",
+)
+# Words that make an early-morning time (06:00–08:00) a time of contact.
+CONTACT_WORDS: tuple[str, ...] = (
+    "打",
+    "致电",
+    "电话",
+    "上门",
+    "拜访",
+    "敲门",
+    "催",
+    "联系",
+    "短信",
+    "call",
+    "visit",
+    "text",
+    "message",
+    "knock",
+    "ring",
+    "phone",
 )
 # A 24-hour time alone (23:30) counts only in this window, where it cannot be the working
 # day; with a part of day or am/pm, any time outside the allowed hours counts.

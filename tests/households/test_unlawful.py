@@ -452,6 +452,8 @@ def test_a_text_that_approves_a_method_is_caught(text):
     [
         "不同意停水停电，改为发催告函",
         "不批准：到其单位拉横幅",
+        "不同意：对其停水停电",
+        "未批准：对其停水停电",
         "严禁对其停水停电，按法律途径处理",
         "同意分期。不得停水。",
         "业主投诉被停水，经核实为管网检修，同意减免滞纳金",
@@ -460,6 +462,8 @@ def test_a_text_that_approves_a_method_is_caught(text):
         "停水停电的建议已否决",
         "Do not cut the water; send the written demand",
         "Rejected: visit his office",
+        "Not approved: cut the water",
+        "It is not ok to call at 11pm",
         "Owner complained the water was cut; approved a repair",
         "",
     ],
