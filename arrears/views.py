@@ -18,6 +18,7 @@ from households.contact import contact_status, household_history
 from households.contact_policy import Rules, contact_availability
 from households.models import ContactPolicy
 from households.privacy import can_see_phones, mask_phone
+from households.refusals import refuses_unlawful_posts
 from teams.models import Team, TeamMember
 
 from . import scoping
@@ -308,6 +309,7 @@ def _assignment_context(user, case):
 
 @permission_required("arrears.add_payment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@refuses_unlawful_posts
 def payment_new(request, pk):
     case = _scoped_case(request.user, pk)
     form = PaymentForm(request.POST or None)
