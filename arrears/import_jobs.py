@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.text_flags import describe
+
 from .ledger_import import LedgerFileError, ledger_import, parse_workbook
 from .models import ImportJob
 
@@ -94,6 +96,10 @@ def job_run(job_id: int) -> ImportJob:
             "summary": [str(line) for line in report.summary_lines()],
             "problems": [str(p) for p in report.problems[:PROBLEMS_KEPT]],
             "problem_count": len(report.problems),
+            "flagged": [
+                f"{r.number} {r.unit}: {describe(r.flags)}"
+                for r in report.flagged_rows[:PROBLEMS_KEPT]
+            ],
         }
         if report.written:
             Path(job.path).unlink(missing_ok=True)

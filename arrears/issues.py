@@ -1,4 +1,8 @@
-"""Difficult issues (疑难问题): raised on a case, discussed, resolved with a written decision."""
+"""Difficult issues (疑难问题): raised on a case, discussed, resolved with a written decision.
+
+Every text is scanned for unlawful methods (households.unlawful): mentions are saved, flagged
+on the record and the office manager is told; a decision that approves one is refused.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.text_flags import flags_notify, refuse_approved
+from households.unlawful import flagged_terms
 from teams.models import TeamMember
 
 from .models import Case, DifficultIssue, DifficultIssueNote, Notification
@@ -31,9 +37,14 @@ def issue_raise(*, case: Case, raised_by, title: str, description: str) -> Diffi
             _("Give the issue a short title and describe what blocks collection."),
             code="required",
         )
+    flags = flagged_terms(title, description)
     with transaction.atomic():
         issue = DifficultIssue.objects.create(
-            case=case, title=title, description=description, raised_by=raised_by
+            case=case,
+            title=title,
+            description=description,
+            raised_by=raised_by,
+            flagged_terms=flags,
         )
         notify(
             recipients=[*_leaders(case), *office_managers(case.campaign.office)],
@@ -43,7 +54,19 @@ def issue_raise(*, case: Case, raised_by, title: str, description: str) -> Diffi
             body=description,
             url=reverse("issue-detail", args=[issue.pk]),
         )
+        _flag(issue, flags, _("Difficult issue"))
     return issue
+
+
+def _flag(issue: DifficultIssue, flags: list[str], what: str) -> None:
+    case = issue.case
+    flags_notify(
+        office=case.campaign.office,
+        unit=case.household.unit_code,
+        what=what,
+        terms=flags,
+        url=reverse("issue-detail", args=[issue.pk]),
+    )
 
 
 def issue_discuss(*, issue: DifficultIssue, author, text: str) -> DifficultIssueNote:
@@ -54,7 +77,13 @@ def issue_discuss(*, issue: DifficultIssue, author, text: str) -> DifficultIssue
         raise ValidationError(
             _("This issue is resolved; raise a new one if the problem came back."), code="resolved"
         )
-    return DifficultIssueNote.objects.create(issue=issue, author=author, text=text.strip())
+    flags = flagged_terms(text)
+    with transaction.atomic():
+        note = DifficultIssueNote.objects.create(
+            issue=issue, author=author, text=text.strip(), flagged_terms=flags
+        )
+        _flag(issue, flags, _("Discussion of a difficult issue"))
+    return note
 
 
 def issue_resolve(*, issue: DifficultIssue, resolved_by, decision: str) -> DifficultIssue:
@@ -65,6 +94,8 @@ def issue_resolve(*, issue: DifficultIssue, resolved_by, decision: str) -> Diffi
             _("Write the decision: what was agreed and what the collector does next."),
             code="required",
         )
+    refuse_approved("decision", decision)
+    flags = flagged_terms(decision)
     with transaction.atomic():
         issue = DifficultIssue.objects.select_for_update().get(pk=issue.pk)
         if issue.status == DifficultIssue.Status.RESOLVED:
@@ -73,6 +104,7 @@ def issue_resolve(*, issue: DifficultIssue, resolved_by, decision: str) -> Diffi
         issue.decision = decision
         issue.resolved_by = resolved_by
         issue.resolved_at = timezone.now()
+        issue.flagged_terms = list(dict.fromkeys([*issue.flagged_terms, *flags]))
         issue._history_user = resolved_by
         issue.save()
         notify(
@@ -82,4 +114,5 @@ def issue_resolve(*, issue: DifficultIssue, resolved_by, decision: str) -> Diffi
             body=decision,
             url=reverse("issue-detail", args=[issue.pk]),
         )
+        _flag(issue, flags, _("Decision on a difficult issue"))
     return issue

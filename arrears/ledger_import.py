@@ -12,6 +12,12 @@ Three steps, each usable on its own:
 Rules the office can rely on: an empty cell never erases what is held; importing the same file
 again changes nothing; amounts already held are only replaced when the import is told to
 (`update_amounts`), and never below what has been paid.
+
+Every text cell is scanned for unlawful methods (households.unlawful), including columns we
+have no field for (收缴措施, 催收措施 …): those are kept on the case as written
+(`Case.imported_text`), not dropped. A row that names a method — even as an instruction, such
+as a 收缴措施 of 停水停电 — is imported (a ledger's history is a fact) but flagged: in the
+preview, on the case (`Case.flagged_terms`), and to the office manager once the file is written.
 """
 
 import datetime
@@ -23,6 +29,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -30,6 +37,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from simple_history.utils import bulk_create_with_history
 
 from households.models import Household, Occupancy, Owner, building_of
+from households.unlawful import flag_details, flagged_terms
 from teams.models import Team
 
 from .ledger import CENT, monthly_fee, months_between
@@ -176,6 +184,7 @@ class LedgerFileError(Exception):
 class ParsedRow:
     number: int  # as Excel numbers it
     values: dict[str, object]
+    extra: dict[str, str] = field(default_factory=dict)  # columns with no field: header → text
 
 
 @dataclass
@@ -253,13 +262,19 @@ def _sheet(rows, index: int, columns: dict[str, int]) -> ParsedSheet:
     used = set(columns.values())
     template = all(_norm(h) in {_norm(c[1]) for c in TEMPLATE_COLUMNS} for h in header if h)
     parsed = []
+    unmapped = [(i, str(h).strip()) for i, h in enumerate(header) if h and i not in used]
     for offset, row in enumerate(rows[index + 1 :], start=index + 2):
         values = {f: (row[i] if i < len(row) else None) for f, i in columns.items()}
         if all(_blank(v) for v in values.values()):
             continue
         if str(values["unit"] or "").strip().startswith(EXAMPLE_MARK):
             continue
-        parsed.append(ParsedRow(offset, values))
+        extra = {
+            name: _text(row[i])
+            for i, name in unmapped
+            if i < len(row) and isinstance(row[i], str) and row[i].strip()
+        }
+        parsed.append(ParsedRow(offset, values, extra))
     if not parsed:
         raise LedgerFileError(_("The sheet has a header row but no rows of data."))
     return ParsedSheet(
@@ -421,6 +436,11 @@ class RowResult:
     unit: str
     problems: list[str]
     plan: RowPlan | None = None
+    flags: list[str] = field(default_factory=list)  # phrases of unlawful methods in its cells
+
+    @property
+    def flag_details(self):
+        return flag_details(self.flags)
 
     @property
     def ok(self) -> bool:
@@ -573,7 +593,24 @@ class _Row:
             return None
 
 
+def _row_texts(parsed_row: ParsedRow) -> list[str]:
+    """Every text cell of the row, the columns we read and the ones we keep as written."""
+    return [
+        *(v for v in parsed_row.values.values() if isinstance(v, str)),
+        *parsed_row.extra.values(),
+    ]
+
+
 def _validate_row(parsed_row: ParsedRow, ctx: _Context, first_row: dict) -> RowResult:
+    flags = flagged_terms(*_row_texts(parsed_row))
+    result = _validate_cells(parsed_row, ctx, first_row, flags)
+    result.flags = flags
+    return result
+
+
+def _validate_cells(
+    parsed_row: ParsedRow, ctx: _Context, first_row: dict, flags: list[str]
+) -> RowResult:
     row = _Row(parsed_row)
     unit = _text(parsed_row.values.get("unit")).upper()
     if not unit:
@@ -598,7 +635,7 @@ def _validate_row(parsed_row: ParsedRow, ctx: _Context, first_row: dict) -> RowR
     amounts = _amounts(row, ctx, area or (household and household.area_m2), months)
     plan = RowPlan(unit=unit, household=household)
     _plan_household(row, plan, area)
-    _plan_case(row, ctx, plan)
+    _plan_case(row, ctx, plan, flags)
     if amounts:
         _plan_periods(row, ctx, plan, amounts)
     if row.problems:
@@ -712,7 +749,7 @@ def _plan_household(row: _Row, plan: RowPlan, area) -> None:
         plan.owner_change = bool(household) and (not held or bool(phone and held.phone != phone))
 
 
-def _plan_case(row: _Row, ctx: _Context, plan: RowPlan) -> None:
+def _plan_case(row: _Row, ctx: _Context, plan: RowPlan, flags: list[str]) -> None:
     wanted = {}
     category = row.read("category", read_category)
     if category is None and _blank(row.row.values.get("category")):
@@ -736,6 +773,12 @@ def _plan_case(row: _Row, ctx: _Context, plan: RowPlan) -> None:
     if person:
         wanted["responsible"] = person
     plan.case = ctx.cases.get(plan.household.pk) if plan.household else None
+    extra = "\n".join(f"{name}：{text}" for name, text in row.row.extra.items())
+    if extra:
+        wanted["imported_text"] = extra
+    if flags:  # added to what the case holds, never erasing it
+        held = plan.case.flagged_terms if plan.case else []
+        wanted["flagged_terms"] = list(dict.fromkeys([*held, *flags]))
     plan.case_fields = {
         k: v for k, v in wanted.items() if plan.case is None or getattr(plan.case, k) != v
     }
@@ -846,6 +889,10 @@ class ImportReport:
         return [p for r in self.rows for p in r.problems]
 
     @property
+    def flagged_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.flags]
+
+    @property
     def ok(self) -> bool:
         return not self.problems
 
@@ -867,6 +914,17 @@ class ImportReport:
             % {"c": self.periods_created, "u": self.periods_updated, "n": self.periods_unchanged},
             _("Cases: %(c)d created, %(u)d updated")
             % {"c": self.cases_created, "u": self.cases_updated},
+            *(
+                [
+                    _(
+                        "%(n)d rows name an unlawful collection method: they are imported as "
+                        "the ledger's history, and flagged on the case for the office manager"
+                    )
+                    % {"n": len(self.flagged_rows)}
+                ]
+                if self.flagged_rows
+                else []
+            ),
         ]
 
 
@@ -905,7 +963,30 @@ def ledger_import(
                 if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
                     progress(done, total)
             report.written = True
+            _tell_about_flags(report, office=office)
     return report
+
+
+def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
+    """One inbox entry for the office's managers listing the flagged rows of a written file."""
+    rows = report.flagged_rows
+    if not rows:
+        return
+    from households.text_flags import describe
+
+    from .models import Notification
+    from .notifications import notify, office_managers
+
+    lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
+    if len(rows) > 50:
+        lines.append("…")
+    notify(
+        recipients=office_managers(office),
+        kind=Notification.Kind.FLAG,
+        title=_("Imported ledger: %(n)d rows flagged for review") % {"n": len(rows)},
+        body="\n".join(lines),
+        url=reverse("breach-list"),
+    )
 
 
 def _write(plan: RowPlan, *, office, campaign, by) -> None:

@@ -298,6 +298,11 @@ class Case(models.Model):
         blank=True,
         help_text=_("E.g. “report filed” where the plan gives no date."),
     )
+    # Text columns of an imported ledger that have no field of their own (收缴措施 …), kept
+    # as written, one "column: value" per line.
+    imported_text = models.TextField(_("other imported columns"), blank=True)
+    # Phrases of unlawful methods in the reason, plan note or imported text (households.unlawful).
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
@@ -662,6 +667,8 @@ class DifficultIssue(models.Model):
         verbose_name=_("resolved by"),
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Phrases of unlawful methods in the title, description or decision (households.unlawful).
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -694,6 +701,7 @@ class DifficultIssueNote(AppendOnlyModel):
     )
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("issue note")

@@ -12,6 +12,10 @@ ledger import (`arrears.ledger_import`):
 
 The receipt number is what de-duplicates: a receipt already recorded in the office is skipped
 as "already imported", so importing the same export twice changes nothing.
+
+Every text cell, including columns we have no field for (kept in the payment's note as
+"column：value"), is scanned for unlawful methods (households.unlawful): a row that names one
+is shown flagged in the preview, and the office manager is told when the file is written.
 """
 
 import datetime
@@ -25,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household
+from households.unlawful import flag_details, flagged_terms
 
 from .allocation import CENT
 from .ledger_import import _blank, _norm, _text
@@ -124,6 +129,7 @@ class EmptyCell(CellProblem):
 class ParsedRow:
     number: int  # as Excel numbers it
     values: dict[str, object]
+    extra: dict[str, str] = field(default_factory=dict)  # columns with no field: header → text
 
 
 @dataclass
@@ -185,12 +191,18 @@ def _sheet(rows, index: int, columns: dict[str, int]) -> ParsedSheet:
         )
     header = rows[index]
     used = set(columns.values())
+    unmapped = [(i, str(h).strip()) for i, h in enumerate(header) if h and i not in used]
     parsed = []
     for number, row in enumerate(rows[index + 1 :], start=index + 2):
         values = {f: (row[i] if i < len(row) else None) for f, i in columns.items()}
         if all(_blank(v) for v in values.values()):
             continue
-        parsed.append(ParsedRow(number, values))
+        extra = {
+            name: _text(row[i])
+            for i, name in unmapped
+            if i < len(row) and isinstance(row[i], str) and row[i].strip()
+        }
+        parsed.append(ParsedRow(number, values, extra))
     if not parsed:
         raise PaymentFileError(_("The sheet has a header row but no rows of data."))
     return ParsedSheet(
@@ -323,10 +335,15 @@ class RowResult:
     method: str = ""
     note: str = ""
     payment: Payment | None = None
+    flags: list[str] = field(default_factory=list)  # phrases of unlawful methods in its cells
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def flag_details(self):
+        return flag_details(self.flags)
 
     @property
     def key(self) -> tuple:
@@ -431,7 +448,12 @@ def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowRe
     row.amount = row.read(values, "amount", read_amount)
     row.paid_at = row.read(values, "date", read_paid_at, now=now)
     row.method = row.read(values, "method", read_method) or ""
-    row.note = _text(values.get("note"))
+    row.note = "；".join(
+        [_text(values.get("note")), *(f"{k}：{v}" for k, v in parsed_row.extra.items())]
+    ).strip("；")
+    row.flags = flagged_terms(
+        *(v for v in values.values() if isinstance(v, str)), *parsed_row.extra.values()
+    )
     owner = _text(values.get("owner"))
     if owner and row.household is not None:
         names = [o.name for o in row.household.owners.all()]
@@ -520,7 +542,16 @@ class ImportReport:
             lines.append(_("Skipped, repeated in the file: %(n)d") % {"n": self.repeated})
         if self.written:
             lines.append(_("Cases cleared: %(n)d") % {"n": self.cases_cleared})
+        if self.flagged_rows:
+            lines.append(
+                _("%(n)d rows name an unlawful collection method: flagged for the office manager")
+                % {"n": len(self.flagged_rows)}
+            )
         return lines
+
+    @property
+    def flagged_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.flags]
 
 
 class _WriteFailed(Exception):
@@ -550,7 +581,29 @@ def payment_import(
             report.errors.append(str(exc))
             return report
         report.written = True
+        _tell_about_flags(report, office=office)
     return report
+
+
+def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
+    rows = report.flagged_rows
+    if not rows:
+        return
+    from django.urls import reverse
+
+    from households.text_flags import describe
+
+    from .models import Notification
+    from .notifications import notify, office_managers
+
+    lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
+    notify(
+        recipients=office_managers(office),
+        kind=Notification.Kind.FLAG,
+        title=_("Imported payments: %(n)d rows flagged for review") % {"n": len(rows)},
+        body="\n".join(lines),
+        url=reverse("breach-list"),
+    )
 
 
 def _record(row: RowResult, by) -> Payment:

@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 from households.contact import contact_answers
 from households.models import IS_BREACH
 from households.privacy import can_see_phones, mask_phone
+from households.refusals import refuses_unlawful_posts
 from teams.models import Team, TeamMember
 
 from . import scoping
@@ -285,6 +286,7 @@ def _assignment_context(user, case):
 
 @permission_required("arrears.add_payment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@refuses_unlawful_posts
 def payment_new(request, pk):
     case = _scoped_case(request.user, pk)
     form = PaymentForm(request.POST or None)

@@ -147,6 +147,7 @@ class PaymentPlan(models.Model):
         _("signed agreement (scan)"), upload_to="plans/%Y/%m/", blank=True
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -282,6 +283,7 @@ class LegalStep(AppendOnlyModel):
     stage = models.CharField(_("stage"), max_length=20, choices=LegalAction.Stage.choices)
     on = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=300, blank=True)
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -338,6 +340,7 @@ class Waiver(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -81,7 +82,14 @@ def plan_record(
     signed_copy: UploadedFile | None = None,
     note: str = "",
 ) -> PaymentPlan:
-    """Record a plan the owner agreed to. It must add up and cover no more than is owed."""
+    """Record a plan the owner agreed to. It must add up and cover no more than is owed.
+
+    A note that approves an unlawful method (逾期则停水) is refused with the law; one that only
+    mentions one is saved, flagged and the office manager told (households.unlawful)."""
+    from households.text_flags import flags_notify, refuse_approved
+    from households.unlawful import flagged_terms
+
+    refuse_approved("note", note)
     today = timezone.localdate()
     if agreed_on > today:
         raise _error(
@@ -121,8 +129,14 @@ def plan_record(
             % {"total": total, "owed": due - paid},
         )
     with transaction.atomic():
+        flags = flagged_terms(note)
         plan = PaymentPlan(
-            case=case, agreed_on=agreed_on, total=total, note=note.strip(), recorded_by=by
+            case=case,
+            agreed_on=agreed_on,
+            total=total,
+            note=note.strip(),
+            recorded_by=by,
+            flagged_terms=flags,
         )
         if signed_copy is not None:
             plan.signed_copy = signed_copy
@@ -135,6 +149,13 @@ def plan_record(
             case.status = Case.Status.PROMISED
             case._history_user = by
             case.save(update_fields=["status"])
+        flags_notify(
+            office=case.campaign.office,
+            unit=case.household.unit_code,
+            what=_("Payment plan"),
+            terms=flags,
+            url=reverse("case-detail", args=[case.pk]) + "#plans",
+        )
     return plan
 
 

@@ -22,6 +22,8 @@ from arrears.cases import case_balance
 from arrears.models import Case, DebtorCategory, DifficultIssue, Notification
 from arrears.notifications import notify, office_managers
 from households.models import Outcome
+from households.text_flags import flags_notify, refuse_approved
+from households.unlawful import flagged_terms
 
 from .ladder import (
     DeliveredDemand,
@@ -189,6 +191,7 @@ def legal_record_step(
         raise ValidationError(
             {"on": _("The date cannot be in the future: enter the day it happened.")}
         )
+    flags = flagged_terms(note)
     with transaction.atomic():
         action = LegalAction.objects.select_for_update().select_related("case").get(pk=action.pk)
         if action.stage == LegalAction.Stage.CLOSED:
@@ -248,9 +251,15 @@ def legal_record_step(
         action._history_user = by
         action.save()
         LegalStep.objects.create(
-            action=action, stage=stage, on=on, note=note.strip(), recorded_by=by
+            action=action,
+            stage=stage,
+            on=on,
+            note=note.strip(),
+            recorded_by=by,
+            flagged_terms=flags,
         )
         case = action.case
+        _flag(case, flags, _("Legal step"))
         if stage in (LegalAction.Stage.DECIDED, LegalAction.Stage.SETTLED):
             _propose_waiver(action, case, by=by, stage=stage)
         if stage == LegalAction.Stage.CLOSED and case.status == Case.Status.LEGAL:
@@ -323,6 +332,8 @@ def waiver_decide(waiver: Waiver, *, by, approve: bool, note: str = "") -> Waive
         scoping.cases(by).filter(pk=waiver.case_id).exists()
     ):
         raise PermissionDenied
+    refuse_approved("note", note)
+    flags = flagged_terms(note)
     with transaction.atomic():
         waiver = Waiver.objects.select_for_update().select_related("case").get(pk=waiver.pk)
         if waiver.status != Waiver.Status.PENDING:
@@ -362,9 +373,21 @@ def waiver_decide(waiver: Waiver, *, by, approve: bool, note: str = "") -> Waive
         waiver.status = Waiver.Status.APPROVED if approve else Waiver.Status.REFUSED
         waiver.decided_by, waiver.decided_at = by, timezone.now()
         waiver.decision_note = note.strip()
+        waiver.flagged_terms = flags
         waiver._history_user = by
         waiver.save()
+        _flag(case, flags, _("Waiver decision"))
     return waiver
+
+
+def _flag(case: Case, flags: list[str], what: str) -> None:
+    flags_notify(
+        office=case.campaign.office,
+        unit=case.household.unit_code,
+        what=what,
+        terms=flags,
+        url=reverse("case-detail", args=[case.pk]),
+    )
 
 
 def filing_dates(household_ids) -> list[tuple[int, datetime.date]]:

@@ -15,6 +15,7 @@ from arrears import scoping
 from arrears.models import Case, Role
 from arrears.roles import role_of
 from arrears.views import _add_errors, _scoped_case
+from households.refusals import refuses_unlawful_posts
 
 from .forms import (
     DeliveryForm,
@@ -153,6 +154,7 @@ def letter_detail(request, letter_id):
 
 @permission_required("escalation.change_letter", raise_exception=True)
 @require_POST
+@refuses_unlawful_posts
 def letter_record(request, letter_id, step):
     letter = get_object_or_404(_letters(request.user), pk=letter_id)
     if step == "dispatch":
@@ -268,6 +270,7 @@ def letter_list(request):
 
 @permission_required("escalation.add_legalaction", raise_exception=True)
 @require_POST
+@refuses_unlawful_posts
 def legal_open_view(request, pk):
     case = _scoped_case(request.user, pk)
     form = OpenLegalForm(request.POST)
@@ -287,6 +290,7 @@ def legal_open_view(request, pk):
 
 @permission_required("escalation.change_legalaction", raise_exception=True)
 @require_POST
+@refuses_unlawful_posts
 def legal_step_view(request, action_id):
     action = get_object_or_404(
         LegalAction.objects.filter(case__in=scoping.cases(request.user)), pk=action_id
@@ -350,6 +354,7 @@ def plan_copy(request, plan_id):
 
 
 @permission_required("escalation.add_paymentplan", raise_exception=True)
+@refuses_unlawful_posts
 def plan_new(request, pk):
     case = _scoped_case(request.user, pk)
     form = PlanForm(request.POST or None, request.FILES or None)

@@ -49,6 +49,7 @@ from .models import (
     Outcome,
     WrittenOnlyWithdrawal,
 )
+from .text_flags import describe
 from .unlawful import Forbidden, flagged_terms, forbidden_in
 
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -371,7 +372,9 @@ def attempt_log(
     `posted` is the raw request data, checked for unlawful methods before anything else.
     """
     forbidden = forbidden_in(
-        posted if posted is not None else {"channel": channel, "outcome": outcome}
+        posted
+        if posted is not None
+        else {"channel": channel, "outcome": outcome, "person_contacted": person_contacted}
     )
     if forbidden:
         raise UnlawfulMethodError(forbidden)
@@ -526,7 +529,7 @@ def _tell_managers(case, attempt, breaches, flags, exemptions=()) -> None:
             recipients=office_managers(case.campaign.office),
             kind=Notification.Kind.FLAG,
             title=_("Note on %(unit)s flagged for review") % {"unit": unit},
-            body=_("Mentions: %(terms)s") % {"terms": "、".join(flags)},
+            body=_("Mentions: %(terms)s") % {"terms": describe(flags)},
             url=url,
         )
     if exemptions:

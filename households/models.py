@@ -503,6 +503,7 @@ class OnSiteTip(AppendOnlyModel):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -1,4 +1,8 @@
-"""On-site tips from gate and patrol staff: the responsible collector hears at once."""
+"""On-site tips from gate and patrol staff: the responsible collector hears at once.
+
+A tip's note is scanned like every free text (households.unlawful): a note that mentions an
+unlawful method is saved, flagged and the office manager is told.
+"""
 
 from django.db import transaction
 from django.urls import reverse
@@ -10,12 +14,19 @@ from arrears.notifications import notify
 from teams.models import TeamMember
 
 from .models import Household, OnSiteTip
+from .text_flags import flags_notify
+from .unlawful import flagged_terms
 
 
 def tip_report(*, household: Household, kind: str, reported_by, note: str = "") -> OnSiteTip:
+    flags = flagged_terms(note)
     with transaction.atomic():
         tip = OnSiteTip.objects.create(
-            household=household, kind=kind, note=note.strip(), reported_by=reported_by
+            household=household,
+            kind=kind,
+            note=note.strip(),
+            reported_by=reported_by,
+            flagged_terms=flags,
         )
         case = case_for_household(household)
         recipients = []
@@ -35,6 +46,13 @@ def tip_report(*, household: Household, kind: str, reported_by, note: str = "") 
             title=_("%(unit)s: %(kind)s")
             % {"unit": household.unit_code, "kind": tip.get_kind_display()},
             body=tip.note,
+            url=reverse("case-detail", args=[case.pk]) if case else "",
+        )
+        flags_notify(
+            office=household.office,
+            unit=household.unit_code,
+            what=_("On-site tip"),
+            terms=flags,
             url=reverse("case-detail", args=[case.pk]) if case else "",
         )
     return tip

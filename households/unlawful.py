@@ -1,9 +1,20 @@
 """Collection methods that do not exist in this product, and why (DESIGN.md §5.2).
 
-`forbidden_method` / `forbidden_in` turn a posted channel, method or next-step value into
-the rule it would break, so an API call or import row can be refused with a clear reason
-before anything is saved. `flagged_terms` finds words in free-text notes and plans that
-the manager should review; a flag is not a refusal.
+One scanner for every text a person writes and every value a form posts:
+
+- `scan(*texts)` finds the phrases of `households.unlawful_phrases` in free text (notes,
+  issues and their decisions, tips, plans, import cells) and returns each hit with its
+  phrase, its rule and the rule's reason. `flagged_terms` is the list of phrases, as stored on
+  a record for the manager's review; `flag_details` turns stored phrases back into
+  (phrase, rule).
+- `approved_methods(text)` is the subset of hits a decision or plan *approves* (同意：对其停水
+  停电): those are refused with the law, where a plain mention is saved and flagged.
+- `forbidden_method` / `forbidden_in` turn a posted choice value (channel, method, outcome,
+  person contacted …) into the rule it would break, so a request can be refused with a clear
+  reason before anything is saved.
+
+Text is normalised first: NFKC (full-width letters and digits), case-folded, look-alike
+characters replaced; Chinese is matched with spaces and punctuation removed.
 
 Reasons are lazy translations: render them with str() (or Django's JSON encoder).
 """
@@ -11,26 +22,33 @@ Reasons are lazy translations: render them with str() (or Django's JSON encoder)
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from django.utils.translation import gettext_lazy as _
+
+from . import unlawful_phrases as phrases
+from .unlawful_phrases import (
+    ACCESS_BLOCKING,
+    AUTO_REDIAL,
+    NIGHT_CONTACT,
+    PUBLIC_SHAMING,
+    ROUND_THE_CLOCK,
+    SERVICE_WITHHOLDING,
+    THREATS_INSULTS,
+    UTILITY_CUTOFF,
+    WORKPLACE_CONTACT,
+)
 
 
 @dataclass(frozen=True)
 class Forbidden:
     code: str
     reason: str
+    label: str = ""  # a short name for lists of flags
 
-
-UTILITY_CUTOFF = "utility_cutoff"
-ACCESS_BLOCKING = "access_blocking"
-WORKPLACE_CONTACT = "workplace_contact"
-PUBLIC_SHAMING = "public_shaming"
-THREATS_INSULTS = "threats_insults"
-NIGHT_CONTACT = "night_contact"
-AUTO_REDIAL = "auto_redial"
-ROUND_THE_CLOCK = "round_the_clock"
 
 FORBIDDEN: dict[str, Forbidden] = {
     f.code: f
@@ -44,6 +62,7 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "reasonable period and then sue or apply for arbitration; it must not cut off "
                 "electricity, water, heating or gas to press for fees."
             ),
+            _("cutting utilities"),
         ),
         Forbidden(
             ACCESS_BLOCKING,
@@ -53,6 +72,18 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "provider a demand and then a suit or arbitration, not pressure on the use of "
                 "the home; Civil Code art. 1033 protects the peace of the owner's private life."
             ),
+            _("blocking access"),
+        ),
+        Forbidden(
+            SERVICE_WITHHOLDING,
+            _(
+                "Withholding property services (stopping all service, refusing renovation "
+                "formalities, restricting vehicles or parking) to press for fees is not a "
+                "collection method and is refused. Civil Code art. 944: the property service "
+                "provider may demand payment within a reasonable period and then sue or apply "
+                "for arbitration; the fee dispute does not suspend the services it owes."
+            ),
+            _("withholding services"),
         ),
         Forbidden(
             WORKPLACE_CONTACT,
@@ -62,6 +93,7 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "employers, colleagues or the public without separate consent; Civil Code "
                 "art. 1033 protects the peace of private life."
             ),
+            _("contacting the owner's workplace"),
         ),
         Forbidden(
             PUBLIC_SHAMING,
@@ -71,6 +103,7 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "to the public without separate consent; Civil Code art. 1033 protects the "
                 "peace of private life."
             ),
+            _("public shaming"),
         ),
         Forbidden(
             THREATS_INSULTS,
@@ -79,6 +112,7 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "harassing, stalking and pestering, and Civil Code art. 1033 protects the "
                 "peace of private life. Send a written demand, and take a legal step if needed."
             ),
+            _("threats, insults, harassment"),
         ),
         Forbidden(
             NIGHT_CONTACT,
@@ -88,6 +122,7 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "China Banking Association collection guideline forbids calls and visits "
                 "22:00–08:00."
             ),
+            _("night-time contact"),
         ),
         Forbidden(
             AUTO_REDIAL,
@@ -96,6 +131,7 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "daily and 7-day limits per household. Civil Code art. 1033 (no disturbing "
                 "calls); the public-order law on repeated harassing messages and pestering."
             ),
+            _("repeated calling"),
         ),
         Forbidden(
             ROUND_THE_CLOCK,
@@ -105,234 +141,290 @@ FORBIDDEN: dict[str, Forbidden] = {
                 "law covers stalking and pestering; Civil Code art. 1033 protects the peace of "
                 "private life."
             ),
+            _("round-the-clock pestering"),
         ),
     )
 }
 
 
+# --- normalising ----------------------------------------------------------------------------
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_LOOK_ALIKES = str.maketrans(phrases.LOOK_ALIKES)
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → plain), case-folded, look-alikes replaced, zero-width dropped."""
+    text = unicodedata.normalize("NFKC", str(text)).translate(_ZERO_WIDTH).casefold()
+    return text.translate(_LOOK_ALIKES)
+
+
+def _compact(text: str) -> str:
+    """No spaces, punctuation or underscores: 停 水、停-水 and 停_水 are all 停水."""
+    return re.sub(r"[\W_]+", "", text)
+
+
+def _words(text: str) -> str:
+    """Every run of characters that are not letters or digits is one space."""
+    return " " + re.sub(r"[\W_]+", " ", text).strip() + " "
+
+
+# --- the scanner ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    phrase: str  # as matched, normalised (停水停电, call at 11pm, 晚上11点)
+    code: str
+
+    @property
+    def rule(self) -> Forbidden:
+        return FORBIDDEN[self.code]
+
+    @property
+    def reason(self):
+        return FORBIDDEN[self.code].reason
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    phrase: str
+    code: str
+
+
+def _alternation(patterns: Iterable[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+@cache
+def _compiled():
+    zh = {code: re.compile(_alternation(p)) for code, p in phrases.ZH.items()}
+    en = {
+        code: re.compile(rf"(?<![a-z0-9])(?:{_alternation(p)})(?![a-z0-9])")
+        for code, p in phrases.EN.items()
+    }
+    return {
+        "zh": zh,
+        "en": en,
+        "zh_except": re.compile(_alternation(phrases.EXCEPTIONS_ZH)),
+        "en_except": re.compile(
+            rf"(?<![a-z0-9])(?:{_alternation(phrases.EXCEPTIONS_EN)})(?![a-z0-9])"
+        ),
+        "times": [re.compile(p) for p in phrases.NIGHT_TIMES],
+        "approval_zh": re.compile(_alternation(phrases.APPROVAL_ZH)),
+        "approval_en": re.compile(rf" (?:{_alternation(phrases.APPROVAL_EN)}) "),
+        "negation_zh": re.compile(_alternation(n for n in phrases.NEGATION_ZH if len(n) > 1)),
+        "negation_zh_near": re.compile(r"(?:不|勿)(?:对|给|向|去|到|再)?(?:其|他|她|业主)?$"),
+        "negated_approval_zh": re.compile(
+            r"(?:不|未|没有|无法|不能|不得|不予|拒绝)(?:" + _alternation(phrases.APPROVAL_ZH) + ")"
+        ),
+        "negation_en": re.compile(rf" (?:{_alternation(phrases.NEGATION_EN)}) "),
+        "negated_approval_en": re.compile(
+            rf" (?:{_alternation(phrases.NEGATION_EN)}) (?:\w+ )?"
+            rf"(?:{_alternation(phrases.APPROVAL_EN)})(?= )"
+        ),
+        "reported_zh": re.compile(_alternation(phrases.REPORTED_ZH)),
+        "reported_en": re.compile(rf" (?:{_alternation(phrases.REPORTED_EN)}) "),
+        "contact_words": re.compile(_alternation(phrases.CONTACT_WORDS)),
+    }
+
+
+def _resolve(matches: list[_Match], exceptions: list[tuple[int, int]]) -> list[_Match]:
+    """Drop matches overlapping a near-miss; of overlapping matches keep the earlier, longer."""
+    kept: list[_Match] = []
+    for m in sorted(matches, key=lambda m: (m.start, m.start - m.end)):
+        if any(m.start < e and s < m.end for s, e in exceptions):
+            continue
+        if kept and m.start < kept[-1].end:
+            continue
+        kept.append(m)
+    return kept
+
+
+def _find(text: str, patterns: dict, exceptions: re.Pattern) -> list[_Match]:
+    if not text.strip():
+        return []
+    spans = [(m.start(), m.end()) for m in exceptions.finditer(text) if m.end() > m.start()]
+    found = [
+        _Match(m.start(), m.end(), m.group().strip(), code)
+        for code, pattern in patterns.items()
+        for m in pattern.finditer(text)
+        if m.group().strip()
+    ]
+    return _resolve(found, spans)
+
+
+_ZH_NUMBERS = {"零": 0, "两": 2, "十": 10, "十一": 11, "十二": 12}
+_ZH_NUMBERS |= {d: i for i, d in enumerate("一二三四五六七八九", start=1)}
+_EVENING = ("晚上", "晚间", "夜里", "夜间", "夜晚", "晚")
+_AFTERNOON = ("下午", "傍晚")
+
+
+def _minute_of_day(match: re.Match) -> int | None:
+    groups = match.groupdict()
+    hour_text = groups.get("h") or ""
+    hour = int(hour_text) if hour_text.isdigit() else _ZH_NUMBERS.get(hour_text)
+    if hour is None or hour > 24:
+        return None
+    minute = 30 if groups.get("half") else int(groups.get("m") or 0)
+    part, ampm = groups.get("p"), (groups.get("ap") or "").replace(".", "")
+    if ampm:
+        hour = (hour % 12) + (12 if ampm == "pm" else 0)
+    elif part in _EVENING:
+        hour = hour + 12 if 5 <= hour <= 11 else 0 if hour == 12 else hour
+    elif part in _AFTERNOON:
+        hour = hour + 12 if hour < 12 else hour
+    elif part == "中午":
+        hour = hour + 12 if hour < 5 else hour
+    elif part in ("深夜", "半夜", "午夜", "凌晨") and hour == 12:
+        hour = 0
+    return (hour % 24) * 60 + minute if hour != 24 or minute == 0 else None
+
+
+def _night_times(clause: str) -> list[_Match]:
+    """Times of day outside the allowed hours (08:00–21:00)."""
+    found, covered = [], []
+    for index, pattern in enumerate(_compiled()["times"]):
+        for m in pattern.finditer(clause):
+            if any(m.start() < e and s < m.end() for s, e in covered):
+                continue  # 下午4:30 was read whole: 4:30 alone is not 04:30
+            covered.append(m.span())
+            minute = _minute_of_day(m)
+            if minute is None:
+                continue
+            qualified = bool(m.groupdict().get("p") or m.groupdict().get("ap"))
+            late = minute > phrases.ALLOWED_UNTIL_MINUTE
+            early = minute < phrases.BARE_NIGHT_UNTIL_MINUTE
+            morning = not early and minute < phrases.ALLOWED_FROM_MINUTE
+            if not qualified and index == 3 and minute < 13 * 60:
+                continue  # 11点 with no part of day is the morning
+            if _ends_a_daytime_range(clause[: m.start()]):
+                continue  # 07:00–22:00 describes a window of hours, not a contact at 22:00
+            if late or early or (morning and _compiled()["contact_words"].search(clause)):
+                found.append(_Match(m.start(), m.end(), m.group().strip(), NIGHT_CONTACT))
+    return _resolve(found, [])
+
+
+_RANGE_START = re.compile(r"(?<![\d:：])([01]?\d|2[0-3])\s*[:：]\s*([0-5]\d)\s*[–—\-~～至到]\s*$")
+
+
+def _ends_a_daytime_range(before: str) -> bool:
+    start = _RANGE_START.search(before)
+    if start is None:
+        return False
+    minute = int(start.group(1)) * 60 + int(start.group(2))
+    return phrases.BARE_NIGHT_UNTIL_MINUTE <= minute <= phrases.ALLOWED_UNTIL_MINUTE
+
+
+_SENTENCES = re.compile(r"[。；;！!？?\n\r]+|\.(?=\s|$)")
+# A colon does not end a clause: in "不同意：对其停水" the verdict governs what follows it.
+_CLAUSES = re.compile(r"[，,、]")
+
+
+@dataclass(frozen=True)
+class _Found:
+    hit: Hit
+    negated: bool
+    reported: bool
+    at: int  # where it starts, counted in the compact text, to keep the order written
+
+
+def _scan_clause(clause: str) -> list[_Found]:
+    c = _compiled()
+    compact, words = _compact(clause), _words(clause)
+    out = []
+    for m in _find(compact, c["zh"], c["zh_except"]):
+        prefix = compact[: m.start]
+        negated = bool(c["negation_zh"].search(prefix) or c["negation_zh_near"].search(prefix))
+        reported = bool(c["reported_zh"].search(prefix))
+        out.append(_Found(Hit(m.phrase, m.code), negated, reported, m.start))
+    for m in _find(words, c["en"], c["en_except"]):
+        prefix = words[: m.start]
+        near = " " + " ".join(prefix.split()[-3:]) + " "
+        negated = bool(c["negation_en"].search(near))
+        reported = bool(c["reported_en"].search(prefix))
+        out.append(_Found(Hit(m.phrase, m.code), negated, reported, len(_compact(prefix))))
+    for m in _night_times(clause):
+        at = len(_compact(clause[: m.start]))
+        out.append(_Found(Hit(m.phrase, m.code), False, False, at))
+    return sorted(out, key=lambda f: f.at)
+
+
+def _sentences(text: str) -> list[list[str]]:
+    return [
+        [c for c in _CLAUSES.split(s) if c.strip()]
+        for s in _SENTENCES.split(normalise(text))
+        if s.strip()
+    ]
+
+
+def scan(*texts: str | None) -> list[Hit]:
+    """Every phrase of an unlawful method in the texts, once each, in the order written."""
+    hits: dict[Hit, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for sentence in _sentences(text):
+            for clause in sentence:
+                for found in _scan_clause(clause):
+                    hits.setdefault(found.hit)
+    return list(hits)
+
+
+def approved_methods(*texts: str | None) -> list[Hit]:
+    """The hits a decision or plan approves: in a sentence with an approving word (同意,
+    批准, 执行, 对其 …, approve, go ahead …), neither negated (不得, 严禁, do not …) nor
+    reported as someone else's doing (被, 投诉, the owner said …)."""
+    c = _compiled()
+    hits: dict[Hit, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for sentence in _sentences(text):
+            whole = "".join(sentence)
+            compact = c["negated_approval_zh"].sub("", _compact(whole))
+            words = _words(whole)
+            words_plain = c["negated_approval_en"].sub(" ", words)
+            approving = bool(c["approval_zh"].search(compact)) or bool(
+                c["approval_en"].search(words_plain)
+            )
+            if not approving:
+                continue
+            for clause in sentence:
+                for found in _scan_clause(clause):
+                    if not (found.negated or found.reported):
+                        hits.setdefault(found.hit)
+    return list(hits)
+
+
+def flagged_terms(*texts: str | None) -> list[str]:
+    """The phrases to store on a record for the manager's review, each once, as written."""
+    return list(dict.fromkeys(hit.phrase for hit in scan(*texts)))
+
+
+def flag_details(terms: Iterable[str]) -> list[tuple[str, Forbidden | None]]:
+    """Stored phrases with the rule each breaks (None for a phrase no pattern matches now)."""
+    out = []
+    for term in terms:
+        hits = scan(term)
+        out.append((term, hits[0].rule if hits else None))
+    return out
+
+
+# --- posted values --------------------------------------------------------------------------
+
+
 def _key(value: object) -> str:
     """Case-insensitive, surrounding spaces ignored, hyphens, spaces and underscores alike."""
-    text = str(value).strip().casefold()
+    text = normalise(str(value)).strip()
     return re.sub(r"[\s_\-]+", "_", text).strip("_")
-
-
-_ALIAS_SOURCE: dict[str, tuple[str, ...]] = {
-    UTILITY_CUTOFF: (
-        "cut_water",
-        "cut_power",
-        "cut_electricity",
-        "cut_gas",
-        "cut_heating",
-        "cut_utilities",
-        "cut_off_utilities",
-        "cut_off_water",
-        "cut_off_power",
-        "cut_off_electricity",
-        "cut_off_gas",
-        "cut_off_heating",
-        "stop_water",
-        "stop_power",
-        "stop_electricity",
-        "stop_gas",
-        "stop_heating",
-        "stop_utilities",
-        "stop_secondary_water",
-        "stop_secondary_water_supply",
-        "limit_water",
-        "limit_power",
-        "limit_electricity",
-        "water_cutoff",
-        "power_cutoff",
-        "electricity_cutoff",
-        "gas_cutoff",
-        "heating_cutoff",
-        "threaten_cutoff",
-        "threaten_utility_cutoff",
-        "utilities_cutoff",
-        "停水",
-        "停电",
-        "断水",
-        "断电",
-        "停气",
-        "断气",
-        "停暖",
-        "断暖",
-        "限水",
-        "限电",
-        "拉闸",
-        "拉闸限电",
-        "停水停电",
-        "停止供水",
-        "停止供电",
-        "停止供气",
-        "停止供暖",
-        "停止二次供水",
-        "停二次供水",
-        "断二次供水",
-    ),
-    ACCESS_BLOCKING: (
-        "block_access",
-        "block_gate",
-        "lock_gate",
-        "block_lift",
-        "lock_lift",
-        "block_elevator",
-        "lock_elevator",
-        "lift_lockout",
-        "elevator_lockout",
-        "block_access_card",
-        "disable_access_card",
-        "deactivate_access_card",
-        "cancel_access_card",
-        "停门禁",
-        "关闭门禁",
-        "锁门禁",
-        "停门禁卡",
-        "停用门禁卡",
-        "禁用门禁卡",
-        "停卡",
-        "停电梯",
-        "锁电梯",
-        "限制电梯",
-        "停梯",
-        "封门",
-        "堵门",
-        "禁止进入小区",
-    ),
-    WORKPLACE_CONTACT: (
-        "employer",
-        "contact_employer",
-        "call_employer",
-        "visit_employer",
-        "workplace",
-        "workplace_visit",
-        "workplace_call",
-        "visit_workplace",
-        "call_workplace",
-        "colleague",
-        "colleagues",
-        "contact_colleagues",
-        "单位",
-        "工作单位",
-        "联系单位",
-        "找单位",
-        "去单位",
-        "单位走访",
-        "雇主",
-        "同事",
-        "联系同事",
-    ),
-    PUBLIC_SHAMING: (
-        "shame",
-        "shaming",
-        "name_and_shame",
-        "banner",
-        "banners",
-        "poster",
-        "posters",
-        "public_list",
-        "public_notice_of_debtors",
-        "blacklist",
-        "post_in_group",
-        "group_post",
-        "chat_group_post",
-        "wechat_group_post",
-        "expose",
-        "exposure",
-        "横幅",
-        "拉横幅",
-        "海报",
-        "张贴",
-        "张贴欠费名单",
-        "欠费名单",
-        "欠费公示",
-        "公示欠费",
-        "公示",
-        "曝光",
-        "黑名单",
-        "群内公示",
-        "发业主群",
-    ),
-    THREATS_INSULTS: (
-        "threat",
-        "threats",
-        "threaten",
-        "insult",
-        "insults",
-        "intimidate",
-        "intimidation",
-        "abuse",
-        "verbal_abuse",
-        "harass",
-        "harassment",
-        "威胁",
-        "恐吓",
-        "辱骂",
-        "谩骂",
-        "侮辱",
-        "骚扰",
-    ),
-    NIGHT_CONTACT: (
-        "night",
-        "night_call",
-        "night_calls",
-        "night_visit",
-        "night_message",
-        "late_night_call",
-        "midnight_call",
-        "call_at_night",
-        "夜间催收",
-        "夜间电话",
-        "夜访",
-        "深夜催收",
-        "深夜",
-        "半夜",
-        "晚间",
-        "晚间催收",
-        "半夜打电话",
-    ),
-    AUTO_REDIAL: (
-        "autoredial",
-        "auto_dial",
-        "autodial",
-        "robocall",
-        "robo_call",
-        "repeated_calls",
-        "call_bombing",
-        "sms_bombing",
-        "自动重拨",
-        "自动拨号",
-        "连续拨打",
-        "电话轰炸",
-        "短信轰炸",
-        "呼死你",
-    ),
-    ROUND_THE_CLOCK: (
-        "24h",
-        "24_h",
-        "24_7",
-        "24/7",
-        "24x7",
-        "24_hours",
-        "24_小时",
-        "around_the_clock",
-        "stakeout",
-        "stake_out",
-        "camp_out",
-        "24小时",
-        "24小时催收",
-        "全天候",
-        "全天候催收",
-        "蹲守",
-        "死缠烂打",
-        "围堵",
-    ),
-}
 
 
 def _build_aliases() -> dict[str, str]:
     aliases: dict[str, str] = {}
-    for code, values in _ALIAS_SOURCE.items():
+    for code, values in phrases.POSTED_VALUES.items():
         for value in (code, *values):
             key = _key(value)
             if aliases.setdefault(key, code) != code:
@@ -342,13 +434,22 @@ def _build_aliases() -> dict[str, str]:
 
 # Normalised posted value → forbidden code (the codes themselves included).
 ALIASES: dict[str, str] = _build_aliases()
+_COMPACT_ALIASES = {_compact(k): code for k, code in ALIASES.items()}
 
 
 def forbidden_method(value: object) -> Forbidden | None:
-    """The rule a posted channel, method or next-step value would break, or None."""
+    """The rule a posted choice value would break, or None.
+
+    A value is matched as a known alias (full-width, look-alike and separator variants
+    included) and otherwise read as text by the scanner, so 断水断电 or `utility-cut` are
+    refused like 停水."""
     if value is None:
         return None
-    code = ALIASES.get(_key(value))
+    key = _key(value)
+    code = ALIASES.get(key) or _COMPACT_ALIASES.get(_compact(key))
+    if code is None:
+        hits = scan(str(value))
+        code = hits[0].code if hits else None
     return FORBIDDEN[code] if code else None
 
 
@@ -364,9 +465,19 @@ def _values(data: Mapping[str, object], name: str) -> list:
     return [value]
 
 
+# Every choice field a form of this product posts; free-text fields are scanned, not refused.
+CHOICE_FIELDS = (
+    "channel",
+    "method",
+    "next_step_type",
+    "outcome",
+    "person_contacted",
+    "kind",
+)
+
+
 def forbidden_in(
-    data: Mapping[str, object],
-    fields: Iterable[str] = ("channel", "method", "next_step_type", "outcome"),
+    data: Mapping[str, object], fields: Iterable[str] = CHOICE_FIELDS
 ) -> list[Forbidden]:
     """Every forbidden value posted in `fields`, once per rule, in field order."""
     found: dict[str, Forbidden] = {}
@@ -378,56 +489,3 @@ def forbidden_in(
             if forbidden is not None:
                 found.setdefault(forbidden.code, forbidden)
     return list(found.values())
-
-
-# Words in free text to flag for the manager's review. Chinese terms match as written;
-# English ones case-insensitively, with spaces, hyphens and underscores alike.
-FLAG_TERMS: tuple[str, ...] = (
-    "停水",
-    "停电",
-    "断水",
-    "断电",
-    "停气",
-    "停暖",
-    "二次供水",
-    "骚扰",
-    "蹲守",
-    "横幅",
-    "单位",
-    "同事",
-    "崩溃",
-    "死缠烂打",
-    "晚间",
-    "半夜",
-    "24小时",
-    "曝光",
-    "张贴",
-    "拉黑",
-    "门禁",
-    "电梯",
-    "cut water",
-    "cut power",
-    "cut electricity",
-    "harass",
-    "banner",
-    "employer",
-    "colleague",
-    "workplace",
-    "shame",
-    "threat",
-)
-
-
-def _text_key(text: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", text.casefold())
-
-
-_FLAG_KEYS = tuple((term, _text_key(term)) for term in FLAG_TERMS)
-
-
-def flagged_terms(*texts: str | None) -> list[str]:
-    """The FLAG_TERMS found in any of the texts, in FLAG_TERMS order, each once."""
-    haystack = "\n".join(_text_key(t) for t in texts if t)
-    if not haystack:
-        return []
-    return [term for term, key in _FLAG_KEYS if key in haystack]

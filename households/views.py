@@ -39,6 +39,7 @@ from .models import (
     Outcome,
     WrittenOnlyWithdrawal,
 )
+from .text_flags import flagged_texts
 from .tips import tip_report
 from .unlawful import forbidden_in
 
@@ -294,6 +295,9 @@ def tip_new(request, pk):
     """Second tap: what was seen at the unit. The unit code is all the page shows."""
     household = _target(request.user, pk)
     if request.method == "POST":
+        forbidden = forbidden_in(request.POST)
+        if forbidden:
+            return _refuse_unlawful(request, forbidden)
         kind = request.POST.get("kind", "")
         if kind in OnSiteTip.Kind.values:
             tip_report(
@@ -355,6 +359,7 @@ def breach_list(request):
             "days": days,
             "can_review": request.user.has_perm("households.add_exemptionreview"),
             "decisions": ExemptionReview.Decision,
+            "texts": flagged_texts(request.user, since=since),
         },
     )
 

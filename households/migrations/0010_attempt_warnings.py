@@ -23,7 +23,7 @@ def keep_solo_visit_advice(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("households", "0008_attempt_exemptions"),
+        ("households", "0009_tip_flags"),
     ]
 
     operations = [

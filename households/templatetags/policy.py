@@ -22,3 +22,11 @@ def breach_message(code: str) -> str:
 def exemption_message(code: str) -> str:
     """What a stored exemption code means (translated at display time)."""
     return str(make_exemption(code).message) if code in EXEMPTION_CODES else code
+
+
+@register.filter
+def flag_details(terms) -> list:
+    """Stored flagged phrases with their rules: [(phrase, Forbidden | None)]."""
+    from households.unlawful import flag_details as details
+
+    return details(terms or [])

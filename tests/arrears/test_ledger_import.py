@@ -596,3 +596,87 @@ def test_a_month_lowered_by_an_approved_waiver_is_not_raised_again(huating):
         "an import does not change it."
     ]
     assert house.debt_periods.get(month=datetime.date(2014, 1, 1)).amount_due == Decimal("100.00")
+
+
+# --- unlawful methods in the ledger's text (DESIGN.md §5.2) --------------------------------
+
+
+def _measures(rows, measures):
+    """The rows with the plan's 收缴措施 column, which has no field of its own."""
+    return [[*r, m] for r, m in zip(rows, measures, strict=True)], [*FLAT_HEADERS, "收缴措施"]
+
+
+def test_a_measures_column_is_kept_on_the_case_and_a_forbidden_method_is_flagged(world):
+    from arrears.models import Notification
+
+    rows, headers = _measures(
+        [_with(欠费原因="无理由拒交", 责任人=None), _with(房号="N1-102", 责任人=None)],
+        ["1、服务处经理与业主约见面谈；2、对其进行停水电服务；3、到其单位进行蹲守催收", "发催告函"],
+    )
+    preview = run(
+        world, xlsx(rows, headers), office=world.office, campaign=world.campaign, dry_run=True
+    )
+    assert preview.ok and not preview.written  # a ledger's history is a fact: not refused
+    first, second = preview.rows
+    assert first.flags == ["停水电", "到其单位", "蹲守"]
+    assert [r.code for _t, r in first.flag_details] == [
+        "utility_cutoff",
+        "workplace_contact",
+        "round_the_clock",
+    ]
+    assert second.flags == []
+    assert any(
+        "1 rows name an unlawful collection method" in line for line in preview.summary_lines()
+    )
+
+    report = run(world, xlsx(rows, headers), office=world.office, campaign=world.campaign)
+    assert report.written
+    case = Case.objects.get(campaign=world.campaign, household__unit_code="N1-101")
+    assert case.imported_text.startswith("收缴措施：1、服务处经理与业主约见面谈")
+    assert case.flagged_terms == ["停水电", "到其单位", "蹲守"]
+    other = Case.objects.get(campaign=world.campaign, household__unit_code="N1-102")
+    assert (other.imported_text, other.flagged_terms) == ("收缴措施：发催告函", [])
+    (told,) = Notification.objects.filter(recipient=world.manager, kind=Notification.Kind.FLAG)
+    assert "N1-101" in told.body and "停水电 (cutting utilities)" in told.body
+
+    again = run(world, xlsx(rows, headers), office=world.office, campaign=world.campaign)
+    assert again.cases_updated == 0  # importing the same file again changes nothing
+
+
+def test_the_reason_column_is_scanned_too(world):
+    report = run(
+        world,
+        xlsx([_with(欠费原因="业主称物业晚上11点打电话骚扰", 责任人=None)]),
+        office=world.office,
+        campaign=world.campaign,
+        dry_run=True,
+    )
+    assert report.rows[0].flags == ["晚上11点", "骚扰"]
+
+
+def test_a_near_miss_in_the_reason_is_not_flagged(world):
+    report = run(
+        world,
+        xlsx([_with(欠费原因="电梯故障，建设单位未整改", 责任人=None)]),
+        office=world.office,
+        campaign=world.campaign,
+        dry_run=True,
+    )
+    assert report.rows[0].flags == []
+
+
+def test_the_preview_shows_each_rows_flags_with_the_rule(client, world, var_dir):
+    client.force_login(world.manager)
+    rows, headers = _measures([_with(责任人=None)], ["到其单位拉横幅"])
+    response = _upload(client, world.campaign, xlsx(rows, headers))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="import-flags"' in page
+    assert 'data-rule="workplace_contact"' in page and 'data-rule="public_shaming"' in page
+    assert "拉横幅 (public shaming)" in page
+    token = response.context["token"]
+    client.post(reverse("ledger-import-commit"), {"token": token})
+    case = Case.objects.get(campaign=world.campaign, household__unit_code="N1-101")
+    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert "收缴措施：到其单位拉横幅" in page  # kept as written, not dropped
+    assert 'data-testid="flags"' in page and 'data-rule="public_shaming"' in page

@@ -530,3 +530,29 @@ def test_the_command_needs_a_user_to_write(world, tmp_path):
         call_command("import_payments", _file(tmp_path, xlsx([row()])), "--office", "north")
     assert Payment.objects.count() == 0
     assert Household.objects.filter(office=world.office).count() == 2
+
+
+# --- unlawful methods in the export's text (DESIGN.md §5.2) --------------------------------
+
+
+def test_every_text_column_is_scanned_and_kept_and_the_manager_told(world):
+    from arrears.models import Notification
+
+    headers = [*HEADERS, "催收措施"]
+    book = xlsx([[*row(备注="业主被停水后才来交"), "连续拨打"]], headers=headers)
+    preview = run(world, book, dry_run=True)
+    assert preview.ok
+    assert preview.rows[0].flags == ["连续拨打"]  # 被停水 is what the owner went through
+    report = run(world, xlsx([[*row(备注="业主被停水后才来交"), "连续拨打"]], headers=headers))
+    assert report.written
+    payment = Payment.objects.get()
+    assert payment.note == "账单系统导入：业主被停水后才来交；催收措施：连续拨打"
+    told = Notification.objects.get(recipient=world.manager, kind=Notification.Kind.FLAG)
+    assert "连续拨打 (repeated calling)" in told.body
+
+
+def test_the_payments_preview_shows_the_flags(client, world, var_dir):
+    client.force_login(world.manager)
+    response = _upload(client, xlsx([row(备注="下次晚上11点上门")]))
+    page = response.content.decode()
+    assert 'data-testid="import-flags"' in page and 'data-rule="night_contact"' in page

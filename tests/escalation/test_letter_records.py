@@ -451,3 +451,28 @@ def test_letters_still_go_to_an_owner_who_asked_for_written_contact_only(world):
     attempts = ContactAttempt.objects.filter(case=world.case_a)
     assert attempts.count() == 2
     assert [a.breaches for a in attempts] == [[], []]
+
+
+# --- unlawful methods in a letter's texts (DESIGN.md §5.2) ----------------------------------
+
+
+def test_a_return_reason_that_names_a_method_is_saved_and_flagged_for_the_manager(world):
+    from arrears.models import Notification
+
+    letter = send_by_ems(issue(world.case_a, world.manager), world.collector_a)
+    letter = letter_record_return(
+        letter, by=world.collector_a, returned_on=TODAY, reason="拒收，建议到其单位送达"
+    )
+    assert letter.status == Letter.Status.RETURNED
+    assert letter.outcome_attempt.flagged_terms == ["到其单位"]
+    assert Notification.objects.filter(
+        recipient=world.manager, kind=Notification.Kind.FLAG
+    ).exists()
+
+
+def test_a_plain_return_reason_is_not_flagged(world):
+    letter = send_by_ems(issue(world.case_a, world.manager), world.collector_a)
+    letter = letter_record_return(
+        letter, by=world.collector_a, returned_on=TODAY, reason="查无此人，单位地址不详"
+    )
+    assert letter.outcome_attempt.flagged_terms == []

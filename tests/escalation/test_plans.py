@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from arrears.limitation import PAYMENT_PLAN
 from arrears.limitation_records import unpaid_clocks
@@ -316,3 +317,38 @@ def test_a_plan_interrupts_the_months_already_due_but_not_the_months_to_come(fro
     for month in [D(2026, 4, 1), D(2026, 5, 1), D(2026, 6, 1)]:
         assert clocks[month].limit == month.replace(year=2029)
         assert clocks[month].interrupted_by is None
+
+
+# --- Unlawful methods in a plan's note (DESIGN.md §5.2) -----------------------------------
+
+
+@pytest.mark.parametrize("note", ["业主同意分期，如逾期则停水", "逾期则对其停止所有服务"])
+def test_a_plan_whose_note_approves_an_unlawful_method_is_refused_with_the_law(
+    plan_case, world, note
+):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        record(plan_case, world.collector_a, [(TODAY + days(30), "100")], note=note)
+    assert refused_field(refused.value) == ["note"]
+    assert "Civil Code art. 944" in refused.value.message_dict["note"][0]
+    assert not PaymentPlan.objects.exists()
+
+
+def test_a_plan_whose_note_mentions_a_method_is_saved_flagged_and_the_manager_told(
+    plan_case, world
+):
+    from arrears.models import Notification
+
+    plan = record(
+        plan_case,
+        world.collector_a,
+        [(TODAY + days(30), "100")],
+        note="业主曾投诉被门岗限制车辆进出，已道歉",
+    )
+    assert plan.flagged_terms == ["限制车辆进出"]
+    flag = Notification.objects.get(recipient=world.manager, kind=Notification.Kind.FLAG)
+    assert "R2-301" in flag.title
+
+
+def test_a_lawful_plan_note_is_not_flagged(plan_case, world):
+    plan = record(plan_case, world.collector_a, [(TODAY + days(30), "100")], note="门口签字")
+    assert plan.flagged_terms == []

@@ -494,3 +494,34 @@ def test_split_waiver_larger_than_owed_raises():
 
 def test_split_waiver_of_nothing_takes_nothing():
     assert split_waiver([(1, M("100"))], M("0")) == []
+
+
+# --- unlawful methods in legal-stage notes (DESIGN.md §5.2) ---------------------------------
+
+
+def test_a_legal_step_note_that_names_a_method_is_saved_and_flagged(world, action):
+    step(
+        action, world.manager, "filed", institution="北苑区人民法院", note="开庭前再去其单位找一次"
+    )
+    assert action.steps.get(stage="filed").flagged_terms == ["去其单位"]
+    assert Notification.objects.filter(
+        kind=Notification.Kind.FLAG, recipient=world.manager
+    ).exists()
+
+
+def test_a_waiver_decision_that_approves_a_method_is_refused_and_nothing_moves(world, action):
+    from django.utils import translation
+
+    decide(action, world.manager, "1000.00")
+    waiver = Waiver.objects.get()
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        waiver_decide(waiver, by=world.manager, approve=True, note="同意减免，余款未付则停水")
+    assert "Civil Code art. 944" in refused.value.message_dict["note"][0]
+    waiver.refresh_from_db()
+    assert waiver.status == "pending" and balance(action.case) == M("1200.00")
+
+
+def test_a_plain_waiver_decision_is_not_flagged(world, action):
+    decide(action, world.manager, "1000.00")
+    waiver = waiver_decide(Waiver.objects.get(), by=world.manager, approve=True, note="按判决执行")
+    assert waiver.flagged_terms == []

@@ -1,3 +1,5 @@
+from django.utils import translation
+
 from arrears.models import Notification
 from households.models import OnSiteTip
 from households.tips import tip_report
@@ -22,3 +24,33 @@ def test_without_a_responsible_person_the_team_leader_hears(world):
         household=world.house_a, kind=OnSiteTip.Kind.RENOVATION_STARTED, reported_by=world.site
     )
     assert Notification.objects.get().recipient == world.leader_a
+
+
+def test_a_tip_note_that_mentions_an_unlawful_method_is_saved_flagged_and_the_manager_told(
+    world,
+):
+    with translation.override("en"):
+        tip = tip_report(
+            household=world.house_a,
+            kind=OnSiteTip.Kind.OWNER_SEEN,
+            reported_by=world.site,
+            note="业主回来了，门岗可以限制车辆进出吗",
+        )
+    tip.refresh_from_db()
+    assert tip.flagged_terms == ["限制车辆进出"]
+    flag = Notification.objects.get(recipient=world.manager)
+    assert flag.kind == Notification.Kind.FLAG
+    assert "限制车辆进出 (blocking access)" in flag.body
+    # the collector still hears of the tip
+    assert Notification.objects.filter(recipient=world.collector_a).exists()
+
+
+def test_a_plain_tip_is_not_flagged(world):
+    tip = tip_report(
+        household=world.house_a,
+        kind=OnSiteTip.Kind.RENOVATION_STARTED,
+        reported_by=world.site,
+        note="装修队今天进场，夜间巡逻时见灯亮",
+    )
+    assert tip.flagged_terms == []
+    assert not Notification.objects.filter(recipient=world.manager).exists()

@@ -7,17 +7,25 @@ from django.utils import translation
 from households.models import Channel, Outcome
 from households.unlawful import (
     ALIASES,
-    FLAG_TERMS,
+    CHOICE_FIELDS,
     FORBIDDEN,
     Forbidden,
+    approved_methods,
+    flag_details,
     flagged_terms,
     forbidden_in,
     forbidden_method,
+    normalise,
+    scan,
 )
+from households.unlawful_phrases import EN, ZH
+
+from .unlawful_corpus import NEAR_MISSES, POSITIVES
 
 CODES = [
     "utility_cutoff",
     "access_blocking",
+    "service_withholding",
     "workplace_contact",
     "public_shaming",
     "threats_insults",
@@ -45,6 +53,7 @@ def test_every_reason_is_translatable_text():
     [
         ("utility_cutoff", "Civil Code art. 944"),
         ("access_blocking", "Civil Code art. 1033"),
+        ("service_withholding", "Civil Code art. 944"),
         ("workplace_contact", "PIPL arts. 10 and 25"),
         ("public_shaming", "PIPL arts. 10 and 25"),
         ("threats_insults", "public-order law"),
@@ -234,35 +243,159 @@ def test_forbidden_in_returns_the_rule_objects_with_their_reasons():
         assert "Civil Code art. 944" in str(found.reason)
 
 
-# --- Flagged terms in free text --------------------------------------------------------
+# --- Posted values the form does not offer ----------------------------------------------
 
 
-def test_the_design_terms_are_all_flagged():
-    for term in ["停水", "停电", "断水", "断电", "骚扰", "蹲守", "横幅", "单位", "崩溃"]:
-        assert term in FLAG_TERMS
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("utility_cut", "utility_cutoff"),
+        ("断水断电", "utility_cutoff"),
+        ("停水停电", "utility_cutoff"),
+        ("ｕｔｉｌｉｔｙ＿ｃｕｔ", "utility_cutoff"),  # full-width
+        ("ＣＵＴ＿ＷＡＴＥＲ", "utility_cutoff"),
+        ("停\u3000水", "utility_cutoff"),
+        ("停 水", "utility_cutoff"),
+        ("停電", "utility_cutoff"),  # traditional
+        ("еmployer", "workplace_contact"),  # Cyrillic е
+        ("EMPLOYER", "workplace_contact"),
+        ("boss", "workplace_contact"),
+        ("ｂａｎｎｅｒ", "public_shaming"),
+        ("停止服务", "service_withholding"),
+        ("stop-services", "service_withholding"),
+        ("call at 11pm", "night_contact"),
+    ],
+)
+def test_posted_variants_are_refused_with_their_rule(value, code):
+    assert forbidden_method(value).code == code
 
 
-def test_flagged_terms_finds_chinese_words_in_notes_in_flag_term_order():
-    notes = "业主说再不交就去蹲守，同事提议停水"
-    assert flagged_terms(notes) == ["停水", "蹲守", "同事"]
+def test_forbidden_in_reads_every_choice_field_a_form_posts():
+    assert {"channel", "method", "outcome", "person_contacted", "next_step_type", "kind"} <= set(
+        CHOICE_FIELDS
+    )
+    assert [f.code for f in forbidden_in({"person_contacted": "employer"})] == ["workplace_contact"]
+    assert [f.code for f in forbidden_in({"kind": "断水断电"})] == ["utility_cutoff"]
 
 
-def test_flagged_terms_searches_every_text_and_reports_each_term_once():
-    assert flagged_terms("停水", "计划：停水、拉横幅", None, "") == ["停水", "横幅"]
+def test_forbidden_in_does_not_refuse_free_text_fields():
+    assert forbidden_in({"notes": "停水", "next_step": "去单位"}) == []
 
 
-def test_flagged_terms_matches_english_case_insensitively():
+def test_no_choice_value_of_the_product_is_mistaken_for_a_forbidden_method():
+    from arrears.models import DebtorCategory, PaymentMethod
+    from escalation.models import Letter
+    from households.models import OnSiteTip, PersonContacted
+
+    values = [
+        *PersonContacted.values,
+        *OnSiteTip.Kind.values,
+        *PaymentMethod.values,
+        *DebtorCategory.values,
+        *Letter.Kind.values,
+        *Letter.Method.values,
+        *Letter.Proof.values,
+    ]
+    for value in values:
+        assert forbidden_method(value) is None, value
+
+
+# --- The scanner: normalising ------------------------------------------------------------
+
+
+def test_normalise_folds_full_width_case_look_alikes_and_zero_width():
+    assert normalise("ＣＵＴ\u200bＷａｔｅｒ") == "cutwater"
+    assert normalise("斷電") == "断电"
+    assert normalise("hаrass") == "harass"  # Cyrillic а
+
+
+def test_every_phrase_pattern_compiles_and_every_rule_has_chinese_and_english():
+    import re
+
+    for table in (ZH, EN):
+        assert set(table) == set(CODES)
+        for patterns in table.values():
+            for pattern in patterns:
+                re.compile(pattern)
+
+
+# --- The scanner: the corpus -------------------------------------------------------------
+
+
+def test_the_corpus_is_large_enough():
+    assert len(POSITIVES) >= 100
+    assert len(NEAR_MISSES) >= 50
+    assert len(POSITIVES) + len(NEAR_MISSES) >= 150
+    assert {code for _t, code in POSITIVES} == set(CODES)
+    assert any(t.isascii() for t, _c in POSITIVES)
+
+
+@pytest.mark.parametrize(("text", "code"), POSITIVES)
+def test_every_positive_is_flagged_with_its_rule(text, code):
+    assert code in {hit.code for hit in scan(text)}, [(h.phrase, h.code) for h in scan(text)]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_no_near_miss_is_flagged(text):
+    assert scan(text) == [], [(h.phrase, h.code) for h in scan(text)]
+
+
+def test_a_hit_carries_its_phrase_rule_and_law():
+    (hit,) = scan("对其停水停电")
+    assert (hit.phrase, hit.code) == ("停水停电", "utility_cutoff")
+    assert hit.rule is FORBIDDEN["utility_cutoff"]
+    with translation.override("en"):
+        assert "Civil Code art. 944" in str(hit.reason)
+
+
+def test_the_longer_phrase_wins_where_two_overlap():
+    # 停电梯 is the lift, not the power; 停水停电 is one phrase, not two
+    assert [(h.phrase, h.code) for h in scan("停电梯")] == [("停电梯", "access_blocking")]
+    assert [h.phrase for h in scan("停水停电")] == ["停水停电"]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("晚上9点打电话", False),  # 21:00 is inside the allowed hours
+        ("晚上9点半打电话", True),
+        ("21:00 打电话", False),
+        ("21:30 打电话", True),
+        ("早上8点打电话", False),
+        ("早上7点半打电话", True),  # before 08:00, and it is about contact
+        ("业主早上7点半出门", False),  # a fact about the owner, not a contact
+        ("凌晨2点", True),
+        ("晚上十一点", True),
+        ("call at 9pm", False),
+        ("call at 9:30pm", True),
+        ("call at 12am", True),
+        ("call at 12pm", False),
+        ("11点上门", False),  # no part of day: the morning
+        ("23点上门", True),
+        ("07:00–22:00 以内", False),  # a window of hours, as the policy messages write it
+        ("08:00-22:00", False),
+        ("22:00–23:00 上门", True),
+    ],
+)
+def test_times_outside_the_allowed_hours_are_night_contact(text, flagged):
+    codes = {h.code for h in scan(text)}
+    assert ("night_contact" in codes) is flagged
+
+
+# --- Stored flags --------------------------------------------------------------------------
+
+
+def test_flagged_terms_lists_each_phrase_once_in_the_order_written():
+    notes = "业主说再不交就去蹲守，其同事提议停水"
+    assert flagged_terms(notes) == ["蹲守", "其同事", "停水"]
+    assert flagged_terms("停水", "计划：停水、拉横幅", None, "") == ["停水", "拉横幅"]
+
+
+def test_flagged_terms_matches_english_case_insensitively_and_across_hyphens():
     assert flagged_terms("Put up a Banner at the gate") == ["banner"]
-    assert flagged_terms("CALL HIS EMPLOYER") == ["employer"]
-
-
-def test_flagged_terms_matches_english_across_hyphens_and_underscores():
-    assert flagged_terms("threatened to cut-water") == ["cut water", "threat"]
-
-
-def test_flagged_terms_finds_word_stems():
-    assert flagged_terms("this is harassment") == ["harass"]
-    assert flagged_terms("asked two colleagues") == ["colleague"]
+    assert flagged_terms("CALL HIS EMPLOYER") == ["call his employer"]
+    assert flagged_terms("threatened to cut-water") == ["threatened", "cut water"]
+    assert flagged_terms("CUT_WATER") == ["cut water"]
 
 
 def test_a_lawful_note_is_not_flagged():
@@ -275,5 +408,65 @@ def test_no_text_is_not_flagged():
     assert flagged_terms("", None) == []
 
 
-def test_flag_terms_are_unique():
-    assert len(set(FLAG_TERMS)) == len(FLAG_TERMS)
+def test_flag_details_give_each_stored_phrase_its_rule():
+    details = flag_details(["停水停电", "到其单位", "call at 11pm", "崩溃"])
+    assert [(t, r.code if r else None) for t, r in details] == [
+        ("停水停电", "utility_cutoff"),
+        ("到其单位", "workplace_contact"),
+        ("call at 11pm", "night_contact"),
+        ("崩溃", "threats_insults"),
+    ]
+
+
+def test_flag_details_keep_an_old_phrase_no_pattern_matches_now():
+    # flags stored before the scanner (单位 alone, 电梯 alone) are kept, with no rule
+    assert flag_details(["电梯"]) == [("电梯", None)]
+
+
+# --- Approving a method --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "同意：对其停水停电",
+        "同意，对其停水停电。",
+        "建议对其停水停电",  # in a decision or a plan, an instruction
+        "批准到其单位拉横幅",
+        "经研究决定，对该户停止所有服务",
+        "可以安排晚上11点上门",
+        "业主同意分期，如逾期则停水",
+        "执行原方案：门口蹲守催收并停止二次供水",
+        "Approved: cut off the water",
+        "OK to call at 11pm",
+        "Go ahead and visit his office",
+        "If he doesn't pay, cut off the water",
+    ],
+)
+def test_a_text_that_approves_a_method_is_caught(text):
+    assert approved_methods(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不同意停水停电，改为发催告函",
+        "不批准：到其单位拉横幅",
+        "不同意：对其停水停电",
+        "未批准：对其停水停电",
+        "严禁对其停水停电，按法律途径处理",
+        "同意分期。不得停水。",
+        "业主投诉被停水，经核实为管网检修，同意减免滞纳金",
+        "业主称上月被停电，同意先维修后缴费",
+        "业主担心被停水停电，同意分期",
+        "停水停电的建议已否决",
+        "Do not cut the water; send the written demand",
+        "Rejected: visit his office",
+        "Not approved: cut the water",
+        "It is not ok to call at 11pm",
+        "Owner complained the water was cut; approved a repair",
+        "",
+    ],
+)
+def test_a_text_that_rejects_reports_or_only_proposes_a_method_is_not_an_approval(text):
+    assert approved_methods(text) == [], [h.phrase for h in approved_methods(text)]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arrears', '0011_notification_reminders'),
+        ('arrears', '0012_flags'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
