@@ -23,8 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from .models import BackdateApproval, Payment, Role
-from .roles import role_of
+from .models import BackdateApproval, Payment
+from .roles import manages_office
 
 
 def backdate_limit() -> datetime.timedelta:
@@ -51,16 +51,7 @@ def scoring_moment(
 
 def may_approve_backdate(user, payment: Payment) -> bool:
     """The office manager of the payment's office (or an administrator)."""
-    role = role_of(user)
-    if role == Role.ADMINISTRATOR:
-        return True
-    profile = getattr(user, "staff_profile", None)
-    return (
-        role == Role.OFFICE_MANAGER
-        and profile is not None
-        and profile.office_id == payment.office_id
-        and user.has_perm("arrears.add_backdateapproval")
-    )
+    return manages_office(user, payment.office_id) and user.has_perm("arrears.add_backdateapproval")
 
 
 def backdate_approve(*, payment: Payment, by, note: str) -> BackdateApproval:

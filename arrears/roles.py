@@ -132,6 +132,16 @@ def role_of(user) -> str | None:
     return role
 
 
+def manages_office(user, office_id) -> bool:
+    """Whether the user is the office manager of that office, or an administrator: who may
+    lift an owner's written-only request, approve a backdated month, and the like."""
+    role = role_of(user)
+    if role == Role.ADMINISTRATOR:
+        return True
+    profile = getattr(user, "staff_profile", None)
+    return role == Role.OFFICE_MANAGER and profile is not None and profile.office_id == office_id
+
+
 def user_set_role(*, user, role: str) -> None:
     """Put the user in exactly one role group."""
     role_names = [r.value for r in Role]

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext, pgettext_lazy
 
-from arrears.models import Case, Notification, PromiseToPay, Role
+from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
-from arrears.roles import role_of
+from arrears.roles import manages_office
 
 from .contact_policy import (
     EXEMPTED_RULE,
@@ -594,15 +594,7 @@ WITHDRAW_REFUSAL = _lazy(
 def may_withdraw_written_only(user, household: Household) -> bool:
     """Only the office manager of the household's office (or an administrator) lifts an
     owner's written-only request, and only with the owner's written withdrawal."""
-    role = role_of(user)
-    if role == Role.ADMINISTRATOR:
-        return True
-    profile = getattr(user, "staff_profile", None)
-    return (
-        role == Role.OFFICE_MANAGER
-        and profile is not None
-        and profile.office_id == household.office_id
-    )
+    return manages_office(user, household.office_id)
 
 
 def household_set_written_only(
