@@ -175,6 +175,7 @@ def test_a_gate_tip_takes_two_taps_shows_no_debtor_data_and_reaches_the_collecto
 
     open_menu(phone)
     phone.get_by_role("button", name="退出登录").click()
+    expect(phone).to_have_url(re.compile(r"/login/"))  # the logout finished before the next goto
     log_in(phone, "collector_a", "pw-collector_a")
     open_menu(phone)
     inbox_link = phone.get_by_test_id("inbox-link")

@@ -164,6 +164,7 @@ def test_collectors_see_the_ranking_only_and_a_leader_sees_their_own_people(desk
     assert not PHONE.findall(html), f"the leaderboard shows {PHONE.findall(html)}"
 
     desktop.get_by_role("button", name="退出登录").click()
+    expect(desktop).to_have_url(re.compile(r"/login/"))  # the logout finished before the next goto
     log_in(desktop, "linshan", settings.DEMO_PASSWORD)  # team B's leader
     open_leaderboard(desktop, campaign)
     people = desktop.get_by_test_id("member-table").locator("tbody tr")
