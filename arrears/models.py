@@ -423,6 +423,8 @@ class Payment(AppendOnlyModel):
         verbose_name=_("reverses"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Phrases of the note (or a reversal's reason) that name an unlawful method, for review.
+    flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     # Who gets the credit is fixed when the money arrives: the case's team and responsible
     # person at that moment (a reversal copies them), so moving the case later moves nothing.
     team = models.ForeignKey(

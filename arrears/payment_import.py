@@ -617,6 +617,7 @@ def _record(row: RowResult, by) -> Payment:
             recorded_by=by,
             receipt_no=row.receipt,
             note=note[:NOTE_LENGTH],
+            notify_flags=False,  # the managers hear once for the whole file
         )
     except ValidationError as exc:
         messages = "; ".join(m.rstrip(".") for m in exc.messages)

@@ -12,10 +12,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household
+from households.text_flags import flags_notify
+from households.unlawful import flagged_terms
 
 from .allocation import CENT, OpenPeriod, allocate
 from .cases import case_for_household, case_sync_status
@@ -66,10 +69,17 @@ def payment_record(
     receipt_no: str = "",
     case: Case | None = None,
     note: str = "",
+    notify_flags: bool = True,
 ) -> Payment:
-    """Record money received and allocate it to the oldest unpaid months."""
+    """Record money received and allocate it to the oldest unpaid months.
+
+    A note that names an unlawful method is saved with its phrases flagged and, unless the
+    caller tells the managers itself (`notify_flags=False`, an import tells them once per
+    file), the office managers hear of it.
+    """
     _validate(amount=amount, paid_at=paid_at, method=method)
     receipt_no = receipt_no.strip()
+    flags = flagged_terms(note)
     with transaction.atomic():
         household = _lock_household(household.pk)
         if (
@@ -116,6 +126,7 @@ def payment_record(
             method=method,
             receipt_no=receipt_no,
             note=note,
+            flagged_terms=flags,
             team_id=case.team_id if case else None,
             credited_to_id=case.responsible_id if case else None,
             recorded_by=recorded_by,
@@ -123,7 +134,19 @@ def payment_record(
         _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1)
         if case is not None:
             case_sync_status(case, payment=payment)
+        if notify_flags:
+            _tell_of_flags(payment, _("Payment note"))
     return payment
+
+
+def _tell_of_flags(payment: Payment, what: str) -> None:
+    flags_notify(
+        office=payment.office,
+        unit=payment.household.unit_code,
+        what=what,
+        terms=payment.flagged_terms,
+        url=reverse("case-detail", args=[payment.case_id]) if payment.case_id else "",
+    )
 
 
 def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
@@ -159,6 +182,7 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             paid_at=timezone.now(),
             method=original.method,
             note=reason.strip(),
+            flagged_terms=flagged_terms(reason),
             team_id=original.team_id,
             credited_to_id=original.credited_to_id,
             recorded_by=recorded_by,
@@ -166,6 +190,7 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
         _apply(reversal, lines, periods, sign=-1)
         if original.case is not None:
             case_sync_status(original.case, payment=reversal)
+        _tell_of_flags(reversal, _("Reason for a reversal"))
     return reversal
 
 

@@ -49,7 +49,7 @@ from .models import (
     Outcome,
     WrittenOnlyWithdrawal,
 )
-from .text_flags import describe
+from .text_flags import describe, flags_notify
 from .unlawful import Forbidden, flagged_terms, forbidden_in
 
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -625,7 +625,22 @@ def household_set_written_only(
         household.save(
             update_fields=["written_contact_only", "written_only_since", "written_only_reason"]
         )
+        _tell_of_flags(
+            household, _("Reason for written contact only"), household.written_only_reason
+        )
     return household
+
+
+def _tell_of_flags(household: Household, what: str, text: str) -> None:
+    """Free text kept on the household (history holds it) that names an unlawful method."""
+    case = Case.objects.filter(household=household).order_by("-pk").first()
+    flags_notify(
+        office=household.office,
+        unit=household.unit_code,
+        what=what,
+        terms=flagged_terms(text),
+        url=reverse("case-detail", args=[case.pk]) if case else "",
+    )
 
 
 def household_withdraw_written_only(
@@ -689,6 +704,7 @@ def household_withdraw_written_only(
         household._change_reason = WITHDRAWN_IN_WRITING
         household.save(update_fields=["written_contact_only"])
         _tell_managers_of_withdrawal(household, withdrawal)
+        _tell_of_flags(household, _("Note on a written-only withdrawal"), withdrawal.note)
     return withdrawal
 
 

@@ -84,8 +84,8 @@ class FlaggedText:
 
 def flagged_texts(user, *, since: datetime.datetime) -> list[FlaggedText]:
     """Issues, their notes and decisions, tips, payment plans, legal steps, waiver decisions
-    and imported ledger rows whose text names an unlawful method, newest first, within what
-    `user` may see. Seven queries."""
+    payment notes and reversal reasons, and imported ledger rows whose text names an unlawful method, newest first, within what
+    `user` may see. Eight queries."""
     from arrears import scoping
     from arrears.models import DifficultIssueNote
     from escalation.models import LegalStep, PaymentPlan, Waiver
@@ -189,6 +189,23 @@ def flagged_texts(user, *, since: datetime.datetime) -> list[FlaggedText]:
                 waiver.decision_note,
                 flag_details(waiver.flagged_terms),
                 reverse("case-detail", args=[waiver.case_id]),
+            )
+        )
+    for payment in (
+        scoping.payments(user)
+        .filter(recorded_at__gte=since)
+        .exclude(flagged_terms=[])
+        .select_related("household", "recorded_by__staff_profile")
+    ):
+        out.append(
+            FlaggedText(
+                _("Reason for a reversal") if payment.reverses_id else _("Payment note"),
+                payment.household.unit_code,
+                payment.recorded_at,
+                payment.recorded_by,
+                payment.note,
+                flag_details(payment.flagged_terms),
+                reverse("case-detail", args=[payment.case_id]) if payment.case_id else "",
             )
         )
     # Imported rows have no time of their own: a flagged ledger row stays listed.
