@@ -390,7 +390,7 @@ def attempt_log(
     if channel == Channel.HOME_VISIT and not staff_count:
         raise _field_error(
             "staff_count",
-            _("Enter how many staff went on the visit (2 recommended, at most 3)."),
+            _("Enter how many staff went on the visit, as many as really went: the record must be true."),
             "staff_count",
         )
     if outcome == Outcome.PROMISED and promise is None:
