@@ -307,7 +307,11 @@ def _night_times(clause: str) -> list[_Match]:
     return _resolve(found, [])
 
 
-_RANGE_START = re.compile(r"(?<![\d:：])([01]?\d|2[0-3])\s*[:：]\s*([0-5]\d)\s*[–—\-~～至到]\s*$")
+# "07:00–22:00", "07:00 至 22:00", "between 07:00 and 22:00": a window, its end no contact time.
+_RANGE_START = re.compile(
+    r"(?<![\d:：])([01]?\d|2[0-3])\s*[:：]\s*([0-5]\d)\s*(?:[–—\-~～至到]|and)\s*$",
+    re.IGNORECASE,
+)
 
 
 def _ends_a_daytime_range(before: str) -> bool:

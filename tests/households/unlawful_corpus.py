@@ -181,6 +181,9 @@ POSITIVES: list[tuple[str, str]] = [
 ]
 
 NEAR_MISSES: list[str] = [
+    # The rules themselves describe windows of hours, never a contact at their end.
+    "A time the owner asked for may fall between 07:00 and 22:00, never later or earlier.",
+    "业主要求的时间可在 07:00 至 22:00 之间",
     # the examples
     "电梯故障，业主拒交",
     "建设单位遗留问题，业主要求先整改",
