@@ -325,7 +325,7 @@ def _day_lists(start, end, office_ids):
         .select_related("household", "recorded_by__staff_profile")
         .order_by("paid_at", "pk")
     )
-    breaches = [a for a in attempts if a.breaches or a.flagged_terms]
+    breaches = [a for a in attempts if a.all_breaches or a.flagged_terms]
     late = [
         {
             "office": a.household.office_id,
