@@ -110,6 +110,14 @@ def report_window(
     return start, end
 
 
+def report_day(moment: datetime.datetime, region: Region) -> datetime.date:
+    """The day whose 18:00 report covers what is recorded at `moment`: after the cut-off,
+    the next day's."""
+    local = timezone.localtime(moment)
+    after_cutoff = local.time() >= daily_cutoff(region)
+    return local.date() + datetime.timedelta(days=1) if after_cutoff else local.date()
+
+
 def window_data(start: datetime.datetime, end: datetime.datetime) -> dict:
     """How a stored summary states its window: local times, and what is counted by it."""
     return {"from": timezone.localtime(start), "to": timezone.localtime(end), "by": "recorded"}

@@ -35,7 +35,7 @@ from arrears.models import (
     Payment,
     Summary,
 )
-from arrears.summaries import produce_daily
+from arrears.summaries import produce_daily, report_day
 from escalation.letter_records import (
     letter_issue,
     letter_record_delivery,
@@ -426,7 +426,7 @@ class Objects:
     def summary(self):
         """world.office's 18:00 summary of today, with case_a's issue in it."""
         self.issue  # noqa: B018 - made first, so the summary lists it
-        produce_daily(timezone.localdate())
+        produce_daily(report_day(timezone.now(), self.world.region))
         return Summary.objects.get(kind=Summary.Kind.DAILY_OFFICE, office=self.world.office)
 
     def url(self, view):

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from arrears.celery import app
-from arrears.models import Notification, Summary, WorkerHeartbeat
+from arrears.models import Notification, Region, Summary, WorkerHeartbeat
+from arrears.summaries import report_day
 from arrears.tasks import daily_summaries, record_heartbeat
 from households.contact import attempt_log
 from households.models import ContactAttempt
@@ -23,9 +24,9 @@ from tests.conftest import record_payment
 from tests.processes import celery_env, redis_server, start_beat, start_worker, wait_until
 
 DAY = timezone.localdate()
-# The 18:00 report whose window holds this moment: after the cut-off, tomorrow's.
-_NOW = timezone.localtime()
-REPORT_DAY = _NOW.date() + datetime.timedelta(days=int(_NOW.time() >= datetime.time(18, 0)))
+# The 18:00 report whose window holds this moment (after the cut-off, tomorrow's): what a
+# payment recorded now is counted in.
+REPORT_DAY = report_day(timezone.now(), Region(daily_summary_at=None))
 
 
 @pytest.fixture

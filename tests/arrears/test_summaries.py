@@ -1045,3 +1045,18 @@ def test_the_office_report_counts_exemptions_and_reviewed_breaches(world, clock)
     office = daily_reports(DAY, [world.office])["office"][world.office.pk]
     assert (office["totals"]["exemptions"], office["totals"]["breaches"]) == (2, 1)
     assert [b["rules"] for b in office["breaches"]] == [["hours"]]
+
+
+def test_report_day_is_the_day_whose_18_00_report_covers_the_moment(world):
+    from arrears.summaries import report_day, report_window
+
+    day = datetime.date(2026, 11, 25)
+    assert report_day(at(day, 17, 59), world.region) == day
+    assert report_day(at(day, 18), world.region) == day + datetime.timedelta(days=1)
+    assert report_day(at(day, 0), world.region) == day
+    world.region.daily_summary_at = datetime.time(17, 30)
+    assert report_day(at(day, 17, 45), world.region) == day + datetime.timedelta(days=1)
+    # The day it names is the one whose window holds the moment.
+    for moment in (at(day, 17, 29), at(day, 17, 30), at(day, 23, 59)):
+        start, end = report_window(report_day(moment, world.region), world.region)
+        assert start <= moment < end
