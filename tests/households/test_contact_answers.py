@@ -18,7 +18,7 @@ from households.contact import (
     household_set_written_only,
 )
 from households.contact_policy import Availability, Rules, make_breach
-from households.models import ContactPolicy
+from households.models import ContactPolicy, Household
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday; the clock is frozen here so "now" and the allowed hours are known.
@@ -111,10 +111,10 @@ def test_a_conversation_blocks_calls_but_not_messages_or_visits(world):
 
 
 def test_written_only_means_none_of_the_three_and_says_so(world):
-    household_set_written_only(
+    household = household_set_written_only(
         household=world.house_a, since=NOON.date(), reason="业主要求书面联系", by=world.collector_a
     )
-    answers = answers_for(world.house_a)
+    answers = answers_for(household)
     assert answers.written_only
     for answer in answers.items():
         assert not answer.allowed and answer.allowed_from is None
@@ -125,13 +125,16 @@ def test_written_only_means_none_of_the_three_and_says_so(world):
 
 
 def test_written_only_from_a_later_date_leaves_today_open(world):
-    household_set_written_only(
-        household=world.house_a,
-        since=NOON.date() + datetime.timedelta(days=1),
-        reason="业主来信：明日起书面联系",
-        by=world.collector_a,
+    # Stored as an older version allowed (a start ahead of the day it was recorded): the
+    # answer reads the start date, not merely the flag.
+    Household.objects.filter(pk=world.house_a.pk).update(
+        written_contact_only=True,
+        written_only_since=NOON.date() + datetime.timedelta(days=1),
+        written_only_reason="业主来信：明日起书面联系",
     )
-    assert answers_for(world.house_a).all_allowed
+    household = Household.objects.get(pk=world.house_a.pk)
+    assert answers_for(household).all_allowed
+    assert not answers_for(household, now=NOON + datetime.timedelta(days=1)).all_allowed
 
 
 def test_at_night_all_three_wait_for_the_morning_and_the_badge_shows_the_time_today(world):
