@@ -292,6 +292,9 @@ def _without_check_constraints(table):
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = ON")
         else:
+            # PostgreSQL refuses ALTER TABLE while the test's deferred foreign-key checks are
+            # pending: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for constraint in ContactPolicy._meta.constraints:
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint.name}"')
 
