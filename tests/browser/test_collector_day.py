@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from arrears.issues import issue_raise
 from households.contact import attempt_log
+from households.contact_policy import make_breach
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_login_and_desk import log_in
 from tests.conftest import record_payment
@@ -113,11 +114,10 @@ def test_a_call_at_half_past_ten_at_night_is_saved_as_a_breach_of_the_hours_rule
     expect(call).to_contain_text(f"{late:%Y-%m-%d} 22:30")
     breach = call.get_by_test_id("breach")
     expect(breach).to_have_count(1)
-    # The hours rule, as the Chinese UI words it (English while the catalogue lacks it).
-    hours_rule = zh(
-        "Calls, messages and visits are allowed only from %(start)s to %(end)s local time. "
-        "Contact the owner within those hours, or record that the owner asked for this time."
-    ) % {"start": "08:00", "end": "21:00"}
+    # The hours rule (the product's default hours), as the Chinese UI words it.
+    with translation.override("zh-hans"):
+        hours_rule = str(make_breach("hours").message)
+    assert "08:00" in hours_rule and "21:00" in hours_rule
     expect(breach).to_contain_text(hours_rule)
     expect(breach).to_contain_text("08:00")
     expect(breach).to_contain_text("21:00")
