@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -397,5 +398,9 @@ def lawful_contact(request):
     return render(
         request,
         "households/lawful_contact.html",
-        {"rules": rule_catalogue(Rules.from_policy(policy)), "forbidden": FORBIDDEN.values()},
+        {
+            "rules": rule_catalogue(Rules.from_policy(policy)),
+            "forbidden": FORBIDDEN.values(),
+            "backdate_days": settings.BACKDATE_DAYS,
+        },
     )

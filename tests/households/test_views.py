@@ -588,3 +588,16 @@ def test_the_breaches_page_makes_the_same_number_of_queries_for_more_flagged_tex
         response = client.get(reverse("breach-list"))
     assert response.content.decode().count("对其停水停电") == 3
     assert len(three) == len(one)
+
+
+def test_the_lawful_contact_page_explains_answers_backdating_and_report_windows(
+    client, world, settings
+):
+    settings.BACKDATE_DAYS = 5
+    client.force_login(world.collector_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("lawful-contact")).content.decode()
+    rules = page.split('data-testid="record-rules"')[1].split("</ul>")[0]
+    assert rules.count("<li>") == 3
+    assert "more than 5 days before it is entered" in rules
+    assert "exactly one daily report" in rules
