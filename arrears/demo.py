@@ -401,9 +401,12 @@ def _demo_activity(*, today, cases, users) -> None:
     """A few days of lawful work, so that every page shows something real."""
     day = lambda n: today - datetime.timedelta(days=n)  # noqa: E731
 
-    def attempt(unit, who, when, channel, person, outcome, notes="", next_step="", next_date=None):
+    def attempt(
+        unit, who, when, channel, person, outcome, notes="", next_step="", next_date=None, **extra
+    ):
         case = cases[unit]
         return ContactAttempt.objects.create(
+            **extra,
             household=case.household,
             case=case,
             made_by=users[who],
@@ -487,6 +490,22 @@ def _demo_activity(*, today, cases, users) -> None:
         "发送缴费提醒短信（含退订方式）。",
         "寄送催告函",
         day(-5),
+    )
+    # An evening call the owner asked for: an exemption on the record, awaiting the office
+    # manager's review on the Breaches page (issue 11).
+    attempt(
+        "C35-102",
+        "wangying",
+        _local(day(1), 21, 30),
+        Channel.PHONE_CALL,
+        PersonContacted.OWNER,
+        Outcome.NO_ANSWER,
+        "按业主短信回复的时间致电，无人接听。",
+        "寄送催告函",
+        day(-5),
+        at_owners_request=True,
+        owners_request_note="业主短信回复：白天在外地上班，晚上九点半以后再打。",
+        exemptions=["owners_requested_time"],
     )
     attempt(
         "C53-101",

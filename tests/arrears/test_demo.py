@@ -179,3 +179,23 @@ def test_a_notice_left_in_a_vacant_units_mailbox_is_not_delivered():
     # C53-101's demand "signed for" was only logged on the contact form: shown as a claim.
     c53 = Case.objects.get(household__unit_code="C53-101").household_id
     assert [c.kind for c in household_claims([c53])[c53]] == ["demand_delivered"]
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_exemption_awaiting_the_managers_review_and_no_unseen_breach():
+    from households.contact import as_policy_attempt, household_history
+    from households.contact_policy import check_attempt
+    from households.models import ContactAttempt
+
+    demo_load(today=TODAY)
+    (evening,) = ContactAttempt.objects.exemptions_to_review()
+    assert evening.household.unit_code == "C35-102"
+    assert evening.owners_request_note and evening.breaches == []
+    # The demo's attempts are written directly: what they store must be what the rules say.
+    for attempt in ContactAttempt.objects.all():
+        history = household_history([attempt.household_id], attempt.occurred_at)
+        verdict = check_attempt(
+            as_policy_attempt(attempt), history=history.get(attempt.household_id, [])
+        )
+        assert verdict.breach_codes == attempt.breaches, attempt
+        assert verdict.exemption_codes == attempt.exemptions, attempt
