@@ -390,7 +390,9 @@ def attempt_log(
     if channel == Channel.HOME_VISIT and not staff_count:
         raise _field_error(
             "staff_count",
-            _("Enter how many staff went on the visit, as many as really went: the record must be true."),
+            _(
+                "Enter how many staff went on the visit, as many as really went: the record must be true."
+            ),
             "staff_count",
         )
     if outcome == Outcome.PROMISED and promise is None:

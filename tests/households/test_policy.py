@@ -206,7 +206,10 @@ def test_the_model_refuses_a_looser_value(world, field):
 
 
 def test_the_model_accepts_the_defaults(world):
-    ContactPolicy(office=world.office).full_clean()
+    policy = ContactPolicy(office=world.office)
+    policy.full_clean()  # raises if any default were refused
+    policy.save()
+    assert ContactPolicy.objects.get(office=world.office).calls_per_day == 2
 
 
 def test_two_staff_recommended_needs_a_maximum_of_at_least_two(world):
