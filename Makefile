@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install messages migrate demo lint format check-migrations system-deps bench clean
+.PHONY: run test install messages migrate demo lint format check-migrations check-deploy system-deps bench clean
 
 $(STAMP): pyproject.toml
 	@command -v python3.11 >/dev/null || command -v python3 >/dev/null || { echo "Python 3.11 is needed"; exit 1; }
@@ -58,6 +58,16 @@ format: install
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Django's deployment checks on the production settings, with throwaway values for the
+# variables production insists on (nothing is connected to: `check` opens no database).
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=arrears.settings_production \
+	SECRET_KEY=ci-check-deploy-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
+	ALLOWED_HOSTS=arrears.example.com \
+	DATABASE_URL=postgres://ci@127.0.0.1:5432/check-deploy \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(PY) $$b; done || echo "no benchmarks yet"

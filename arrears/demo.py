@@ -12,7 +12,8 @@ few days of activity are only written when the campaign itself is new.
 
 import calendar
 import datetime
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -258,16 +259,33 @@ class DemoResult:
     created: bool
     month_shift: int
     campaign: Campaign
+    # username → password of each demo user created by this run (none when all existed).
+    passwords: dict[str, str] = field(default_factory=dict)
 
 
-def _user(username: str, display_name: str, role: str, *, office=None, region=None):
+def demo_password(*, random_password: bool) -> str:
+    """The shared DEMO_PASSWORD, or a fresh random one (16 characters) for each user."""
+    return secrets.token_urlsafe(12) if random_password else settings.DEMO_PASSWORD
+
+
+def _user(
+    username: str,
+    display_name: str,
+    role: str,
+    *,
+    passwords: dict[str, str],
+    random_password: bool,
+    office=None,
+    region=None,
+):
     User = get_user_model()
     # .invalid never resolves: summaries "sent" to demo users land in var/mail/ only.
     user, created = User.objects.get_or_create(
         username=username, defaults={"email": f"{username}@huating.invalid"}
     )
     if created:
-        user.set_password(settings.DEMO_PASSWORD)
+        passwords[username] = demo_password(random_password=random_password)
+        user.set_password(passwords[username])
         user.save()
         user_set_role(user=user, role=role)
     StaffProfile.objects.get_or_create(
@@ -281,7 +299,17 @@ def _local(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 @transaction.atomic
-def demo_load(*, today: datetime.date | None = None, original_dates: bool = False) -> DemoResult:
+def demo_load(
+    *,
+    today: datetime.date | None = None,
+    original_dates: bool = False,
+    random_passwords: bool = False,
+) -> DemoResult:
+    """Load the campaign (safe to run again: what exists is kept, passwords included).
+
+    With `random_passwords` each user created gets its own random password instead of
+    DEMO_PASSWORD; they are in the result's `passwords`, and nowhere else.
+    """
     today = today or timezone.localdate()
     region, _ = Region.objects.get_or_create(code="demo", defaults={"name": "示范区域公司"})
     office, _ = Office.objects.get_or_create(
@@ -311,11 +339,14 @@ def demo_load(*, today: datetime.date | None = None, original_dates: bool = Fals
     )
 
     users = {}
+    passwords: dict[str, str] = {}
     for username, name, role in STAFF:
         users[username] = _user(
             username,
             name,
             role,
+            passwords=passwords,
+            random_password=random_passwords,
             office=office if role in (Role.OFFICE_MANAGER, Role.SITE_STAFF) else None,
             region=region if role == Role.REGIONAL_DIRECTOR else None,
         )
@@ -344,7 +375,14 @@ def demo_load(*, today: datetime.date | None = None, original_dates: bool = Fals
         teams[code] = team
         for i, (username, name) in enumerate(members):
             role = Role.TEAM_LEADER if i == 0 else Role.COLLECTOR
-            users[username] = _user(username, name, role, office=office)
+            users[username] = _user(
+                username,
+                name,
+                role,
+                office=office,
+                passwords=passwords,
+                random_password=random_passwords,
+            )
             TeamMember.objects.get_or_create(
                 team=team,
                 user=users[username],
@@ -394,7 +432,7 @@ def demo_load(*, today: datetime.date | None = None, original_dates: bool = Fals
 
     if created and campaign.status == Campaign.Status.RUNNING:
         _demo_activity(today=today, cases=cases, users=users)
-    return DemoResult(created=created, month_shift=shift, campaign=campaign)
+    return DemoResult(created=created, month_shift=shift, campaign=campaign, passwords=passwords)
 
 
 def _demo_activity(*, today, cases, users) -> None:

@@ -255,6 +255,9 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 # Demo data only: the password `load_demo` gives every demo user.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-2026")
+# True only in arrears.settings_production: there `load_demo` refuses unless told
+# --yes-demo-in-production, and then gives each demo user a random password.
+PRODUCTION = False
 
 # Tests on SQLite use a file, not memory, so that a Celery worker started by a test can
 # open the same database; one file per test process, so parallel runs never share one.

@@ -16,6 +16,7 @@ from .settings import *  # noqa: E402,F403
 from .settings import STORAGES, env  # noqa: E402
 
 DEBUG = False
+PRODUCTION = True
 WHITENOISE_USE_FINDERS = False
 STORAGES = {
     **STORAGES,

@@ -199,3 +199,77 @@ def test_the_demo_has_an_exemption_awaiting_the_managers_review_and_no_unseen_br
         )
         assert verdict.breach_codes == attempt.breaches, attempt
         assert verdict.exemption_codes == attempt.exemptions, attempt
+
+
+def users_and_counts():
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.values_list("username", flat=True)), counts()
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_on_the_production_settings(settings, capsys):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    before = users_and_counts()
+    with pytest.raises(CommandError, match="--yes-demo-in-production") as refused:
+        call_command("load_demo")
+    assert "production" in str(refused.value)
+    assert users_and_counts() == before
+    assert capsys.readouterr().out == ""
+
+
+def test_the_refusal_exits_with_an_error_code():
+    # The production settings refuse before touching the database (nothing to connect to).
+    from tests.arrears.test_settings import PRODUCTION, manage
+
+    result = manage("load_demo", env=PRODUCTION)
+    assert result.returncode == 1
+    assert "--yes-demo-in-production" in result.stderr
+    assert "Loaded" not in result.stdout
+
+
+@pytest.mark.django_db
+def test_in_production_on_request_every_demo_user_gets_a_random_password_printed_once(
+    settings, capsys, client
+):
+    from django.contrib.auth import get_user_model
+
+    from arrears.demo import demo_logins
+
+    settings.PRODUCTION = True
+    call_command("load_demo", "--yes-demo-in-production")
+    out = capsys.readouterr().out
+    assert settings.DEMO_PASSWORD not in out
+    printed = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0] in {u for u, _, _ in demo_logins()}:
+            printed[parts[0]] = parts[1]
+    usernames = {u for u, _, _ in demo_logins()}
+    assert set(printed) == usernames
+    assert len(set(printed.values())) == len(usernames)  # every one its own
+    for username, password in printed.items():
+        assert password != settings.DEMO_PASSWORD and len(password) >= 16
+        user = get_user_model().objects.get(username=username)
+        assert not user.check_password(settings.DEMO_PASSWORD)
+        assert user.check_password(password)
+    assert (
+        client.post("/login/", {"username": "admin", "password": printed["admin"]}).status_code
+        == 302
+    )
+
+    # Printed once: a second run changes no password and shows none.
+    call_command("load_demo", "--yes-demo-in-production")
+    again = capsys.readouterr().out
+    assert not any(password in again for password in printed.values())
+    assert get_user_model().objects.get(username="admin").check_password(printed["admin"])
+
+
+@pytest.mark.django_db
+def test_in_development_the_demo_password_is_printed_as_before(capsys):
+    from django.conf import settings
+
+    call_command("load_demo")
+    assert f"password for all: {settings.DEMO_PASSWORD}" in capsys.readouterr().out

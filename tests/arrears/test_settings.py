@@ -60,3 +60,66 @@ def test_collectstatic_works_with_the_production_storage(tmp_path):
     result = manage("collectstatic", "--noinput", env={**PRODUCTION, "VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
+
+
+def python(code, *, env):
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+WITHOUT_MODULE = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SETTINGS_MODULE"}
+SHOW = "from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
+
+
+def test_the_wsgi_entry_point_defaults_to_the_production_settings():
+    result = python(f"import arrears.wsgi; {SHOW}", env=WITHOUT_MODULE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["arrears.settings_production", "False"]
+
+
+def test_the_wsgi_entry_point_refuses_to_start_without_the_production_variables():
+    result = python("import arrears.wsgi", env={})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_the_celery_entry_point_defaults_to_the_production_settings():
+    result = python(f"import arrears.celery; {SHOW}", env=WITHOUT_MODULE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["arrears.settings_production", "False"]
+
+
+def test_manage_py_keeps_the_development_settings_for_developers():
+    result = manage("shell", "-v", "0", "-c", SHOW, env={})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["arrears.settings", "True"]
+
+
+def test_every_production_process_names_the_production_settings():
+    lines = (ROOT / "Procfile").read_text().strip().splitlines()
+    assert {line.split(":")[0] for line in lines} == {"release", "web", "worker", "beat"}
+    for line in lines:
+        assert "DJANGO_SETTINGS_MODULE=arrears.settings_production " in line, line
+
+
+def test_every_development_process_names_the_development_settings():
+    for line in (ROOT / "Procfile.dev").read_text().strip().splitlines():
+        assert "DJANGO_SETTINGS_MODULE=arrears.settings " in line, line
+
+
+def test_ci_runs_check_deploy_on_the_production_settings():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "DJANGO_SETTINGS_MODULE=arrears.settings_production" in makefile
+    assert "check --deploy --fail-level WARNING" in makefile
+    assert "make check-deploy" in (ROOT / ".ci" / "run").read_text()
