@@ -119,10 +119,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: 5 failures lock the username from that address for 15 minutes.
+# Login throttling (arrears/login_throttle.py), for 15 minutes: 5 failures lock the username
+# from that address; 30 failures from one address, whatever the usernames, lock the address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "arrears.login_throttle.LoginThrottleHandler"
+# The client's address: the connection's, or with proxies in front the entry that the
+# outermost trusted proxy wrote into X-Forwarded-For (0 = no proxy; the header is ignored).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "arrears.login_throttle.axes_client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
