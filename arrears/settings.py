@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A form sent while the database is locked gets "busy, try again" (503), not a 500.
+    "arrears.middleware.DatabaseBusyMiddleware",
     # Axes goes last so that it sees the response of a failed login.
     "axes.middleware.AxesMiddleware",
 ]
@@ -91,11 +93,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two concurrent payments
-    # queue instead of failing with "database is locked" on lock upgrade.
+    # queue instead of failing with "database is locked" on lock upgrade; WAL lets pages
+    # be read while a write is going on. A write waits up to SQLITE_BUSY_TIMEOUT seconds
+    # (below gunicorn's 30 s) for the lock, then the form gets "busy, try again"
+    # (arrears.middleware.DatabaseBusyMiddleware) with what was typed kept.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
