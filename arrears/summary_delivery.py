@@ -123,11 +123,13 @@ def _attachments(summary: Summary, office_ids) -> list[tuple[str, bytes, str]]:
         return []
     from .weekly_report import WeeklyReport
 
-    offices = Office.objects.filter(pk__in=office_ids, region=summary.region)
+    offices = list(Office.objects.filter(pk__in=office_ids, region=summary.region).order_by("code"))
+    whole_region = not (summary.office_id or summary.recipient_id)
     report = WeeklyReport(
         offices=offices,
         week_of=summary.for_date - datetime.timedelta(days=7),
-        name=summary.scope.replace(":", "-"),
+        # the file names what it holds: the region, or the reader's offices
+        name=summary.region.code if whole_region else "-".join(o.code for o in offices),
     )
     filename, mimetype, data = report.render()
     return [(filename, data, mimetype)]
