@@ -1226,6 +1226,31 @@ def test_the_pack_goes_to_each_reader_once_through_their_own_copy(world, huating
         assert not told(user).exists()
 
 
+def figure_queries(queries):
+    tables = ("households_contactattempt", "arrears_payment", "arrears_case")
+    return [q["sql"] for q in queries if any(f'"{t}"' in q["sql"] for t in tables)]
+
+
+def test_a_huating_only_operations_manager_reads_no_other_offices_daily_reports(world, huating):
+    """The 18:00 reports and the brief: the same rule as the pack (issue 12)."""
+    produce_daily(DAY)
+    produce_daily(NEXT)
+    produce_brief(DAY)
+    for user in (huating.ops, huating.manager):
+        mine = visible_summaries(user)
+        assert mine.exists()
+        assert not mine.filter(kind=Summary.Kind.MORNING_BRIEF).exists()
+        for summary in mine:
+            stored = json.dumps(summary.data, ensure_ascii=False)
+            assert summary.office in (None, huating.office)
+            for text in NORTH_ONLY:
+                assert text not in stored, f"{user} reads {text!r} in {summary}"
+    [report] = visible_summaries(huating.ops).filter(
+        kind=Summary.Kind.DAILY_OPERATIONS, for_date=NEXT
+    )
+    assert [o["office"] for o in report.data["offices"]] == ["华庭服务处"]
+
+
 def test_a_monday_pack_per_reader_reuses_the_per_office_figures(world, huating, clock):
     """Three more office managers and operations managers do not add a query."""
     from tests.conftest import make_user
@@ -1239,9 +1264,5 @@ def test_a_monday_pack_per_reader_reuses_the_per_office_figures(world, huating, 
         produce_weekly(MONDAY, region=world.region, by="run now: test")
     # the figures are computed once per office whatever the readers: the same queries on the
     # attempts, payments and cases; each new operations manager's copy costs only its storing
-    def figures(queries):
-        tables = ("households_contactattempt", "arrears_payment", "arrears_case")
-        return [q["sql"] for q in queries if any(f'"{t}"' in q["sql"] for t in tables)]
-
-    assert figures(after) == figures(before)
+    assert figure_queries(after) == figure_queries(before)
     assert len(after) - len(before) <= 3 * 5
