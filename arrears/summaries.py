@@ -3,7 +3,10 @@
 Plain functions over the database (DESIGN.md §3). `day_figures` counts a day's work for every
 office and team of a set of offices in five grouped queries, so a report costs the same
 whatever the number of cases or teams. The `produce_*` functions store one Summary per kind,
-scope and date (producing again replaces it) and tell the people who read it, once.
+scope and date (producing again replaces it) and tell the people who read it, once. The
+Monday pack is stored once per reader's scope (the region's copy for its director, one per
+office for its office managers, one per operations manager for the offices in their charge),
+each assembled from one-office packs, so no copy can hold an office outside its scope.
 
 Windows: the 18:00 report of a day covers what was *recorded* since the previous cut-off —
 from the region's daily time (18:00 unless the region keeps another) the day before to the
