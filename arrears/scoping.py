@@ -164,9 +164,14 @@ def target_units(user) -> QuerySet:
 
 
 def summaries(user) -> QuerySet[Summary]:
-    """Team reports for the team's people, office summaries for the office's managers (and
-    those overseeing it), consolidated reports for their operations manager, briefs for the
-    region's director, and the Monday pack for everyone who sits at the meeting."""
+    """Team reports for the team's people; team reports, office summaries and the office's
+    copy of the Monday pack for the office's managers; team reports and office summaries of
+    their offices, the consolidated report and their own copy of the pack for an operations
+    manager; everything of the region for its director.
+
+    The Monday pack is stored once per reader's scope (issue 12): a copy holds only the
+    offices of its scope, and each reader is shown their own copy only: the office's to its
+    office managers, theirs to an operations manager, the region's to its director."""
     scope = scope_of(user)
     qs = Summary.objects.select_related("region", "office", "team")
     if scope.everything:
@@ -176,14 +181,16 @@ def summaries(user) -> QuerySet[Summary]:
     if scope.team_bound:
         my_teams = Team.objects.filter(memberships__user_id=scope.user_id).values("pk")
         return qs.filter(kind=Summary.Kind.DAILY_TEAM, team__in=my_teams)
-    regions = Office.objects.filter(pk__in=scope.office_ids).values("region_id")
-    pack = Q(kind=Summary.Kind.WEEKLY_PACK, region__in=regions)
-    mine = Q(office_id__in=scope.office_ids) & Q(
-        kind__in=[Summary.Kind.DAILY_TEAM, Summary.Kind.DAILY_OFFICE]
-    )
+    daily = Q(kind__in=[Summary.Kind.DAILY_TEAM, Summary.Kind.DAILY_OFFICE])
+    in_offices = Q(office_id__in=scope.office_ids)
     if scope.role == Role.OFFICE_MANAGER:
-        return qs.filter(mine | pack)
+        return qs.filter(in_offices & (daily | Q(kind=Summary.Kind.WEEKLY_PACK)))
     if scope.role == Role.OPERATIONS_MANAGER:
-        return qs.filter(mine | pack | Q(recipient_id=scope.user_id))
-    # the regional director: everything of the region
-    return qs.filter(region__in=regions)
+        return qs.filter((in_offices & daily) | Q(recipient_id=scope.user_id))
+    # The regional director: everything of the region, and of the pack the region's copy (the
+    # offices' and the operations managers' copies are parts of it).
+    regions = Office.objects.filter(pk__in=scope.office_ids).values("region_id")
+    a_readers_copy = Q(kind=Summary.Kind.WEEKLY_PACK) & (
+        Q(office__isnull=False) | Q(recipient__isnull=False)
+    )
+    return qs.filter(region__in=regions).exclude(a_readers_copy)

@@ -3,7 +3,10 @@
 Plain functions over the database (DESIGN.md §3). `day_figures` counts a day's work for every
 office and team of a set of offices in five grouped queries, so a report costs the same
 whatever the number of cases or teams. The `produce_*` functions store one Summary per kind,
-scope and date (producing again replaces it) and tell the people who read it, once.
+scope and date (producing again replaces it) and tell the people who read it, once. The
+Monday pack is stored once per reader's scope (the region's copy for its director, one per
+office for its office managers, one per operations manager for the offices in their charge),
+each assembled from one-office packs, so no copy can hold an office outside its scope.
 
 Windows: the 18:00 report of a day covers what was *recorded* since the previous cut-off —
 from the region's daily time (18:00 unless the region keeps another) the day before to the
@@ -518,11 +521,61 @@ def morning_brief(day: datetime.date, region: Region) -> dict:
     }
 
 
-def weekly_pack(monday: datetime.date, region: Region) -> dict:
-    """The Monday 16:00 meeting pack: the week before `monday` and the week after it."""
+def weekly_pack(monday: datetime.date, region: Region, offices=None) -> dict:
+    """The Monday 16:00 meeting pack of `offices` (by default every running office of the
+    region): the week before `monday` and the week after it.
+
+    A pack is only ever assembled from packs of one office each (`office_pack`), so what it
+    holds is exactly what those offices' packs hold: no section can carry another office's
+    rows, whatever sections are added later (issue 12)."""
+    offices = _running_offices(region) if offices is None else offices
+    return pack_merge(monday, region, [office_pack(monday, region, o) for o in offices])
+
+
+def office_pack(monday: datetime.date, region: Region, office: Office) -> dict:
+    """One office's part of the Monday pack: every query below is limited to this office."""
+    return _pack_of_offices(monday, region, [office])
+
+
+# How each list of a merged pack is ordered (lists not named here keep the offices' order).
+PACK_ORDER = {
+    "plans_due": lambda r: r["date"],
+    "overdue": lambda r: r["date"],
+    "open_issues": lambda r: -r["age_days"],
+    "breaches": lambda r: r["at"],
+    "limitation": lambda r: r["limit"],
+    "legal_ready": lambda r: r["deadline"],
+    "letters_to_chase": lambda r: r["sent_on"],
+    "plans_behind": lambda r: (r["office"], r["unit"]),
+}
+
+
+def _merge(key, values):
+    if all(isinstance(v, dict) for v in values):
+        keys = list(dict.fromkeys(k for v in values for k in v))
+        return {k: _merge(k, [v[k] for v in values if k in v]) for k in keys}
+    if all(isinstance(v, list) for v in values):
+        merged = [row for v in values for row in v]
+        return sorted(merged, key=PACK_ORDER[key]) if key in PACK_ORDER else merged
+    return values[0]  # the region's own values (its name, the Monday, the window): all equal
+
+
+def pack_merge(monday: datetime.date, region: Region, parts: list[dict]) -> dict:
+    """The pack of several offices from their own packs: lists joined and ordered, the week's
+    figures totalled. No query: each reader's copy reuses the offices' packs."""
+    if not parts:
+        parts = [_pack_of_offices(monday, region, [])]
+    pack = _merge("", parts)
+    totals = Figures()
+    for section in pack["offices"]:
+        totals.add(Figures(**section["week"]))
+    pack["totals"] = asdict(totals)
+    return pack
+
+
+def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office]) -> dict:
     from teams.standings import WEEK, leaderboard, load_facts
 
-    offices = _running_offices(region)
     office_ids = [o.pk for o in offices]
     # Last week's figures are its seven 18:00 reports: from the cut-off on the Sunday before
     # last to the cut-off last Sunday.
@@ -677,6 +730,7 @@ def weekly_pack(monday: datetime.date, region: Region) -> dict:
         "overdue": overdue,
         "open_issues": issues,
         "breaches": breaches,
+        "office_ids": office_ids,
     }
 
 
@@ -849,8 +903,74 @@ def produce_brief(
 def produce_weekly(
     monday: datetime.date, *, by: str = "schedule", region: Region | None = None
 ) -> list[Summary]:
+    """The Monday pack, one copy per reader's scope (issue 12): the region's for its director,
+    one per office for the office's managers, one per operations manager for the offices of
+    the region in their charge. Each copy is assembled from the packs of its own offices only,
+    so a reader's copy cannot hold an office outside their scope; each office's pack is
+    computed once and reused by every copy that includes it."""
     monday = monday - datetime.timedelta(days=monday.weekday())
-    return _produce_per_region(Summary.Kind.WEEKLY_PACK, monday, weekly_pack, by=by, region=region)
+    regions = (
+        [region]
+        if region
+        else list(Region.objects.filter(offices__in=_running_offices()).distinct())
+    )
+    stored = []
+    for r in regions:
+        stored += _produce_packs(monday, r, by=by)
+    return stored
+
+
+def pack_copies(region: Region, offices: list[Office]) -> list[tuple[str, dict, list[Office]]]:
+    """(scope, who it is for, its offices) of every copy of the region's Monday pack."""
+    copies = [(f"region:{region.pk}", {}, offices)]
+    copies += [(f"office:{o.pk}", {"office": o}, [o]) for o in offices]
+    ids = {o.pk for o in offices}
+    overseers = (
+        StaffProfile.objects.filter(
+            user__groups__name=Role.OPERATIONS_MANAGER, user__is_active=True, offices__in=ids
+        )
+        .prefetch_related("offices")
+        .select_related("user")
+        .distinct()
+        .order_by("user_id")
+    )
+    for profile in overseers:
+        theirs = {o.pk for o in profile.offices.all()}
+        copies.append(
+            (
+                f"operations:{profile.user_id}:region:{region.pk}",
+                {"recipient": profile.user},
+                [o for o in offices if o.pk in theirs],
+            )
+        )
+    return copies
+
+
+def _produce_packs(monday: datetime.date, region: Region, *, by: str) -> list[Summary]:
+    offices = _running_offices(region)
+    parts = {o.pk: office_pack(monday, region, o) for o in offices}
+    stored = []
+    for scope, reader, its_offices in pack_copies(region, offices):
+        data = pack_merge(monday, region, [parts[o.pk] for o in its_offices])
+        if reader:  # a copy names its offices (the region's copy names the region)
+            data["office"] = "、".join(o.name for o in its_offices)
+        with transaction.atomic():
+            summary, _ = summary_store(
+                kind=Summary.Kind.WEEKLY_PACK,
+                scope=scope,
+                for_date=monday,
+                region=region,
+                data=data,
+                by=by,
+                **reader,
+            )
+            _deliver(summary, by)
+        stored.append(summary)
+    # A copy of this Monday whose reader no longer has offices here must not stay readable.
+    Summary.objects.filter(kind=Summary.Kind.WEEKLY_PACK, region=region, for_date=monday).exclude(
+        pk__in=[s.pk for s in stored]
+    ).delete()
+    return stored
 
 
 # --- the schedule ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import datetime
 import json
 import logging
 import urllib.request
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,10 +18,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from teams.models import TeamMember
 
-from .models import Notification, Role, Summary
+from . import scoping
+from .models import Notification, Office, Role, Summary
 from .summaries import window_label
 
 log = logging.getLogger(__name__)
@@ -38,15 +41,18 @@ def recipients(summary: Summary):
         return active.filter(groups__name=Role.OFFICE_MANAGER, staff_profile__office=summary.office)
     if kind == Summary.Kind.DAILY_OPERATIONS:
         return active.filter(pk=summary.recipient_id)
+    # The Monday pack: each reader is sent their own copy (issue 12), never the region's.
+    if kind == Summary.Kind.WEEKLY_PACK and summary.recipient_id:
+        return active.filter(pk=summary.recipient_id, groups__name=Role.OPERATIONS_MANAGER)
+    if kind == Summary.Kind.WEEKLY_PACK and summary.office_id:
+        return active.filter(groups__name=Role.OFFICE_MANAGER, staff_profile__office=summary.office)
     directors = Q(groups__name=Role.REGIONAL_DIRECTOR, staff_profile__region=summary.region)
-    if kind == Summary.Kind.MORNING_BRIEF:
-        return active.filter(directors).distinct()
-    # The Monday pack: the director and everyone who sits at the meeting for an office.
-    managers = Q(groups__name=Role.OFFICE_MANAGER, staff_profile__office__region=summary.region)
-    overseers = Q(
-        groups__name=Role.OPERATIONS_MANAGER, staff_profile__offices__region=summary.region
-    )
-    return active.filter(directors | managers | overseers).distinct()
+    return active.filter(directors).distinct()
+
+
+def readers(summary: Summary) -> list:
+    """The recipients who may open the summary: through the scoping module, like its page."""
+    return [u for u in recipients(summary) if scoping.summaries(u).filter(pk=summary.pk).exists()]
 
 
 def title_of(summary: Summary) -> str:
@@ -64,7 +70,7 @@ def deliver(summary: Summary) -> int:
     if summary.notified_at is not None:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
-        people = list(recipients(summary))
+        people = readers(summary)
         title = title_of(summary)
         url = reverse("summary-detail", args=[summary.pk])
         Notification.objects.bulk_create(
@@ -73,7 +79,6 @@ def deliver(summary: Summary) -> int:
         )
         summary.notified_at = timezone.now()
         summary.save(update_fields=["notified_at"])
-        emails = [u.email for u in people if u.email]
         context = {
             "summary": summary,
             "title": title,
@@ -83,26 +88,64 @@ def deliver(summary: Summary) -> int:
         }
         text = render_to_string("emails/summary.txt", context)
         html = render_to_string("emails/summary.html", context)
-        attachments = _attachments(summary) if emails else []
-    transaction.on_commit(lambda: _send(title, text, html, emails, attachments))
-    transaction.on_commit(lambda: _webhook(title, text))
+        mails = [
+            (emails, _attachments(summary, offices))
+            for offices, emails in _mail_groups(summary, people).items()
+        ]
+        notice = _webhook_notice(summary, title, url)
+    for emails, attachments in mails:
+        transaction.on_commit(partial(_send, title, text, html, emails, attachments))
+    transaction.on_commit(lambda: _webhook(notice))
     return len(people)
 
 
-def _attachments(summary: Summary) -> list[tuple[str, bytes, str]]:
-    """The Monday pack carries the weekly Excel report of the week it looks back on."""
-    if summary.kind != Summary.Kind.WEEKLY_PACK:
+def _mail_groups(summary: Summary, people) -> dict[frozenset, list[str]]:
+    """E-mail addresses by the offices their attachment may hold: the summary's offices that
+    are in the reader's scope (scoping.offices). One e-mail per group."""
+    groups: dict[frozenset, list[str]] = {}
+    covered = set(summary.data.get("office_ids") or [])
+    for user in people:
+        if not user.email:
+            continue
+        mine = frozenset(
+            scoping.offices(user).filter(pk__in=covered).values_list("pk", flat=True)
+            if summary.kind == Summary.Kind.WEEKLY_PACK
+            else ()
+        )
+        groups.setdefault(mine, []).append(user.email)
+    return groups
+
+
+def _attachments(summary: Summary, office_ids) -> list[tuple[str, bytes, str]]:
+    """The Monday pack carries the weekly Excel report of the week it looks back on, for the
+    offices of the reader's copy that are in the reader's scope, and no other office."""
+    if summary.kind != Summary.Kind.WEEKLY_PACK or not office_ids:
         return []
-    from .models import Office
     from .weekly_report import WeeklyReport
 
+    offices = list(Office.objects.filter(pk__in=office_ids, region=summary.region).order_by("code"))
+    whole_region = not (summary.office_id or summary.recipient_id)
     report = WeeklyReport(
-        offices=Office.objects.filter(region=summary.region),
+        offices=offices,
         week_of=summary.for_date - datetime.timedelta(days=7),
-        name=summary.region.code,
+        # the file names what it holds: the region, or the reader's offices
+        name=summary.region.code if whole_region else "-".join(o.code for o in offices),
     )
     filename, mimetype, data = report.render()
     return [(filename, data, mimetype)]
+
+
+def _webhook_notice(summary: Summary, title: str, url: str) -> str | None:
+    """What the group chat is told: that a summary is ready and where, with no figures, no
+    names and no unit codes (issue 12: a group chat may hold people of every office, and a
+    region total less one office's figures is the other offices' figures). The Monday pack is
+    announced once, by the region's copy, with a link to the list where each reader opens
+    their own copy; the readers' copies are not posted."""
+    if summary.kind == Summary.Kind.WEEKLY_PACK:
+        if summary.office_id or summary.recipient_id:
+            return None
+        url = reverse("summary-list") + f"?kind={Summary.Kind.WEEKLY_PACK}"
+    return f"**{title}**\n{_('Open it in Arrears Desk:')} {settings.SITE_URL}{url}"
 
 
 def _send(subject, text, html, emails, attachments=()):
@@ -120,13 +163,11 @@ def _send(subject, text, html, emails, attachments=()):
         log.exception("summary e-mail not sent: %s", subject)
 
 
-def _webhook(title, text):
+def _webhook(notice: str | None):
     url = getattr(settings, "SUMMARY_WEBHOOK_URL", "")
-    if not url.startswith(("https://", "http://")):
+    if notice is None or not url.startswith(("https://", "http://")):
         return
-    body = json.dumps(
-        {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{text}"}}
-    ).encode()
+    body = json.dumps({"msgtype": "markdown", "markdown": {"content": notice}}).encode()
     request = urllib.request.Request(  # noqa: S310 - only http(s), checked above
         url, data=body, headers={"Content-Type": "application/json"}
     )
@@ -134,4 +175,4 @@ def _webhook(title, text):
         with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - an operator-set https URL
             pass
     except OSError:
-        log.exception("summary webhook failed: %s", title)
+        log.exception("summary webhook failed: %s", notice.splitlines()[0])

@@ -83,7 +83,10 @@ def _rows(summary: Summary) -> list[dict]:
                 "total": True,
             }
         ]
-    return [{"label": o["office"], "figures": o["week"]} for o in data["offices"]]
+    rows = [{"label": o["office"], "figures": o["week"]} for o in data["offices"]]
+    if len(rows) > 1 and data.get("totals"):  # the totals of this copy's offices only
+        rows.append({"label": _("Total"), "figures": data["totals"], "total": True})
+    return rows
 
 
 def summary_detail(request, pk):

@@ -114,6 +114,20 @@ GET_EXPECTED = {
     "case-responsible": (405, 405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
     "summary-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
     "summary-detail":  (404,  404,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    # Every summary kind, owned and foreign (issue 12). The Monday pack is stored once per
+    # reader's scope: the region's copy for its director, each office's for its office
+    # managers, each operations manager's for the offices in their charge. ":pack-huating" is
+    # the copy of 华庭, another office of world.region; ":pack-west" and ":office-west" belong
+    # to the other region's office.
+    "summary-detail:team":      (200, 200, 404, 200, 200, 200, 404, 200, 404, 404, 404, 302),
+    "summary-detail:office-west": (404, 404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 302),
+    "summary-detail:operations": (404, 404, 404, 404, 200, 200, 404, 200, 404, 404, 404, 302),
+    "summary-detail:brief":     (404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 404, 302),
+    "summary-detail:pack-region": (404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 404, 302),
+    "summary-detail:pack-office": (404, 404, 404, 200, 404, 404, 404, 200, 404, 404, 404, 302),
+    "summary-detail:pack-operations": (404, 404, 404, 404, 200, 404, 404, 200, 404, 404, 404, 302),
+    "summary-detail:pack-huating": (404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 302),
+    "summary-detail:pack-west": (404, 404, 404, 404, 404, 404, 404, 200, 200, 404, 404, 302),
     "summary-run":     (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
     "weekly-report":   (403,  403,   403,   403, 200, 200, 403, 200,  403,  403,  403,   302),
     "payment-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
@@ -195,8 +209,19 @@ NEVER_SHOWN["site"] += ["¥", "1,700.00"]  # no amounts for gate and patrol staf
 for _role in ("ops", "director"):  # they see owners' phones masked only (PIPL minimum)
     NEVER_SHOWN[_role] = [PHONE]
 
+# 华庭, another office of world.region (made with the summaries): only its own readers, the
+# region's director and the administrator may ever see its name or its issue (issue 12).
+HUATING, HUATING_ISSUE = "华庭服务处", "华庭门禁纠纷"
+SEE_HUATING = {"director", "admin"}
+
 # What a page shows those who may see case_a, so that the checks above are not vacuous.
 SHOWN = {
+    "summary-detail:pack-region": ISSUE_TITLE,
+    "summary-detail:pack-office": ISSUE_TITLE,
+    "summary-detail:pack-operations": ISSUE_TITLE,
+    "summary-detail:pack-huating": HUATING_ISSUE,
+    "summary-detail:operations": "北苑服务处",
+    "summary-detail:brief": "北苑服务处",
     "case-detail": OWNER,
     "summary-detail": ISSUE_TITLE,
     "leaderboard": 'data-team="A"',
@@ -429,6 +454,43 @@ class Objects:
         produce_daily(report_day(timezone.now(), self.world.region))
         return Summary.objects.get(kind=Summary.Kind.DAILY_OFFICE, office=self.world.office)
 
+    @cached_property
+    def summaries(self):
+        """Every kind of summary of today and of next Monday, with case_a's issue open and an
+        open issue in 华庭 (another office of world.region)."""
+        from arrears.summaries import produce_brief, produce_weekly
+        from tests.conftest import make_office_with_campaign
+
+        world = self.world
+        self.issue  # noqa: B018 - made first, so the summaries list it
+        office, campaign = make_office_with_campaign(world.region, "huating", HUATING)
+        house = make_household(
+            office, "HT8-808", first=datetime.date(2015, 1, 1), last=datetime.date(2015, 5, 1)
+        )
+        case = Case.objects.create(campaign=campaign, household=house, category="vacant")
+        issue_raise(case=case, raised_by=world.admin, title=HUATING_ISSUE, description="…")
+        day = report_day(timezone.now(), world.region)
+        produce_daily(day)
+        produce_brief(day)
+        today = timezone.localdate()
+        produce_weekly(today + datetime.timedelta(days=7 - today.weekday()))
+        region = f"region:{world.region.pk}"
+        scopes = {
+            "team": (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}"),
+            "office-west": (Summary.Kind.DAILY_OFFICE, f"office:{world.other_office.pk}"),
+            "operations": (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}"),
+            "brief": (Summary.Kind.MORNING_BRIEF, region),
+            "pack-region": (Summary.Kind.WEEKLY_PACK, region),
+            "pack-office": (Summary.Kind.WEEKLY_PACK, f"office:{world.office.pk}"),
+            "pack-operations": (Summary.Kind.WEEKLY_PACK, f"operations:{world.ops.pk}:{region}"),
+            "pack-huating": (Summary.Kind.WEEKLY_PACK, f"office:{office.pk}"),
+            "pack-west": (Summary.Kind.WEEKLY_PACK, f"office:{world.other_office.pk}"),
+        }
+        return {
+            name: Summary.objects.get(kind=kind, scope=scope)
+            for name, (kind, scope) in scopes.items()
+        }
+
     def url(self, view):
         name, _sep, variant = view.partition(":")
         if variant == "docx":
@@ -463,6 +525,8 @@ class Objects:
             return reverse(name, args=[self.withdrawal.pk])
         if name == "tip-new":
             return reverse(name, args=[world.house_a.pk])
+        if name == "summary-detail" and variant:
+            return reverse(name, args=[self.summaries[variant].pk])
         if name == "summary-detail":
             return reverse(name, args=[self.summary.pk])
         if name in CAMPAIGN_VIEWS:
@@ -533,6 +597,8 @@ def test_get(request, client, db, view, role, expected):
         page = body.decode()
     for text in NEVER_SHOWN.get(role, []):
         assert text not in page, f"{role} sees {text!r} on {view}"
+    if role not in SEE_HUATING and view != "summary-detail:pack-huating":
+        assert HUATING not in page and HUATING_ISSUE not in page, f"{role} sees 华庭 on {view}"
     if view in SHOWN and role not in CANNOT_SEE_CASE_A:
         assert SHOWN[view] in page
 

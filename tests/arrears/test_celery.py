@@ -130,7 +130,9 @@ def test_the_commands_give_the_same_results_as_the_tasks(world):
     call_command("morning_brief", "--date", REPORT_DAY.isoformat())
     call_command("weekly_summary", "--week-of", REPORT_DAY.isoformat())
     monday = REPORT_DAY - datetime.timedelta(days=REPORT_DAY.weekday())
-    packs = Summary.objects.filter(kind=Summary.Kind.WEEKLY_PACK, for_date=monday)
+    packs = Summary.objects.filter(
+        kind=Summary.Kind.WEEKLY_PACK, for_date=monday, scope__startswith="region:"
+    )  # the regions' copies (each office and operations manager has its own, issue 12)
     assert sorted(packs.values_list("region__code", flat=True)) == ["east", "west"]
     briefs = Summary.objects.filter(kind=Summary.Kind.MORNING_BRIEF, for_date=REPORT_DAY)
     assert briefs.filter(region=world.region).count() == 1

@@ -42,7 +42,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from arrears.issues import issue_raise, issue_resolve
-from arrears.models import Case, Notification, PromiseToPay, Summary
+from arrears.models import Case, Notification, PromiseToPay, Role, Summary
 from arrears.payments import payment_reverse
 from arrears.scoping import summaries as visible_summaries
 from arrears.summaries import (
@@ -572,7 +572,10 @@ def test_each_summary_goes_to_the_people_who_read_it(world, activity):
         (Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}"): {"manager"},
         (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}"): {"ops"},
         (Summary.Kind.MORNING_BRIEF, region): {"director"},
-        (Summary.Kind.WEEKLY_PACK, region): {"director", "manager", "ops"},
+        # the Monday pack: each reader their own copy (issue 12)
+        (Summary.Kind.WEEKLY_PACK, region): {"director"},
+        (Summary.Kind.WEEKLY_PACK, f"office:{world.office.pk}"): {"manager"},
+        (Summary.Kind.WEEKLY_PACK, f"operations:{world.ops.pk}:{region}"): {"ops"},
     }
     # team B has no leader: its report is stored but nobody is told
     assert Summary.objects.filter(kind=Summary.Kind.DAILY_TEAM, team=world.team_b).exists()
@@ -786,7 +789,9 @@ def test_the_brief_and_the_pack_state_their_windows(world, activity):
     produce_brief(DAY)
     produce_weekly(MONDAY)
     brief = Summary.objects.get(kind=Summary.Kind.MORNING_BRIEF, region=world.region)
-    pack = Summary.objects.get(kind=Summary.Kind.WEEKLY_PACK, region=world.region)
+    pack = Summary.objects.get(
+        kind=Summary.Kind.WEEKLY_PACK, region=world.region, scope=f"region:{world.region.pk}"
+    )
     assert brief.data["window"]["from"] == "2026-11-24T18:00:00+08:00"
     assert pack.data["window"] == {
         "from": "2026-11-22T18:00:00+08:00", "to": "2026-11-29T18:00:00+08:00", "by": "recorded"
@@ -860,18 +865,21 @@ def test_each_role_sees_its_own_summaries(world, stored):
     ops = (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}")
     brief = (Summary.Kind.MORNING_BRIEF, f"region:{world.region.pk}")
     pack = (Summary.Kind.WEEKLY_PACK, f"region:{world.region.pk}")
+    office_pack = (Summary.Kind.WEEKLY_PACK, f"office:{world.office.pk}")
+    ops_pack = (Summary.Kind.WEEKLY_PACK, f"operations:{world.ops.pk}:region:{world.region.pk}")
     assert seen(world.collector_a) == {team_a}
     assert seen(world.leader_a) == {team_a}
     assert seen(world.collector_b) == {team_b}
-    assert seen(world.manager) == {team_a, team_b, office, pack}
-    assert seen(world.ops) == {team_a, team_b, office, pack, ops}
+    # the Monday pack: each reader sees their own copy only (issue 12)
+    assert seen(world.manager) == {team_a, team_b, office, office_pack}
+    assert seen(world.ops) == {team_a, team_b, office, ops, ops_pack}
     assert seen(world.director) == {team_a, team_b, office, ops, brief, pack}
     assert seen(world.site) == set()
-    ours = {team_a, team_b, office, ops, brief, pack}
+    ours = {team_a, team_b, office, ops, brief, pack, office_pack, ops_pack}
     assert seen(world.other_manager) == {
         (Summary.Kind.DAILY_TEAM, f"team:{world.other_team.pk}"),
         (Summary.Kind.DAILY_OFFICE, f"office:{world.other_office.pk}"),
-        (Summary.Kind.WEEKLY_PACK, f"region:{world.other_region.pk}"),
+        (Summary.Kind.WEEKLY_PACK, f"office:{world.other_office.pk}"),
     }
     assert not seen(world.other_manager) & ours
     assert not seen(world.other_collector) & ours
@@ -1003,7 +1011,7 @@ def test_without_a_webhook_url_nothing_is_posted(
     settings.SUMMARY_WEBHOOK_URL = ""
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         produce_brief(DAY, region=world.region)
-    assert len(callbacks) == 2  # the e-mail and the webhook callbacks ran
+    assert len(callbacks) == 1  # the webhook's (the director has no e-mail address)
     assert hook.received == []
     assert told(world.director).count() == 1
 
@@ -1060,3 +1068,201 @@ def test_report_day_is_the_day_whose_18_00_report_covers_the_moment(world):
     for moment in (at(day, 17, 29), at(day, 17, 30), at(day, 23, 59)):
         start, end = report_window(report_day(moment, world.region), world.region)
         assert start <= moment < end
+
+
+# --- 11. the Monday pack: each reader gets the offices in their scope only --------------------
+
+HT_UNIT, HT_OWNER, HT_RECEIPT, HT_ISSUE = "HT8-808", "华庭业主", "HT-RCPT-0001", "华庭门禁纠纷"
+NORTH_RECEIPT = "NORTH-RCPT-0009"
+# What each office's pack, page, mail and workbook show, and what the other's readers must not.
+NORTH_ONLY = ["C6-101", "C13-103", "张静", "高萌", NORTH_RECEIPT, "北苑服务处", "业主称车位被占"]
+HUATING_ONLY = [HT_UNIT, HT_OWNER, HT_RECEIPT, "华庭服务处", HT_ISSUE]
+ONLY_IN_WORKBOOKS = {"张静", "高萌", HT_OWNER, NORTH_RECEIPT, HT_RECEIPT}  # not on the page
+
+
+@pytest.fixture
+def huating(world, activity, clock):
+    """A second running office in world.region (华庭) with an owner, a case planned in the
+    past (overdue at the pack's Monday), an open issue and a payment with a receipt; its own
+    office manager and an operations manager in charge of 华庭 only. North gets a receipt too."""
+    from tests.conftest import make_household, make_user
+
+    office, campaign = make_office_with_campaign(world.region, "huating", "华庭服务处")
+    team = Team.objects.create(campaign=campaign, code="A")
+    house = make_household(
+        office,
+        HT_UNIT,
+        first=datetime.date(2014, 1, 1),
+        last=datetime.date(2015, 5, 1),
+        owner=HT_OWNER,
+    )
+    case = Case.objects.create(
+        campaign=campaign,
+        household=house,
+        team=team,
+        category="vacant",
+        planned_date=MONDAY - datetime.timedelta(days=4),
+    )
+    Case.objects.filter(pk=world.case_b.pk).update(planned_date=MONDAY - datetime.timedelta(days=2))
+    manager = make_user("manager_ht", Role.OFFICE_MANAGER, office=office, name="华庭经理")
+    ops = make_user("ops_ht", Role.OPERATIONS_MANAGER, offices=[office], name="华庭运营")
+    collector = make_user("collector_ht", Role.COLLECTOR, office=office, name="华庭收费")
+    raise_issue(clock, case, collector, at(NEXT, 11), HT_ISSUE)
+    clock.move_to(at(NEXT, 12))
+    record_payment(house, "100", collector, paid_at=at(NEXT, 11), receipt_no=HT_RECEIPT)
+    record_payment(
+        world.house_b, "100", world.collector_b, paid_at=at(NEXT, 11), receipt_no=NORTH_RECEIPT
+    )
+    clock.move_to(at(MONDAY, 16, 5))
+    for user in (manager, ops, world.manager, world.ops, world.director):
+        user.email = f"{user.username}@example.com"
+        user.save(update_fields=["email"])
+    return SimpleNamespace(office=office, manager=manager, ops=ops, case=case)
+
+
+def pack_of(user):
+    """The Monday pack this user reads: the one copy in their scope."""
+    [pack] = visible_summaries(user).filter(kind=Summary.Kind.WEEKLY_PACK, for_date=MONDAY)
+    return pack
+
+
+def readers(world, huating):
+    """(user, what their pack must show, what it must never show)."""
+    return [
+        (huating.manager, HUATING_ONLY, NORTH_ONLY),
+        (huating.ops, HUATING_ONLY, NORTH_ONLY),
+        (world.manager, NORTH_ONLY, HUATING_ONLY),
+        (world.ops, NORTH_ONLY, HUATING_ONLY),
+        (world.director, NORTH_ONLY + HUATING_ONLY, []),
+    ]
+
+
+def test_each_reader_opens_a_monday_pack_of_their_own_offices_only(client, world, huating):
+    produce_weekly(MONDAY, region=world.region)
+    region_pack = Summary.objects.get(
+        kind=Summary.Kind.WEEKLY_PACK, scope=f"region:{world.region.pk}", for_date=MONDAY
+    )
+    for user, shown, never in readers(world, huating):
+        client.force_login(user)
+        pack = pack_of(user)
+        page = client.get(reverse("summary-detail", args=[pack.pk])).content.decode()
+        stored = json.dumps(pack.data, ensure_ascii=False)
+        for text in shown:
+            assert text in page or text in ONLY_IN_WORKBOOKS, (user, text)
+        for text in never:
+            assert text not in page, f"{user} sees {text!r} on their pack"
+            assert text not in stored, f"{user}'s pack stores {text!r}"
+        if user != world.director:
+            response = client.get(reverse("summary-detail", args=[region_pack.pk]))
+            assert response.status_code == 404
+            listing = client.get(reverse("summary-list") + "?kind=weekly_pack").context
+            assert [s.pk for s in listing["summaries"]] == [pack.pk]
+    # the copies are built from the same per-office figures: the region's is their sum
+    north, huating_pack = pack_of(world.manager), pack_of(huating.manager)
+    assert region_pack.data["totals"]["attempts"] == (
+        north.data["totals"]["attempts"] + huating_pack.data["totals"]["attempts"]
+    )
+    assert [o["office"] for o in region_pack.data["offices"]] == ["北苑服务处", "华庭服务处"]
+    assert [p["unit"] for p in north.data["overdue"]] == ["C13-103"]
+    assert [p["unit"] for p in huating_pack.data["overdue"]] == [HT_UNIT]
+    assert [p["unit"] for p in region_pack.data["overdue"]] == [HT_UNIT, "C13-103"]
+
+
+def _workbook_text(data: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+
+
+def test_each_reader_is_mailed_their_own_pack_and_workbook_only(
+    world, huating, mailoutbox, settings, hook, django_capture_on_commit_callbacks
+):
+    settings.SUMMARY_WEBHOOK_URL = hook.url
+    with django_capture_on_commit_callbacks(execute=True):
+        produce_weekly(MONDAY, region=world.region)
+    by_address = {}
+    for mail in mailoutbox:
+        for address in mail.bcc + mail.to + mail.cc:
+            assert address not in by_address, f"{address} is mailed the pack twice"
+            by_address[address] = mail
+    for user, shown, never in readers(world, huating):
+        mail = by_address.pop(user.email)
+        [(filename, data, mimetype)] = mail.attachments
+        assert filename.endswith(".xlsx") and "spreadsheetml" in mimetype
+        book = _workbook_text(data)
+        html = mail.alternatives[0][0]
+        for text in shown:
+            assert text in book, f"{user}'s workbook lacks {text!r}"
+        for text in never:
+            assert text not in book, f"{user}'s workbook shows {text!r}"
+            assert text not in mail.body and text not in html and text not in mail.subject
+        url = reverse("summary-detail", args=[pack_of(user).pk])
+        assert url in mail.body
+    assert by_address == {}
+    # the group chat gets one notice for the region, with no office's figures or people
+    [(_path, _type, body)] = hook.received
+    content = json.loads(body)["markdown"]["content"]
+    assert "东区" in content and reverse("summary-list") in content
+    for text in NORTH_ONLY + HUATING_ONLY:
+        assert text not in content
+    assert "¥" not in content
+
+
+def test_the_pack_goes_to_each_reader_once_through_their_own_copy(world, huating):
+    produce_weekly(MONDAY, region=world.region)
+    for user, _shown, _never in readers(world, huating):
+        [notice] = told(user)
+        assert notice.url == reverse("summary-detail", args=[pack_of(user).pk])
+    for user in (world.other_manager, world.collector_a, world.leader_a, world.site):
+        assert not told(user).exists()
+
+
+def figure_queries(queries):
+    tables = ("households_contactattempt", "arrears_payment", "arrears_case")
+    return [q["sql"] for q in queries if any(f'"{t}"' in q["sql"] for t in tables)]
+
+
+def test_a_huating_only_operations_manager_reads_no_other_offices_daily_reports(world, huating):
+    """The 18:00 reports and the brief: the same rule as the pack (issue 12)."""
+    produce_daily(DAY)
+    produce_daily(NEXT)
+    produce_brief(DAY)
+    for user in (huating.ops, huating.manager):
+        mine = visible_summaries(user)
+        assert mine.exists()
+        assert not mine.filter(kind=Summary.Kind.MORNING_BRIEF).exists()
+        for summary in mine:
+            stored = json.dumps(summary.data, ensure_ascii=False)
+            assert summary.office in (None, huating.office)
+            for text in NORTH_ONLY:
+                assert text not in stored, f"{user} reads {text!r} in {summary}"
+    [report] = visible_summaries(huating.ops).filter(
+        kind=Summary.Kind.DAILY_OPERATIONS, for_date=NEXT
+    )
+    assert [o["office"] for o in report.data["offices"]] == ["华庭服务处"]
+
+
+def test_a_monday_pack_per_reader_reuses_the_per_office_figures(world, huating, clock):
+    """Three more office managers and operations managers do not add a query."""
+    from tests.conftest import make_user
+
+    with CaptureQueriesContext(connection) as before:
+        produce_weekly(MONDAY, region=world.region, by="run now: test")
+    for i in range(3):
+        make_user(f"m{i}", Role.OFFICE_MANAGER, office=huating.office)
+        make_user(f"o{i}", Role.OPERATIONS_MANAGER, offices=[huating.office, world.office])
+    with CaptureQueriesContext(connection) as after:
+        produce_weekly(MONDAY, region=world.region, by="run now: test")
+    # the figures are computed once per office whatever the readers: the same queries on the
+    # attempts, payments and cases; each new operations manager's copy costs only its storing
+    assert figure_queries(after) == figure_queries(before)
+    assert len(after) - len(before) <= 3 * 5
