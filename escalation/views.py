@@ -349,7 +349,7 @@ def plan_copy(request, plan_id):
         handle,
         content_type=content_type,
         filename=plan.signed_copy.name.rsplit("/", 1)[-1],
-        as_attachment=content_type == "application/pdf",
+        as_attachment=not content_type.startswith("image/"),
     )
 
 
