@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 PDF = "application/pdf"
-# A 200-megapixel phone photo is 200 million pixels; a scan of an A4 page at 600 dpi is 35.
-MAX_PIXELS = 80_000_000
+# Decoding costs 3 bytes a pixel: 50 megapixels (150 MB) takes an iPhone's 48-megapixel photo
+# and an A4 page scanned at 600 dpi (35); a 200-megapixel mode is asked to take a smaller one.
+MAX_PIXELS = 50_000_000
 JPEG_QUALITY = 90
 # What each decoded format is stored as: photos stay JPEG, drawings and screenshots PNG.
 STORED_AS = {
