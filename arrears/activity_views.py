@@ -2,7 +2,6 @@
 same rows as an xlsx download."""
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django_tables2 import RequestConfig
 from . import scoping
 from .activity_filters import AttemptFilter, PaymentFilter
 from .activity_tables import AttemptTable, PaymentTable
+from .downloads import attachment
 from .exporters import AttemptListExport, PaymentListExport
 
 PER_PAGE = 50
@@ -18,11 +18,9 @@ PER_PAGE = 50
 
 def _xlsx(exporter, stem):
     filename, mimetype, data = exporter.render()
-    response = HttpResponse(data, content_type=mimetype)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{stem}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"'
+    return attachment(
+        data, filename=f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.xlsx", content_type=mimetype
     )
-    return response
 
 
 def _list(request, *, qs, filter_class, table_class, exporter_class, title, stem):

@@ -7,11 +7,16 @@ mode, so memory stays flat however many rows a region has, and returns
 header row, filters, column widths, ¥ and date formats, landscape fit-to-width.
 
 Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
-return) is always written as text: an owner's name or a note can never run as a formula.
+return) is always written as text: an owner's name or a note can never run as a formula. The
+look-alikes count the same: full-width ＝＋－＠ (a Chinese input method types them, and Excel
+in a Chinese locale takes ＝ for =), the small, superscript and subscript forms (all four
+fold to ASCII under NFKC), the minus sign and the dashes, and any of them behind spaces,
+zero-width characters or a byte-order mark.
 """
 
 import datetime
 import io
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +29,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Not folded to "-" by NFKC, but read as one: the minus sign and the dashes U+2010–U+2015.
+MINUS_LOOK_ALIKES = frozenset("\u2212\u2010\u2011\u2012\u2013\u2014\u2015")
+_SIGNS = frozenset("=+-@")
 MONEY_FORMAT = '"¥"#,##0.00;[Red]-"¥"#,##0.00'
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -72,7 +80,24 @@ class Sheet:
 
 
 def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+    """Would a spreadsheet (now, or when someone edits the cell) take this text for a formula?"""
+    if not isinstance(value, str) or not value:
+        return False
+    first = value[0]
+    if first < "\x80" and first not in " \x0b\x0c":
+        return first in FORMULA_STARTS  # the fast answer for ASCII text
+    return _first_visible_is_formula_start(value)
+
+
+def _first_visible_is_formula_start(value: str) -> bool:
+    for char in value:
+        if char in ("\t", "\r"):
+            return True
+        if char.isspace() or unicodedata.category(char) == "Cf":  # spaces, zero-width, BOM
+            continue
+        folded = unicodedata.normalize("NFKC", char)  # ＝ ﹦ ⁼ ₌ → "=", ⁻ ₋ → "−"
+        return folded in _SIGNS or folded in MINUS_LOOK_ALIKES
+    return False
 
 
 def cell_for(ws, value, kind: str = TEXT) -> WriteOnlyCell:
@@ -104,7 +129,7 @@ def _value(ws, value, kind: str, formatted: "WriteOnlyCell | None" = None):
     for numbers and dates, and a cell of its own only for text that must be forced."""
     if value is None:
         return None
-    if kind == TEXT and isinstance(value, str) and not value.startswith(FORMULA_STARTS):
+    if kind == TEXT and isinstance(value, str) and not is_formula_like(value):
         return value
     if kind == INTEGER and isinstance(value, int):
         return value

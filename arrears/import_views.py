@@ -12,13 +12,14 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import scoping
+from .downloads import attachment
 from .import_jobs import FOREGROUND_ROWS, job_progress, job_start
 from .ledger_import import MAX_BYTES, LedgerFileError, ledger_import, parse_workbook
 from .ledger_import import template_workbook as build_template
@@ -223,6 +224,4 @@ def ledger_commit(request):
 
 def ledger_template(request):
     _require_manager(request.user)
-    response = HttpResponse(build_template(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="ledger-template.xlsx"'
-    return response
+    return attachment(build_template(), filename="ledger-template.xlsx", content_type=XLSX)

@@ -1,11 +1,11 @@
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from . import scoping
+from .downloads import attachment
 from .models import Role
 from .roles import role_of
 from .weekly_report import WeeklyReport
@@ -30,6 +30,4 @@ def weekly_report(request):
     filename, mimetype, data = WeeklyReport(
         offices=scoping.offices(request.user), week_of=week_of, name=request.user.get_username()
     ).render()
-    response = HttpResponse(data, content_type=mimetype)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(data, filename=filename, content_type=mimetype)

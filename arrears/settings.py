@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "arrears.middleware.ChosenLanguageMiddleware",
@@ -264,6 +265,28 @@ LOGGING = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+# Content-Security-Policy (django-csp)
+# Scripts and styles come only from our own static files (vendored, no CDN): no inline
+# <script>, no on*= handlers, no style="" attributes (tests/test_csp.py scans templates/;
+# e-mail templates are exempt, mail clients need inline styles and never run scripts).
+# Images may also be data: URIs (Bootstrap's CSS draws its icons with them). Nothing may
+# frame the desk, post a form elsewhere or move the base URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Files are served with the type we checked and the browser never guesses another one
+# (Django's default, stated here because evidence downloads rely on it).
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Demo data only: the password `load_demo` gives every demo user.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-2026")

@@ -184,8 +184,7 @@ def case_list(request):
 
 def _case_list_xlsx(request):
     """The same cases as on screen: same scope, same filters, same order."""
-    from django.http import HttpResponse
-
+    from .downloads import attachment
     from .exporters import CaseListExport
 
     teams = scoping.teams(request.user).filter(campaign__status=Campaign.Status.RUNNING)
@@ -194,9 +193,7 @@ def _case_list_xlsx(request):
     case_filter = CaseFilter(params or None, queryset=cases_to_work(request.user), teams=teams)
     filename, mimetype, data = CaseListExport(case_filter.qs, title=_("Cases")).render()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(data, content_type=mimetype)
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-    return response
+    return attachment(data, filename=f"cases-{stamp}.xlsx", content_type=mimetype)
 
 
 def _scoped_case(user, pk):

@@ -117,7 +117,7 @@ def plan_record(
         from households.contact import validate_evidence
 
         try:
-            validate_evidence([signed_copy])
+            ((signed_copy, _type),) = validate_evidence([signed_copy])  # photos cleaned
         except ValidationError as error:
             raise _error("signed_copy", error.message_dict["evidence"][0]) from None
     total = sum((a for _d, a in instalments), ZERO)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from arrears import scoping
+from arrears.downloads import attachment
 from arrears.models import Case, Role
 from arrears.roles import role_of
 from arrears.views import _add_errors, _scoped_case
@@ -63,12 +64,11 @@ def _letters(user):
 
 
 def _docx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
+    return attachment(
         data,
+        filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_GET
@@ -349,7 +349,7 @@ def plan_copy(request, plan_id):
         handle,
         content_type=content_type,
         filename=plan.signed_copy.name.rsplit("/", 1)[-1],
-        as_attachment=content_type == "application/pdf",
+        as_attachment=not content_type.startswith("image/"),
     )
 
 

@@ -39,6 +39,7 @@ from .contact_policy import (
     check_attempt,
     contact_availability,
 )
+from .evidence import evidence_clean, not_a_photo
 from .models import (
     AttemptEvidence,
     Channel,
@@ -308,6 +309,8 @@ def sniff_content_type(upload: UploadedFile) -> str | None:
 
 
 def validate_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """The files to store and their types, checked and cleaned (`evidence_clean`): store
+    these, never the uploads themselves."""
     if len(files) > MAX_EVIDENCE_FILES:
         raise _field_error(
             "evidence",
@@ -327,14 +330,13 @@ def validate_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile,
                 "file_too_large",
             )
         content_type = sniff_content_type(upload)
-        if content_type is None:
-            raise _field_error(
-                "evidence",
-                _("%(name)s is not a photo or a PDF: attach a JPEG, PNG, HEIC or PDF file.")
-                % {"name": upload.name},
-                "file_type",
-            )
-        checked.append((upload, content_type))
+        try:
+            if content_type is None:
+                raise not_a_photo(upload.name)
+            # Images are decoded and written again: no GPS, no device, nothing appended.
+            checked.append(evidence_clean(upload, content_type))
+        except ValidationError as error:
+            raise _field_error("evidence", error.messages[0], error.code) from None
     return checked
 
 

@@ -221,7 +221,7 @@ class WrittenOnlyWithdrawalForm(BootstrapMixin, forms.Form):
     )
     evidence = forms.FileField(
         label=_("Scan or photo of the owner's signed withdrawal"),
-        help_text=_("JPEG, PNG, HEIC or PDF, up to 10 MB."),
+        help_text=_("JPEG, PNG or PDF, up to 10 MB."),
         error_messages={
             "required": _("Attach a scan or photo of the owner's signed, dated withdrawal.")
         },

@@ -172,7 +172,7 @@ def evidence_file(request, pk):
         evidence.file.open("rb"),
         content_type=evidence.content_type,
         filename=evidence.original_name,
-        as_attachment=evidence.content_type == "application/pdf",
+        as_attachment=not evidence.content_type.startswith("image/"),
     )
 
 
@@ -280,7 +280,7 @@ def written_only_withdrawal_file(request, pk):
         withdrawal.file.open("rb"),
         content_type=withdrawal.content_type,
         filename=withdrawal.original_name,
-        as_attachment=withdrawal.content_type == "application/pdf",
+        as_attachment=not withdrawal.content_type.startswith("image/"),
     )
 
 

@@ -184,3 +184,11 @@ def world(db):
         "nobody": w.nobody,
     }
     return w
+
+
+# A real one-pixel PNG: evidence is decoded and written again, so it must be a picture.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    b"\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\r\xefF\xb8\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)

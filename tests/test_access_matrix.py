@@ -56,9 +56,12 @@ from households.models import (
     OnSiteTip,
     WrittenOnlyWithdrawal,
 )
-from tests.conftest import make_household, record_payment
+from tests.conftest import (
+    PNG,
+    make_household,
+    record_payment,
+)
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 ISSUE_TITLE = "业主要求先赔付被盗损失"
 OWNER = "张静"  # world.house_a's owner; the other office's C6-101 belongs to 外处业主
 PHONE = "13912345678"  # world.house_a's owner's phone, in full

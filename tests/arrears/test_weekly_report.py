@@ -248,3 +248,11 @@ def test_memory_stays_flat_because_rows_stream(week):
     assert isinstance(report.case_sheet().rows, types.GeneratorType)
     assert isinstance(report.payments_sheet().rows, types.GeneratorType)
     assert timezone.is_aware(report.start)
+
+
+@pytest.mark.parametrize("name", ['＝HYPERLINK("http://evil.invalid","点我")', "﹦1+1", "−1+2"])
+def test_a_look_alike_formula_in_the_report_is_written_as_text(week, name):
+    Owner.objects.filter(household=week.house_b).update(name=name)
+    _, wb = workbook(week)
+    owner = next(c for c in wb["案件"]["C"] if c.value == name)
+    assert owner.data_type == "s" and owner.quotePrefix

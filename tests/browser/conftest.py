@@ -51,8 +51,19 @@ def _page(browser, live_server, width, height):
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every page runs under the Content-Security-Policy: anything it blocks fails the test.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"
 
 
 @pytest.fixture

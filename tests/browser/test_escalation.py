@@ -31,7 +31,7 @@ from households.models import ContactAttempt, Outcome
 from tests.browser.conftest import screenshot
 from tests.browser.test_collector_day import zh
 from tests.browser.test_login_and_desk import log_in
-from tests.conftest import make_household
+from tests.conftest import PNG, make_household
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ LAST = add_months(timezone.localdate().replace(day=1), -12)
 FIRST = add_months(LAST, -11)
 MONTHS = [add_months(FIRST, i) for i in range(12)]
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+
 TRACKING = "EA123456789CN"
 DAYS_TO_PAY = 20  # more than the 15-day floor, so the letter's own deadline decides
 

@@ -17,10 +17,9 @@ from households.contact_policy import CALLS_PER_DAY, make_breach
 from households.models import ContactPolicy, Household, WrittenOnlyWithdrawal
 from tests.browser.conftest import screenshot
 from tests.browser.test_login_and_desk import log_in
+from tests.conftest import PNG
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
 
 def zh(text):

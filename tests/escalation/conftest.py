@@ -12,11 +12,10 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from arrears.models import Case, DebtorCategory
-from tests.conftest import make_household
+from tests.conftest import PNG, make_household
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 TODAY = datetime.date(2026, 3, 16)  # a Monday
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
 
 def days(n: int) -> datetime.timedelta:

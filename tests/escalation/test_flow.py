@@ -16,9 +16,10 @@ from arrears.limitation_records import unpaid_clocks
 from arrears.models import Case, DebtorCategory
 from escalation.models import LegalAction, Letter, Waiver
 from households.models import ContactAttempt, Outcome
-from tests.conftest import make_household
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+from tests.conftest import (
+    PNG,
+    make_household,
+)
 
 
 @pytest.fixture

@@ -352,3 +352,14 @@ def test_a_plan_whose_note_mentions_a_method_is_saved_flagged_and_the_manager_to
 def test_a_lawful_plan_note_is_not_flagged(plan_case, world):
     plan = record(plan_case, world.collector_a, [(TODAY + days(30), "100")], note="门口签字")
     assert plan.flagged_terms == []
+
+
+def test_the_signed_copy_is_stored_as_a_clean_picture(plan_case, world, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PNG
+
+    polyglot = SimpleUploadedFile("signed.png", PNG + b"<html><script>alert(1)</script>")
+    plan = record(plan_case, world.collector_a, [(TODAY + days(30), "100")], signed_copy=polyglot)
+    data = plan.signed_copy.open("rb").read()
+    assert data.startswith(b"\x89PNG") and b"<html" not in data

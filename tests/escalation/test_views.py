@@ -4,6 +4,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.conftest import PNG
+
 pytestmark = pytest.mark.usefixtures("frozen")
 
 
@@ -30,9 +32,6 @@ def test_a_preview_with_an_absurd_number_of_days_is_answered(client, world):
 def test_a_letter_list_with_an_id_that_is_not_a_number_is_answered(client, world):
     client.force_login(world.manager)
     assert client.get(reverse("letter-list"), {"id": "²"}).status_code in (200, 400)
-
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
 
 def _plan_post(client, case, signed_copy):

@@ -13,8 +13,7 @@ from escalation.letter_records import letter_issue, letter_record_delivery, lett
 from escalation.models import Letter
 from escalation.plans import plan_record
 from escalation.watch import escalation_watch
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+from tests.conftest import PNG
 
 
 def test_the_pack_lists_what_is_ready_stuck_or_behind(world, django_assert_max_num_queries):

@@ -20,12 +20,11 @@ from households.contact import (
     household_set_written_only,
 )
 from households.models import AttemptEvidence, ContactAttempt, ContactPolicy
-from tests.conftest import record_payment
+from tests.conftest import PNG, record_payment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday; the clock is frozen here so "now" and the allowed hours are known.
 NOON = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.4\n%\xe2\xe3\n"
 
 

@@ -13,9 +13,10 @@ from django.utils import timezone, translation
 from arrears.models import Notification
 from arrears.payments import payment_reverse
 from households.contact import household_set_written_only, household_withdraw_written_only
-from tests.conftest import record_payment
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+from tests.conftest import (
+    PNG,
+    record_payment,
+)
 
 
 def flag_notes(user):

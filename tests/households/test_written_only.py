@@ -24,12 +24,13 @@ from households.contact import (
     may_withdraw_written_only,
 )
 from households.models import Household, WrittenOnlyWithdrawal
+from tests.conftest import PNG
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOON = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)  # a Wednesday
 TODAY = NOON.date()
 ASKED_ON = datetime.date(2026, 11, 10)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
 PDF = b"%PDF-1.4\n%\xe2\xe3\n"
 
 

@@ -1,0 +1,116 @@
+"""Evidence files cleaned before they are stored: a photo keeps its picture and nothing else.
+
+A phone photo carries the collector's GPS position, the device and the time in its EXIF
+(and sometimes XMP) data, and a file that only *starts* like an image can carry HTML after
+the picture. So every image is decoded and written again by Pillow: what is stored is the
+picture alone (turned upright first by its EXIF orientation, with its colour profile), in a
+format chosen here, never the bytes that were sent. Anything that does not decode as an
+image is refused. PDFs are kept as sent (they are served only as downloads, with nosniff).
+
+HEIC (an iPhone's own format) is refused with a request for JPEG: Pillow cannot decode it
+without the pillow-heif plugin, and keeping it as it came would keep its GPS position. An
+iPhone sends JPEG when asked (Settings › Camera › Formats › Most Compatible) and Safari
+converts photos picked for a web form to JPEG by itself.
+"""
+
+import io
+import warnings
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+PDF = "application/pdf"
+# Decoding costs 3 bytes a pixel: 50 megapixels (150 MB) takes an iPhone's 48-megapixel photo
+# and an A4 page scanned at 600 dpi (35); a 200-megapixel mode is asked to take a smaller one.
+MAX_PIXELS = 50_000_000
+JPEG_QUALITY = 90
+# What each decoded format is stored as: photos stay JPEG, drawings and screenshots PNG.
+STORED_AS = {
+    "JPEG": ("JPEG", "image/jpeg", ".jpg"),
+    "MPO": ("JPEG", "image/jpeg", ".jpg"),  # some cameras' JPEG with a second picture
+    "WEBP": ("JPEG", "image/jpeg", ".jpg"),
+    "AVIF": ("JPEG", "image/jpeg", ".jpg"),
+    "PNG": ("PNG", "image/png", ".png"),
+    "GIF": ("PNG", "image/png", ".png"),
+}
+
+
+def not_a_photo(name: str) -> ValidationError:
+    return ValidationError(
+        _("%(name)s is not a photo or a PDF: attach a JPEG, PNG or PDF file.") % {"name": name},
+        code="file_type",
+    )
+
+
+def evidence_clean(upload: UploadedFile, content_type: str) -> tuple[UploadedFile, str]:
+    """The file to store and its type: a PDF as sent, an image decoded and written again
+    without its metadata or anything after it. Raises ValidationError (a message for the
+    person who attached it) when an image does not decode."""
+    if content_type == PDF:
+        return upload, content_type
+    name = upload.name or "photo"
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload)
+            if image.width * image.height > MAX_PIXELS:
+                raise ValidationError(
+                    _(
+                        "%(name)s is larger than %(mp)d megapixels: take the photo at a lower "
+                        "resolution or scan the page again."
+                    )
+                    % {"name": name, "mp": MAX_PIXELS // 1_000_000},
+                    code="too_many_pixels",
+                )
+            stored_as = STORED_AS.get(image.format)
+            if stored_as is None:
+                raise not_a_photo(name)
+            image.load()
+            data = _reencode(image, *stored_as[:1])
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):  # fmt: skip
+        if content_type == "image/heic":
+            raise ValidationError(
+                _(
+                    "%(name)s is an HEIC photo, which cannot be checked here: attach it as "
+                    "JPEG (on an iPhone, Settings › Camera › Formats › Most Compatible)."
+                )
+                % {"name": name},
+                code="heic",
+            ) from None
+        raise not_a_photo(name) from None
+    finally:
+        upload.seek(0)
+    _format, stored_type, suffix = stored_as
+    stored_name = (
+        str(PurePath(name).with_suffix(suffix)) if PurePath(name).stem else f"photo{suffix}"
+    )
+    return SimpleUploadedFile(stored_name, data, content_type=stored_type), stored_type
+
+
+def _reencode(image: Image.Image, format_: str) -> bytes:
+    """The picture alone: upright, first frame, no EXIF, XMP, comments or text chunks."""
+    icc_profile = image.info.get("icc_profile")
+    upright = ImageOps.exif_transpose(image)  # a copy, so the original's info stays behind
+    if format_ == "JPEG":
+        picture = upright.convert("RGB") if upright.mode not in ("RGB", "L") else upright
+    else:
+        picture = (
+            upright
+            if upright.mode in ("1", "L", "LA", "P", "RGB", "RGBA")
+            else upright.convert("RGBA")
+        )
+    transparency = upright.info.get("transparency") if picture.mode == "P" else None
+    picture.info = {}  # nothing carried over: Pillow writes what is in `info` for some formats
+    if transparency is not None:
+        picture.info["transparency"] = transparency
+    out = io.BytesIO()
+    options = {"icc_profile": icc_profile} if icc_profile else {}
+    if format_ == "JPEG":
+        options.update(quality=JPEG_QUALITY, optimize=True)
+    picture.save(out, format=format_, **options)
+    return out.getvalue()
