@@ -257,6 +257,7 @@ def _assignment_context(user, case):
 
     from teams.assignment import assignment_history
     from teams.forms import ResponsibleForm, TeamChoiceForm
+    from teams.membership import responsible_is_member
 
     manages = role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR) and user.has_perm(
         "arrears.change_case"
@@ -267,7 +268,11 @@ def _assignment_context(user, case):
             team_id=case.team_id, user=user, role=TeamMember.Role.LEADER
         ).exists()
     )
-    context = {"assignment_history": assignment_history(case)}
+    context = {
+        "assignment_history": assignment_history(case),
+        # Named on the case but no longer in its team: shown, and listed for the manager.
+        "responsible_departed": not responsible_is_member(case),
+    }
     if manages:
         context["team_form"] = TeamChoiceForm(
             initial={"team": case.team_id}, teams=Team.objects.filter(campaign_id=case.campaign_id)
