@@ -122,34 +122,24 @@ class PastMember:
     user_id: int
     team_id: int
     left_at: object
-    removed_by: object
+    removed_by_id: int | None
 
 
-def past_members(team_ids, *, since) -> list[PastMember]:
+def past_members(team_ids, *, since, current=None) -> list[PastMember]:
     """Who left these teams at or after `since` and is not back in the same team: reports
-    for a window they worked in still credit them (one query)."""
-    from django.contrib.auth import get_user_model
-
-    current = set(TeamMember.objects.filter(team_id__in=team_ids).values_list("team_id", "user_id"))
+    for a window they worked in still credit them. `current` is the set of (team id, user
+    id) memberships now, when the caller has them; one query, two without it."""
+    if current is None:
+        current = set(
+            TeamMember.objects.filter(team_id__in=team_ids).values_list("team_id", "user_id")
+        )
     removals = (
         TeamMember.history.filter(team_id__in=team_ids, history_type="-", history_date__gte=since)
-        .order_by("history_date")
-        .values("team_id", "user_id", "history_date", "history_user_id")
+        .order_by("history_date", "history_id")
+        .values_list("team_id", "user_id", "history_date", "history_user_id")
     )
     latest = {}
-    for row in removals:
-        key = (row["team_id"], row["user_id"])
-        if key not in current:
-            latest[key] = row
-    users = get_user_model().objects.in_bulk(
-        [r["history_user_id"] for r in latest.values() if r["history_user_id"]]
-    )
-    return [
-        PastMember(
-            user_id=r["user_id"],
-            team_id=r["team_id"],
-            left_at=r["history_date"],
-            removed_by=users.get(r["history_user_id"]),
-        )
-        for r in latest.values()
-    ]
+    for team_id, user_id, when, by_id in removals:
+        if (team_id, user_id) not in current:
+            latest[team_id, user_id] = PastMember(user_id, team_id, when, by_id)
+    return list(latest.values())

@@ -168,9 +168,9 @@ def test_past_members_are_those_removed_since_and_not_back(world):
     TeamMember.objects.get(user=newcomer).delete()
     TeamMember.objects.create(team=world.team_a, user=newcomer)  # back again: current
     (past,) = past_members([world.team_a.pk], since=before)
-    assert (past.user_id, past.team_id, past.removed_by) == (
+    assert (past.user_id, past.team_id, past.removed_by_id) == (
         world.collector_a.pk,
         world.team_a.pk,
-        world.manager,
+        world.manager.pk,
     )
     assert past_members([world.team_a.pk], since=timezone.now()) == []
