@@ -1,8 +1,9 @@
 """Leaderboards and the monthly assessment of a campaign, from database aggregates.
 
-Six queries whatever the number of cases or teams: the teams with their members, the
-clearances (with whether a breach preceded each), net collections grouped by team and
-day and by person and day, and the people who left a team (its membership history).
+Six queries (seven when someone has left a team) whatever the number of cases or teams:
+the teams with their members, the clearances (with whether a breach preceded each), net
+collections grouped by team and day and by person and day, and the people who left a team
+(its membership history).
 Everything else is arithmetic in teams.scoring.
 """
 
