@@ -127,6 +127,7 @@ def desk(request):
             teams=_team_figures(
                 scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
             ),
+            departed=_departed_by_team(user),
             issues=_open_issues(user),
             breaches=_recent_breaches(user),
             exemptions_to_review=scoping.contact_attempts(user).exemptions_to_review().count(),
@@ -146,6 +147,20 @@ def desk(request):
     else:
         template = "desk/no_role.html"
     return render(request, template, context)
+
+
+def _departed_by_team(user) -> dict[int, int]:
+    """team id → open cases whose responsible person has left the team (one query)."""
+    from teams.membership import cases_with_departed_responsible
+
+    running = scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+    rows = (
+        cases_with_departed_responsible(running)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["team_id"]: row["n"] for row in rows}
 
 
 def _open_issues(user):
