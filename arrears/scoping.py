@@ -84,16 +84,25 @@ def campaigns(user) -> QuerySet[Campaign]:
 
 
 def cases(user) -> QuerySet[Case]:
-    """Collectors and leaders: their teams' cases and cases they are responsible for."""
+    """Collectors and leaders: the cases of the teams they are members of now.
+
+    Access comes from current membership only: being named a case's responsible person
+    gives none (a person removed from the team, by the team page or the administration,
+    loses the team's cases at once, even where her name is still on one)."""
     scope = scope_of(user)
     if not scope.sees_cases:
         return Case.objects.none()
     qs = _in_offices(Case.objects.all(), scope, "campaign__office")
     if scope.team_bound:
         # A subquery, not a join, so rows are never duplicated and aggregates stay right.
-        my_teams = Team.objects.filter(memberships__user_id=scope.user_id).values("pk")
-        qs = qs.filter(Q(team__in=my_teams) | Q(responsible_id=scope.user_id))
+        qs = qs.filter(team__in=_my_teams(scope))
     return qs
+
+
+def _my_teams(scope: Scope) -> QuerySet:
+    """The teams the user is a member of now (a membership row exists; history keeps the
+    past ones)."""
+    return Team.objects.filter(memberships__user_id=scope.user_id).values("pk")
 
 
 def households(user) -> QuerySet[Household]:

@@ -127,6 +127,7 @@ def desk(request):
             teams=_team_figures(
                 scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
             ),
+            departed=_departed_by_team(user),
             issues=_open_issues(user),
             breaches=_recent_breaches(user),
             exemptions_to_review=scoping.contact_attempts(user).exemptions_to_review().count(),
@@ -146,6 +147,20 @@ def desk(request):
     else:
         template = "desk/no_role.html"
     return render(request, template, context)
+
+
+def _departed_by_team(user) -> dict[int, int]:
+    """team id → open cases whose responsible person has left the team (one query)."""
+    from teams.membership import cases_with_departed_responsible
+
+    running = scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+    rows = (
+        cases_with_departed_responsible(running)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["team_id"]: row["n"] for row in rows}
 
 
 def _open_issues(user):
@@ -254,6 +269,7 @@ def _assignment_context(user, case):
 
     from teams.assignment import assignment_history
     from teams.forms import ResponsibleForm, TeamChoiceForm
+    from teams.membership import responsible_is_member
 
     manages = role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR) and user.has_perm(
         "arrears.change_case"
@@ -264,7 +280,11 @@ def _assignment_context(user, case):
             team_id=case.team_id, user=user, role=TeamMember.Role.LEADER
         ).exists()
     )
-    context = {"assignment_history": assignment_history(case)}
+    context = {
+        "assignment_history": assignment_history(case),
+        # Named on the case but no longer in its team: shown, and listed for the manager.
+        "responsible_departed": not responsible_is_member(case),
+    }
     if manages:
         context["team_form"] = TeamChoiceForm(
             initial={"team": case.team_id}, teams=Team.objects.filter(campaign_id=case.campaign_id)

@@ -20,21 +20,12 @@ from django.utils.translation import gettext as _
 
 from arrears.models import Notification
 from arrears.notifications import notify, office_managers
-from teams.models import TeamMember
+from teams.membership import case_recipients
 
 from .letter_records import effective_deadline
 from .models import Instalment, Letter
 from .proceedings import OPEN_STAGES
 from .watch import CHASE_AFTER_DAYS
-
-
-def _leaders(team_id):
-    return [
-        m.user
-        for m in TeamMember.objects.filter(
-            team_id=team_id, role=TeamMember.Role.LEADER
-        ).select_related("user")
-    ]
 
 
 def _reminders(day: datetime.date):
@@ -60,7 +51,7 @@ def _reminders(day: datetime.date):
         status=Letter.Status.SENT, sent_on=day - datetime.timedelta(days=CHASE_AFTER_DAYS)
     ).select_related("case__household", "issued_by", "case__responsible"):
         yield (
-            [letter.issued_by, letter.case.responsible],
+            case_recipients(letter.case, [letter.issued_by, letter.case.responsible]),
             _("%(unit)s: letter %(ref)s was sent %(days)d days ago; record its delivery or return")
             % {
                 "unit": letter.case.household.unit_code,
@@ -74,7 +65,7 @@ def _reminders(day: datetime.date):
     ):
         case = instalment.plan.case
         yield (
-            [case.responsible] if case.responsible else _leaders(case.team_id),
+            case_recipients(case, [case.responsible]),
             _("%(unit)s: an instalment of ¥%(amount)s is due today")
             % {"unit": case.household.unit_code, "amount": instalment.amount},
             reverse("case-detail", args=[case.pk]) + "#plans",

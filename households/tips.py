@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from arrears.cases import case_for_household
 from arrears.models import Notification
 from arrears.notifications import notify
-from teams.models import TeamMember
+from teams.membership import case_recipients
 
 from .models import Household, OnSiteTip
 from .text_flags import flags_notify
@@ -29,17 +29,9 @@ def tip_report(*, household: Household, kind: str, reported_by, note: str = "") 
             flagged_terms=flags,
         )
         case = case_for_household(household)
-        recipients = []
-        if case is not None:
-            if case.responsible_id:
-                recipients.append(case.responsible)
-            else:  # nobody named yet: the team's leader takes it
-                recipients += [
-                    m.user
-                    for m in TeamMember.objects.filter(
-                        team_id=case.team_id, role=TeamMember.Role.LEADER
-                    ).select_related("user")
-                ]
+        # The responsible person if she is still in the case's team; else (nobody named
+        # yet, or she has left the team) the team's leader takes it.
+        recipients = case_recipients(case, [case.responsible]) if case is not None else []
         notify(
             recipients=recipients,
             kind=Notification.Kind.TIP,

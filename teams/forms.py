@@ -38,3 +38,55 @@ class ResponsibleForm(BootstrapMixin, forms.Form):
         self.fields["person"].label_from_instance = lambda u: (
             getattr(getattr(u, "staff_profile", None), "display_name", "") or u.username
         )
+
+
+def _person_label(user) -> str:
+    return getattr(getattr(user, "staff_profile", None), "display_name", "") or user.username
+
+
+class HandoverForm(BootstrapMixin, forms.Form):
+    """Removing a member: for each of her open cases, who takes it over.
+
+    `shown` carries the ids of the cases the page listed, so that a case given to her while
+    the manager was choosing is noticed rather than silently left to nobody."""
+
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, cases, stay, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cases = list(cases)
+        self.fields["shown"].initial = ",".join(str(c.pk) for c in self.cases)
+        for case in self.cases:
+            field = forms.ModelChoiceField(
+                label=case.household.unit_code,
+                queryset=stay,
+                required=False,
+                empty_label=_("nobody yet — the team leader takes it"),
+                error_messages={
+                    "invalid_choice": _(
+                        "Choose a member who stays in the team, or nobody (the team leader "
+                        "takes it)."
+                    )
+                },
+            )
+            field.label_from_instance = _person_label
+            self.fields[f"case_{case.pk}"] = field
+
+    def case_fields(self):
+        return [(case, self[f"case_{case.pk}"]) for case in self.cases]
+
+    def clean_shown(self):
+        text = self.cleaned_data["shown"]
+        try:
+            return {int(part) for part in text.split(",") if part.strip()}
+        except ValueError:
+            raise forms.ValidationError(
+                _("The list of cases was changed; open the page again.")
+            ) from None
+
+    def handovers(self) -> dict:
+        """case id → the new responsible person (or None), for the cases the page showed."""
+        shown = self.cleaned_data["shown"]
+        chosen = {c.pk: self.cleaned_data.get(f"case_{c.pk}") for c in self.cases}
+        # A case listed now that the page did not show stays out: the service then refuses.
+        return {pk: chosen.get(pk) for pk in shown}

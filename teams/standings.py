@@ -1,8 +1,10 @@
 """Leaderboards and the monthly assessment of a campaign, from database aggregates.
 
-Five queries whatever the number of cases or teams: the teams with their members, the
-clearances (with whether a breach preceded each), and net collections grouped by team and
-day and by person and day. Everything else is arithmetic in teams.scoring.
+Six queries (seven when someone has left a team) whatever the number of cases or teams:
+the teams with their members, the clearances (with whether a breach preceded each), net
+collections grouped by team and day and by person and day, and the people who left a team
+(its membership history).
+Everything else is arithmetic in teams.scoring.
 """
 
 import datetime
@@ -122,6 +124,9 @@ class Facts:
     team_days: dict[tuple[int, datetime.date], Decimal]
     person_days: dict[tuple[int, datetime.date], Decimal]
     members: dict[int, list] = field(default_factory=dict)  # team id → users
+    # team id → (user, when they left): people removed from the team since the campaign
+    # began, so that a report of a window they worked in still credits them.
+    past: dict[int, list] = field(default_factory=dict)
     backdated: list["BackdatedClearance"] = field(default_factory=list)
 
     @property
@@ -217,7 +222,28 @@ def load_facts(campaign: Campaign) -> Facts:
         person_days=person_days,
         members={t.pk: [m.user for m in t.memberships.all()] for t in teams},
         backdated=backdated,
+        past=_past_members(teams, since=_midnight(campaign.start_date)),
     )
+
+
+def _past_members(teams: list[Team], *, since: datetime.datetime) -> dict[int, list]:
+    """Two queries: the membership history's removals and the people removed."""
+    from django.contrib.auth import get_user_model
+
+    from .membership import past_members
+
+    current = {(t.pk, m.user_id) for t in teams for m in t.memberships.all()}
+    gone = past_members([t.pk for t in teams], since=since, current=current)
+    if not gone:
+        return {}
+    users = (
+        get_user_model().objects.select_related("staff_profile").in_bulk({p.user_id for p in gone})
+    )
+    result: dict[int, list] = defaultdict(list)
+    for p in gone:
+        if p.user_id in users:
+            result[p.team_id].append((users[p.user_id], p.left_at))
+    return dict(result)
 
 
 def _points(facts: Facts, period: Period, as_of: datetime.datetime) -> dict[int, int]:
@@ -269,6 +295,7 @@ class MemberRow:
     cleared: int
     collected: Decimal
     points: int
+    left_at: datetime.datetime | None = None  # removed from the team (during the period)
 
 
 def _team_standings(facts: Facts, period: Period, as_of: datetime.datetime) -> list[Standing]:
@@ -325,6 +352,20 @@ def member_rows(
                     points.get(team.pk, 0),
                 )
             )
+        # Someone removed during or after the period was in the team for some of it: what
+        # they cleared and collected stays theirs (membership history, issue 12.4).
+        for user, left_at in facts.past.get(team.pk, []):
+            if left_at >= period.start:
+                rows.append(
+                    MemberRow(
+                        user,
+                        team,
+                        cleared.get(user.pk, 0),
+                        collected.get(user.pk, ZERO),
+                        points.get(team.pk, 0),
+                        left_at=left_at,
+                    )
+                )
     return sorted(rows, key=lambda r: (-r.points, -r.cleared, -r.collected, r.team.code))
 
 

@@ -8,4 +8,10 @@ urlpatterns = [
     path("campaigns/<int:pk>/split/", views.split_view, name="campaign-split"),
     path("cases/<int:pk>/team/", views.case_team_view, name="case-team"),
     path("cases/<int:pk>/responsible/", views.case_responsible_view, name="case-responsible"),
+    path("teams/<int:pk>/", views.team_detail_view, name="team-detail"),
+    path(
+        "team-members/<int:pk>/remove/",
+        views.team_member_remove_view,
+        name="team-member-remove",
+    ),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +22,8 @@ from .assignment import (
     case_set_responsible,
     split,
 )
-from .forms import ResponsibleForm, SplitForm, TeamChoiceForm
+from .forms import HandoverForm, ResponsibleForm, SplitForm, TeamChoiceForm
+from .membership import cases_with_departed_responsible, open_cases_of, team_member_remove
 from .models import Team, TeamMember
 from .standings import (
     CAMPAIGN,
@@ -196,3 +198,81 @@ def case_responsible_view(request, pk):
     else:
         messages.success(request, _("Responsible person saved."))
     return redirect("case-detail", pk=case.pk)
+
+
+# Membership: the office manager (or an administrator) removes people from a team. Who may
+# never do it (no permission to delete memberships) gets 403 before anything is looked up.
+MANAGE_MEMBERS = "teams.delete_teammember"
+
+
+@permission_required(MANAGE_MEMBERS, raise_exception=True)
+@require_http_methods(["GET"])
+def team_detail_view(request, pk):
+    """The team's members, each with "remove from team", and the open cases whose
+    responsible person is no longer in the team (removed in the administration)."""
+    team = get_object_or_404(scoping.teams(request.user), pk=pk)
+    members = team.memberships.select_related("user__staff_profile").order_by("role", "pk")
+    departed = (
+        cases_with_departed_responsible(Team.objects.filter(pk=team.pk))
+        .select_related("household", "responsible__staff_profile")
+        .order_by("household__unit_code")
+    )
+    return render(
+        request,
+        "teams/team_detail.html",
+        {"team": team, "members": members, "departed": departed},
+    )
+
+
+@permission_required(MANAGE_MEMBERS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def team_member_remove_view(request, pk):
+    """Remove a member: choose who takes over each of her open cases, then save both."""
+    membership = get_object_or_404(
+        TeamMember.objects.filter(team__in=scoping.teams(request.user)).select_related(
+            "team__campaign", "user__staff_profile"
+        ),
+        pk=pk,
+    )
+    team = membership.team
+    stay = (
+        get_user_model()
+        .objects.filter(team_memberships__team=team)
+        .exclude(pk=membership.user_id)
+        .select_related("staff_profile")
+        .order_by("team_memberships__role", "team_memberships__pk")
+    )
+    cases = open_cases_of(membership).select_related("household")
+    form = HandoverForm(request.POST or None, cases=cases, stay=stay)
+    if request.method == "POST" and form.is_valid():
+        try:
+            removal = team_member_remove(
+                membership=membership, handovers=form.handovers(), by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(person)s is no longer in %(team)s; %(n)d case has a new responsible person.",
+                    "%(person)s is no longer in %(team)s; %(n)d cases have a new responsible "
+                    "person.",
+                    removal.reassigned + removal.to_nobody,
+                )
+                % {
+                    "person": _person(membership.user),
+                    "team": team,
+                    "n": removal.reassigned + removal.to_nobody,
+                },
+            )
+            return redirect("team-detail", pk=team.pk)
+    return render(
+        request,
+        "teams/member_remove.html",
+        {"team": team, "membership": membership, "form": form},
+    )
+
+
+def _person(user) -> str:
+    return getattr(getattr(user, "staff_profile", None), "display_name", "") or user.username

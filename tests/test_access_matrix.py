@@ -56,11 +56,9 @@ from households.models import (
     OnSiteTip,
     WrittenOnlyWithdrawal,
 )
-from tests.conftest import (
-    PNG,
-    make_household,
-    record_payment,
-)
+from teams.membership import team_member_remove
+from teams.models import TeamMember
+from tests.conftest import PNG, make_household, record_payment
 
 ISSUE_TITLE = "业主要求先赔付被盗损失"
 OWNER = "张静"  # world.house_a's owner; the other office's C6-101 belongs to 外处业主
@@ -158,6 +156,10 @@ GET_EXPECTED = {
     # Backdating (issue 11): only the office manager lets a backdated payment count in the
     # month it is dated; the permission is checked before the method.
     "payment-backdate-approve": (403, 403, 403, 405, 403, 403, 403, 405, 405, 403, 403, 302),
+    # Membership (issue 12.4): the team page and removing a member are the office manager's;
+    # who may never remove anyone gets 403 before the lookup.
+    "team-detail":     (403,  403,   403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
+    "team-member-remove": (403, 403, 403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -195,6 +197,7 @@ POST_EXPECTED = {
     "plan-new":               (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "payment-backdate-approve": (403, 403, 403, 302, 403, 403, 403, 302, 404,  403,  403,   302),
     "exemption-review":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "team-member-remove":     (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
 }
 # fmt: on
 
@@ -239,6 +242,8 @@ SHOWN = {
     "letter-list:docx": OWNER,
     "letter-detail": OWNER,
     "letter-detail:docx": OWNER,
+    "team-detail": COLLECTOR_A_NAME,
+    "team-member-remove": 'data-testid="handovers"',
 }
 
 # What each page needs to exist first: its object, or for lists the data they could leak.
@@ -279,6 +284,8 @@ OBJECT_VIEWS = {
     "legal-open",
     "plan-new",
     "payment-backdate-approve",
+    "team-detail",
+    "team-member-remove",
 }
 # Escalation views whose URL takes more than a case id, with the arguments an anonymous
 # visitor is given (any ids: the login check comes first).
@@ -520,6 +527,11 @@ class Objects:
             return reverse(name, args=[self.payment.pk])
         if name == "payment-backdate-approve":
             return reverse(name, args=[self.backdated_payment.pk])
+        if name == "team-detail":
+            return reverse(name, args=[world.team_a.pk])
+        if name == "team-member-remove":
+            membership = TeamMember.objects.get(team=world.team_a, user=world.collector_a)
+            return reverse(name, args=[membership.pk])
         if name == "issue-detail":
             return reverse(name, args=[self.issue.pk])
         if name == "evidence-file":
@@ -691,6 +703,12 @@ def _action(view, objs):
     if view == "payment-backdate-approve":
         approved = BackdateApproval.objects.filter(payment=objs.backdated_payment)
         return {"note": "银行回单显示当月到账"}, approved.exists
+    if view == "team-member-remove":
+        # collector_a leaves team A; case_a, in her name, goes to the leader.
+        data = {"shown": str(world.case_a.pk), f"case_{world.case_a.pk}": world.leader_a.pk}
+        gone = TeamMember.objects.filter(team=world.team_a, user=world.collector_a).exists
+        handed = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a).exists
+        return data, lambda: handed() and not gone()
     if view == "summary-run":
         produced = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE).exists
         return {"kind": "daily_office", "date": timezone.localdate().isoformat()}, produced
@@ -864,3 +882,111 @@ def test_site_staff_get_404_on_units_that_are_not_targets(client, world, unit, m
     response = client.get(url) if method == "GET" else client.post(url, {"kind": "owner_seen"})
     assert response.status_code == 404
     assert not OnSiteTip.objects.exists()
+
+
+# A collector removed from team A, still named responsible for case_a (removed in the
+# administration) or with case_a handed to the leader (removed on the team page), gets 404
+# on everything of case_a, GET and POST of every action; nothing she recorded changes.
+REMOVED_GETS = [
+    "case-detail",
+    "payment-new",
+    "issue-new",
+    "issue-detail",
+    "attempt-new",
+    "written-only",
+    "evidence-file",
+    "case-letter",
+    "case-letter:docx",
+    "letter-detail",
+    "letter-detail:docx",
+    "plan-new",
+]
+REMOVED_POSTS = [
+    "payment-new",
+    "issue-new",
+    "issue-detail:note",
+    "attempt-new",
+    "written-only",
+    "letter-issue",
+    "letter-record:dispatch",
+    "letter-record:delivery",
+    "letter-record:return",
+    "plan-new",
+]
+
+
+def _remove_collector_a(world, how):
+    membership = TeamMember.objects.get(team=world.team_a, user=world.collector_a)
+    if how == "admin":
+        membership.delete()  # what the administration's delete and inline do
+    else:
+        team_member_remove(
+            membership=membership, handovers={world.case_a.pk: world.leader_a}, by=world.manager
+        )
+
+
+def _her_records(world):
+    """Everything collector_a recorded, with every field a change would touch, and how many
+    rows of each kind exist (a refused action adds none)."""
+    return (
+        list(Payment.objects.filter(recorded_by=world.collector_a).values()),
+        list(ContactAttempt.objects.filter(made_by=world.collector_a).values()),
+        list(DifficultIssue.objects.filter(raised_by=world.collector_a).values()),
+        list(Letter.objects.filter(issued_by=world.collector_a).values()),
+        list(Household.objects.filter(pk=world.house_a.pk).values()),
+        [
+            m.objects.count()
+            for m in (Payment, ContactAttempt, DifficultIssue, DifficultIssueNote, Letter)
+        ],
+        PaymentPlan.objects.count(),
+    )
+
+
+def _made_by_collector_a(objs):
+    objs.payment, objs.issue, objs.attempt, objs.letter, objs.sent_letter  # noqa: B018
+
+
+@pytest.mark.parametrize("how", ["admin", "team-page"])
+@pytest.mark.parametrize("view", REMOVED_GETS)
+def test_a_collector_removed_from_the_team_gets_404_on_its_cases(client, world, view, how):
+    objs = Objects(world)
+    _made_by_collector_a(objs)
+    url = objs.url(view)
+    client.force_login(world.collector_a)
+    assert client.get(url).status_code == 200  # before: her case
+    _remove_collector_a(world, how)
+    before = _her_records(world)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert OWNER not in _body(response).decode(errors="replace")
+    assert _her_records(world) == before
+    # The leader still sees the case and what she recorded on it.
+    client.force_login(world.leader_a)
+    assert client.get(reverse("case-detail", args=[world.case_a.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["admin", "team-page"])
+@pytest.mark.parametrize("view", REMOVED_POSTS)
+def test_a_collector_removed_from_the_team_cannot_act_on_its_cases(client, world, view, how):
+    objs = Objects(world)
+    _made_by_collector_a(objs)
+    data, took_effect = _action(view, objs)
+    url = objs.url(view)
+    _remove_collector_a(world, how)
+    before = _her_records(world)
+    already = took_effect()  # letters exist already: the records below tell a new one
+    client.force_login(world.collector_a)
+    assert client.post(url, data).status_code == 404
+    assert took_effect() is already
+    assert _her_records(world) == before
+
+
+@pytest.mark.parametrize("how", ["admin", "team-page"])
+def test_a_removed_collectors_lists_no_longer_show_the_teams_cases(client, world, how):
+    Objects(world).attempt  # noqa: B018 - something of hers on every list
+    record_payment(world.house_a, "100.00", world.collector_a, case=world.case_a)
+    _remove_collector_a(world, how)
+    client.force_login(world.collector_a)
+    for name in ("desk", "case-list", "payment-list", "attempt-list", "issue-list", "letter-list"):
+        page = client.get(reverse(name)).content.decode()
+        assert OWNER not in page and "C6-101" not in page, name

@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from arrears import scoping
 
@@ -31,10 +34,42 @@ def test_each_role_sees_exactly_its_cases(world, who, sees):
     assert ids(scoping.households(user)) == expected_households
 
 
-def test_a_collector_also_sees_a_case_they_are_responsible_for_outside_their_team(world):
+def test_being_named_responsible_outside_ones_team_gives_no_access(world):
+    # Access comes from current membership of the case's team (issue 12.4), never from a
+    # name left on the case: an import or the administration may leave one behind.
     world.case_b.responsible = world.collector_a
     world.case_b.save()
-    assert ids(scoping.cases(world.collector_a)) == {world.case_a.pk, world.case_b.pk}
+    assert ids(scoping.cases(world.collector_a)) == {world.case_a.pk}
+
+
+def test_a_collector_removed_from_her_team_loses_its_cases_at_once(world):
+    from households.contact import attempt_log
+    from teams.models import TeamMember
+    from tests.conftest import record_payment
+
+    record_payment(world.house_a, "100.00", world.collector_a, case=world.case_a)
+    attempt_log(
+        case=world.case_a,
+        made_by=world.collector_a,
+        occurred_at=timezone.now() - datetime.timedelta(minutes=30),
+        channel="payment_notice",
+        person_contacted="owner",
+        outcome="delivered",
+    )
+    # Removed the way the administration removes her: the membership row is deleted, and
+    # she is still named as case_a's responsible person.
+    TeamMember.objects.get(team=world.team_a, user=world.collector_a).delete()
+    collector = type(world.collector_a).objects.get(pk=world.collector_a.pk)  # a new request
+    assert collector.responsible_cases.get() == world.case_a
+    assert not scoping.cases(collector).exists()
+    assert not scoping.households(collector).exists()
+    assert not scoping.payments(collector).exists()
+    assert not scoping.contact_attempts(collector).exists()
+    assert not scoping.difficult_issues(collector).exists()
+    assert not scoping.summaries(collector).exists()
+    # The team's leader and the office still see all she recorded.
+    assert scoping.payments(world.leader_a).filter(recorded_by=world.collector_a).count() == 1
+    assert scoping.contact_attempts(world.manager).filter(made_by=world.collector_a).count() == 1
 
 
 def test_offices_in_charge(world):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext
+from lxml import html as lxml_html
 
 from households.contact import attempt_log
 from households.contact_policy import make_breach
@@ -121,6 +122,19 @@ def test_manager_desk_shows_teams_cases_and_open_issues(client, world):
     assert "C6-101" in page and "C13-103" in page
     assert "业主要求先赔付" in page
     assert 'data-testid="team-A"' in page and 'data-testid="team-B"' in page
+
+
+def test_manager_desk_points_to_cases_whose_responsible_person_left_the_team(client, world):
+    from teams.models import TeamMember
+
+    client.force_login(world.manager)
+    assert 'data-testid="departed-A"' not in client.get(reverse("desk")).content.decode()
+    TeamMember.objects.get(team=world.team_a, user=world.collector_a).delete()  # the admin's way
+    page = lxml_html.fromstring(client.get(reverse("desk")).content.decode())
+    (badge,) = page.xpath('//*[@data-testid="departed-A"]')
+    assert badge.get("href") == reverse("team-detail", args=[world.team_a.pk])
+    assert "1" in badge.text_content()
+    assert not page.xpath('//*[@data-testid="departed-B"]')
 
 
 def test_director_desk_shows_only_their_regions_offices_with_figures(client, world):

@@ -11,6 +11,7 @@ from escalation.models import Letter
 from escalation.plans import plan_record
 from escalation.reminders import send_reminders
 from escalation.tasks import daily_reminders
+from teams.models import TeamMember
 from tests.escalation.conftest import TODAY, days, scan
 
 pytestmark = pytest.mark.usefixtures("frozen", "media")
@@ -53,14 +54,19 @@ def test_each_reminder_reaches_who_acts_on_it_once(world):
             f"/cases/{world.case_a.pk}/#legal",
         )
     ]
-    assert send_reminders(TODAY) == 3
-    assert len(_inbox(world.leader_a)) == 1 and "EA7" not in _inbox(world.leader_a)[0][0]
-    assert _inbox(world.collector_b)[0][1] == f"/letters/{notice.pk}/"
+    assert send_reminders(TODAY) == 2
+    # Team A's leader issued case_b's notice but cannot open case_b (team B's): only those
+    # who may see the case hear of it (issue 12.4).
+    assert _inbox(world.leader_a) == []
+    assert _inbox(world.collector_b) == [
+        (_inbox(world.collector_b)[0][0], f"/letters/{notice.pk}/")
+    ]
+    assert "EA7" not in _inbox(world.collector_b)[0][0]
     assert "¥200.00" in _inbox(world.collector_a)[0][0]
     # Run again (a retry, a restarted beat): nobody hears twice.
     assert send_reminders(TODAY) == 0
     assert daily_reminders.run(TODAY.isoformat()) == 0
-    assert Notification.objects.filter(kind=Notification.Kind.REMINDER).count() == 4
+    assert Notification.objects.filter(kind=Notification.Kind.REMINDER).count() == 3
 
 
 def test_a_letter_delivered_in_time_needs_no_chasing(world):
@@ -101,3 +107,21 @@ def test_the_catch_up_sends_what_the_morning_missed_and_nothing_before_it(world)
     with time_machine.travel(early + datetime.timedelta(hours=3), tick=False):
         assert catch_up_reminders.run() == 1
         assert catch_up_reminders.run() == 0
+
+
+def test_reminders_skip_a_responsible_person_who_left_the_team_and_reach_the_leader(world):
+    notice = letter_issue(world.case_a, kind="notice", by=world.collector_a, dated=TODAY - days(10))
+    letter_record_dispatch(
+        notice, by=world.collector_a, method="ems", sent_on=TODAY - days(10), tracking_number="EA8"
+    )
+    plan_record(
+        world.case_a,
+        by=world.collector_a,
+        agreed_on=TODAY - days(1),
+        instalments=[(TODAY, Decimal("200.00"))],
+    )
+    # Removed in the administration: her name stays on case_a and on what she issued.
+    TeamMember.objects.get(team=world.team_a, user=world.collector_a).delete()
+    assert send_reminders(TODAY) == 2
+    assert _inbox(world.collector_a) == []
+    assert len(_inbox(world.leader_a)) == 2

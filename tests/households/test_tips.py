@@ -54,3 +54,12 @@ def test_a_plain_tip_is_not_flagged(world):
     )
     assert tip.flagged_terms == []
     assert not Notification.objects.filter(recipient=world.manager).exists()
+
+
+def test_a_responsible_person_no_longer_in_the_team_hears_nothing_the_leader_does(world):
+    from teams.models import TeamMember
+
+    # Removed in the administration: her name is still on case_a, she no longer sees it.
+    TeamMember.objects.get(team=world.team_a, user=world.collector_a).delete()
+    tip_report(household=world.house_a, kind=OnSiteTip.Kind.OWNER_SEEN, reported_by=world.site)
+    assert Notification.objects.get().recipient == world.leader_a

@@ -290,3 +290,22 @@ def test_with_a_minimum_of_0_a_month_without_clearances_earns_nothing(world):
     (month, rows) = assessment(load_facts(world.campaign)).cycles[0].months[0]
     scores = {r.team.code: (r.score.cleared, r.score.points_per_member) for r in rows}
     assert scores == {"A": (1, 20), "B": (0, 0)}
+
+
+def test_a_member_removed_later_is_still_credited_for_the_period_she_worked_in(world):
+    from teams.membership import team_member_remove
+    from teams.models import TeamMember
+
+    clear(world, world.case_a)  # collector_a clears case_a this month
+    membership = TeamMember.objects.get(team=world.team_a, user=world.collector_a)
+    team_member_remove(membership=membership, handovers={}, by=world.manager)
+    rows = {
+        r.user.username: (r.cleared, r.collected, r.points, r.left_at is not None)
+        for r in member_rows(load_facts(world.campaign), MONTH)
+    }
+    assert rows["collector_a"] == (1, D("1700.00"), 20, True)
+    assert rows["leader_a"] == (0, D("0.00"), 20, False)
+    # A window that ended before she left still lists her; one that began after does not.
+    later = timezone.now() + datetime.timedelta(days=40)
+    names = {r.user.username for r in member_rows(load_facts(world.campaign), MONTH, now=later)}
+    assert "collector_a" not in names and "leader_a" in names
