@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .receipts import receipt_key
+
 ZERO = Decimal("0.00")
 
 
@@ -414,6 +416,17 @@ class Payment(AppendOnlyModel):
     paid_at = models.DateTimeField(_("paid at"))
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     receipt_no = models.CharField(_("receipt number"), max_length=60, blank=True)
+    # The receipt as compared (arrears.receipts.receipt_key), filled on save. Null only for
+    # a payment recorded before keys existed whose key an earlier payment already had
+    # (migration 0015 lists them): both are kept, the later one is not compared.
+    receipt_key = models.CharField(  # noqa: DJ001 - NULL (not compared) differs from ""
+        _("receipt number as compared"),
+        max_length=255,
+        blank=True,
+        null=True,
+        default="",
+        editable=False,
+    )
     reverses = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -473,12 +486,22 @@ class Payment(AppendOnlyModel):
                 condition=Q(kind="payment") & ~Q(receipt_no=""),
                 name="payment_receipt_unique_in_office",
             ),
+            models.UniqueConstraint(
+                fields=["office", "receipt_key"],
+                condition=Q(kind="payment") & ~Q(receipt_key="") & Q(receipt_key__isnull=False),
+                name="payment_receipt_key_unique_in_office",
+            ),
         ]
         indexes = [models.Index(fields=["office", "paid_at"])]
 
     def __str__(self):
         sign = "-" if self.kind == self.Kind.REVERSAL else ""
         return f"{self.household.unit_code} {sign}¥{self.amount} {self.paid_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.receipt_key is not None:
+            self.receipt_key = receipt_key(self.receipt_no)[:255]
+        super().save(*args, **kwargs)
 
     @property
     def signed_amount(self):
