@@ -508,6 +508,44 @@ class Payment(AppendOnlyModel):
         return -self.amount if self.kind == self.Kind.REVERSAL else self.amount
 
 
+class CreditRefund(AppendOnlyModel):
+    """Money of a household's credit (what it paid beyond what it owed) given back to it.
+    Recorded by the office manager with the reason; never edited (arrears.credit)."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="credit_refunds", verbose_name=_("office")
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="credit_refunds",
+        verbose_name=_("household"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300)
+    refunded_at = models.DateTimeField(_("refunded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit refund")
+        verbose_name_plural = _("credit refunds")
+        ordering = ["-refunded_at", "-pk"]
+        permissions = [("refund_credit", _("Can refund a household's credit"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_refund_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="credit_refund_needs_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.household.unit_code} −¥{self.amount} {self.refunded_at:%Y-%m-%d}"
+
+
 class BackdateApproval(AppendOnlyModel):
     """The office manager's word that a backdated payment (补录) counts in the month it is
     dated, not the month it was entered (arrears.backdating). One per payment, never edited."""

@@ -22,6 +22,7 @@ from households.unlawful import flagged_terms
 
 from .allocation import CENT, OpenPeriod, allocate
 from .cases import case_for_household, case_sync_status
+from .credit import credit_balance
 from .models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
 from .receipts import receipt_key
 
@@ -214,6 +215,18 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             )
         if Payment.objects.filter(reverses=original).exists():
             raise _error(_("This payment has already been reversed."), "already_reversed")
+        excess = original.amount - sum(
+            original.allocations.values_list("amount", flat=True), Decimal("0.00")
+        )
+        if excess > 0 and credit_balance(original.household) < excess:
+            raise _error(
+                _(
+                    "Part of this payment's excess was refunded to the owner: record what was "
+                    "really received as a new payment after settling the refund with the office "
+                    "manager; it cannot simply be reversed."
+                ),
+                "excess_refunded",
+            )
         lines = list(original.allocations.values_list("period_id", "amount"))
         periods = DebtPeriod.objects.select_for_update().in_bulk([pid for pid, _amount in lines])
         reversal = Payment.objects.create(
