@@ -31,7 +31,7 @@ def household_balance(household: Household) -> Decimal:
     owed = DebtPeriod.objects.filter(household=household).aggregate(
         v=Sum(F("amount_due") - F("amount_paid"))
     )["v"]
-    return owed or ZERO
+    return (owed or ZERO).quantize(CENT)  # SQLite sums in floating point
 
 
 def _unallocated(household_id: int):
@@ -54,15 +54,15 @@ def _unallocated(household_id: int):
 
 
 def _refunded(household_id: int) -> Decimal:
-    return (
-        CreditRefund.objects.filter(household_id=household_id).aggregate(v=Sum("amount"))["v"]
-        or ZERO
-    )
+    refunded = CreditRefund.objects.filter(household_id=household_id).aggregate(v=Sum("amount"))[
+        "v"
+    ]
+    return (refunded or ZERO).quantize(CENT)
 
 
 def credit_balance(household: Household) -> Decimal:
     """The household's credit: unallocated money of its standing payments, less refunds."""
-    left = sum((p.left for p in _unallocated(household.pk)), ZERO)
+    left = sum((p.left.quantize(CENT) for p in _unallocated(household.pk)), ZERO)
     return left - _refunded(household.pk)
 
 
@@ -77,10 +77,11 @@ def _sources(household_id: int) -> list[_Source]:
     refunded = _refunded(household_id)
     sources = []
     for payment in _unallocated(household_id):
-        used = min(refunded, payment.left)
+        left = payment.left.quantize(CENT)  # SQLite subtracts in floating point
+        used = min(refunded, left)
         refunded -= used
-        if payment.left - used > 0:
-            sources.append(_Source(payment.pk, payment.left - used))
+        if left - used > 0:
+            sources.append(_Source(payment.pk, left - used))
     return sources
 
 

@@ -29,6 +29,7 @@ from arrears.issues import issue_raise
 from arrears.models import (
     BackdateApproval,
     Case,
+    CreditRefund,
     DifficultIssue,
     DifficultIssueNote,
     Notification,
@@ -141,6 +142,8 @@ GET_EXPECTED = {
     # Backdating (issue 11): only the office manager lets a backdated payment count in the
     # month it is dated; the permission is checked before the method.
     "payment-backdate-approve": (403, 403, 403, 405, 403, 403, 403, 405, 405, 403, 403, 302),
+    # Credit (issue 12): only the office manager refunds what a household paid beyond its debt.
+    "credit-refund":   (403,  403,   403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -178,6 +181,7 @@ POST_EXPECTED = {
     "plan-new":               (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "payment-backdate-approve": (403, 403, 403, 302, 403, 403, 403, 302, 404,  403,  403,   302),
     "exemption-review":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "credit-refund":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
 }
 # fmt: on
 
@@ -217,6 +221,7 @@ SHOWN = {
 NEEDS = {
     "desk": ("issue", "attempt"),
     "payment-reverse": ("payment",),
+    "credit-refund": ("credit",),
     "issue-list": ("issue",),
     "issue-detail": ("issue",),
     "inbox": ("issue",),
@@ -251,6 +256,7 @@ OBJECT_VIEWS = {
     "legal-open",
     "plan-new",
     "payment-backdate-approve",
+    "credit-refund",
 }
 # Escalation views whose URL takes more than a case id, with the arguments an anonymous
 # visitor is given (any ids: the login check comes first).
@@ -299,6 +305,13 @@ class Objects:
     @cached_property
     def payment(self):
         return record_payment(self.world.house_a, "100.00", self.world.collector_a)
+
+    @cached_property
+    def credit(self):
+        """¥100 of credit on case_a's household: ¥1,800.00 paid on ¥1,700.00 owed."""
+        return record_payment(
+            self.world.house_a, "1800.00", self.world.collector_a, confirm_excess=True
+        )
 
     @cached_property
     def backdated_payment(self):
@@ -622,6 +635,9 @@ def _action(view, objs):
     if view == "payment-backdate-approve":
         approved = BackdateApproval.objects.filter(payment=objs.backdated_payment)
         return {"note": "银行回单显示当月到账"}, approved.exists
+    if view == "credit-refund":
+        objs.credit  # noqa: B018 - made before the request: the refund needs credit
+        return {"amount": "100.00", "reason": "矩阵：银行转账退回"}, CreditRefund.objects.exists
     if view == "summary-run":
         produced = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE).exists
         return {"kind": "daily_office", "date": timezone.localdate().isoformat()}, produced
