@@ -88,3 +88,19 @@ def test_the_office_figures_count_what_went_to_periods(huge):
     office = office_figures(Office.objects.filter(pk=huge.office.pk), since=at(0)).get()
     assert office.collected == D("1700.00")
     assert office.balance == D("1700.00")  # house B's months; house A is paid up
+
+
+def test_the_weekly_payments_sheet_splits_arrears_from_credit(huge):
+    with translation.override("en"), time_machine.travel(at(18), tick=False):
+        _, _, data = WeeklyReport(
+            offices=Office.objects.filter(pk=huge.office.pk),
+            week_of=datetime.date(2026, 11, 23),
+            name="east",
+        ).render()
+    sheet = load_workbook(io.BytesIO(data)).worksheets[3]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert header[-2:] == ("Paid to arrears", "Kept as credit")
+    amount = header.index("Amount")
+    by_amount = {r[amount]: r[-2:] for r in rows}
+    assert by_amount[9999999999.99] == (1079.5, 9999998920.49)
+    assert by_amount[620.5] == (620.5, 0)
