@@ -61,7 +61,7 @@ def _validate(*, amount, paid_at: datetime, method: str) -> None:
         raise ValidationError(errors)
 
 
-def _duplicate_receipt(receipt_no: str) -> ValidationError:
+def duplicate_receipt_error(receipt_no: str) -> ValidationError:
     return ValidationError(
         {
             "receipt_no": _error(
@@ -82,7 +82,7 @@ def _is_receipt_clash(exc: IntegrityError) -> bool:
     return "receipt" in text or "UNIQUE constraint failed" in text
 
 
-def _excess_unconfirmed(*, amount: Decimal, owed: Decimal) -> ValidationError:
+def excess_unconfirmed_error(*, amount: Decimal, owed: Decimal) -> ValidationError:
     return ValidationError(
         {
             "amount": _error(
@@ -135,7 +135,7 @@ def payment_record(
                 office_id=household.office_id, kind=Payment.Kind.PAYMENT, receipt_key=key
             ).exists()
         ):
-            raise _duplicate_receipt(receipt_no)
+            raise duplicate_receipt_error(receipt_no)
         # Credit goes to whoever holds the case now, not when the form was opened.
         case = case_for_household(household) if case is None else Case.objects.get(pk=case.pk)
         if case is not None and case.household_id != household.pk:
@@ -152,7 +152,7 @@ def payment_record(
             [OpenPeriod(p.pk, p.month, p.amount_due - p.amount_paid) for p in open_periods],
         )
         if plan.remainder > 0 and not confirm_excess:
-            raise _excess_unconfirmed(amount=amount, owed=plan.allocated)
+            raise excess_unconfirmed_error(amount=amount, owed=plan.allocated)
         try:
             # A savepoint: the same receipt recorded at this instant on another connection
             # passes the check above and fails here, on the office's unique receipt key.
@@ -175,7 +175,7 @@ def payment_record(
                 )
         except IntegrityError as exc:
             if key and _is_receipt_clash(exc):
-                raise _duplicate_receipt(receipt_no) from exc
+                raise duplicate_receipt_error(receipt_no) from exc
             raise
         _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1)
         if case is not None:
