@@ -411,7 +411,9 @@ class Payment(AppendOnlyModel):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    # How much of `amount` went to debt periods; the rest is credit on the account.
+    # How much of `amount` went to debt periods when it was recorded: what reports count as
+    # collected (arrears.collection). The rest is the household's credit (arrears.credit);
+    # credit set against later months adds allocations to this payment, not to this figure.
     allocated = models.DecimalField(_("allocated"), max_digits=12, decimal_places=2, default=ZERO)
     paid_at = models.DateTimeField(_("paid at"))
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
