@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .credit import household_balance
 from .models import (
     Campaign,
     Case,
@@ -18,7 +19,8 @@ from .models import (
     Region,
     StaffProfile,
 )
-from .payments import payment_record
+from .payments import duplicate_receipt_error, excess_unconfirmed_error, payment_record
+from .receipts import receipt_key
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -134,9 +136,33 @@ class PaymentAllocationInline(admin.TabularInline):
 
 
 class PaymentAddForm(forms.ModelForm):
+    confirm_excess = forms.BooleanField(
+        label=_("The amount is more than the household owes: keep the excess as its credit"),
+        required=False,
+    )
+
     class Meta:
         model = Payment
         fields = ["household", "case", "amount", "paid_at", "method", "receipt_no", "note"]
+
+    def clean(self):
+        """What payment_record would refuse, said on the form rather than as an error page."""
+        data = super().clean()
+        household, amount = data.get("household"), data.get("amount")
+        if household is None:
+            return data
+        key = receipt_key(data.get("receipt_no") or "")
+        if (
+            key
+            and Payment.objects.filter(
+                office_id=household.office_id, kind=Payment.Kind.PAYMENT, receipt_key=key
+            ).exists()
+        ):
+            self.add_error(None, duplicate_receipt_error(data["receipt_no"].strip()))
+        owed = household_balance(household)
+        if amount and amount > owed and not data.get("confirm_excess"):
+            self.add_error(None, excess_unconfirmed_error(amount=amount, owed=owed))
+        return data
 
 
 @admin.register(Payment)
@@ -189,6 +215,7 @@ class PaymentAdmin(SimpleHistoryAdmin):
             case=data["case"],
             note=data["note"],
             recorded_by=request.user,
+            confirm_excess=data.get("confirm_excess", False),
         )
         obj.pk = saved.pk
         obj._state.adding = False

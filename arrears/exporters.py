@@ -287,6 +287,7 @@ def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
     def rows():
         for p in payments.iterator(chunk_size=2000):
             office = [p.office.name] if with_office else []
+            sign = -1 if p.kind == Payment.Kind.REVERSAL else 1
             yield [
                 timezone.localtime(p.paid_at),
                 *office,
@@ -298,6 +299,9 @@ def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
                 p.team.code if p.team else "",
                 _person_name(p.recorded_by),
                 p.note,
+                # What went to debt periods (collected) and the excess kept as credit.
+                money(sign * p.allocated),
+                money(sign * (p.amount - p.allocated)),
             ]
 
     office_column = [Column(_("Office"), width=14)] if with_office else []
@@ -314,6 +318,8 @@ def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
             Column(_("Team"), width=6),
             Column(_("Recorded by"), width=10),
             Column(_("Note"), width=24),
+            Column(_("Paid to arrears"), MONEY, 13),
+            Column(_("Kept as credit"), MONEY, 13),
         ],
         rows(),
     )

@@ -57,17 +57,49 @@ class PaymentForm(BootstrapMixin, forms.Form):
         help_text=_("As printed on the receipt; it must be unique in the office."),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    confirm_excess = forms.BooleanField(
+        label=_("The amount is more than the household owes: keep the excess as its credit"),
+        required=False,
+        help_text=_(
+            "Credit is set against later months or refunded by the office manager; it is not "
+            "counted as arrears collected."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault(
             "paid_at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
+
+    def ask_to_confirm_excess(self, excess) -> None:
+        """After the service refused an unconfirmed excess: name the sum on the checkbox."""
+        label = _("The excess of ¥%(excess)s is kept as the household's credit") % {
+            "excess": f"{excess:,.2f}"
+        }
+        self.fields["confirm_excess"].label = label
+        self["confirm_excess"].label = label  # the bound field was made by is_valid()
         self.fields["paid_at"].help_text = _(
             "A date more than %(days)d days back is marked backdated (补录): for scoring it "
             "counts in the month it is entered unless the office manager approves the earlier "
             "month."
         ) % {"days": settings.BACKDATE_DAYS}
+
+
+class CreditRefundForm(BootstrapMixin, forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount refunded (¥)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0.01,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        error_messages={"invalid": _("Enter the amount in yuan, e.g. 1234.50.")},
+    )
+    reason = forms.CharField(
+        label=_("Why and how is it refunded?"),
+        max_length=300,
+        help_text=_("E.g. returned by bank transfer at the owner's request, voucher 2026-118."),
+    )
 
 
 class ReversalForm(BootstrapMixin, forms.Form):

@@ -40,6 +40,7 @@ from households.models import Household, Occupancy, Owner, building_of
 from households.unlawful import flag_details, flagged_terms
 from teams.models import Team
 
+from .credit import credit_apply
 from .ledger import CENT, monthly_fee, months_between
 from .models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Office
 from .workbook_reading import read_first_sheet
@@ -1000,6 +1001,8 @@ def _write(plan: RowPlan, *, office, campaign, by) -> None:
             DebtPeriod,
             default_user=by,
         )
+        # Money the household paid beyond what it owed pays the new months first.
+        credit_apply(household=household, by=by)
     for period, amount in plan.changed_periods:
         period.amount_due = amount
         _save(period, by)

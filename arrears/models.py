@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .receipts import receipt_key
+
 ZERO = Decimal("0.00")
 
 
@@ -409,11 +411,24 @@ class Payment(AppendOnlyModel):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    # How much of `amount` went to debt periods; the rest is credit on the account.
+    # How much of `amount` went to debt periods when it was recorded: what reports count as
+    # collected (arrears.collection). The rest is the household's credit (arrears.credit);
+    # credit set against later months adds allocations to this payment, not to this figure.
     allocated = models.DecimalField(_("allocated"), max_digits=12, decimal_places=2, default=ZERO)
     paid_at = models.DateTimeField(_("paid at"))
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     receipt_no = models.CharField(_("receipt number"), max_length=60, blank=True)
+    # The receipt as compared (arrears.receipts.receipt_key), filled on save. Null only for
+    # a payment recorded before keys existed whose key an earlier payment already had
+    # (migration 0015 lists them): both are kept, the later one is not compared.
+    receipt_key = models.CharField(  # noqa: DJ001 - NULL (not compared) differs from ""
+        _("receipt number as compared"),
+        max_length=255,
+        blank=True,
+        null=True,
+        default="",
+        editable=False,
+    )
     reverses = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -473,6 +488,11 @@ class Payment(AppendOnlyModel):
                 condition=Q(kind="payment") & ~Q(receipt_no=""),
                 name="payment_receipt_unique_in_office",
             ),
+            models.UniqueConstraint(
+                fields=["office", "receipt_key"],
+                condition=Q(kind="payment") & ~Q(receipt_key="") & Q(receipt_key__isnull=False),
+                name="payment_receipt_key_unique_in_office",
+            ),
         ]
         indexes = [models.Index(fields=["office", "paid_at"])]
 
@@ -480,9 +500,52 @@ class Payment(AppendOnlyModel):
         sign = "-" if self.kind == self.Kind.REVERSAL else ""
         return f"{self.household.unit_code} {sign}¥{self.amount} {self.paid_at:%Y-%m-%d}"
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.receipt_key is not None:
+            self.receipt_key = receipt_key(self.receipt_no)[:255]
+        super().save(*args, **kwargs)
+
     @property
     def signed_amount(self):
         return -self.amount if self.kind == self.Kind.REVERSAL else self.amount
+
+
+class CreditRefund(AppendOnlyModel):
+    """Money of a household's credit (what it paid beyond what it owed) given back to it.
+    Recorded by the office manager with the reason; never edited (arrears.credit)."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="credit_refunds", verbose_name=_("office")
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="credit_refunds",
+        verbose_name=_("household"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300)
+    refunded_at = models.DateTimeField(_("refunded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit refund")
+        verbose_name_plural = _("credit refunds")
+        ordering = ["-refunded_at", "-pk"]
+        permissions = [("refund_credit", _("Can refund a household's credit"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_refund_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="credit_refund_needs_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.household.unit_code} −¥{self.amount} {self.refunded_at:%Y-%m-%d}"
 
 
 class BackdateApproval(AppendOnlyModel):

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,8 +34,9 @@ from households.unlawful import flag_details, flagged_terms
 
 from .allocation import CENT
 from .ledger_import import _blank, _norm, _text
-from .models import Clearance, Office, Payment, PaymentMethod
+from .models import Clearance, DebtPeriod, Office, Payment, PaymentMethod
 from .payments import CLOCK_SKEW, payment_record
+from .receipts import receipt_key
 from .workbook_reading import read_first_sheet
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -394,11 +396,12 @@ def validate(parsed: ParsedSheet, *, office: Office, now=None) -> list[RowResult
             "owners"
         )
     }
-    receipts = {_text(r.values.get("receipt")) for r in parsed.rows} - {""}
+    # Receipts are compared as arrears.receipts keys them: "R-1" and "ｒ－１" are one receipt.
+    keys = {receipt_key(_text(r.values.get("receipt"))) for r in parsed.rows} - {""}
     held = {
-        p.receipt_no: p
+        p.receipt_key: p
         for p in Payment.objects.filter(
-            office=office, kind=Payment.Kind.PAYMENT, receipt_no__in=receipts
+            office=office, kind=Payment.Kind.PAYMENT, receipt_key__in=keys
         ).select_related("household")
     }
     results = []
@@ -408,7 +411,8 @@ def validate(parsed: ParsedSheet, *, office: Office, now=None) -> list[RowResult
         results.append(row)
         if not row.receipt:
             continue
-        earlier = first_of.setdefault(row.receipt, row)
+        key = receipt_key(row.receipt)
+        earlier = first_of.setdefault(key, row)
         if earlier is not row:
             if earlier.key == row.key:
                 if row.ok:
@@ -422,10 +426,41 @@ def validate(parsed: ParsedSheet, *, office: Office, now=None) -> list[RowResult
                     % {"no": row.receipt, "first": earlier.number}
                 )
             continue
-        if row.receipt in held and row.status == Status.NEW:
+        if key in held and row.status == Status.NEW:
             row.status = Status.ALREADY
-            _compare_with_held(row, held[row.receipt])
+            _compare_with_held(row, held[key])
+    _warn_of_excess(results)
     return results
+
+
+def _warn_of_excess(results: list[RowResult]) -> None:
+    """Rows paying more than their household owes (after the file's earlier rows): the
+    preview says so, and importing the file is the confirmation that the excess is kept as
+    the household's credit (arrears.credit), not counted as arrears collected."""
+    new = [r for r in results if r.status == Status.NEW and r.household and r.amount]
+    owed = dict(
+        DebtPeriod.objects.filter(household__in={r.household.pk for r in new})
+        .values("household")
+        .annotate(owed=Sum(F("amount_due") - F("amount_paid")))
+        .values_list("household", "owed")
+    )
+    for row in sorted(new, key=lambda r: (r.paid_at, r.number)):
+        left = owed.get(row.household.pk) or Decimal("0.00")
+        if row.amount > left:
+            row.warning(
+                _(
+                    "¥%(amount)s is ¥%(excess)s more than %(unit)s owes (¥%(owed)s); "
+                    "importing keeps the excess as the household's credit, not as arrears "
+                    "collected: check the amount before importing"
+                )
+                % {
+                    "amount": f"{row.amount:,.2f}",
+                    "excess": f"{row.amount - left:,.2f}",
+                    "unit": row.unit,
+                    "owed": f"{left:,.2f}",
+                }
+            )
+        owed[row.household.pk] = max(left - row.amount, Decimal("0.00"))
 
 
 def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowResult:
@@ -618,6 +653,7 @@ def _record(row: RowResult, by) -> Payment:
             receipt_no=row.receipt,
             note=note[:NOTE_LENGTH],
             notify_flags=False,  # the managers hear once for the whole file
+            confirm_excess=True,  # the preview warned of it; importing the file confirms it
         )
     except ValidationError as exc:
         messages = "; ".join(m.rstrip(".") for m in exc.messages)

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,9 @@ from households.unlawful import flagged_terms
 
 from .allocation import CENT, OpenPeriod, allocate
 from .cases import case_for_household, case_sync_status
+from .credit import credit_balance
 from .models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
+from .receipts import receipt_key
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timezone.timedelta(minutes=5)
@@ -59,6 +61,46 @@ def _validate(*, amount, paid_at: datetime, method: str) -> None:
         raise ValidationError(errors)
 
 
+def duplicate_receipt_error(receipt_no: str) -> ValidationError:
+    return ValidationError(
+        {
+            "receipt_no": _error(
+                _(
+                    "Receipt %(no)s is already recorded in this office: check the "
+                    "number on the receipt, or find the earlier entry."
+                ),
+                "duplicate_receipt",
+                no=receipt_no,
+            )
+        }
+    )
+
+
+def _is_receipt_clash(exc: IntegrityError) -> bool:
+    # PostgreSQL names the constraint; SQLite names the columns.
+    text = str(exc)
+    return "receipt" in text or "UNIQUE constraint failed" in text
+
+
+def excess_unconfirmed_error(*, amount: Decimal, owed: Decimal) -> ValidationError:
+    return ValidationError(
+        {
+            "amount": _error(
+                _(
+                    "¥%(amount)s is ¥%(excess)s more than the household owes (¥%(owed)s). "
+                    "Check the amount; if the owner really paid more, tick “the excess is kept "
+                    "as credit”: it is set against later months or refunded, and is not "
+                    "counted as arrears collected."
+                ),
+                "excess_unconfirmed",
+                amount=f"{amount:,.2f}",
+                excess=f"{amount - owed:,.2f}",
+                owed=f"{owed:,.2f}",
+            )
+        }
+    )
+
+
 def payment_record(
     *,
     household: Household,
@@ -70,8 +112,12 @@ def payment_record(
     case: Case | None = None,
     note: str = "",
     notify_flags: bool = True,
+    confirm_excess: bool = False,
 ) -> Payment:
     """Record money received and allocate it to the oldest unpaid months.
+
+    Money beyond what the household owes is refused unless `confirm_excess`: then the
+    excess stays on the payment, unallocated, as the household's credit (arrears.credit).
 
     A note that names an unlawful method is saved with its phrases flagged and, unless the
     caller tells the managers itself (`notify_flags=False`, an import tells them once per
@@ -82,24 +128,14 @@ def payment_record(
     flags = flagged_terms(note)
     with transaction.atomic():
         household = _lock_household(household.pk)
+        key = receipt_key(receipt_no)
         if (
-            receipt_no
+            key
             and Payment.objects.filter(
-                office_id=household.office_id, kind=Payment.Kind.PAYMENT, receipt_no=receipt_no
+                office_id=household.office_id, kind=Payment.Kind.PAYMENT, receipt_key=key
             ).exists()
         ):
-            raise ValidationError(
-                {
-                    "receipt_no": _error(
-                        _(
-                            "Receipt %(no)s is already recorded in this office: check the "
-                            "number on the receipt, or find the earlier entry."
-                        ),
-                        "duplicate_receipt",
-                        no=receipt_no,
-                    )
-                }
-            )
+            raise duplicate_receipt_error(receipt_no)
         # Credit goes to whoever holds the case now, not when the form was opened.
         case = case_for_household(household) if case is None else Case.objects.get(pk=case.pk)
         if case is not None and case.household_id != household.pk:
@@ -115,22 +151,32 @@ def payment_record(
             amount,
             [OpenPeriod(p.pk, p.month, p.amount_due - p.amount_paid) for p in open_periods],
         )
-        payment = Payment.objects.create(
-            office_id=household.office_id,
-            household=household,
-            case=case,
-            kind=Payment.Kind.PAYMENT,
-            amount=amount,
-            allocated=plan.allocated,
-            paid_at=paid_at,
-            method=method,
-            receipt_no=receipt_no,
-            note=note,
-            flagged_terms=flags,
-            team_id=case.team_id if case else None,
-            credited_to_id=case.responsible_id if case else None,
-            recorded_by=recorded_by,
-        )
+        if plan.remainder > 0 and not confirm_excess:
+            raise excess_unconfirmed_error(amount=amount, owed=plan.allocated)
+        try:
+            # A savepoint: the same receipt recorded at this instant on another connection
+            # passes the check above and fails here, on the office's unique receipt key.
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    office_id=household.office_id,
+                    household=household,
+                    case=case,
+                    kind=Payment.Kind.PAYMENT,
+                    amount=amount,
+                    allocated=plan.allocated,
+                    paid_at=paid_at,
+                    method=method,
+                    receipt_no=receipt_no,
+                    note=note,
+                    flagged_terms=flags,
+                    team_id=case.team_id if case else None,
+                    credited_to_id=case.responsible_id if case else None,
+                    recorded_by=recorded_by,
+                )
+        except IntegrityError as exc:
+            if key and _is_receipt_clash(exc):
+                raise duplicate_receipt_error(receipt_no) from exc
+            raise
         _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1)
         if case is not None:
             case_sync_status(case, payment=payment)
@@ -169,6 +215,18 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             )
         if Payment.objects.filter(reverses=original).exists():
             raise _error(_("This payment has already been reversed."), "already_reversed")
+        excess = original.amount - sum(
+            original.allocations.values_list("amount", flat=True), Decimal("0.00")
+        )
+        if excess > 0 and credit_balance(original.household) < excess:
+            raise _error(
+                _(
+                    "Part of this payment's excess was refunded to the owner: record what was "
+                    "really received as a new payment after settling the refund with the office "
+                    "manager; it cannot simply be reversed."
+                ),
+                "excess_refunded",
+            )
         lines = list(original.allocations.values_list("period_id", "amount"))
         periods = DebtPeriod.objects.select_for_update().in_bulk([pid for pid, _amount in lines])
         reversal = Payment.objects.create(

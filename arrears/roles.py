@@ -57,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "arrears.change_debtperiod",
         "arrears.change_difficultissue",
         "arrears.reverse_payment",
+        # A household's credit (paid beyond what it owed) is given back by the office manager.
+        "arrears.refund_credit",
         # Only the office manager lets a backdated payment count in its earlier month.
         "arrears.add_backdateapproval",
         "arrears.view_feerate",

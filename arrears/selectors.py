@@ -108,8 +108,9 @@ def office_figures(offices: QuerySet, *, since: datetime.datetime) -> QuerySet:
     return offices.annotate(
         balance=_sum(outstanding, F("amount_due") - F("amount_paid")),
         households_owing=_count(outstanding, "household"),
-        collected=_sum(received.filter(kind=Payment.Kind.PAYMENT), "amount")
-        - _sum(received.filter(kind=Payment.Kind.REVERSAL), "amount"),
+        # What went to debt periods: an excess over the balance is credit, not collection.
+        collected=_sum(received.filter(kind=Payment.Kind.PAYMENT), "allocated")
+        - _sum(received.filter(kind=Payment.Kind.REVERSAL), "allocated"),
         cases_total=_count(cases),
         cases_cleared=_count(cases.filter(status=Case.Status.CLEARED)),
         issues_open=_count(issues),

@@ -29,8 +29,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Case as Switch  # "Case" is our model's name
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, When
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
@@ -38,6 +37,7 @@ from households.models import IS_BREACH, ContactAttempt
 from teams.models import Team
 
 from .backdating import backdated_q, is_backdated
+from .collection import collected
 from .models import (
     Campaign,
     Case,
@@ -229,9 +229,7 @@ def day_figures(
             (row["plan__case__campaign__office_id"], row["plan__case__team_id"]),
             instalments_due=row["n"],
         )
-    signed = Switch(
-        When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=MONEY
-    )
+    signed = collected()  # what went to debt periods: an excess is credit, not collection
     payments = (
         Payment.objects.filter(
             recorded_at__gte=start, recorded_at__lt=end, office_id__in=office_ids
@@ -612,15 +610,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
         row["office_id"]: row["net"]
         for row in Payment.objects.filter(case__campaign__in=campaigns, paid_at__lt=now)
         .values("office_id")
-        .annotate(
-            net=Sum(
-                Switch(
-                    When(kind=Payment.Kind.REVERSAL, then=-F("amount")),
-                    default=F("amount"),
-                    output_field=MONEY,
-                )
-            )
-        )
+        .annotate(net=Sum(collected()))
         .order_by()
     }
     sections = []

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<int:pk>/payments/new/", views.payment_new, name="payment-new"),
     path("cases/<int:pk>/issues/new/", views.issue_new, name="issue-new"),
     path("payments/<int:pk>/reverse/", views.payment_reverse_view, name="payment-reverse"),
+    path("cases/<int:pk>/credit/refund/", views.credit_refund_view, name="credit-refund"),
     path(
         "payments/<int:pk>/backdate-approve/",
         views.payment_backdate_approve,

@@ -23,8 +23,16 @@ from teams.models import Team, TeamMember
 from . import scoping
 from .backdating import backdate_approve, may_approve_backdate
 from .case_queries import cases_to_work
+from .credit import credit_balance, credit_refund, household_balance
 from .filters import CaseFilter
-from .forms import IssueForm, IssueNoteForm, PaymentForm, ResolveForm, ReversalForm
+from .forms import (
+    CreditRefundForm,
+    IssueForm,
+    IssueNoteForm,
+    PaymentForm,
+    ResolveForm,
+    ReversalForm,
+)
 from .issues import issue_discuss, issue_raise, issue_resolve
 from .ledger import ledger_ranges
 from .limitation_records import household_limitation, unpaid_clocks
@@ -252,6 +260,9 @@ def case_detail(request, pk):
             "limitation": household_limitation(case.household_id),
             "can_pay": user.has_perm("arrears.add_payment"),
             "can_reverse": user.has_perm("arrears.reverse_payment"),
+            "credit": credit_balance(case.household),
+            "refunds": list(case.household.credit_refunds.select_related("recorded_by")),
+            "can_refund": user.has_perm("arrears.refund_credit"),
             "can_approve_backdate": role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR)
             and user.has_perm("arrears.add_backdateapproval"),
             "can_log": user.has_perm("households.add_contactattempt"),
@@ -316,6 +327,10 @@ def payment_new(request, pk):
                 **form.cleaned_data,
             )
         except ValidationError as error:
+            if _has_code(error, "excess_unconfirmed"):
+                form.ask_to_confirm_excess(
+                    form.cleaned_data["amount"] - household_balance(case.household)
+                )
             _add_errors(form, error)
         else:
             case.refresh_from_db()
@@ -330,7 +345,16 @@ def payment_new(request, pk):
                     request, _("¥%(amount)s recorded.") % {"amount": f"{payment.amount:,.2f}"}
                 )
             return redirect("case-detail", pk=case.pk)
-    return render(request, "arrears/payment_form.html", {"case": case, "form": form})
+    return render(
+        request,
+        "arrears/payment_form.html",
+        {
+            "case": case,
+            "form": form,
+            "owed": household_balance(case.household),
+            "credit": credit_balance(case.household),
+        },
+    )
 
 
 @permission_required("arrears.reverse_payment", raise_exception=True)
@@ -357,6 +381,31 @@ def payment_reverse_view(request, pk):
     return render(request, "arrears/payment_reverse.html", {"payment": payment, "form": form})
 
 
+@permission_required("arrears.refund_credit", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def credit_refund_view(request, pk):
+    """The office manager gives back part or all of a household's credit, with the reason."""
+    case = _scoped_case(request.user, pk)
+    form = CreditRefundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            refund = credit_refund(household=case.household, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("¥%(amount)s of credit refunded to %(unit)s.")
+                % {"amount": f"{refund.amount:,.2f}", "unit": case.household.unit_code},
+            )
+            return redirect("case-detail", pk=case.pk)
+    return render(
+        request,
+        "arrears/credit_refund.html",
+        {"case": case, "form": form, "credit": credit_balance(case.household)},
+    )
+
+
 @permission_required("arrears.add_backdateapproval", raise_exception=True)
 @require_POST
 def payment_backdate_approve(request, pk):
@@ -376,6 +425,15 @@ def payment_backdate_approve(request, pk):
             % {"month": f"{timezone.localtime(payment.paid_at):%Y-%m}"},
         )
     return redirect("case-detail", pk=payment.case_id) if payment.case_id else redirect("desk")
+
+
+def _has_code(error: ValidationError, code: str) -> bool:
+    items = (
+        [e for errors in error.error_dict.values() for e in errors]
+        if hasattr(error, "error_dict")
+        else error.error_list
+    )
+    return any(e.code == code for e in items)
 
 
 def _add_errors(form, error: ValidationError):

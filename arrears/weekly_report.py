@@ -11,8 +11,7 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import Case as Switch  # "Case" is our model's name
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
@@ -20,6 +19,7 @@ from openpyxl.chart import BarChart, Reference
 from households.contact_policy import make_breach
 from households.models import IS_BREACH, ContactAttempt, Owner
 
+from .collection import collected
 from .exporters import (
     DATE,
     DATETIME,
@@ -46,11 +46,7 @@ from .models import (
 from .selectors import with_case_figures
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-SIGNED = Switch(
-    When(kind=Payment.Kind.REVERSAL, then=-F("amount")),
-    default=F("amount"),
-    output_field=MONEY_FIELD,
-)
+SIGNED = collected()  # what went to debt periods: an excess is credit, not collection
 CHUNK = 2000
 
 

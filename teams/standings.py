@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated, scoring_moment
+from arrears.collection import collected
 from arrears.models import BackdateApproval, Campaign, Clearance, Payment
 from households.models import IS_BREACH, ContactAttempt
 
@@ -190,9 +191,7 @@ def load_facts(campaign: Campaign) -> Facts:
                     approved=row["approved"],
                 )
             )
-    signed = Switch(
-        When(kind=Payment.Kind.REVERSAL, then=-F("amount")), default=F("amount"), output_field=MONEY
-    )
+    signed = collected()  # what went to debt periods: an excess is credit, not collection
     # Money counts on the day it is dated, or, backdated and not approved, the day it was
     # entered: the same rule as clearances, so a typed date cannot move a team up the board.
     unapproved = backdated_q("paid_at") & ~Exists(

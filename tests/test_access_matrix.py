@@ -29,6 +29,7 @@ from arrears.issues import issue_raise
 from arrears.models import (
     BackdateApproval,
     Case,
+    CreditRefund,
     DifficultIssue,
     DifficultIssueNote,
     Notification,
@@ -160,6 +161,8 @@ GET_EXPECTED = {
     # who may never remove anyone gets 403 before the lookup.
     "team-detail":     (403,  403,   403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
     "team-member-remove": (403, 403, 403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
+    # Credit (issue 12): only the office manager refunds what a household paid beyond its debt.
+    "credit-refund":   (403,  403,   403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -198,6 +201,7 @@ POST_EXPECTED = {
     "payment-backdate-approve": (403, 403, 403, 302, 403, 403, 403, 302, 404,  403,  403,   302),
     "exemption-review":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "team-member-remove":     (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "credit-refund":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
 }
 # fmt: on
 
@@ -250,6 +254,7 @@ SHOWN = {
 NEEDS = {
     "desk": ("issue", "attempt"),
     "payment-reverse": ("payment",),
+    "credit-refund": ("credit",),
     "issue-list": ("issue",),
     "issue-detail": ("issue",),
     "inbox": ("issue",),
@@ -286,6 +291,7 @@ OBJECT_VIEWS = {
     "payment-backdate-approve",
     "team-detail",
     "team-member-remove",
+    "credit-refund",
 }
 # Escalation views whose URL takes more than a case id, with the arguments an anonymous
 # visitor is given (any ids: the login check comes first).
@@ -334,6 +340,13 @@ class Objects:
     @cached_property
     def payment(self):
         return record_payment(self.world.house_a, "100.00", self.world.collector_a)
+
+    @cached_property
+    def credit(self):
+        """¥100 of credit on case_a's household: ¥1,800.00 paid on ¥1,700.00 owed."""
+        return record_payment(
+            self.world.house_a, "1800.00", self.world.collector_a, confirm_excess=True
+        )
 
     @cached_property
     def backdated_payment(self):
@@ -709,6 +722,9 @@ def _action(view, objs):
         gone = TeamMember.objects.filter(team=world.team_a, user=world.collector_a).exists
         handed = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a).exists
         return data, lambda: handed() and not gone()
+    if view == "credit-refund":
+        objs.credit  # noqa: B018 - made before the request: the refund needs credit
+        return {"amount": "100.00", "reason": "矩阵：银行转账退回"}, CreditRefund.objects.exists
     if view == "summary-run":
         produced = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE).exists
         return {"kind": "daily_office", "date": timezone.localdate().isoformat()}, produced

@@ -53,6 +53,52 @@ def test_a_payment_added_in_the_admin_is_allocated_like_any_other(client, world)
     assert world.case_a.status == Case.Status.PARTLY_PAID
 
 
+def _admin_payment(**changes):
+    now = timezone.localtime()
+    data = {
+        "household": "",
+        "case": "",
+        "amount": "250.00",
+        "paid_at_0": now.strftime("%Y-%m-%d"),
+        "paid_at_1": now.strftime("%H:%M:%S"),
+        "method": "cash",
+        "receipt_no": "ADM-1",
+        "note": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_admin_refuses_a_receipt_typed_another_way_on_the_form(client, world, settings):
+    from tests.conftest import record_payment
+
+    record_payment(world.house_b, "10.00", world.admin, receipt_no="ADM-1")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("admin:arrears_payment_add"),
+        _admin_payment(household=world.house_a.pk, receipt_no="ａｄｍ－１"),
+    )
+    assert response.status_code == 200
+    assert "is already recorded in this office" in response.content.decode()
+    assert Payment.objects.count() == 1
+
+
+def test_the_admin_asks_to_confirm_an_excess(client, world, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(world.admin)
+    url = reverse("admin:arrears_payment_add")
+    response = client.post(url, _admin_payment(household=world.house_a.pk, amount="1700.01"))
+    assert response.status_code == 200
+    assert "¥0.01 more than the household owes (¥1,700.00)" in response.content.decode()
+    assert not Payment.objects.exists()
+    response = client.post(
+        url, _admin_payment(household=world.house_a.pk, amount="1700.01", confirm_excess="on")
+    )
+    assert response.status_code == 302
+    assert Payment.objects.get().allocated == D("1700.00")
+
+
 def test_recorded_payments_cannot_be_changed_or_deleted_in_the_admin(client, world):
     from tests.conftest import record_payment
 

@@ -137,3 +137,61 @@ def test_eight_simultaneous_payments_never_claim_the_same_month_twice(world):
     assert paid == [(datetime.date(2014, m, 1), D("100.00")) for m in range(1, 9)]
     assert PaymentAllocation.objects.count() == 8
     assert_ledger_consistent(world.house_a)
+
+
+@pytest.mark.postgres
+def test_six_payments_with_one_receipt_at_once_one_succeeds_five_are_told(world, monkeypatch):
+    """Six desks record one receipt, typed six ways, for six households at the same instant.
+
+    Each thread holds only its own household's lock, so all six pass the exists() check
+    (the barrier in allocate() makes sure of it) and reach the insert together: the unique
+    receipt key lets one through and the other five get the duplicate message, not a 500.
+    """
+    needs_postgres()
+    from django.core.exceptions import ValidationError
+
+    from tests.conftest import make_household
+
+    typed = ["R-777", "r-777", "Ｒ－７７７", "R\u2010777", "R\u200b-777", "r\u2013777"]
+    houses = [
+        make_household(
+            world.office,
+            f"C9-10{i}",
+            first=datetime.date(2014, 1, 1),
+            last=datetime.date(2014, 12, 1),
+        )
+        for i in range(len(typed))
+    ]
+    together = threading.Barrier(len(typed))
+    real_allocate = payments.allocate
+
+    def allocate_together(amount, periods):
+        together.wait(20)  # every thread has passed the exists() check
+        return real_allocate(amount, periods)
+
+    monkeypatch.setattr(payments, "allocate", allocate_together)
+    errors = []
+
+    def pay(house, receipt):
+        payments.payment_record(
+            household=house,
+            amount=D("100.00"),
+            paid_at=timezone.now(),
+            method="cash",
+            receipt_no=receipt,
+            recorded_by=world.collector_a,
+        )
+
+    threads = [
+        run_in_thread(f"desk-{i}", lambda h=h, r=r: pay(h, r), errors)
+        for i, (h, r) in enumerate(zip(houses, typed, strict=True))
+    ]
+    for thread in threads:
+        thread.join(60)
+    assert Payment.objects.filter(receipt_key="r-777").count() == 1
+    assert len(errors) == 5, errors
+    for _name, exc in errors:
+        assert isinstance(exc, ValidationError), exc
+        assert [e.code for e in exc.error_dict["receipt_no"]] == ["duplicate_receipt"]
+    for house in houses:
+        assert_ledger_consistent(house)

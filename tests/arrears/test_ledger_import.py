@@ -197,6 +197,27 @@ def test_a_changed_file_updates_rather_than_duplicates(huating):
     assert Case.objects.filter(campaign=huating.h_campaign).count() == 8
 
 
+def test_a_month_added_later_is_paid_first_from_the_households_credit(huating):
+    from arrears.credit import credit_balance, household_balance
+    from tests.conftest import record_payment
+
+    run(huating, xlsx(plan_rows()))
+    c6 = Household.objects.get(office=huating.h_office, unit_code="C6-101")
+    owed = household_balance(c6)
+    record_payment(c6, str(owed + 100), huating.h_manager, confirm_excess=True)
+    assert credit_balance(c6) == Decimal("100.00")
+    # Paid up, the case was cleared; the office reopens it to add a month (as it must).
+    Case.objects.filter(household=c6).update(status=Case.Status.OPEN)
+    rows = plan_rows()
+    rows[0][4], rows[0][5] = "2015-06", 26  # one more month of arrears, ¥238.61
+    rows[0][6] = float(Decimal("238.61") * 26)
+    assert run(huating, xlsx(rows)).ok
+    june = DebtPeriod.objects.get(household=c6, month=datetime.date(2015, 6, 1))
+    assert (june.amount_due, june.amount_paid) == (Decimal("238.61"), Decimal("100.00"))
+    assert credit_balance(c6) == Decimal("0.00")
+    assert household_balance(c6) == Decimal("138.61")
+
+
 def test_a_different_amount_is_a_problem_until_replacing_is_asked_for(huating):
     run(huating, xlsx(plan_rows()))
     rows = plan_rows()

@@ -193,6 +193,42 @@ def test_a_receipt_repeated_identically_is_recorded_once(world):
     assert Payment.objects.count() == 1
 
 
+@pytest.mark.parametrize("typed", ["r0001", "Ｒ０００１", "R\u200b0001", " r0001 "])
+def test_a_receipt_typed_another_way_at_the_desk_is_skipped(world, typed):
+    record_payment(world.house_b, "100", world.collector_b, receipt_no="R0001")
+    report = run(world, xlsx([row(收据号=typed, 房号="C13-103", 业主=None, 缴费金额=100)]))
+    assert (report.ok, report.imported, report.skipped) == (True, 0, 1)
+    assert Payment.objects.count() == 1
+
+
+def test_a_receipt_typed_two_ways_in_the_file_is_one_receipt(world):
+    report = run(world, xlsx([row(收据号="R-0001"), row(收据号="r\u20110001", 缴费金额=1600)]))
+    assert report.problems == [
+        "Row 3: receipt r\u20110001 is also on row 2 with different contents; one receipt is "
+        "one payment, correct the receipt number or the row."
+    ]
+    assert Payment.objects.count() == 0
+
+
+def test_a_row_paying_more_than_owed_is_warned_and_kept_as_credit(world):
+    # C6-101 owes ¥1,700.00; the second row of the file pays beyond what the first left.
+    report = run(
+        world,
+        xlsx([row(缴费金额=1000), row(收据号="R0002", 缴费金额="9999999999.99")]),
+        dry_run=True,
+    )
+    assert report.ok
+    assert report.warnings == [
+        "Row 3: ¥9,999,999,999.99 is ¥9,999,999,299.99 more than C6-101 owes (¥700.00); "
+        "importing keeps the excess as the household's credit, not as arrears collected: "
+        "check the amount before importing."
+    ]
+    report = run(world, xlsx([row(缴费金额=1000), row(收据号="R0002", 缴费金额="9999999999.99")]))
+    assert report.written
+    big = Payment.objects.get(receipt_no="R0002")
+    assert big.allocated == Decimal("700.00")
+
+
 # --- every row problem ----------------------------------------------------------------------
 
 

@@ -72,12 +72,35 @@ def test_paying_everything_clears_the_case_and_credits_the_team_holding_it(world
 
 
 def test_overpayment_is_kept_as_credit_not_forced_into_months(world):
-    payment = pay(world, "1750.00")
+    payment = pay(world, "1750.00", confirm_excess=True)
     assert payment.amount == D("1750.00")
     assert payment.allocated == D("1700.00")
     assert not DebtPeriod.objects.filter(
         household=world.house_a, amount_paid__gt=D("100.00")
     ).exists()
+
+
+def test_overpayment_without_confirmation_is_refused_and_says_what_to_do(world):
+    with pytest.raises(ValidationError) as error:
+        pay(world, "1700.01")
+    assert codes(error.value) == {"excess_unconfirmed"}
+    message = error.value.messages[0]
+    assert "¥0.01 more than the household owes (¥1,700.00)" in message
+    assert "tick" in message
+    assert not Payment.objects.exists()
+    assert paid_months(world.house_a) == []
+
+
+def test_paying_exactly_the_balance_needs_no_confirmation(world):
+    payment = pay(world, "1700.00")
+    assert payment.allocated == payment.amount
+
+
+def test_a_huge_payment_is_refused_without_confirmation_and_kept_as_credit_with_it(world):
+    with pytest.raises(ValidationError):
+        pay(world, "9999999999.99")
+    payment = pay(world, "9999999999.99", confirm_excess=True)
+    assert payment.allocated == D("1700.00")
 
 
 def test_a_reversal_undoes_the_payment_and_revokes_the_clearance(world):
@@ -137,6 +160,52 @@ def test_receipt_numbers_are_unique_within_an_office_only(world):
     assert other.pk
 
 
+@pytest.mark.parametrize(
+    "typed", ["r-1", "Ｒ－１", "R\u20101", "R\u200b-1", " R\u20131 ", "R\u22121"]
+)
+def test_a_receipt_typed_another_way_is_the_same_receipt(world, typed):
+    first = pay(world, "100.00", receipt_no="R-1")
+    with pytest.raises(ValidationError) as error:
+        pay(world, "100.00", receipt_no=typed, household=world.house_b)
+    assert codes(error.value) == {"duplicate_receipt"}
+    assert typed.strip() in error.value.messages[0]
+    assert Payment.objects.get().pk == first.pk
+
+
+def test_the_receipt_is_stored_as_typed_and_compared_by_its_key(world):
+    payment = pay(world, "100.00", receipt_no=" Ｒ－１ ")
+    payment.refresh_from_db()
+    assert payment.receipt_no == "Ｒ－１"
+    assert payment.receipt_key == "r-1"
+
+
+def test_a_receipt_recorded_meanwhile_gets_the_duplicate_message_not_an_error(world, monkeypatch):
+    """The race: both requests pass the exists() check, the database refuses the second."""
+    pay(world, "100.00", receipt_no="R-1")
+    real_filter = Payment.objects.filter
+
+    class NoneExists:
+        def __init__(self, qs):
+            self.qs = qs
+
+        def exists(self):
+            return False
+
+    def filter_missing_the_other(*args, **kwargs):
+        qs = real_filter(*args, **kwargs)
+        return NoneExists(qs) if "receipt_key" in kwargs else qs
+
+    monkeypatch.setattr(Payment.objects, "filter", filter_missing_the_other)
+    with pytest.raises(ValidationError) as error:
+        pay(world, "100.00", receipt_no="r\u20131", household=world.house_b)
+    assert codes(error.value) == {"duplicate_receipt"}
+    monkeypatch.undo()
+    # The savepoint rolled back only the payment: the connection is usable, nothing half-done.
+    assert Payment.objects.count() == 1
+    assert paid_months(world.house_b) == []
+    assert pay(world, "100.00", receipt_no="R-2", household=world.house_b).pk
+
+
 def test_the_database_refuses_a_duplicate_receipt_even_past_the_service(world):
     pay(world, "100.00", receipt_no="R-1")
     original = Payment.objects.get()
@@ -148,6 +217,16 @@ def test_the_database_refuses_a_duplicate_receipt_even_past_the_service(world):
             paid_at=NOW(),
             method="cash",
             receipt_no="R-1",
+            recorded_by=original.recorded_by,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            office=world.office,
+            household=world.house_b,
+            amount=D("1"),
+            paid_at=NOW(),
+            method="cash",
+            receipt_no="ｒ－１",
             recorded_by=original.recorded_by,
         )
 

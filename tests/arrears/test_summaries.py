@@ -42,7 +42,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from arrears.issues import issue_raise, issue_resolve
-from arrears.models import Case, Notification, PromiseToPay, Role, Summary
+from arrears.models import Case, DebtPeriod, Notification, PromiseToPay, Role, Summary
 from arrears.payments import payment_reverse
 from arrears.scoping import summaries as visible_summaries
 from arrears.summaries import (
@@ -703,6 +703,10 @@ def test_every_attempt_and_payment_falls_in_exactly_one_daily_report(world, cloc
     unrelated person told of the debt), so the report lists each one it counted."""
     d0, d1, d2, d3 = (datetime.date(2026, 11, 23) + datetime.timedelta(days=i) for i in range(4))
     sec = datetime.timedelta(seconds=1)
+    # An old month large enough that every payment goes wholly to arrears (collected).
+    DebtPeriod.objects.create(
+        household=world.house_a, month=datetime.date(2000, 1, 1), amount_due=D("9999999")
+    )
     moments = [
         at(d0, 18) - sec, at(d0, 18), at(d0, 20, 30), at(d0, 23, 59), at(d1, 0),
         at(d1, 17, 59) + 59 * sec, at(d1, 18), at(d1, 20, 30), at(d1, 23, 59), at(d2, 0),
