@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from households.models import Household
 from households.text_flags import flags_notify
 from households.unlawful import flagged_terms
+from teams.models import TeamMember
 
 from .allocation import CENT, OpenPeriod, allocate
 from .cases import case_for_household, case_sync_status
@@ -170,7 +171,7 @@ def payment_record(
                     note=note,
                     flagged_terms=flags,
                     team_id=case.team_id if case else None,
-                    credited_to_id=case.responsible_id if case else None,
+                    credited_to_id=_credited_person(case),
                     recorded_by=recorded_by,
                 )
         except IntegrityError as exc:
@@ -193,6 +194,15 @@ def _tell_of_flags(payment: Payment, what: str) -> None:
         terms=payment.flagged_terms,
         url=reverse("case-detail", args=[payment.case_id]) if payment.case_id else "",
     )
+
+
+def _credited_person(case: Case | None):
+    """Who is credited with money arriving now: the case's responsible person while they are
+    in its team; someone who has left it is credited with nothing more."""
+    if case is None or case.responsible_id is None:
+        return None
+    in_team = TeamMember.objects.filter(team_id=case.team_id, user_id=case.responsible_id)
+    return case.responsible_id if in_team.exists() else None
 
 
 def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:

@@ -288,3 +288,15 @@ def test_every_ledger_change_is_kept_in_history(world):
         period.history.order_by("history_date").values_list("amount_paid", flat=True)
     )
     assert paid_values == [D("0.00"), D("50.00")]
+
+
+def test_money_arriving_after_the_responsible_person_left_the_team_credits_nobody(world):
+    from teams.models import TeamMember
+
+    world.case_a.responsible = world.collector_a
+    world.case_a.save(update_fields=["responsible"])
+    assert pay(world, "100.00", case=world.case_a).credited_to_id == world.collector_a.pk
+    TeamMember.objects.filter(team=world.team_a, user=world.collector_a).delete()
+    later = record_payment(world.house_a, "100.00", world.leader_a, case=world.case_a)
+    assert later.credited_to_id is None
+    assert later.team_id == world.team_a.pk  # the team keeps the credit
