@@ -6,7 +6,8 @@ One place decides it, so that no page answers 500 to a date like 0001-01-01 or 9
 - `parse_day` reads a day from a query string or a raw POST (`week_of`, `date`, …);
 - `SaneDateField` / `SaneDateTimeField` are the form fields of every date a person types;
 - `MoneyField` is the form field of every amount (finite, two decimals, at most 12 digits);
-- `SaneDateFilter` is the list filters' date (django-filter).
+- `SaneDateFilter` is the list filters' date (django-filter);
+- `parse_ids` reads the ids a list or a batch is given (`?id=…`).
 
 A value outside the range is refused with a message that gives the range to keep to.
 """
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 # Plans, promises and call-backs reach at most this far ahead of today.
 YEARS_AHEAD = 5
+# The largest primary key the databases store (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 MONEY_DIGITS = 12
 MONEY_PLACES = 2
 
@@ -68,6 +71,16 @@ def parse_day(text: str | None) -> datetime.date:
     except ValidationError as error:
         raise ValueError(error.messages[0]) from None
     return day
+
+
+def parse_ids(values) -> list[int]:
+    """The ids in a query string or a raw POST (`?id=3&id=5`), skipping what is not one: a
+    larger number than the database stores would make the query fail, not find nothing."""
+    ids = []
+    for value in values:
+        if value.isdecimal() and value.isascii() and len(value) <= 19 and 0 < int(value) <= MAX_ID:
+            ids.append(int(value))
+    return ids
 
 
 def validate_finite(value: Decimal) -> None:

@@ -25,6 +25,7 @@ from .backdating import backdate_approve, may_approve_backdate
 from .case_queries import cases_to_work
 from .filters import CaseFilter
 from .forms import IssueForm, IssueNoteForm, PaymentForm, ResolveForm, ReversalForm
+from .inputs import parse_ids
 from .issues import issue_discuss, issue_raise, issue_resolve
 from .ledger import ledger_ranges
 from .limitation_records import household_limitation, unpaid_clocks
@@ -450,7 +451,5 @@ def inbox(request):
 @require_POST
 def inbox_read(request):
     ids = request.POST.getlist("id")
-    inbox_mark_read(
-        user=request.user, notification_ids=[int(i) for i in ids if i.isdecimal()] or None
-    )
+    inbox_mark_read(user=request.user, notification_ids=parse_ids(ids) or None)
     return redirect("inbox")

@@ -146,3 +146,31 @@ def _with_part(name: str, content: bytes) -> io.BytesIO:
 def test_broken_xml_inside_a_valid_zip_is_a_damaged_file(part):
     with translation.override("en"), pytest.raises(LedgerFileError, match="damaged"):
         parse_workbook(_with_part(part, b"<not xml"))
+
+
+def test_ids_larger_than_the_database_stores_are_skipped():
+    huge = str(inputs.MAX_ID + 1)
+    assert inputs.parse_ids(["3", huge, "99999999999999999999", "x", "", "0", "-1", "١٢"]) == [3]
+    assert inputs.parse_ids([str(inputs.MAX_ID)]) == [inputs.MAX_ID]
+
+
+def test_a_letter_list_of_an_id_beyond_the_database_is_answered(client, world):
+    client.force_login(world.manager)
+    response = client.get(reverse("letter-list"), {"id": "99999999999999999999"})
+    assert response.status_code == 200
+
+
+def test_a_batch_of_cases_beyond_the_database_is_answered(client, world):
+    client.force_login(world.manager)
+    response = client.post(
+        reverse("letter-batch"), {"kind": "demand", "case": ["99999999999999999999"]}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("case-list")
+    assert not world.case_a.letters.exists()
+
+
+def test_marking_read_an_id_beyond_the_database_is_answered(client, world):
+    client.force_login(world.manager)
+    response = client.post(reverse("inbox-read"), {"id": "99999999999999999999"})
+    assert response.status_code == 302
