@@ -83,6 +83,25 @@ def parse_ids(values) -> list[int]:
     return ids
 
 
+def too_long(text: str, *, limit: int, what: str) -> str | None:
+    """The row problem of an imported text longer than its column holds (checked at preview,
+    so that nothing fails at commit and nothing is cut short)."""
+    if len(text) <= limit:
+        return None
+    return _(
+        "%(what)s is %(n)d characters long, more than the %(limit)d it may hold: shorten it"
+    ) % {
+        "what": what,
+        "n": len(text),
+        "limit": limit,
+    }
+
+
+def too_large(amount: Decimal | None, *, digits: int, places: int = MONEY_PLACES) -> bool:
+    """Whether an amount has more digits before the point than its column holds."""
+    return amount is not None and abs(amount) >= Decimal(10) ** (digits - places)
+
+
 def validate_finite(value: Decimal) -> None:
     if value is not None and not value.is_finite():
         raise ValidationError(_("Enter the amount as a number, e.g. 1234.50."), code="invalid")
