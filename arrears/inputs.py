@@ -6,7 +6,7 @@ One place decides it, so that no page answers 500 to a date like 0001-01-01 or 9
 - `parse_day` reads a day from a query string or a raw POST (`week_of`, `date`, …);
 - `SaneDateField` / `SaneDateTimeField` are the form fields of every date a person types;
 - `MoneyField` is the form field of every amount (finite, two decimals, at most 12 digits);
-- `SaneDateFilter` is the list filters' date (django-filter);
+- `SaneDateFilter` and `MoneyFilter` are the list filters' date and amount (django-filter);
 - `parse_ids` reads the ids a list or a batch is given (`?id=…`).
 
 A value outside the range is refused with a message that gives the range to keep to.
@@ -147,3 +147,10 @@ class MoneyField(forms.DecimalField):
 
 class SaneDateFilter(django_filters.DateFilter):
     field_class = SaneDateField
+
+
+class MoneyFilter(django_filters.NumberFilter):
+    """An amount to filter a list by: what MoneyField accepts (a number the database can
+    compare, not 1e999999)."""
+
+    field_class = MoneyField

@@ -174,3 +174,12 @@ def test_marking_read_an_id_beyond_the_database_is_answered(client, world):
     client.force_login(world.manager)
     response = client.post(reverse("inbox-read"), {"id": "99999999999999999999"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("value", ["1e999999", "NaN", "-Infinity", "99999999999999999999"])
+def test_a_balance_filter_beyond_any_amount_is_refused_and_the_list_shown(client, world, value):
+    client.force_login(world.manager)
+    response = client.get(reverse("case-list"), {"balance_min": value})
+    assert response.status_code == 200
+    assert response.context["filter"].errors["balance_min"]
+    assert world.case_a.household.unit_code in response.content.decode()
