@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .inputs import validate_sane_date
 from .models import (
     Campaign,
     Case,
@@ -54,8 +55,20 @@ class OfficeAdmin(admin.ModelAdmin):
     inlines = [FeeRateInline]
 
 
+class FeeRateForm(forms.ModelForm):
+    class Meta:
+        model = FeeRate
+        fields = ["office", "rate_per_m2", "effective_from", "note"]
+
+    def clean_effective_from(self):
+        value = self.cleaned_data["effective_from"]
+        validate_sane_date(value)
+        return value
+
+
 @admin.register(FeeRate)
 class FeeRateAdmin(SimpleHistoryAdmin):
+    form = FeeRateForm
     list_display = ["office", "rate_per_m2", "effective_from", "note"]
     list_filter = ["office"]
 
@@ -137,6 +150,11 @@ class PaymentAddForm(forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["household", "case", "amount", "paid_at", "method", "receipt_no", "note"]
+
+    def clean_paid_at(self):
+        value = self.cleaned_data["paid_at"]
+        validate_sane_date(value)  # year 1 or 9999 would overflow when stored
+        return value
 
 
 @admin.register(Payment)
