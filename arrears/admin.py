@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import payments
 from .inputs import validate_sane_date
 from .models import (
     Campaign,
@@ -155,6 +157,18 @@ class PaymentAddForm(forms.ModelForm):
         value = self.cleaned_data["paid_at"]
         validate_sane_date(value)  # year 1 or 9999 would overflow when stored
         return value
+
+    def clean(self):
+        # payment_record's own checks, said on the form: raised from save_model they are a 500.
+        data = super().clean()
+        if not self.errors:
+            try:
+                payments._validate(
+                    amount=data["amount"], paid_at=data["paid_at"], method=data["method"]
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
 
 @admin.register(Payment)

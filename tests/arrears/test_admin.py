@@ -90,3 +90,22 @@ def test_an_absurd_date_in_the_admin_is_refused_with_the_range(client, world, da
     )
     assert response.status_code == 200
     assert "Enter a date from 2000-01-01" in response.content.decode()
+
+
+def test_a_payment_dated_tomorrow_in_the_admin_is_refused_on_the_form(client, world):
+    client.force_login(world.admin)
+    tomorrow = timezone.localtime() + timezone.timedelta(days=1)
+    response = client.post(
+        reverse("admin:arrears_payment_add"),
+        {
+            "household": world.house_a.pk,
+            "case": "",
+            "amount": "250.00",
+            "paid_at_0": tomorrow.strftime("%Y-%m-%d"),
+            "paid_at_1": "10:00:00",
+            "method": "cash",
+            "receipt_no": "ADM-3",
+        },
+    )
+    assert response.status_code == 200
+    assert not Payment.objects.filter(receipt_no="ADM-3").exists()
