@@ -159,6 +159,23 @@ def assert_invariants():
         policy.full_clean()
 
 
+def assert_lengths():
+    """No stored text is longer than its column: SQLite would keep it, PostgreSQL refuses the
+    row (a 500). Checked once after a test's examples, over every model of the project."""
+    from django.apps import apps
+    from django.db.models import CharField
+    from django.db.models.functions import Length
+
+    for app in ("arrears", "households", "escalation", "teams"):
+        for model in apps.get_app_config(app).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, CharField) and field.max_length:
+                    too_long = model.objects.annotate(n=Length(field.attname)).filter(
+                        n__gt=field.max_length
+                    )
+                    assert not too_long.exists(), (model.__name__, field.name)
+
+
 # --- the lists and reports -------------------------------------------------------------------
 
 LISTS = [
@@ -323,6 +340,7 @@ def test_no_post_to_a_form_breaks_it_or_the_records(client, world, settings, tmp
         assert_invariants()
 
     check()
+    assert_lengths()
 
 
 OBJECT_FORMS = [
@@ -373,6 +391,7 @@ def test_no_post_to_the_objects_forms_breaks_them(client, world, settings, tmp_p
         assert_invariants()
 
     check()
+    assert_lengths()
 
 
 def _as_post(form) -> dict:
@@ -408,6 +427,7 @@ def test_what_hypothesis_makes_of_each_form_is_answered(client, world, form_clas
         assert_invariants()
 
     check()
+    assert_lengths()
 
 
 def test_a_reversal_reason_from_hypothesis_is_answered(client, world):
@@ -422,3 +442,4 @@ def test_a_reversal_reason_from_hypothesis_is_answered(client, world):
         assert_invariants()
 
     check()
+    assert_lengths()

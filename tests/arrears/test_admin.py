@@ -67,8 +67,9 @@ def test_recorded_payments_cannot_be_changed_or_deleted_in_the_admin(client, wor
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
-def test_an_absurd_date_in_the_admin_is_refused_with_the_range(client, world, day):
+def test_an_absurd_date_in_the_admin_is_refused_with_the_range(client, world, settings, day):
     client.force_login(world.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the message as written (its msgid)
     response = client.post(
         reverse("admin:arrears_payment_add"),
         {

@@ -54,3 +54,14 @@ def test_a_plain_tip_is_not_flagged(world):
     )
     assert tip.flagged_terms == []
     assert not Notification.objects.filter(recipient=world.manager).exists()
+
+
+def test_a_tip_note_longer_than_300_characters_is_refused_with_its_length(client, world, settings):
+    from django.urls import reverse
+
+    client.force_login(world.site)
+    url = reverse("tip-new", args=[world.house_a.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the message as written (its msgid)
+    response = client.post(url, {"kind": "moving", "note": "搬" * 301}, follow=True)
+    assert "301 characters long, more than the 300" in response.content.decode()
+    assert not OnSiteTip.objects.exists()
