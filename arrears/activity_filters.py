@@ -6,14 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import IS_BREACH, Channel, ContactAttempt, Outcome
 
+from .inputs import SaneDateFilter
 from .models import Payment, PaymentMethod
 
 
 class _DateRange(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(
+    date_from = SaneDateFilter(
         method="on_or_after", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = django_filters.DateFilter(
+    date_to = SaneDateFilter(
         method="on_or_before", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     moment = ""

@@ -1,10 +1,13 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import payments
 from .credit import household_balance
+from .inputs import validate_sane_date
 from .models import (
     Campaign,
     Case,
@@ -56,8 +59,20 @@ class OfficeAdmin(admin.ModelAdmin):
     inlines = [FeeRateInline]
 
 
+class FeeRateForm(forms.ModelForm):
+    class Meta:
+        model = FeeRate
+        fields = ["office", "rate_per_m2", "effective_from", "note"]
+
+    def clean_effective_from(self):
+        value = self.cleaned_data["effective_from"]
+        validate_sane_date(value)
+        return value
+
+
 @admin.register(FeeRate)
 class FeeRateAdmin(SimpleHistoryAdmin):
+    form = FeeRateForm
     list_display = ["office", "rate_per_m2", "effective_from", "note"]
     list_filter = ["office"]
 
@@ -145,6 +160,11 @@ class PaymentAddForm(forms.ModelForm):
         model = Payment
         fields = ["household", "case", "amount", "paid_at", "method", "receipt_no", "note"]
 
+    def clean_paid_at(self):
+        value = self.cleaned_data["paid_at"]
+        validate_sane_date(value)  # year 1 or 9999 would overflow when stored
+        return value
+
     def clean(self):
         """What payment_record would refuse, said on the form rather than as an error page."""
         data = super().clean()
@@ -162,6 +182,14 @@ class PaymentAddForm(forms.ModelForm):
         owed = household_balance(household)
         if amount and amount > owed and not data.get("confirm_excess"):
             self.add_error(None, excess_unconfirmed_error(amount=amount, owed=owed))
+        if not self.errors:
+            # payment_record's own checks, said on the form: raised from save_model they are a 500.
+            try:
+                payments._validate(
+                    amount=data["amount"], paid_at=data["paid_at"], method=data["method"]
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
 

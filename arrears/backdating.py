@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from .inputs import too_long
 from .models import BackdateApproval, Payment
 from .roles import manages_office
 
@@ -71,7 +72,10 @@ def backdate_approve(*, payment: Payment, by, note: str) -> BackdateApproval:
             params={"days": settings.BACKDATE_DAYS},
         )
     note = note.strip()
-    if not note:
+    limit = BackdateApproval._meta.get_field("note").max_length
+    if len(note) > limit:
+        errors["note"] = ValidationError(too_long(note, limit=limit, what=_("The reason")))
+    elif not note:
         errors["note"] = ValidationError(
             _(
                 "Say why the payment belongs to the earlier month (e.g. the bank statement "

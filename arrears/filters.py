@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.models import Occupancy, Owner
 
+from .inputs import MoneyFilter
 from .ledger import add_months
 from .models import Case, DebtorCategory
 
@@ -49,12 +50,8 @@ class CaseFilter(django_filters.FilterSet):
     building = django_filters.CharFilter(
         field_name="household__building", lookup_expr="iexact", label=_("Building")
     )
-    balance_min = django_filters.NumberFilter(
-        field_name="balance", lookup_expr="gte", label=_("Balance from (¥)")
-    )
-    balance_max = django_filters.NumberFilter(
-        field_name="balance", lookup_expr="lte", label=_("Balance up to (¥)")
-    )
+    balance_min = MoneyFilter(field_name="balance", lookup_expr="gte", label=_("Balance from (¥)"))
+    balance_max = MoneyFilter(field_name="balance", lookup_expr="lte", label=_("Balance up to (¥)"))
     ageing = django_filters.ChoiceFilter(
         choices=AGEING, method="by_ageing", label=_("Oldest unpaid month")
     )

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .inputs import MoneyField, SaneDateTimeField
 from .models import PaymentMethod
 
 
@@ -37,7 +38,7 @@ class DateInput(forms.DateInput):
 
 
 class PaymentForm(BootstrapMixin, forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label=_("Amount (¥)"),
         max_digits=12,
         decimal_places=2,
@@ -45,7 +46,7 @@ class PaymentForm(BootstrapMixin, forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         error_messages={"invalid": _("Enter the amount in yuan, e.g. 1234.50.")},
     )
-    paid_at = forms.DateTimeField(
+    paid_at = SaneDateTimeField(
         label=_("Received at"),
         widget=LocalDateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],

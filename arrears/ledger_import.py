@@ -41,6 +41,7 @@ from households.unlawful import flag_details, flagged_terms
 from teams.models import Team
 
 from .credit import credit_apply
+from .inputs import MONEY_DIGITS, too_large, too_long
 from .ledger import CENT, monthly_fee, months_between
 from .models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Office
 from .workbook_reading import read_first_sheet
@@ -628,12 +629,19 @@ def _validate_cells(
             _("unit %(unit)s is not a household of %(office)s; check the unit code")
             % {"unit": unit, "office": ctx.office}
         )
+    _lengths(row, unit)
     months = _months(row, ctx)
     area = row.read("area", read_amount)
     if area is not None and area <= 0:
         row.problem(_("the area must be more than 0"))
         area = None
+    if too_large(area, digits=AREA_DIGITS):
+        row.problem(_("the area %(area)s m² is too large: check the number") % {"area": area})
+        area = None
     amounts = _amounts(row, ctx, area or (household and household.area_m2), months)
+    if amounts and any(too_large(a, digits=MONEY_DIGITS) for a in amounts.values()):
+        row.problem(_("an amount has more than 10 digits before the point: check the number"))
+        amounts = None
     plan = RowPlan(unit=unit, household=household)
     _plan_household(row, plan, area)
     _plan_case(row, ctx, plan, flags)
@@ -642,6 +650,37 @@ def _validate_cells(
     if row.problems:
         return RowResult(parsed_row.number, unit, row.problems)
     return RowResult(parsed_row.number, unit, [], plan)
+
+
+AREA_DIGITS = Household._meta.get_field("area_m2").max_digits
+# What each text cell may hold, from the columns it is stored in.
+TEXT_LIMITS = {
+    "owner": Owner._meta.get_field("name").max_length,
+    "phone": Owner._meta.get_field("phone").max_length,
+    "reason": Case._meta.get_field("reason").max_length,
+    "planned": Case._meta.get_field("plan_note").max_length,
+}
+
+
+def _lengths(row: _Row, unit: str) -> None:
+    """Texts longer than their column are problems of the row, at preview."""
+    problems = [
+        too_long(
+            unit, limit=Household._meta.get_field("unit_code").max_length, what=FIELD_LABELS["unit"]
+        ),
+        too_long(
+            building_of(unit),
+            limit=Household._meta.get_field("building").max_length,
+            what=_("the building part of the unit (before the first “-”)"),
+        ),
+    ]
+    for name, limit in TEXT_LIMITS.items():
+        value = row.row.values.get(name)
+        if not isinstance(value, datetime.date):
+            problems.append(too_long(_text(value), limit=limit, what=FIELD_LABELS[name]))
+    for problem in problems:
+        if problem:
+            row.problem(problem)
 
 
 def _months(row: _Row, ctx: _Context) -> list[datetime.date]:

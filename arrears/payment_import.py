@@ -33,6 +33,7 @@ from households.models import Household
 from households.unlawful import flag_details, flagged_terms
 
 from .allocation import CENT
+from .inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
 from .ledger_import import _blank, _norm, _text
 from .models import Clearance, DebtPeriod, Office, Payment, PaymentMethod
 from .payments import CLOCK_SKEW, payment_record
@@ -272,6 +273,11 @@ def read_paid_at(value, *, now: datetime.datetime) -> datetime.datetime:
                 moment = timezone.make_aware(datetime.datetime.combine(day, clock), tz)
         except ValueError as exc:
             raise CellProblem(_("“%(value)s” is not a date") % {"value": text}) from exc
+    if timezone.localdate(moment) < EARLIEST_DATE:
+        raise CellProblem(
+            _("%(value)s is before %(earliest)s; check the date of payment")
+            % {"value": moment.date().isoformat(), "earliest": EARLIEST_DATE}
+        )
     if moment > now + CLOCK_SKEW:
         raise CellProblem(
             _("%(value)s is in the future; check the date of payment")
@@ -486,6 +492,12 @@ def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowRe
     row.note = "；".join(
         [_text(values.get("note")), *(f"{k}：{v}" for k, v in parsed_row.extra.items())]
     ).strip("；")
+    room = NOTE_LENGTH - len(f"{IMPORT_NOTE}：")
+    for problem in (too_long(row.note, limit=room, what=_("the note with the extra columns")),):
+        if problem:
+            row.problem(problem)
+    if too_large(row.amount, digits=MONEY_DIGITS):
+        row.problem(_("the amount has more than 10 digits before the point: check the number"))
     row.flags = flagged_terms(
         *(v for v in values.values() if isinstance(v, str)), *parsed_row.extra.values()
     )

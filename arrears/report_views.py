@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from . import scoping
 from .downloads import attachment
+from .inputs import parse_day
 from .models import Role
 from .roles import role_of
 from .weekly_report import WeeklyReport
@@ -22,10 +23,10 @@ def weekly_report(request):
     if value is None:
         return render(request, "reports/weekly.html", {"week_of": last_week})
     try:
-        week_of = datetime.date.fromisoformat(value)
-    except ValueError:
+        week_of = parse_day(value)
+    except ValueError as error:
         return render(
-            request, "reports/weekly.html", {"week_of": last_week, "bad_date": True}, status=400
+            request, "reports/weekly.html", {"week_of": last_week, "bad_date": error}, status=400
         )
     filename, mimetype, data = WeeklyReport(
         offices=scoping.offices(request.user), week_of=week_of, name=request.user.get_username()

@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +7,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import scoping
+from .inputs import parse_day
 from .models import Region, Role, Summary
 from .roles import role_of
 from .summaries import RUN_NOW, produce_brief, produce_daily, produce_weekly, window_label
@@ -119,9 +118,9 @@ def summary_run(request):
     if kind not in _may_run(user):
         raise PermissionDenied
     try:
-        day = datetime.date.fromisoformat(request.POST.get("date", ""))
-    except ValueError:
-        messages.error(request, _("Choose the day to report on."))
+        day = parse_day(request.POST.get("date", ""))
+    except ValueError as error:
+        messages.error(request, f"{_('Choose the day to report on.')} {error}")
         return redirect("summary-list")
     by = f"{RUN_NOW}: {user.get_username()}"
     offices = scoping.offices(user)

@@ -33,6 +33,7 @@ from .forms import (
     ResolveForm,
     ReversalForm,
 )
+from .inputs import parse_ids
 from .issues import issue_discuss, issue_raise, issue_resolve
 from .ledger import ledger_ranges
 from .limitation_records import household_limitation, unpaid_clocks
@@ -525,7 +526,5 @@ def inbox(request):
 @require_POST
 def inbox_read(request):
     ids = request.POST.getlist("id")
-    inbox_mark_read(
-        user=request.user, notification_ids=[int(i) for i in ids if i.isdecimal()] or None
-    )
+    inbox_mark_read(user=request.user, notification_ids=parse_ids(ids) or None)
     return redirect("inbox")

@@ -13,7 +13,21 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-DAMAGED = (zipfile.BadZipFile, KeyError, OSError, ValueError)
+# What openpyxl lets through from a damaged file: a broken zip, a missing part (KeyError),
+# broken XML inside a sound zip (xml.etree's ParseError and lxml's XMLSyntaxError are both
+# SyntaxErrors), or a part that is XML but not what a workbook holds.
+DAMAGED = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    KeyError,
+    OSError,
+    ValueError,
+    SyntaxError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    EOFError,
+)
 
 
 def read_first_sheet(

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput
+from arrears.inputs import MoneyField, SaneDateField, parse_amount, parse_day
 from households.forms import MultipleFileField
 
 from .letters import KINDS, MIN_DEADLINE_DAYS
@@ -29,7 +30,7 @@ class IssueLettersForm(BootstrapMixin, forms.Form):
 
 class DispatchForm(BootstrapMixin, forms.Form):
     method = forms.ChoiceField(label=_("Sent by"), choices=Letter.Method.choices)
-    sent_on = forms.DateField(label=_("Sent on"), widget=DateInput(), initial=timezone.localdate)
+    sent_on = SaneDateField(label=_("Sent on"), widget=DateInput(), initial=timezone.localdate)
     tracking_number = forms.CharField(
         label=_("Tracking number"),
         required=False,
@@ -45,7 +46,7 @@ class DeliveryForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
-    delivered_on = forms.DateField(
+    delivered_on = SaneDateField(
         label=_("Delivered on"), widget=DateInput(), initial=timezone.localdate
     )
     proof = forms.ChoiceField(label=_("Proof"), choices=Letter.Proof.choices)
@@ -70,7 +71,7 @@ class DeliveryForm(BootstrapMixin, forms.Form):
 
 
 class ReturnForm(BootstrapMixin, forms.Form):
-    returned_on = forms.DateField(
+    returned_on = SaneDateField(
         label=_("Came back on"), widget=DateInput(), initial=timezone.localdate
     )
     return_reason = forms.CharField(label=_("Why"), max_length=200)
@@ -82,20 +83,20 @@ class OpenLegalForm(BootstrapMixin, forms.Form):
 
 class LegalStepForm(BootstrapMixin, forms.Form):
     stage = forms.ChoiceField(label=_("Stage reached"), choices=LegalAction.Stage.choices)
-    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    on = SaneDateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
     institution = forms.CharField(label=_("Court or commission"), required=False, max_length=200)
     docket_number = forms.CharField(label=_("Docket number"), required=False, max_length=100)
-    court_fees = forms.DecimalField(
+    court_fees = MoneyField(
         label=_("Court or arbitration fees paid"), required=False, min_value=Decimal(0), **MONEY
     )
-    awarded = forms.DecimalField(
+    awarded = MoneyField(
         label=_("Fees awarded or agreed"),
         required=False,
         min_value=Decimal(0),
         help_text=_("For a judgment, order or settlement: the property fees the owner must pay."),
         **MONEY,
     )
-    costs_awarded = forms.DecimalField(
+    costs_awarded = MoneyField(
         label=_("Costs the owner must bear"), required=False, min_value=Decimal(0), **MONEY
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
@@ -111,9 +112,7 @@ class WaiverDecisionForm(BootstrapMixin, forms.Form):
 
 
 class PlanForm(BootstrapMixin, forms.Form):
-    agreed_on = forms.DateField(
-        label=_("Agreed on"), widget=DateInput(), initial=timezone.localdate
-    )
+    agreed_on = SaneDateField(label=_("Agreed on"), widget=DateInput(), initial=timezone.localdate)
     instalments = forms.CharField(
         label=_("Instalments"),
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2026-12-15 500\n2027-01-15 500"}),
@@ -123,23 +122,18 @@ class PlanForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
     def clean_instalments(self):
-        import datetime
-        from decimal import InvalidOperation
-
         rows = []
         for n, line in enumerate(self.cleaned_data["instalments"].splitlines(), start=1):
             parts = line.replace(",", " ").replace("，", " ").split()
             if not parts:
                 continue
             try:
-                day = datetime.date.fromisoformat(parts[0])
-                amount = Decimal(parts[1]).quantize(Decimal("0.01"))
                 if len(parts) != 2:
-                    raise ValueError
-            except (ValueError, IndexError, InvalidOperation):
+                    raise ValueError(_("write the date as YYYY-MM-DD, a space, then the amount."))
+                day, amount = parse_day(parts[0]), parse_amount(parts[1])
+            except ValueError as error:
                 raise forms.ValidationError(
-                    _("Line %(n)d: write the date as YYYY-MM-DD, a space, then the amount.")
-                    % {"n": n}
+                    _("Line %(n)d: %(problem)s") % {"n": n, "problem": error}
                 ) from None
             rows.append((day, amount))
         if not rows:

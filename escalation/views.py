@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from arrears import scoping
 from arrears.downloads import attachment
+from arrears.inputs import parse_ids
 from arrears.models import Case, Role
 from arrears.roles import role_of
 from arrears.views import _add_errors, _scoped_case
@@ -199,7 +200,7 @@ def letter_batch(request):
     if not may_batch(request.user):
         raise PermissionDenied
     form = IssueLettersForm(request.POST)
-    ids = [int(i) for i in request.POST.getlist("case") if i.isdecimal()][: MAX_BATCH + 1]
+    ids = parse_ids(request.POST.getlist("case"))[: MAX_BATCH + 1]
     if not ids:
         messages.error(request, _("Tick the cases to write to first, then issue the letters."))
         return redirect("case-list")
@@ -243,7 +244,7 @@ def letter_batch(request):
 def letter_list(request):
     """Letters in the user's scope: the newest, those awaiting delivery, or a batch just issued."""
     letters = _letters(request.user)
-    ids = [int(i) for i in request.GET.getlist("id") if i.isdecimal()]
+    ids = parse_ids(request.GET.getlist("id"))
     status = request.GET.get("status", "")
     if ids:
         letters = letters.filter(pk__in=ids).order_by("case__household__unit_code")

@@ -4,6 +4,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
+from arrears.inputs import MoneyField, SaneDateField, SaneDateTimeField
 
 from .contact_policy import DEFAULT_RULES, OFFICE_MEETING, PAPER_CHANNELS, POLICY_LIMIT_BY_FIELD
 from .models import Channel, ContactPolicy, Outcome, PersonContacted
@@ -43,7 +44,7 @@ class AttemptForm(BootstrapMixin, forms.Form):
         widget=ButtonRadios,
     )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=ButtonRadios)
-    occurred_at = forms.DateTimeField(
+    occurred_at = SaneDateTimeField(
         label=_("When"),
         widget=LocalDateTimeInput(),
         input_formats=DATETIME_FORMATS,
@@ -53,7 +54,7 @@ class AttemptForm(BootstrapMixin, forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=300)
-    next_step_date = forms.DateField(label=_("Next step date"), required=False, widget=DateInput())
+    next_step_date = SaneDateField(label=_("Next step date"), required=False, widget=DateInput())
     at_owners_request = forms.BooleanField(
         label=_("At a time the owner asked for"),
         required=False,
@@ -90,7 +91,7 @@ class AttemptForm(BootstrapMixin, forms.Form):
             ("post", _("by post or courier")),
         ],
     )
-    callback_at = forms.DateTimeField(
+    callback_at = SaneDateTimeField(
         label=_("Call-back time the owner agreed"),
         required=False,
         widget=LocalDateTimeInput(),
@@ -116,7 +117,7 @@ class AttemptForm(BootstrapMixin, forms.Form):
         required=False,
         help_text=_("Only ask an unrelated person to pass on a request to call the office."),
     )
-    promise_amount = forms.DecimalField(
+    promise_amount = MoneyField(
         label=_("Promised amount (¥)"),
         required=False,
         max_digits=12,
@@ -124,7 +125,7 @@ class AttemptForm(BootstrapMixin, forms.Form):
         min_value=0.01,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )
-    promise_date = forms.DateField(label=_("Promised by"), required=False, widget=DateInput())
+    promise_date = SaneDateField(label=_("Promised by"), required=False, widget=DateInput())
     evidence = MultipleFileField(
         label=_("Evidence (photos or PDF, up to 10 MB each)"),
         required=False,
@@ -209,12 +210,12 @@ class ContactPolicyForm(BootstrapMixin, forms.ModelForm):
 
 
 class WrittenOnlyForm(BootstrapMixin, forms.Form):
-    since = forms.DateField(label=_("Asked on"), widget=DateInput(), initial=timezone.localdate)
+    since = SaneDateField(label=_("Asked on"), widget=DateInput(), initial=timezone.localdate)
     reason = forms.CharField(label=_("Owner's reason"), max_length=300)
 
 
 class WrittenOnlyWithdrawalForm(BootstrapMixin, forms.Form):
-    withdrawn_on = forms.DateField(
+    withdrawn_on = SaneDateField(
         label=_("Date on the owner's letter"),
         widget=DateInput(),
         error_messages={"required": _("Enter the date the owner signed the withdrawal.")},

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import scoping
+from arrears.inputs import too_long
 from arrears.limitation_records import household_claims
 from arrears.models import Role
 from arrears.roles import role_of
@@ -284,6 +285,9 @@ def written_only_withdrawal_file(request, pk):
     )
 
 
+TIP_NOTE_LENGTH = OnSiteTip._meta.get_field("note").max_length
+
+
 def _target(user, pk) -> Household:
     units = scoping.target_units(user)
     unit = get_object_or_404(units, pk=pk)
@@ -300,12 +304,16 @@ def tip_new(request, pk):
         if forbidden:
             return _refuse_unlawful(request, forbidden)
         kind = request.POST.get("kind", "")
-        if kind in OnSiteTip.Kind.values:
+        note = request.POST.get("note", "")
+        problem = too_long(note.strip(), limit=TIP_NOTE_LENGTH, what=_("The note"))
+        if problem:
+            messages.error(request, problem)
+        elif kind in OnSiteTip.Kind.values:
             tip_report(
                 household=household,
                 kind=kind,
                 reported_by=request.user,
-                note=request.POST.get("note", ""),
+                note=note,
             )
             messages.success(
                 request,
@@ -313,7 +321,8 @@ def tip_new(request, pk):
                 % {"unit": household.unit_code},
             )
             return redirect("desk")
-        messages.error(request, _("Tap what you saw."))
+        else:
+            messages.error(request, _("Tap what you saw."))
     return render(
         request,
         "households/tip_form.html",

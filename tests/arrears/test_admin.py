@@ -110,3 +110,49 @@ def test_recorded_payments_cannot_be_changed_or_deleted_in_the_admin(client, wor
     delete = reverse("admin:arrears_payment_delete", args=[payment.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert Payment.objects.filter(pk=payment.pk).exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_an_absurd_date_in_the_admin_is_refused_with_the_range(client, world, settings, day):
+    client.force_login(world.admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the message as written (its msgid)
+    response = client.post(
+        reverse("admin:arrears_payment_add"),
+        {
+            "household": world.house_a.pk,
+            "case": "",
+            "amount": "250.00",
+            "paid_at_0": day,
+            "paid_at_1": "10:00:00",
+            "method": "cash",
+            "receipt_no": "ADM-2",
+        },
+    )
+    assert response.status_code == 200
+    assert "Enter a date from 2000-01-01" in response.content.decode()
+    assert not Payment.objects.filter(receipt_no="ADM-2").exists()
+    response = client.post(
+        reverse("admin:arrears_feerate_add"),
+        {"office": world.office.pk, "rate_per_m2": "1.80", "effective_from": day},
+    )
+    assert response.status_code == 200
+    assert "Enter a date from 2000-01-01" in response.content.decode()
+
+
+def test_a_payment_dated_tomorrow_in_the_admin_is_refused_on_the_form(client, world):
+    client.force_login(world.admin)
+    tomorrow = timezone.localtime() + timezone.timedelta(days=1)
+    response = client.post(
+        reverse("admin:arrears_payment_add"),
+        {
+            "household": world.house_a.pk,
+            "case": "",
+            "amount": "250.00",
+            "paid_at_0": tomorrow.strftime("%Y-%m-%d"),
+            "paid_at_1": "10:00:00",
+            "method": "cash",
+            "receipt_no": "ADM-3",
+        },
+    )
+    assert response.status_code == 200
+    assert not Payment.objects.filter(receipt_no="ADM-3").exists()

@@ -155,6 +155,15 @@ def test_approval_needs_a_reason_and_a_backdated_payment(world):
     assert "payment" in error.value.error_dict
 
 
+def test_a_reason_longer_than_300_characters_is_refused_not_cut(world):
+    payment = clear(world, NOW - 13 * DAYS)
+    with pytest.raises(ValidationError, match="301 characters long") as error:
+        backdate_approve(payment=payment, by=world.manager, note="回" * 301)
+    assert "note" in error.value.error_dict
+    assert not BackdateApproval.objects.exists()
+    assert backdate_approve(payment=payment, by=world.manager, note="回" * 300).note == "回" * 300
+
+
 def test_approval_is_given_once_and_never_edited(world):
     payment = clear(world, NOW - 13 * DAYS)
     approval = backdate_approve(payment=payment, by=world.manager, note="回单")

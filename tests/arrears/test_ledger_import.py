@@ -298,6 +298,13 @@ def _with(**changes):
             "Row 2: column 计划收取时间: “2015-02-30” is not a date.",
         ),
         (_with(欠费金额=None), "Row 2: no amount and no area"),
+        # Longer than the column holds: said at preview, never cut short or failed at commit.
+        (_with(房号="N1-" + "1" * 40), "Row 2: 房号 is 43 characters long, more than the 30"),
+        (_with(房号="N" * 21 + "-101"), "Row 2: the building part of the unit (before the first"),
+        (_with(业主="张" * 101), "Row 2: 业主 is 101 characters long, more than the 100"),
+        (_with(欠费原因="长" * 301), "Row 2: 欠费原因 is 301 characters long, more than the 300"),
+        (_with(计划收取时间="等" * 301), "Row 2: 计划收取时间 is 301 characters long"),
+        (_with(欠费金额="1e12"), "Row 2: an amount has more than 10 digits before the point"),
     ],
 )
 def test_each_row_problem_says_what_to_fix_and_nothing_is_written(huating, row, message):

@@ -252,6 +252,10 @@ def test_a_row_paying_more_than_owed_is_warned_and_kept_as_credit(world):
         ({"缴费日期": "昨天"}, "Row 2: column 缴费日期: “昨天” is not a date; write it like"),
         ({"缴费日期": 42000}, "Row 2: column 缴费日期: “42000” is not a date"),
         ({"缴费日期": None}, "Row 2: column 缴费日期 is empty; enter the date of payment"),
+        ({"缴费日期": "0001-01-01"}, "Row 2: column 缴费日期: 0001-01-01 is before 2000-01-01"),
+        ({"缴费日期": "1999-12-31 10:00"}, "Row 2: column 缴费日期: 1999-12-31 is before 2000"),
+        ({"备注": "长" * 295}, "Row 2: the note with the extra columns is 295 characters long"),
+        ({"缴费金额": "1e12"}, "Row 2: the amount has more than 10 digits before the point"),
         (
             {"缴费方式": "信用卡"},
             "Row 2: column 缴费方式: unknown method “信用卡”; use one of 现金、",

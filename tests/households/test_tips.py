@@ -63,3 +63,14 @@ def test_a_responsible_person_no_longer_in_the_team_hears_nothing_the_leader_doe
     TeamMember.objects.get(team=world.team_a, user=world.collector_a).delete()
     tip_report(household=world.house_a, kind=OnSiteTip.Kind.OWNER_SEEN, reported_by=world.site)
     assert Notification.objects.get().recipient == world.leader_a
+
+
+def test_a_tip_note_longer_than_300_characters_is_refused_with_its_length(client, world, settings):
+    from django.urls import reverse
+
+    client.force_login(world.site)
+    url = reverse("tip-new", args=[world.house_a.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the message as written (its msgid)
+    response = client.post(url, {"kind": "moving", "note": "搬" * 301}, follow=True)
+    assert "301 characters long, more than the 300" in response.content.decode()
+    assert not OnSiteTip.objects.exists()
