@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from arrears.downloads import attachment, disposition
 
-HOSTILE = 'A"1;filename=x.html\r\n6栋-101'
+# A quote, a parameter, CR/LF and Chinese (the building part stays within 20 characters).
+HOSTILE = 'A"1;f=x.html\r\n6栋-101'
 
 
 def _parameters(header: str) -> list[str]:
