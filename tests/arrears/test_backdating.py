@@ -14,6 +14,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from arrears.backdating import (
     backdate_approve,
@@ -157,7 +158,10 @@ def test_approval_needs_a_reason_and_a_backdated_payment(world):
 
 def test_a_reason_longer_than_300_characters_is_refused_not_cut(world):
     payment = clear(world, NOW - 13 * DAYS)
-    with pytest.raises(ValidationError, match="301 characters long") as error:
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="301 characters long") as error,
+    ):
         backdate_approve(payment=payment, by=world.manager, note="回" * 301)
     assert "note" in error.value.error_dict
     assert not BackdateApproval.objects.exists()

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from arrears.credit import credit_apply, credit_balance, credit_refund, household_balance
 from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
@@ -119,7 +119,7 @@ def test_the_manager_refunds_credit_with_a_reason(world):
 )
 def test_a_refund_beyond_the_credit_or_without_a_reason_is_refused(world, amount, reason, field):
     overpay(world)
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         credit_refund(household=world.house_a, amount=amount, reason=reason, by=world.manager)
     assert field in error.value.error_dict
     assert error.value.messages[0].endswith(".")

@@ -11,6 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from households.contact import attempt_log, validate_evidence
@@ -131,7 +132,7 @@ def test_an_image_with_html_after_it_comes_out_a_clean_image(fmt, sniffed, store
     ],
 )
 def test_what_only_starts_like_an_image_is_refused(data):
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         evidence_clean(SimpleUploadedFile("x.png", data), "image/png")
     assert refused.value.code == "file_type"
     assert "is not a photo or a PDF" in refused.value.messages[0]
