@@ -379,7 +379,8 @@ def _by_window(day: datetime.date, offices: list[Office]) -> dict:
 
 
 def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
-    """Everything the 18:00 job stores for `day`: per team, per office, per operations manager.
+    """Everything the 18:00 job stores for `day`: per team, per office, per operations manager
+    and region (keyed by (user id, region id)).
 
     Each office's report covers its region's window (`report_window`): what was recorded from
     the cut-off the day before to the cut-off on `day`. Offices of regions that share a
@@ -463,27 +464,33 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
         .distinct()
     )
     for profile in overseers:
-        mine = [o for o in offices if o.pk in {x.pk for x in profile.offices.all()}]
-        total = Figures()
-        for o in mine:
-            total.add(by_office.get(o.pk, Figures()))
-        reports["operations"][profile.user_id] = {
-            "day": day,
-            # Offices of regions with another cut-off state their own window on their row.
-            "window": window_of[mine[0].pk],
-            "manager": _person(profile.user),
-            "totals": asdict(total),
-            "empty": total.is_empty,
-            "region_id": mine[0].region_id,
-            "offices": [
-                {
-                    "office": o.name,
-                    "window": window_of[o.pk],
-                    "figures": asdict(by_office.get(o.pk, Figures())),
-                }
-                for o in mine
-            ],
-        }
+        charge = {x.pk for x in profile.offices.all()}
+        # One report per region: a region's director reads the report filed under it, so it
+        # holds only that region's offices (a manager may oversee offices of two regions).
+        by_region: dict[int, list[Office]] = {}
+        for o in offices:
+            if o.pk in charge:
+                by_region.setdefault(o.region_id, []).append(o)
+        for region_id, mine in by_region.items():
+            total = Figures()
+            for o in mine:
+                total.add(by_office.get(o.pk, Figures()))
+            reports["operations"][(profile.user_id, region_id)] = {
+                "day": day,
+                "window": window_of[mine[0].pk],
+                "manager": _person(profile.user),
+                "totals": asdict(total),
+                "empty": total.is_empty,
+                "region_id": region_id,
+                "offices": [
+                    {
+                        "office": o.name,
+                        "window": window_of[o.pk],
+                        "figures": asdict(by_office.get(o.pk, Figures())),
+                    }
+                    for o in mine
+                ],
+            }
     return reports
 
 
@@ -839,15 +846,15 @@ def produce_daily(
     users = {
         p.user_id: p.user
         for p in StaffProfile.objects.filter(
-            user_id__in=list(reports["operations"])
+            user_id__in=[user_id for user_id, _region_id in reports["operations"]]
         ).select_related("user")
     }
     regions = {o.region_id: o.region for o in offices}
-    for user_id, data in reports["operations"].items():
+    for (user_id, region_id), data in reports["operations"].items():
         with transaction.atomic():
             summary, _ = summary_store(
                 kind=Summary.Kind.DAILY_OPERATIONS,
-                scope=f"operations:{user_id}",
+                scope=f"operations:{user_id}:region:{region_id}",
                 for_date=day,
                 region=regions[data["region_id"]],
                 recipient=users[user_id],

@@ -501,7 +501,10 @@ class Objects:
         scopes = {
             "team": (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}"),
             "office-west": (Summary.Kind.DAILY_OFFICE, f"office:{world.other_office.pk}"),
-            "operations": (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}"),
+            "operations": (
+                Summary.Kind.DAILY_OPERATIONS,
+                f"operations:{world.ops.pk}:region:{world.region.pk}",
+            ),
             "brief": (Summary.Kind.MORNING_BRIEF, region),
             "pack-region": (Summary.Kind.WEEKLY_PACK, region),
             "pack-office": (Summary.Kind.WEEKLY_PACK, f"office:{world.office.pk}"),

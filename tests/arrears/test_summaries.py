@@ -334,8 +334,8 @@ def test_the_office_summary_has_team_rows_totals_new_issues_and_breaches(world, 
 
 def test_the_operations_report_covers_only_the_offices_in_their_charge(world, activity):
     reports = daily_reports(DAY, [world.office, world.other_office])
-    assert set(reports["operations"]) == {world.ops.pk}
-    report = reports["operations"][world.ops.pk]
+    assert set(reports["operations"]) == {(world.ops.pk, world.region.pk)}
+    report = reports["operations"][(world.ops.pk, world.region.pk)]
     assert report["manager"] == "运营" and report["region_id"] == world.region.pk
     assert report["offices"] == [
         {"office": "北苑服务处", "window": WINDOW, "figures": asdict(OFFICE_WINDOW)}
@@ -497,7 +497,7 @@ def test_producing_twice_stores_one_summary_per_kind_scope_and_day_with_the_new_
             (Summary.Kind.DAILY_TEAM, f"team:{world.other_team.pk}"),
             (Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}"),
             (Summary.Kind.DAILY_OFFICE, f"office:{world.other_office.pk}"),
-            (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}"),
+            (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}:region:{world.region.pk}"),
         ]
     )
     summary = office_summary(world)
@@ -570,7 +570,9 @@ def test_each_summary_goes_to_the_people_who_read_it(world, activity):
     assert readers == {
         (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}"): {"leader_a"},
         (Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}"): {"manager"},
-        (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}"): {"ops"},
+        (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}:region:{world.region.pk}"): {
+            "ops"
+        },
         (Summary.Kind.MORNING_BRIEF, region): {"director"},
         # the Monday pack: each reader their own copy (issue 12)
         (Summary.Kind.WEEKLY_PACK, region): {"director"},
@@ -866,7 +868,7 @@ def test_each_role_sees_its_own_summaries(world, stored):
     team_a = (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}")
     team_b = (Summary.Kind.DAILY_TEAM, f"team:{world.team_b.pk}")
     office = (Summary.Kind.DAILY_OFFICE, f"office:{world.office.pk}")
-    ops = (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}")
+    ops = (Summary.Kind.DAILY_OPERATIONS, f"operations:{world.ops.pk}:region:{world.region.pk}")
     brief = (Summary.Kind.MORNING_BRIEF, f"region:{world.region.pk}")
     pack = (Summary.Kind.WEEKLY_PACK, f"region:{world.region.pk}")
     office_pack = (Summary.Kind.WEEKLY_PACK, f"office:{world.office.pk}")
@@ -941,7 +943,7 @@ def test_run_now_is_refused_to_those_who_may_not_run_it(client, world, who, kind
 def test_run_now_by_one_office_keeps_the_operations_report_whole(client, world, activity, clock):
     second_office(world, clock)
     produce_daily(DAY)
-    scope = f"operations:{world.ops.pk}"
+    scope = f"operations:{world.ops.pk}:region:{world.region.pk}"
     report = Summary.objects.get(kind=Summary.Kind.DAILY_OPERATIONS, scope=scope, for_date=DAY)
     assert [o["office"] for o in report.data["offices"]] == ["北苑服务处", "西苑服务处"]
     client.force_login(world.manager)
@@ -1270,3 +1272,27 @@ def test_a_monday_pack_per_reader_reuses_the_per_office_figures(world, huating, 
     # attempts, payments and cases; each new operations manager's copy costs only its storing
     assert figure_queries(after) == figure_queries(before)
     assert len(after) - len(before) <= 3 * 5
+
+
+def test_an_operations_manager_of_two_regions_gets_one_report_per_region(world, activity):
+    """Issue 12.1: a report filed under a region holds only that region's offices, so its
+    director never reads another region's office through an operations manager's report."""
+    from arrears import scoping
+
+    world.ops.staff_profile.offices.add(world.other_office)  # 南苑, in the west region
+    produce_daily(DAY)
+    stored = {
+        s.scope: s for s in Summary.objects.filter(kind=Summary.Kind.DAILY_OPERATIONS, for_date=DAY)
+    }
+    east = stored[f"operations:{world.ops.pk}:region:{world.region.pk}"]
+    west = stored[f"operations:{world.ops.pk}:region:{world.other_region.pk}"]
+    assert len(stored) == 2
+    assert [o["office"] for o in east.data["offices"]] == [world.office.name]
+    assert [o["office"] for o in west.data["offices"]] == [world.other_office.name]
+    assert (east.region, west.region) == (world.region, world.other_region)
+    director_sees = scoping.summaries(world.director).filter(kind=Summary.Kind.DAILY_OPERATIONS)
+    assert list(director_sees) == [east]
+    assert set(scoping.summaries(world.ops).filter(kind=Summary.Kind.DAILY_OPERATIONS)) == {
+        east,
+        west,
+    }
