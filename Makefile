@@ -62,7 +62,7 @@ check-migrations: install
 # Django's deployment checks on the production settings, with throwaway values for the
 # variables production insists on (nothing is connected to: `check` opens no database).
 check-deploy: install
-	DJANGO_SETTINGS_MODULE=arrears.settings_production \
+	DJANGO_SETTINGS_MODULE=config.settings_production \
 	SECRET_KEY=ci-check-deploy-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
 	ALLOWED_HOSTS=arrears.example.com \
 	DATABASE_URL=postgres://ci@127.0.0.1:5432/check-deploy \

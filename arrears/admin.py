@@ -5,10 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import payments
-from .credit import household_balance
-from .inputs import validate_sane_date
-from .models import (
+from arrears import payments
+from arrears.credit import household_balance
+from arrears.inputs import validate_sane_date
+from arrears.models import (
     Campaign,
     Case,
     Clearance,
@@ -22,8 +22,8 @@ from .models import (
     Region,
     StaffProfile,
 )
-from .payments import duplicate_receipt_error, excess_unconfirmed_error, payment_record
-from .receipts import receipt_key
+from arrears.payments import duplicate_receipt_error, excess_unconfirmed_error, payment_record
+from arrears.receipts import receipt_key
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

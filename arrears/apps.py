@@ -8,7 +8,7 @@ class ArrearsConfig(AppConfig):
     verbose_name = _("Campaigns and ledger")
 
     def ready(self):
-        from .roles import sync_role_groups
+        from arrears.roles import sync_role_groups
 
         # Role groups and their permissions live in code (arrears.roles) and are brought
         # up to date after every migrate, so a new permission reaches every deployment.

@@ -23,9 +23,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from .inputs import too_long
-from .models import BackdateApproval, Payment
-from .roles import manages_office
+from arrears.inputs import too_long
+from arrears.models import BackdateApproval, Payment
+from arrears.roles import manages_office
 
 
 def backdate_limit() -> datetime.timedelta:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from .models import Campaign, Case, Clearance, Payment
+from arrears.models import Campaign, Case, Clearance, Payment
 
 ZERO = Decimal("0.00")
 

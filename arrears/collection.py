@@ -9,7 +9,7 @@ and never counted as collected. Every report sums this expression, never `Paymen
 from django.db.models import Case as Switch  # "Case" is our model's name
 from django.db.models import DecimalField, F, When
 
-from .models import Payment
+from arrears.models import Payment
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 

@@ -17,11 +17,10 @@ from django.db.models import F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from arrears.allocation import CENT
+from arrears.collection import MONEY
+from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
 from households.models import Household
-
-from .allocation import CENT
-from .collection import MONEY
-from .models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
 
 ZERO = Decimal("0.00")
 

@@ -3,8 +3,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .inputs import MoneyField, SaneDateTimeField
-from .models import PaymentMethod
+from arrears.inputs import MoneyField, SaneDateTimeField
+from arrears.models import PaymentMethod
 
 
 class BootstrapMixin:

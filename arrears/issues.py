@@ -10,12 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification
+from arrears.notifications import notify, office_managers
 from households.text_flags import flags_notify, refuse_approved
 from households.unlawful import flagged_terms
 from teams.models import TeamMember
-
-from .models import Case, DifficultIssue, DifficultIssueNote, Notification
-from .notifications import notify, office_managers
 
 
 def _leaders(case: Case):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .receipts import receipt_key
+from arrears.receipts import receipt_key
 
 ZERO = Decimal("0.00")
 

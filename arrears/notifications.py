@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Notification, Office, Role
+from arrears.models import Notification, Office, Role
 
 
 def office_managers(office: Office) -> QuerySet:

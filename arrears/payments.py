@@ -16,16 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears.allocation import CENT, OpenPeriod, allocate
+from arrears.cases import case_for_household, case_sync_status
+from arrears.credit import credit_balance
+from arrears.models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
+from arrears.receipts import receipt_key
 from households.models import Household
 from households.text_flags import flags_notify
 from households.unlawful import flagged_terms
 from teams.models import TeamMember
-
-from .allocation import CENT, OpenPeriod, allocate
-from .cases import case_for_household, case_sync_status
-from .credit import credit_balance
-from .models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
-from .receipts import receipt_key
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timezone.timedelta(minutes=5)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import DebtorCategory
+from arrears.models import DebtorCategory
 
 
 @dataclass(frozen=True)

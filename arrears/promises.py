@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from .models import Payment, PromiseToPay
+from arrears.models import Payment, PromiseToPay
 
 KEPT, BROKEN, PENDING = "kept", "broken", "pending"
 LABELS = {KEPT: _("kept"), BROKEN: _("broken"), PENDING: _("pending")}

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
-from .models import Role
+from arrears.models import Role
 
 VIEW_ALL = [
     "arrears.view_campaign",

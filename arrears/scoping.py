@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from arrears.models import Campaign, Case, DifficultIssue, Office, Payment, Role, Summary
+from arrears.roles import role_of
 from households.models import ContactAttempt, Household, OnSiteTip
 from teams.models import Team
-
-from .models import Campaign, Case, DifficultIssue, Office, Payment, Role, Summary
-from .roles import role_of
 
 OFFICE_WIDE = {Role.OFFICE_MANAGER, Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR}
 TEAM_BOUND = {Role.COLLECTOR, Role.TEAM_LEADER}

@@ -20,9 +20,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from arrears.models import Case, DebtPeriod, DifficultIssue, Payment
 from households.models import ContactAttempt
-
-from .models import Case, DebtPeriod, DifficultIssue, Payment
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 MONEY = DecimalField(max_digits=14, decimal_places=2)

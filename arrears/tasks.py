@@ -1,21 +1,20 @@
-"""Celery tasks: thin wrappers that take dates as ISO strings and call arrears.summaries.
+"""Celery tasks of the core, and the delivery terms every task of the project shares.
 
-Every task acknowledges late (a worker that dies mid-task leaves the message to be handed
-out again), retries on transient database errors, and is safe to run twice: summaries are
-stored one per kind, scope and date, and people are told once.
+Task names are written out (`name=`): they are what queued messages and beat entries carry,
+so they stay the same when a module moves.
 """
 
-import datetime
 import socket
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import summaries
-from .models import WorkerHeartbeat
+from arrears.models import WorkerHeartbeat
 
 TRANSIENT = (OperationalError, InterfaceError)
+# Every task acknowledges late (a worker that dies mid-task leaves the message to be handed
+# out again), retries on transient database errors, and is safe to run twice.
 RELIABLE = {
     "acks_late": True,
     "autoretry_for": TRANSIENT,
@@ -25,11 +24,7 @@ RELIABLE = {
 }
 
 
-def _day(value: str | None, default: datetime.date) -> datetime.date:
-    return datetime.date.fromisoformat(value) if value else default
-
-
-@shared_task(ignore_result=True)
+@shared_task(name="arrears.tasks.record_heartbeat", ignore_result=True)
 def record_heartbeat() -> str:
     """Note that a worker is alive; beat schedules this every minute."""
     now = timezone.now()
@@ -37,35 +32,3 @@ def record_heartbeat() -> str:
         name="worker", defaults={"seen_at": now, "hostname": socket.gethostname()}
     )
     return now.isoformat()
-
-
-@shared_task(**RELIABLE)
-def daily_summaries(day: str | None = None, by: str = "schedule") -> int:
-    """The 18:00 team, office and operations reports for `day` (default today)."""
-    return len(summaries.produce_daily(_day(day, timezone.localdate()), by=by))
-
-
-@shared_task(**RELIABLE)
-def morning_brief(day: str | None = None, by: str = "schedule") -> int:
-    """The director's brief on `day` (default yesterday), ready before 09:00."""
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    return len(summaries.produce_brief(_day(day, yesterday), by=by))
-
-
-@shared_task(**RELIABLE)
-def weekly_pack(week_of: str | None = None, by: str = "schedule") -> int:
-    """The Monday 16:00 meeting pack for the week of `week_of` (default this week)."""
-    return len(summaries.produce_weekly(_day(week_of, timezone.localdate()), by=by))
-
-
-@shared_task(**RELIABLE)
-def catch_up_summaries() -> int:
-    return len(summaries.catch_up())
-
-
-@shared_task(**RELIABLE)
-def run_import_job(job_id: int) -> str:
-    """A large ledger preview or import (arrears.import_jobs)."""
-    from .import_jobs import job_run
-
-    return job_run(job_id).status

@@ -60,7 +60,7 @@ def db_path(households: int) -> Path:
 
 def setup_django(households: int) -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "arrears.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path(households)}"
     os.environ.setdefault("DEBUG", "False")  # as in production: no query log kept in memory
     sys.path.insert(0, str(BASE_DIR))
@@ -332,14 +332,14 @@ def build(n: int) -> None:
 
 def _report():
     from arrears.models import Office
-    from arrears.weekly_report import WeeklyReport
+    from reports.weekly import WeeklyReport
 
     return WeeklyReport(offices=Office.objects.filter(code="bench-office"), week_of=WEEK_OF)
 
 
 def _naive(rows):
     """The case rows with aware datetimes made local and naive (Excel has no time zones), as
-    arrears.exporters.cell_for does; openpyxl, tablib and xlsxwriter all refuse aware ones."""
+    reports.exporters.cell_for does; openpyxl, tablib and xlsxwriter all refuse aware ones."""
     for row in rows:
         yield [
             v.replace(tzinfo=None)
@@ -431,7 +431,7 @@ def run_one(name: str, households: int) -> None:
     import tablib.formats._xlsx  # noqa: F401
     import xlsxwriter  # noqa: F401
 
-    import arrears.weekly_report  # noqa: F401
+    import reports.weekly  # noqa: F401
 
     baseline = maxrss_kib()
     started, cpu_started = time.perf_counter(), time.process_time()

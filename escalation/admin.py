@@ -5,8 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from arrears.admin import ReadOnlyAdmin
-
-from .models import Instalment, LegalAction, LegalStep, Letter, PaymentPlan, Waiver
+from escalation.models import Instalment, LegalAction, LegalStep, Letter, PaymentPlan, Waiver
 
 
 class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):

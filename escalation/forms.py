@@ -6,10 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput
 from arrears.inputs import MoneyField, SaneDateField, parse_amount, parse_day
+from escalation.letters import KINDS, MIN_DEADLINE_DAYS
+from escalation.models import LegalAction, Letter
 from households.forms import MultipleFileField
-
-from .letters import KINDS, MIN_DEADLINE_DAYS
-from .models import LegalAction, Letter
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

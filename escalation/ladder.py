@@ -49,7 +49,7 @@ def ladder_position(facts: Facts) -> str | None:
     """The highest rung the case has reached, or None before any contact.
 
     The legal rung comes from the legal stage alone: a payment order, suit or arbitration
-    logged on the contact form is a claim (see arrears.limitation_records), not a filing."""
+    logged on the contact form is a claim (see escalation.limitation_records), not a filing."""
     if facts.legal_stage:
         return LEGAL
     if "mediation" in facts.channels:

@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .letters import Letter, zh_money
+from escalation.letters import Letter, zh_money
 
 FONT = "SimSun"
 

@@ -18,11 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arrears.models import Case, Office
+from escalation.letters import DEMAND, MIN_DEADLINE_DAYS, letter_for, snapshot
+from escalation.models import Letter
 from households.contact import attempt_log
 from households.models import Channel, Outcome, PersonContacted
-
-from .letters import DEMAND, MIN_DEADLINE_DAYS, letter_for, snapshot
-from .models import Letter
 
 CHANNEL = {Letter.Kind.NOTICE: Channel.PAYMENT_NOTICE, Letter.Kind.DEMAND: Channel.WRITTEN_DEMAND}
 MAILED = {Letter.Method.REGISTERED_MAIL, Letter.Method.EMS}

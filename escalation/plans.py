@@ -25,8 +25,7 @@ from django.utils.translation import gettext_lazy
 from arrears.cases import case_balance
 from arrears.models import Case, Payment
 from arrears.promises import BROKEN, KEPT, PENDING
-
-from .models import Instalment, PaymentPlan
+from escalation.models import Instalment, PaymentPlan
 
 ZERO = Decimal("0.00")
 MAX_INSTALMENTS = 60

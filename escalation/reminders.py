@@ -20,12 +20,11 @@ from django.utils.translation import gettext as _
 
 from arrears.models import Notification
 from arrears.notifications import notify, office_managers
+from escalation.letter_records import effective_deadline
+from escalation.models import Instalment, Letter
+from escalation.proceedings import OPEN_STAGES
+from escalation.watch import CHASE_AFTER_DAYS
 from teams.membership import case_recipients
-
-from .letter_records import effective_deadline
-from .models import Instalment, Letter
-from .proceedings import OPEN_STAGES
-from .watch import CHASE_AFTER_DAYS
 
 
 def _reminders(day: datetime.date):

@@ -7,8 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from arrears.tasks import RELIABLE
-
-from .reminders import send_reminders
+from escalation.reminders import send_reminders
 
 
 @shared_task(**RELIABLE)

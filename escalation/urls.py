@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from escalation import views
 
 urlpatterns = [
     path("cases/<int:pk>/letters/<str:kind>/", views.letter_preview, name="case-letter"),

@@ -15,11 +15,9 @@ from arrears import scoping
 from arrears.downloads import attachment
 from arrears.inputs import parse_ids
 from arrears.models import Case, Role
+from arrears.pages import add_errors, scoped_case
 from arrears.roles import role_of
-from arrears.views import _add_errors, _scoped_case
-from households.refusals import refuses_unlawful_posts
-
-from .forms import (
+from escalation.forms import (
     DeliveryForm,
     DispatchForm,
     IssueLettersForm,
@@ -29,18 +27,19 @@ from .forms import (
     ReturnForm,
     WaiverDecisionForm,
 )
-from .letter_docx import letters_docx
-from .letter_records import (
+from escalation.letter_docx import letters_docx
+from escalation.letter_records import (
     letter_issue,
     letter_record_delivery,
     letter_record_dispatch,
     letter_record_return,
     letters_issue_batch,
 )
-from .letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_for
-from .models import LegalAction, Letter, PaymentPlan, Waiver
-from .plans import plan_record
-from .proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
+from escalation.letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_for
+from escalation.models import LegalAction, Letter, PaymentPlan, Waiver
+from escalation.plans import plan_record
+from escalation.proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
+from households.refusals import refuses_unlawful_posts
 
 MAX_BATCH = 200
 
@@ -77,7 +76,7 @@ def letter_preview(request, pk, kind):
     """What a letter would say today, before it is issued (nothing is recorded)."""
     if kind not in KINDS:
         raise Http404
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     try:
         days = min(max(int(request.GET.get("days", MIN_DEADLINE_DAYS)), MIN_DEADLINE_DAYS), 90)
     except ValueError:
@@ -103,7 +102,7 @@ def letter_preview(request, pk, kind):
 def letter_issue_view(request, pk, kind):
     if kind not in KINDS:
         raise Http404
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     form = IssueLettersForm({"kind": kind, "deadline_days": request.POST.get("deadline_days")})
     if not form.is_valid():
         _flash(request, form)
@@ -179,7 +178,7 @@ def letter_record(request, letter_id, step):
         try:
             record(letter, by=request.user, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Recorded on %(ref)s.") % {"ref": letter.reference})
             return redirect("letter-detail", letter.pk)
@@ -273,7 +272,7 @@ def letter_list(request):
 @require_POST
 @refuses_unlawful_posts
 def legal_open_view(request, pk):
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     form = OpenLegalForm(request.POST)
     if form.is_valid():
         try:
@@ -357,13 +356,13 @@ def plan_copy(request, plan_id):
 @permission_required("escalation.add_paymentplan", raise_exception=True)
 @refuses_unlawful_posts
 def plan_new(request, pk):
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     form = PlanForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             plan_record(case, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, _("Payment plan recorded: each instalment is followed like a promise.")
@@ -379,9 +378,9 @@ def plan_new(request, pk):
 
 def case_escalation(user, case: Case) -> dict:
     """The case page's escalation context: ladder, letters, plans and the legal stage."""
-    from .ladder import Facts, ladder
-    from .plans import plans_for_case
-    from .proceedings import legal_position
+    from escalation.ladder import Facts, ladder
+    from escalation.plans import plans_for_case
+    from escalation.proceedings import legal_position
 
     channels = frozenset(
         case.contact_attempts.filter(corrections__isnull=True).values_list("channel", flat=True)

@@ -7,10 +7,10 @@ import datetime
 
 from django.db.models import F
 
-from .letter_records import effective_deadline
-from .models import LegalAction, Letter, Waiver
-from .plans import with_plan_state
-from .proceedings import OPEN_STAGES
+from escalation.letter_records import effective_deadline
+from escalation.models import LegalAction, Letter, Waiver
+from escalation.plans import with_plan_state
+from escalation.proceedings import OPEN_STAGES
 
 # A letter sent more than this long ago without a delivery or a return needs chasing.
 CHASE_AFTER_DAYS = 10

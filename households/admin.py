@@ -2,8 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from arrears.admin import ReadOnlyAdmin
-
-from .models import (
+from households.models import (
     ContactAttempt,
     ContactPolicy,
     ExemptionReview,

@@ -22,8 +22,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
 from arrears.roles import manages_office
-
-from .contact_policy import (
+from households.contact_policy import (
     EXEMPTED_RULE,
     HOME_VISIT,
     OFFICE_MEETING,
@@ -39,8 +38,8 @@ from .contact_policy import (
     check_attempt,
     contact_availability,
 )
-from .evidence import evidence_clean, not_a_photo
-from .models import (
+from households.evidence import evidence_clean, not_a_photo
+from households.models import (
     AttemptEvidence,
     Channel,
     ContactAttempt,
@@ -50,8 +49,8 @@ from .models import (
     Outcome,
     WrittenOnlyWithdrawal,
 )
-from .text_flags import describe, flags_notify
-from .unlawful import Forbidden, flagged_terms, forbidden_in
+from households.text_flags import describe, flags_notify
+from households.unlawful import Forbidden, flagged_terms, forbidden_in
 
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 # Enough history for every rolling window the policy looks at (7 days, quiet period).

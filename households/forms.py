@@ -5,9 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
 from arrears.inputs import MoneyField, SaneDateField, SaneDateTimeField
-
-from .contact_policy import DEFAULT_RULES, OFFICE_MEETING, PAPER_CHANNELS, POLICY_LIMIT_BY_FIELD
-from .models import Channel, ContactPolicy, Outcome, PersonContacted
+from households.contact_policy import (
+    DEFAULT_RULES,
+    OFFICE_MEETING,
+    PAPER_CHANNELS,
+    POLICY_LIMIT_BY_FIELD,
+)
+from households.models import Channel, ContactPolicy, Outcome, PersonContacted
 
 # The form takes any number of staff a person may have brought: too many is recorded as it
 # happened and marked as a breach (households.contact_policy), never refused here. The bound

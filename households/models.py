@@ -11,8 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from arrears.models import AppendOnlyModel
-
-from .contact_policy import POLICY_DEFAULTS, POLICY_LIMITS, STRICTER_IS_LOWER, policy_refusals
+from households.contact_policy import (
+    POLICY_DEFAULTS,
+    POLICY_LIMITS,
+    STRICTER_IS_LOWER,
+    policy_refusals,
+)
 
 
 def building_of(unit_code: str) -> str:

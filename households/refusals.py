@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.shortcuts import render
 
-from .unlawful import forbidden_in
+from households.unlawful import forbidden_in
 
 
 def refuses_unlawful_posts(view):

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .unlawful import approved_methods, flag_details
+from households.unlawful import approved_methods, flag_details
 
 
 def refuse_approved(field: str, *texts: str | None) -> None:

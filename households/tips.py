@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from arrears.cases import case_for_household
 from arrears.models import Notification
 from arrears.notifications import notify
+from households.models import Household, OnSiteTip
+from households.text_flags import flags_notify
+from households.unlawful import flagged_terms
 from teams.membership import case_recipients
-
-from .models import Household, OnSiteTip
-from .text_flags import flags_notify
-from .unlawful import flagged_terms
 
 
 def tip_report(*, household: Household, kind: str, reported_by, note: str = "") -> OnSiteTip:

@@ -29,8 +29,8 @@ from functools import cache
 
 from django.utils.translation import gettext_lazy as _
 
-from . import unlawful_phrases as phrases
-from .unlawful_phrases import (
+from households import unlawful_phrases as phrases
+from households.unlawful_phrases import (
     ACCESS_BLOCKING,
     AUTO_REDIAL,
     NIGHT_CONTACT,

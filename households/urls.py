@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from households import views
 
 urlpatterns = [
     path("cases/<int:pk>/attempts/new/", views.attempt_new, name="attempt-new"),

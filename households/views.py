@@ -11,12 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import scoping
 from arrears.inputs import too_long
-from arrears.limitation_records import household_claims
 from arrears.models import Role
+from arrears.pages import add_errors, scoped_case
 from arrears.roles import role_of
-from arrears.views import _add_errors, _scoped_case
-
-from .contact import (
+from escalation.limitation_records import household_claims
+from households.contact import (
     WITHDRAW_REFUSAL,
     PromiseInput,
     UnlawfulMethodError,
@@ -28,9 +27,14 @@ from .contact import (
     household_withdraw_written_only,
     may_withdraw_written_only,
 )
-from .contact_policy import make_breach, make_exemption, rule_catalogue
-from .forms import AttemptForm, ContactPolicyForm, WrittenOnlyForm, WrittenOnlyWithdrawalForm
-from .models import (
+from households.contact_policy import make_breach, make_exemption, rule_catalogue
+from households.forms import (
+    AttemptForm,
+    ContactPolicyForm,
+    WrittenOnlyForm,
+    WrittenOnlyWithdrawalForm,
+)
+from households.models import (
     IS_BREACH,
     AttemptEvidence,
     Channel,
@@ -41,9 +45,9 @@ from .models import (
     Outcome,
     WrittenOnlyWithdrawal,
 )
-from .text_flags import flagged_texts
-from .tips import tip_report
-from .unlawful import forbidden_in
+from households.text_flags import flagged_texts
+from households.tips import tip_report
+from households.unlawful import forbidden_in
 
 
 def _refuse_unlawful(request, forbidden, case=None):
@@ -71,7 +75,7 @@ def _tell_if_claimed(request, attempt) -> None:
 @permission_required("households.add_contactattempt", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def attempt_new(request, pk):
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     if request.method == "POST":
         forbidden = forbidden_in(request.POST)
         if forbidden:
@@ -119,7 +123,7 @@ def attempt_new(request, pk):
         except UnlawfulMethodError as error:
             return _refuse_unlawful(request, error.forbidden, case)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if attempt.breaches:
                 messages.warning(
@@ -209,7 +213,7 @@ def _refuse_withdrawal(request, case=None):
 
 @require_http_methods(["GET", "POST"])
 def written_only(request, pk):
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     if role_of(request.user) not in (
         Role.COLLECTOR,
         Role.TEAM_LEADER,
@@ -232,7 +236,7 @@ def written_only(request, pk):
                     household=household, by=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, _("Recorded: written contact only from now on."))
                 return redirect("case-detail", pk=case.pk)
@@ -248,7 +252,7 @@ def written_only_withdraw(request, pk):
     """The office manager records the owner's written withdrawal of written-only contact."""
     if role_of(request.user) not in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR):
         return _refuse_withdrawal(request)
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     household = case.household
     if not may_withdraw_written_only(request.user, household):
         return _refuse_withdrawal(request, case)
@@ -259,7 +263,7 @@ def written_only_withdraw(request, pk):
                 household=household, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -398,11 +402,11 @@ def exemption_review(request, pk):
 
 def lawful_contact(request):
     """The rules, their legal anchors, and what does not exist in this product."""
-    from .unlawful import FORBIDDEN
+    from households.unlawful import FORBIDDEN
 
     profile = getattr(request.user, "staff_profile", None)
     policy = ContactPolicy.objects.filter(office_id=getattr(profile, "office_id", None)).first()
-    from .contact_policy import Rules
+    from households.contact_policy import Rules
 
     return render(
         request,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Team, TeamMember
+from teams.models import Team, TeamMember
 
 
 class TeamMemberInline(admin.TabularInline):

@@ -14,8 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from arrears.models import Case
-
-from .models import Team, TeamMember
+from teams.models import Team, TeamMember
 
 BY_COUNT, BY_AMOUNT = "count", "amount"
 

@@ -2,8 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin
-
-from .assignment import BY_AMOUNT, BY_COUNT
+from teams.assignment import BY_AMOUNT, BY_COUNT
 
 
 class SplitForm(BootstrapMixin, forms.Form):

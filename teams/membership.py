@@ -15,8 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from arrears.models import Case
-
-from .models import TeamMember
+from teams.models import TeamMember
 
 DONE_STATUSES = (Case.Status.CLEARED, Case.Status.CLOSED)
 REMOVAL_REASON = "removed from the team"  # history_change_reason on the cases it touches

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from teams import views
 
 urlpatterns = [
     path("campaigns/<int:pk>/leaderboard/", views.leaderboard_view, name="leaderboard"),

@@ -10,11 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import scoping
 from arrears.models import Case, Role
+from arrears.pages import scoped_case
 from arrears.roles import role_of
 from arrears.selectors import with_case_figures
-from arrears.views import _scoped_case
-
-from .assignment import (
+from teams.assignment import (
     BY_COUNT,
     CaseToSplit,
     campaign_apply_split,
@@ -22,10 +21,10 @@ from .assignment import (
     case_set_responsible,
     split,
 )
-from .forms import HandoverForm, ResponsibleForm, SplitForm, TeamChoiceForm
-from .membership import cases_with_departed_responsible, open_cases_of, team_member_remove
-from .models import Team, TeamMember
-from .standings import (
+from teams.forms import HandoverForm, ResponsibleForm, SplitForm, TeamChoiceForm
+from teams.membership import cases_with_departed_responsible, open_cases_of, team_member_remove
+from teams.models import Team, TeamMember
+from teams.standings import (
     CAMPAIGN,
     CYCLE,
     MONTH,
@@ -162,7 +161,7 @@ def split_view(request, pk):
 
 @require_POST
 def case_team_view(request, pk):
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     if not _manages(request.user, case.campaign):
         raise PermissionDenied
     form = TeamChoiceForm(request.POST, teams=Team.objects.filter(campaign=case.campaign))
@@ -180,7 +179,7 @@ def case_team_view(request, pk):
 
 @require_POST
 def case_responsible_view(request, pk):
-    case = _scoped_case(request.user, pk)
+    case = scoped_case(request.user, pk)
     members = get_user_model().objects.filter(team_memberships__team_id=case.team_id)
     form = ResponsibleForm(request.POST, members=members)
     if not form.is_valid():

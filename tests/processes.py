@@ -75,7 +75,7 @@ def celery_env(broker_url: str, **extra) -> dict:
         {
             "DATABASE_URL": database_url_of_test_db(),
             "CELERY_BROKER_URL": broker_url,
-            "DJANGO_SETTINGS_MODULE": "arrears.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
         }
     )
     env.update({k: str(v) for k, v in extra.items()})

@@ -36,7 +36,6 @@ from arrears.models import (
     Payment,
     Summary,
 )
-from arrears.summaries import produce_daily, report_day
 from escalation.letter_records import (
     letter_issue,
     letter_record_delivery,
@@ -57,6 +56,7 @@ from households.models import (
     OnSiteTip,
     WrittenOnlyWithdrawal,
 )
+from summaries.producing import produce_daily, report_day
 from teams.membership import team_member_remove
 from teams.models import TeamMember
 from tests.conftest import PNG, make_household, record_payment
@@ -481,7 +481,7 @@ class Objects:
     def summaries(self):
         """Every kind of summary of today and of next Monday, with case_a's issue open and an
         open issue in 华庭 (another office of world.region)."""
-        from arrears.summaries import produce_brief, produce_weekly
+        from summaries.producing import produce_brief, produce_weekly
         from tests.conftest import make_office_with_campaign
 
         world = self.world

@@ -228,7 +228,7 @@ def test_the_timeline_marks_a_backdated_attempt_and_payment_but_not_a_recent_one
         outcome="delivered",
     )
     record_payment(world.house_a, "100.00", world.collector_a, paid_at=NOW - 9 * DAYS)
-    from arrears.timeline import case_timeline
+    from desk.timeline import case_timeline
 
     marks = {(e.kind, e.when.date()): e.backdated for e in case_timeline(world.case_a)}
     assert marks == {

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from arrears.case_queries import BROKEN_PROMISE, PLAN_REACHED, cases_to_work
-from arrears.filters import ageing_q
 from arrears.models import DebtorCategory, PromiseToPay
+from desk.case_queries import BROKEN_PROMISE, PLAN_REACHED, cases_to_work
+from desk.filters import ageing_q
 from households.contact import attempt_log
 from households.contact_policy import make_breach
 from households.models import ContactPolicy

@@ -14,12 +14,13 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.celery import app
 from arrears.models import Notification, Region, Summary, WorkerHeartbeat
-from arrears.summaries import report_day
-from arrears.tasks import daily_summaries, record_heartbeat
+from arrears.tasks import record_heartbeat
+from config.celery import app
 from households.contact import attempt_log
 from households.models import ContactAttempt
+from summaries.producing import report_day
+from summaries.tasks import daily_summaries
 from tests.conftest import record_payment
 from tests.processes import celery_env, redis_server, start_beat, start_worker, wait_until
 
@@ -83,7 +84,7 @@ def test_the_beat_schedule_follows_the_plans_rhythm_in_shanghai_time():
 def test_the_times_are_settings(monkeypatch):
     import importlib
 
-    import arrears.settings as project_settings
+    import config.settings as project_settings
 
     monkeypatch.setenv("SUMMARY_DAILY_AT", "17:30")
     monkeypatch.setenv("SUMMARY_WEEKLY_AT", "15:00")

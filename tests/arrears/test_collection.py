@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from arrears.models import Office, PaymentAllocation
 from arrears.payments import payment_reverse
 from arrears.selectors import office_figures
-from arrears.summaries import day_figures, local_day
-from arrears.weekly_report import WeeklyReport
+from reports.weekly import WeeklyReport
+from summaries.producing import day_figures, local_day
 from teams.standings import MONTH, leaderboard, load_facts
 from tests.conftest import record_payment
 

@@ -6,8 +6,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from arrears.demo import demo_load, month_shift_for, shift_date
 from arrears.models import Campaign, Case, DebtPeriod, Payment
+from desk.demo import demo_load, month_shift_for, shift_date
 from households.models import Household
 from teams.models import Team
 
@@ -163,8 +163,8 @@ def test_every_demo_user_can_log_in_with_the_demo_password(client, settings):
 
 @pytest.mark.django_db
 def test_a_notice_left_in_a_vacant_units_mailbox_is_not_delivered():
-    from arrears.limitation import PAYMENT_PLAN
-    from arrears.limitation_records import household_claims, household_events
+    from escalation.limitation import PAYMENT_PLAN
+    from escalation.limitation_records import household_claims, household_events
 
     demo_load(today=TODAY)
     c13 = Case.objects.get(household__unit_code="C13-103")
@@ -236,7 +236,7 @@ def test_in_production_on_request_every_demo_user_gets_a_random_password_printed
 ):
     from django.contrib.auth import get_user_model
 
-    from arrears.demo import demo_logins
+    from desk.demo import demo_logins
 
     settings.PRODUCTION = True
     call_command("load_demo", "--yes-demo-in-production")

@@ -5,7 +5,7 @@ the same as the ASCII characters."""
 import pytest
 from openpyxl import Workbook
 
-from arrears.exporters import TEXT, _value, cell_for, is_formula_like
+from reports.exporters import TEXT, _value, cell_for, is_formula_like
 
 LOOK_ALIKES = [
     '＝HYPERLINK("http://evil.invalid","点我")',  # full-width equals (U+FF1D)

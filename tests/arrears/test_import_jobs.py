@@ -5,10 +5,10 @@ import time
 import pytest
 from django.urls import reverse
 
-from arrears import import_jobs
-from arrears.celery import app
 from arrears.models import ImportJob
+from config.celery import app
 from households.models import Household
+from imports import jobs as import_jobs
 from tests.arrears.test_ledger_import import huating, in_english, xlsx  # noqa: F401 - fixtures
 
 THRESHOLD = 40  # the real one is 2,000 rows; a smaller one keeps the tests quick
@@ -17,7 +17,7 @@ ROWS = THRESHOLD + 20
 
 @pytest.fixture(autouse=True)
 def small_threshold(monkeypatch):
-    monkeypatch.setattr("arrears.import_views.FOREGROUND_ROWS", THRESHOLD)
+    monkeypatch.setattr("imports.views.FOREGROUND_ROWS", THRESHOLD)
 
 
 def big_ledger(rows=ROWS, bad_row=None):
@@ -95,7 +95,7 @@ def test_problems_of_a_large_ledger_are_listed_and_nothing_can_be_imported(clien
 
 
 def test_progress_is_reported_while_rows_are_written(huating, monkeypatch, tmp_path):
-    monkeypatch.setattr("arrears.ledger_import.PROGRESS_EVERY", 10)
+    monkeypatch.setattr("imports.ledger_import.PROGRESS_EVERY", 10)
     seen = []
     monkeypatch.setattr(import_jobs.cache, "set", lambda key, value, timeout: seen.append(value))
     path = tmp_path / "ledger.xlsx"
@@ -136,7 +136,7 @@ def test_running_a_finished_job_again_changes_nothing(huating, tmp_path):
 
 
 def test_when_the_worker_cannot_be_reached_the_page_says_so(client, huating, monkeypatch):
-    from arrears import tasks
+    from imports import tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("broker down")

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from arrears import inputs
-from arrears.ledger_import import LedgerFileError, parse_workbook
 from arrears.models import Summary
 from households.models import ContactAttempt
+from imports.ledger_import import LedgerFileError, parse_workbook
 from tests.arrears.test_ledger_import import FLAT_HEADERS, GOOD, xlsx
 
 ABSURD_DAYS = ["9999-12-31", "0001-01-01"]

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from arrears import ledger_import as li
-from arrears.demo import HOUSEHOLDS, TEAMS
 from arrears.ledger import monthly_fee, months_between
 from arrears.models import Case, DebtorCategory, DebtPeriod, FeeRate, Role
-from arrears.workbook_reading import OLE_MAGIC
+from desk.demo import HOUSEHOLDS, TEAMS
 from households.models import Household, Occupancy, Owner
+from imports import ledger_import as li
+from imports.workbook_reading import OLE_MAGIC
 from teams.models import Team, TeamMember
 from tests.conftest import make_office_with_campaign, make_user, record_payment
 

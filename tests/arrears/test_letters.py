@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.limitation_records import household_claims, unpaid_clocks
 from escalation.letters import DEMAND, NOTICE, letter_for
+from escalation.limitation_records import household_claims, unpaid_clocks
 from households.unlawful import flagged_terms
 from tests.conftest import record_payment
 

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from arrears.limitation import (
+from escalation.limitation import (
     ACKNOWLEDGEMENT,
     DEMAND_DELIVERED,
     EXPIRED,

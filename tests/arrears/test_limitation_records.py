@@ -7,7 +7,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.limitation import (
+from arrears.models import PromiseToPay
+from escalation.limitation import (
     DEMAND_DELIVERED,
     EXPIRED,
     LEGAL_FILING,
@@ -18,16 +19,15 @@ from arrears.limitation import (
     PROMISE,
     Event,
 )
-from arrears.limitation_records import (
+from escalation.limitation_records import (
     household_claims,
     household_events,
     household_interruptions,
     limitation_groups,
     unpaid_clocks,
 )
-from arrears.models import PromiseToPay
-from arrears.summaries import weekly_pack
 from households.contact import PromiseInput, attempt_log
+from summaries.producing import weekly_pack
 from tests.conftest import record_payment
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))

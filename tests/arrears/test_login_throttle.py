@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from arrears.login_throttle import client_address, failures_against_the_limit
+from config.login_throttle import client_address, failures_against_the_limit
 
 PROXY = "10.0.0.2"  # the TLS-terminating proxy: every request reaches us from it
 ATTACKER = "203.0.113.9"
@@ -158,7 +158,7 @@ def test_the_lockout_page_says_what_to_do(client, world, behind_proxy):
 def test_the_settings_use_the_proxy_aware_address_and_both_limits():
     from django.conf import settings
 
-    assert settings.AXES_CLIENT_IP_CALLABLE == "arrears.login_throttle.axes_client_ip"
-    assert settings.AXES_HANDLER == "arrears.login_throttle.LoginThrottleHandler"
+    assert settings.AXES_CLIENT_IP_CALLABLE == "config.login_throttle.axes_client_ip"
+    assert settings.AXES_HANDLER == "config.login_throttle.LoginThrottleHandler"
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert settings.AXES_ADDRESS_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT

@@ -16,8 +16,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.middleware import DatabaseBusyMiddleware, database_busy
 from arrears.models import DebtPeriod, Payment
+from config.middleware import DatabaseBusyMiddleware, database_busy
 from households.models import Household
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
-from arrears import payment_import as pi
 from arrears.models import Case, Clearance, DebtPeriod, Payment, PaymentMethod
-from arrears.workbook_reading import OLE_MAGIC
 from households.models import Household
+from imports import payment_import as pi
+from imports.workbook_reading import OLE_MAGIC
 from tests.conftest import make_household, record_payment
 
 HEADERS = ["收据号", "房号", "业主", "缴费金额", "缴费日期", "缴费方式", "备注"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
-    "DJANGO_SETTINGS_MODULE": "arrears.settings_production",
+    "DJANGO_SETTINGS_MODULE": "config.settings_production",
     "SECRET_KEY": "x" * 64 + "-production-secret-for-the-check-only",
     "ALLOWED_HOSTS": "arrears.example.com",
     "DATABASE_URL": "postgres://app@127.0.0.1:5432/arrears",
@@ -83,43 +83,43 @@ SHOW = "from django.conf import settings; print(settings.SETTINGS_MODULE, settin
 
 
 def test_the_wsgi_entry_point_defaults_to_the_production_settings():
-    result = python(f"import arrears.wsgi; {SHOW}", env=WITHOUT_MODULE)
+    result = python(f"import config.wsgi; {SHOW}", env=WITHOUT_MODULE)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["arrears.settings_production", "False"]
+    assert result.stdout.split() == ["config.settings_production", "False"]
 
 
 def test_the_wsgi_entry_point_refuses_to_start_without_the_production_variables():
-    result = python("import arrears.wsgi", env={})
+    result = python("import config.wsgi", env={})
     assert result.returncode != 0
     assert "SECRET_KEY must be set in production" in result.stderr
 
 
 def test_the_celery_entry_point_defaults_to_the_production_settings():
-    result = python(f"import arrears.celery; {SHOW}", env=WITHOUT_MODULE)
+    result = python(f"import config.celery; {SHOW}", env=WITHOUT_MODULE)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["arrears.settings_production", "False"]
+    assert result.stdout.split() == ["config.settings_production", "False"]
 
 
 def test_manage_py_keeps_the_development_settings_for_developers():
     result = manage("shell", "-v", "0", "-c", SHOW, env={})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["arrears.settings", "True"]
+    assert result.stdout.split() == ["config.settings", "True"]
 
 
 def test_every_production_process_names_the_production_settings():
     lines = (ROOT / "Procfile").read_text().strip().splitlines()
     assert {line.split(":")[0] for line in lines} == {"release", "web", "worker", "beat"}
     for line in lines:
-        assert "DJANGO_SETTINGS_MODULE=arrears.settings_production " in line, line
+        assert "DJANGO_SETTINGS_MODULE=config.settings_production " in line, line
 
 
 def test_every_development_process_names_the_development_settings():
     for line in (ROOT / "Procfile.dev").read_text().strip().splitlines():
-        assert "DJANGO_SETTINGS_MODULE=arrears.settings " in line, line
+        assert "DJANGO_SETTINGS_MODULE=config.settings " in line, line
 
 
 def test_ci_runs_check_deploy_on_the_production_settings():
     makefile = (ROOT / "Makefile").read_text()
-    assert "DJANGO_SETTINGS_MODULE=arrears.settings_production" in makefile
+    assert "DJANGO_SETTINGS_MODULE=config.settings_production" in makefile
     assert "check --deploy --fail-level WARNING" in makefile
     assert "make check-deploy" in (ROOT / ".ci" / "run").read_text()

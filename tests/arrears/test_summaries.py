@@ -45,7 +45,9 @@ from arrears.issues import issue_raise, issue_resolve
 from arrears.models import Case, DebtPeriod, Notification, PromiseToPay, Role, Summary
 from arrears.payments import payment_reverse
 from arrears.scoping import summaries as visible_summaries
-from arrears.summaries import (
+from households.contact import PromiseInput, attempt_log
+from summaries.delivery import deliver
+from summaries.producing import (
     Figures,
     catch_up,
     daily_reports,
@@ -58,8 +60,6 @@ from arrears.summaries import (
     summary_store,
     weekly_pack,
 )
-from arrears.summary_delivery import deliver
-from households.contact import PromiseInput, attempt_log
 from teams.models import Team
 from tests.conftest import add_cases, make_office_with_campaign, record_payment
 
@@ -1062,7 +1062,7 @@ def test_the_office_report_counts_exemptions_and_reviewed_breaches(world, clock)
 
 
 def test_report_day_is_the_day_whose_18_00_report_covers_the_moment(world):
-    from arrears.summaries import report_day, report_window
+    from summaries.producing import report_day, report_window
 
     day = datetime.date(2026, 11, 25)
     assert report_day(at(day, 17, 59), world.region) == day

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from arrears.exporters import MONEY_FORMAT, cell_for
 from arrears.models import Office, Summary
-from arrears.summaries import produce_weekly
-from arrears.weekly_report import WeeklyReport
 from households.models import Owner
+from reports.exporters import MONEY_FORMAT, cell_for
+from reports.weekly import WeeklyReport
+from summaries.producing import produce_weekly
 from tests.conftest import record_payment
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))

@@ -22,10 +22,10 @@ from docx import Document
 from playwright.sync_api import expect
 
 from arrears.ledger import add_months
-from arrears.limitation import add_years
-from arrears.limitation_records import unpaid_clocks
 from arrears.models import Case, DebtorCategory
 from escalation.letter_records import effective_deadline, letter_issue, letter_record_delivery
+from escalation.limitation import add_years
+from escalation.limitation_records import unpaid_clocks
 from escalation.models import LegalAction, Letter
 from households.models import ContactAttempt, Outcome
 from tests.browser.conftest import screenshot

@@ -15,9 +15,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
 
-from arrears.demo import HOUSEHOLDS, TEAMS, demo_load
 from arrears.models import Case
 from arrears.selectors import with_case_figures
+from desk.demo import HOUSEHOLDS, TEAMS, demo_load
 from teams.models import Team
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_login_and_desk import log_in

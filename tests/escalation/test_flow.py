@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from arrears.cases import case_balance
-from arrears.limitation_records import unpaid_clocks
 from arrears.models import Case, DebtorCategory
+from escalation.limitation_records import unpaid_clocks
 from escalation.models import LegalAction, Letter, Waiver
 from households.models import ContactAttempt, Outcome
 from tests.conftest import (

@@ -10,8 +10,6 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from arrears.limitation import DEMAND_DELIVERED
-from arrears.limitation_records import unpaid_clocks
 from escalation.letter_records import (
     effective_deadline,
     letter_issue,
@@ -21,6 +19,8 @@ from escalation.letter_records import (
     letters_issue_batch,
 )
 from escalation.letters import issued_letter, letter_for
+from escalation.limitation import DEMAND_DELIVERED
+from escalation.limitation_records import unpaid_clocks
 from escalation.models import Letter
 from households.contact import household_set_written_only
 from households.models import Channel, ContactAttempt, Outcome, PersonContacted

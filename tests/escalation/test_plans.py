@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from arrears.limitation import PAYMENT_PLAN
-from arrears.limitation_records import unpaid_clocks
 from arrears.models import Case, DebtorCategory
 from arrears.promises import BROKEN, KEPT, PENDING
+from escalation.limitation import PAYMENT_PLAN
+from escalation.limitation_records import unpaid_clocks
 from escalation.models import Instalment, PaymentPlan
 from escalation.plans import (
     COMPLETED,

@@ -9,8 +9,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from arrears.cases import case_balance
-from arrears.limitation import LEGAL_FILING
-from arrears.limitation_records import unpaid_clocks
 from arrears.models import Case, DebtorCategory, DebtPeriod, Notification
 from escalation.ladder import ALREADY_OPEN, DEADLINE_NOT_PASSED, NO_DEMAND, NOTHING_OWED
 from escalation.letter_records import (
@@ -19,6 +17,8 @@ from escalation.letter_records import (
     letter_record_dispatch,
     letter_record_return,
 )
+from escalation.limitation import LEGAL_FILING
+from escalation.limitation_records import unpaid_clocks
 from escalation.models import LegalAction, LegalStep, Waiver, WaiverAllocation
 from escalation.proceedings import (
     LegalStageRefused,

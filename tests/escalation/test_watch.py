@@ -8,11 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from arrears.models import Case
-from arrears.summaries import weekly_pack
 from escalation.letter_records import letter_issue, letter_record_delivery, letter_record_dispatch
 from escalation.models import Letter
 from escalation.plans import plan_record
 from escalation.watch import escalation_watch
+from summaries.producing import weekly_pack
 from tests.conftest import PNG
 
 
@@ -55,7 +55,7 @@ def test_the_pack_lists_what_is_ready_stuck_or_behind(world, django_assert_max_n
 
 
 def test_the_18_00_report_counts_instalments_due_that_day(world):
-    from arrears.summaries import day_figures, local_day
+    from summaries.producing import day_figures, local_day
 
     today = timezone.localdate()
     plan_record(

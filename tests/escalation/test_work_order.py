@@ -7,7 +7,7 @@ from decimal import Decimal
 import time_machine
 from django.utils import timezone
 
-from arrears.case_queries import BROKEN_PROMISE, CONTACT_ALLOWED, PROMISE_DUE, cases_to_work
+from desk.case_queries import BROKEN_PROMISE, CONTACT_ALLOWED, PROMISE_DUE, cases_to_work
 from escalation.plans import plan_record
 from tests.conftest import record_payment
 

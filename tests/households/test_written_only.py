@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from arrears.models import Notification
-from arrears.timeline import case_timeline
+from desk.timeline import case_timeline
 from households.contact import (
     attempt_log,
     household_set_written_only,

@@ -1,0 +1,192 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from arrears.models import Case
+from arrears.promises import BROKEN, LABELS, PENDING
+from arrears.templatetags.desk import cny, person
+from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
+from households.contact_policy import WRITTEN_ONLY
+
+# The footer cell too, or the totals row shifts under the wrong columns on a phone.
+PHONE_HIDDEN = {
+    "th": {"class": "d-none d-md-table-cell"},
+    "td": {"class": "d-none d-md-table-cell"},
+    "tf": {"class": "d-none d-md-table-cell"},
+}
+# The contact-now badges: allowed, allowed later today or on a later day, not by this channel.
+BADGE_CSS = {
+    ALLOWED: "text-bg-success",
+    LATER: "text-bg-warning",
+    WRITTEN_ONLY_STATE: "text-bg-secondary",
+    NOT_SOON: "text-bg-secondary",
+}
+MONEY = {"th": {"class": "text-end"}, "td": {"class": "money"}, "tf": {"class": "money"}}
+
+
+class MoneyColumn(tables.Column):
+    def __init__(self, *args, total_key=None, **kwargs):
+        kwargs.setdefault("attrs", MONEY)
+        self.total_key = total_key
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return cny(value)
+
+    def render_footer(self, bound_column, table):
+        totals = getattr(table, "totals", None) or {}
+        return cny(totals.get(self.total_key)) if self.total_key else ""
+
+
+class CaseTable(tables.Table):
+    # Shown to those who may issue letters for several cases at once (see _case_table).
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "input": {"name": "case", "form": "letter-batch", "aria-label": _("Select")},
+            "th__input": {"aria-label": _("Select all on this page"), "data-select-all": "case"},
+        },
+    )
+    unit = tables.Column(accessor="household__unit_code", verbose_name=_("Unit"), footer=_("Total"))
+    category = tables.Column(verbose_name=_("Category"), attrs=PHONE_HIDDEN)
+    status = tables.Column(verbose_name=_("Status"))
+    unpaid_months = tables.Column(
+        verbose_name=_("Months owed"), attrs={"td": {"class": "text-end"}}
+    )
+    owed = MoneyColumn(
+        verbose_name=_("Owed"),
+        total_key="owed",
+        attrs={
+            **MONEY,
+            **{k: v for k, v in PHONE_HIDDEN.items() if k != "th"},
+            "th": {"class": "text-end d-none d-md-table-cell"},
+            "tf": {"class": "money d-none d-md-table-cell"},
+        },
+    )
+    balance = MoneyColumn(verbose_name=_("Balance"), total_key="balance")
+    oldest_unpaid = tables.DateColumn(
+        format="Y-m", verbose_name=_("Oldest unpaid"), attrs=PHONE_HIDDEN
+    )
+    team = tables.Column(accessor="team__code", verbose_name=_("Team"), attrs=PHONE_HIDDEN)
+    responsible = tables.Column(
+        verbose_name=_("Responsible"), attrs=PHONE_HIDDEN, order_by=("responsible__username",)
+    )
+    planned_date = tables.DateColumn(format="m-d", verbose_name=_("Planned"))
+    promise = tables.Column(
+        accessor="promise_due", verbose_name=_("Promise"), order_by=("promise_due",)
+    )
+    last_contact_at = tables.DateTimeColumn(
+        format="m-d H:i", verbose_name=_("Last contact"), attrs=PHONE_HIDDEN
+    )
+    # Placed right after the balance (see Meta.sequence): on a phone both show unscrolled.
+    contact_now = tables.Column(empty_values=(), orderable=False, verbose_name=_("Contact now"))
+    limitation = tables.Column(
+        empty_values=(), orderable=False, verbose_name=_("Limitation"), attrs=PHONE_HIDDEN
+    )
+
+    class Meta:
+        model = Case
+        fields = []
+        sequence = (
+            "select",
+            "unit",
+            "category",
+            "status",
+            "unpaid_months",
+            "owed",
+            "balance",
+            "contact_now",
+            "oldest_unpaid",
+            "team",
+            "responsible",
+            "planned_date",
+            "promise",
+            "last_contact_at",
+        )
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "case-table"}
+        empty_text = _("No cases match these filters.")
+        row_attrs = {"data-unit": lambda record: record.household.unit_code}
+
+    def __init__(self, *args, availability=None, **kwargs):
+        self.availability = availability or {}
+        self.limitation = {}
+        super().__init__(*args, **kwargs)
+
+    def render_unit(self, value, record):
+        return format_html(
+            '<a class="unit-code text-nowrap" href="{}">{}</a><div class="small text-body-secondary d-md-none">{}</div>',
+            reverse("case-detail", args=[record.pk]),
+            value,
+            record.get_category_display(),
+        )
+
+    def render_category(self, record):
+        return record.get_category_display()
+
+    def render_status(self, record):
+        css = {
+            Case.Status.CLEARED: "text-bg-success",
+            Case.Status.PARTLY_PAID: "text-bg-info",
+            Case.Status.PROMISED: "text-bg-primary",
+            Case.Status.LEGAL: "text-bg-dark",
+        }.get(record.status, "text-bg-secondary")
+        return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())
+
+    def render_responsible(self, value):
+        return person(value)
+
+    def render_promise(self, value, record):
+        state = record.promise_state
+        css = {BROKEN: "text-danger fw-semibold", PENDING: ""}.get(state, "text-success")
+        return format_html(
+            '<span class="{}">{} {}</span>', css, value.strftime("%m-%d"), LABELS.get(state, "")
+        )
+
+    def render_contact_now(self, record):
+        """Call, message and visit as three short badges; the whole answer in the title."""
+        answers = self.availability.get(record.household_id)
+        if answers is None:
+            return "—"
+        if answers.written_only:  # one badge says it for all three
+            return format_html(
+                '<span class="contact-badges"><span class="badge {}" data-answer="all" '
+                'data-state="{}" title="{}">{}</span></span>',
+                BADGE_CSS[WRITTEN_ONLY_STATE],
+                WRITTEN_ONLY_STATE,
+                next(r.message for r in answers.call.reasons if r.code == WRITTEN_ONLY),
+                _("written only"),
+            )
+        return format_html(
+            '<span class="contact-badges">{}</span>',
+            format_html_join(
+                "",
+                '<span class="badge {}" data-answer="{}" data-state="{}" title="{}">{} {}'
+                '<span class="visually-hidden">: {}</span></span>',
+                (
+                    (
+                        BADGE_CSS[a.state],
+                        a.key,
+                        a.state,
+                        f"{a.label}: {a.text}",
+                        a.label,
+                        a.short,
+                        a.text,
+                    )
+                    for a in answers.items()
+                ),
+            ),
+        )
+
+    def render_limitation(self, record):
+        from escalation.limitation import EXPIRED, NEAR
+        from escalation.limitation_records import earliest_limit, worst_state
+
+        clocks = self.limitation.get(record.household_id, [])
+        if not clocks:
+            return "—"
+        state, limit = worst_state(clocks), earliest_limit(clocks)
+        if state == EXPIRED:
+            return format_html('<span class="badge text-bg-danger">{}</span>', _("legal review"))
+        css = "text-danger fw-semibold" if state == NEAR else "text-body-secondary"
+        return format_html('<span class="{}">{}</span>', css, limit.strftime("%Y-%m-%d"))

@@ -1,0 +1,268 @@
+import datetime
+
+from django.contrib.auth.decorators import permission_required
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from arrears import scoping
+from arrears.credit import credit_balance
+from arrears.ledger import ledger_ranges
+from arrears.models import Campaign, Case, DifficultIssue, Role, WorkerHeartbeat
+from arrears.playbooks import playbook_for
+from arrears.roles import role_of
+from arrears.selectors import EARLIEST, office_figures
+from desk.case_queries import cases_to_work
+from desk.filters import CaseFilter
+from desk.tables import CaseTable
+from desk.timeline import case_timeline
+from escalation.limitation_records import household_limitation, unpaid_clocks
+from households.contact import contact_answers
+from households.models import IS_BREACH
+from households.privacy import can_see_phones, mask_phone
+from teams.models import Team, TeamMember
+
+CASES_PER_PAGE = 25
+
+
+def _week_start(now: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(now)
+    monday = local.date() - datetime.timedelta(days=local.weekday())
+    return timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+
+
+def _team_figures(teams):
+    periods = "cases__household__debt_periods"
+    in_campaign = Q(**{f"{periods}__month__lte": F("campaign__arrears_through")}) & Q(
+        **{f"{periods}__month__gte": Coalesce(F("campaign__arrears_from"), EARLIEST)}
+    )
+    return teams.annotate(
+        case_count=Count("cases", distinct=True),
+        cleared_count=Count("cases", filter=Q(cases__status=Case.Status.CLEARED), distinct=True),
+        balance=Sum(F(f"{periods}__amount_due") - F(f"{periods}__amount_paid"), filter=in_campaign),
+    ).order_by("code")
+
+
+def _case_table(request, *, per_page=CASES_PER_PAGE):
+    """The filtered, sorted, paginated case table with its totals row."""
+    user = request.user
+    now = timezone.now()
+    teams = scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+    case_filter = CaseFilter(
+        request.GET or None, queryset=cases_to_work(user, now=now), teams=teams
+    )
+    qs = case_filter.qs
+    from escalation.views import may_batch
+
+    table = CaseTable(qs, exclude=() if may_batch(user) else ("select",))
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+    # Keys differ from the annotations' names: an aggregate named like the annotation it
+    # sums replaces it, and PostgreSQL then finds no such column.
+    totals = qs.aggregate(
+        total_owed=Sum("owed"), total_paid=Sum("paid"), total_balance=Sum("balance")
+    )
+    table.totals = {key.removeprefix("total_"): value for key, value in totals.items()}
+    rows = [row.record for row in table.page.object_list]
+    table.availability = contact_answers((r.household for r in rows), now=now)
+    table.limitation = unpaid_clocks({r.household_id for r in rows}, today=timezone.localdate(now))
+    return case_filter, table
+
+
+def desk(request):
+    """Each role's start page: what a person of that role does first thing."""
+    user = request.user
+    role = role_of(user)
+    context = {"role": role, "today": timezone.localdate()}
+    if role in (Role.COLLECTOR, Role.TEAM_LEADER):
+        memberships = TeamMember.objects.filter(
+            user=user, team__campaign__status=Campaign.Status.RUNNING
+        ).select_related("team")
+        team_ids = [m.team_id for m in memberships]
+        case_filter, table = _case_table(request)
+        context.update(
+            filter=case_filter,
+            table=table,
+            teams=_team_figures(Team.objects.filter(pk__in=team_ids)),
+            team_members=TeamMember.objects.filter(team_id__in=team_ids).select_related(
+                "user__staff_profile", "team"
+            ),
+        )
+        template = "desk/collector.html"
+    elif role == Role.OFFICE_MANAGER:
+        case_filter, table = _case_table(request)
+        context.update(
+            filter=case_filter,
+            table=table,
+            campaigns=scoping.campaigns(user).filter(status=Campaign.Status.RUNNING),
+            teams=_team_figures(
+                scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+            ),
+            departed=_departed_by_team(user),
+            issues=_open_issues(user),
+            breaches=_recent_breaches(user),
+            exemptions_to_review=scoping.contact_attempts(user).exemptions_to_review().count(),
+        )
+        template = "desk/manager.html"
+    elif role in (Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR, Role.ADMINISTRATOR):
+        context.update(
+            offices=office_figures(scoping.offices(user), since=_week_start(timezone.now())),
+            heartbeat=WorkerHeartbeat.objects.filter(name="worker").first(),
+        )
+        template = "desk/region.html"
+    elif role == Role.SITE_STAFF:
+        from households.models import OnSiteTip
+
+        context.update(units=scoping.target_units(user), tip_kinds=OnSiteTip.Kind.choices)
+        template = "desk/site.html"
+    else:
+        template = "desk/no_role.html"
+    return render(request, template, context)
+
+
+def _departed_by_team(user) -> dict[int, int]:
+    """team id → open cases whose responsible person has left the team (one query)."""
+    from teams.membership import cases_with_departed_responsible
+
+    running = scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+    rows = (
+        cases_with_departed_responsible(running)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["team_id"]: row["n"] for row in rows}
+
+
+def _open_issues(user):
+    return (
+        scoping.difficult_issues(user)
+        .filter(status=DifficultIssue.Status.OPEN)
+        .select_related("case__household", "raised_by__staff_profile")
+        .order_by("raised_at")
+    )
+
+
+def _recent_breaches(user, days=7):
+    since = timezone.now() - datetime.timedelta(days=days)
+    return (
+        scoping.contact_attempts(user)
+        .filter(occurred_at__gte=since)
+        .filter(IS_BREACH | ~Q(flagged_terms=[]))
+        .select_related("household", "made_by__staff_profile", "case", "exemption_review")
+        .order_by("-occurred_at")
+    )
+
+
+@permission_required("arrears.view_case", raise_exception=True)
+def case_list(request):
+    if request.GET.get("export") == "xlsx":
+        return _case_list_xlsx(request)
+    from escalation.forms import IssueLettersForm
+    from escalation.views import may_batch
+
+    case_filter, table = _case_table(request)
+    context = {"filter": case_filter, "table": table}
+    if may_batch(request.user):
+        context["batch_form"] = IssueLettersForm()
+    return render(request, "desk/case_list.html", context)
+
+
+def _case_list_xlsx(request):
+    """The same cases as on screen: same scope, same filters, same order."""
+    from arrears.downloads import attachment
+    from reports.exporters import CaseListExport
+
+    teams = scoping.teams(request.user).filter(campaign__status=Campaign.Status.RUNNING)
+    params = request.GET.copy()
+    params.pop("export", None)
+    case_filter = CaseFilter(params or None, queryset=cases_to_work(request.user), teams=teams)
+    filename, mimetype, data = CaseListExport(case_filter.qs, title=_("Cases")).render()
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return attachment(data, filename=f"cases-{stamp}.xlsx", content_type=mimetype)
+
+
+def case_detail(request, pk):
+    from escalation.views import case_escalation
+
+    user = request.user
+    case = get_object_or_404(cases_to_work(user, running_only=False), pk=pk)
+    periods = list(
+        case.periods().order_by("month").values_list("month", "amount_due", "amount_paid")
+    )
+    show_phones = can_see_phones(role_of(user))
+    owners = [
+        {
+            "name": o.name,
+            "relation": o.get_relation_display(),
+            "phones": [n if show_phones else mask_phone(n) for n in (o.phone, o.phone_alt) if n],
+            "callable": show_phones,
+        }
+        for o in case.household.owners.all()
+    ]
+    return render(
+        request,
+        "desk/case_detail.html",
+        {
+            "case": case,
+            "owners": owners,
+            "unpaid_ranges": ledger_ranges(p for p in periods if p[2] < p[1]),
+            "paid_ranges": ledger_ranges(p for p in periods if p[2] >= p[1]),
+            "timeline": case_timeline(case),
+            "contact": contact_answers([case.household], now=timezone.now())[case.household_id],
+            "playbook": playbook_for(case.category),
+            "limitation": household_limitation(case.household_id),
+            "can_pay": user.has_perm("arrears.add_payment"),
+            "can_reverse": user.has_perm("arrears.reverse_payment"),
+            "credit": credit_balance(case.household),
+            "refunds": list(case.household.credit_refunds.select_related("recorded_by")),
+            "can_refund": user.has_perm("arrears.refund_credit"),
+            "can_approve_backdate": role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR)
+            and user.has_perm("arrears.add_backdateapproval"),
+            "can_log": user.has_perm("households.add_contactattempt"),
+            "can_set_written_only": user.has_perm("households.change_household")
+            or role_of(user) in (Role.COLLECTOR, Role.TEAM_LEADER),
+            **_assignment_context(user, case),
+            **case_escalation(user, case),
+        },
+    )
+
+
+def _assignment_context(user, case):
+    """The team and responsible-person controls, for those who may use them, and the history."""
+    from django.contrib.auth import get_user_model
+
+    from teams.assignment import assignment_history
+    from teams.forms import ResponsibleForm, TeamChoiceForm
+    from teams.membership import responsible_is_member
+
+    manages = role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR) and user.has_perm(
+        "arrears.change_case"
+    )
+    leads = (
+        case.team_id is not None
+        and TeamMember.objects.filter(
+            team_id=case.team_id, user=user, role=TeamMember.Role.LEADER
+        ).exists()
+    )
+    context = {
+        "assignment_history": assignment_history(case),
+        # Named on the case but no longer in its team: shown, and listed for the manager.
+        "responsible_departed": not responsible_is_member(case),
+    }
+    if manages:
+        context["team_form"] = TeamChoiceForm(
+            initial={"team": case.team_id}, teams=Team.objects.filter(campaign_id=case.campaign_id)
+        )
+    if (manages or leads) and case.team_id:
+        members = (
+            get_user_model()
+            .objects.filter(team_memberships__team_id=case.team_id)
+            .select_related("staff_profile")
+        )
+        context["responsible_form"] = ResponsibleForm(
+            initial={"person": case.responsible_id}, members=members
+        )
+    return context

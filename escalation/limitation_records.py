@@ -1,0 +1,317 @@
+"""The limitation clock fed from what the case records (escalation.limitation is the rule).
+
+Only a proven event interrupts the period (Civil Code art. 195), each from its own record:
+- a demand that reached the owner: a payment notice or formal demand issued here and recorded
+  as delivered (escalation.letter_records.letter_record_delivery), with the signed receipt or
+  the tracking record scanned — on the day of delivery;
+- a filing: the `filed` step of the legal stage (escalation.proceedings) — on its day;
+- a payment plan: a recorded plan — on the day it was agreed;
+- a promise: the conversation that recorded it, with the owner or a co-owner — on the day it
+  was made (the attempt's `occurred_at`, not the day someone typed it);
+- a payment not reversed: a part payment acknowledges the debt — on the day it was paid.
+
+What the contact form says happened — a written demand, notice or lawyer's letter "delivered",
+a payment order, suit or arbitration — is kept and shown as *claimed, not proven*, and moves no
+date: anyone can type it, dated as far back as they like. So is an agreement written down long
+after the fact: a promise or a plan recorded more than settings.BACKDATE_DAYS days (the backdating limit) after the
+day it says it was made counts only with a file attached (the owner's written acknowledgement, a recording,
+the signed plan); without one, the record is the collector's word alone, and a backdated word
+must not keep a time-barred month alive. A promise given by anyone but an owner is not the
+owner's acknowledgement. An attempt withdrawn by a correcting entry is neither proof nor claim.
+
+Every reader (case page, case list, Monday pack) goes through household_interruptions: one
+rule. A fixed number of queries for any number of households.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from arrears.backdating import is_backdated
+from arrears.models import DebtPeriod, Payment, PromiseToPay
+from escalation.limitation import (
+    DEMAND_DELIVERED,
+    EXPIRED,
+    LEGAL_FILING,
+    NEAR,
+    OK,
+    PART_PAYMENT,
+    PAYMENT_PLAN,
+    PROMISE,
+    Clock,
+    Event,
+    clock,
+)
+from households.models import AttemptEvidence, Channel, ContactAttempt, Outcome, PersonContacted
+
+WRITTEN_DEMANDS = [Channel.PAYMENT_NOTICE, Channel.WRITTEN_DEMAND, Channel.LAWYER_LETTER]
+FILINGS = [Channel.PAYMENT_ORDER, Channel.LAWSUIT, Channel.ARBITRATION]
+OWNERS = [PersonContacted.OWNER, PersonContacted.CO_OWNER]
+# An agreement recorded later than settings.BACKDATE_DAYS after the day it was made needs a
+# file to count: the same limit as the backdating mark on attempts and payments.
+
+WHY_NO_DELIVERY_RECORD = _(
+    "Logged on the contact form: only a notice or demand issued here and recorded as delivered, "
+    "with the signed receipt or the tracking record scanned, restarts the period."
+)
+WHY_NOT_LEGAL_STAGE = _(
+    "Logged on the contact form: a payment order, suit or arbitration restarts the period only "
+    "when its filing is recorded in the legal stage."
+)
+WHY_NOT_OWNER = _(
+    "Given by someone who is not an owner: only the owner or a co-owner can acknowledge the debt."
+)
+WHY_NO_CONVERSATION = _("Recorded without the conversation in which it was made.")
+WHY_PROMISE_LATE = _(
+    "Recorded %(days)d days after the day it says it was made, with no file attached: it counts "
+    "once the owner confirms it again (a new promise, a signed plan or a payment)."
+)
+WHY_PLAN_LATE = _(
+    "Recorded %(days)d days after the day it says it was agreed, without the signed agreement: "
+    "record the plan with a scan of the signed copy."
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Something recorded that would interrupt the period if it were proven. It moves no date."""
+
+    on: datetime.date  # the day it says it happened
+    kind: str  # the event it claims: escalation.limitation's DEMAND_DELIVERED, PROMISE, …
+    what: str
+    why: str
+    recorded_on: datetime.date
+    attempt_id: int | None = None
+
+
+@dataclass
+class Interruptions:
+    events: list[Event] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+
+def household_interruptions(household_ids) -> dict[int, Interruptions]:
+    """Each household's proven interrupting events, and what was only claimed."""
+    from escalation.proceedings import filing_dates
+
+    ids = list(household_ids)
+    found: dict[int, Interruptions] = defaultdict(Interruptions)
+    _written_and_filings(ids, found)
+    _promises(ids, found)
+    for household_id, at in Payment.objects.filter(
+        household_id__in=ids, kind=Payment.Kind.PAYMENT, reversed_by__isnull=True
+    ).values_list("household_id", "paid_at"):
+        found[household_id].events.append(Event(timezone.localdate(at), PART_PAYMENT))
+    _plans(ids, found)
+    for household_id, on in filing_dates(ids):
+        found[household_id].events.append(Event(on, LEGAL_FILING))
+    return found
+
+
+def _written_and_filings(ids: list[int], found: dict[int, Interruptions]) -> None:
+    """Written contact logged as delivered, and filings logged as attempts: a delivery is
+    proven only by the letter's delivery record with its scan; a filing never is (it is
+    proven by the legal stage, read separately)."""
+    from escalation.models import Letter
+
+    local = timezone.localdate
+    rows = (
+        ContactAttempt.objects.filter(household_id__in=ids, corrections__isnull=True)
+        .filter(Q(channel__in=WRITTEN_DEMANDS, outcome=Outcome.DELIVERED) | Q(channel__in=FILINGS))
+        .annotate(scanned=Exists(AttemptEvidence.objects.filter(attempt=OuterRef("pk"))))
+        .values_list(
+            "pk",
+            "household_id",
+            "channel",
+            "outcome",
+            "occurred_at",
+            "recorded_at",
+            "letter_outcome__status",
+            "letter_outcome__delivered_on",
+            "scanned",
+        )
+    )
+    for pk, household_id, channel, outcome, at, recorded, status, delivered_on, has_scan in rows:
+        if channel in FILINGS:
+            kind, why = LEGAL_FILING, WHY_NOT_LEGAL_STAGE
+        elif status == Letter.Status.DELIVERED and delivered_on and has_scan:
+            found[household_id].events.append(Event(delivered_on, DEMAND_DELIVERED))
+            continue
+        else:
+            kind, why = DEMAND_DELIVERED, WHY_NO_DELIVERY_RECORD
+        found[household_id].claims.append(
+            Claim(
+                on=local(at),
+                kind=kind,
+                what=f"{Channel(channel).label} · {Outcome(outcome).label}",
+                why=str(why),
+                recorded_on=local(recorded),
+                attempt_id=pk,
+            )
+        )
+
+
+def _promises(ids: list[int], found: dict[int, Interruptions]) -> None:
+    """Promises, from the conversation that recorded them (see the module's rules)."""
+    local = timezone.localdate
+    attempt = OuterRef("attempt_id")
+    rows = (
+        PromiseToPay.objects.filter(case__household_id__in=ids)
+        .annotate(
+            withdrawn=Exists(ContactAttempt.objects.filter(corrects=attempt)),
+            attempt_scanned=Exists(AttemptEvidence.objects.filter(attempt=attempt)),
+        )
+        .values_list(
+            "case__household_id",
+            "attempt_id",
+            "attempt__occurred_at",
+            "attempt__recorded_at",
+            "attempt__person_contacted",
+            "recorded_at",
+            "withdrawn",
+            "attempt_scanned",
+        )
+    )
+    what = str(_("promise to pay"))
+    for household_id, attempt_id, made, typed, person, recorded, withdrawn, has_file in rows:
+        if attempt_id is None:
+            claim = Claim(local(recorded), PROMISE, what, str(WHY_NO_CONVERSATION), local(recorded))
+            found[household_id].claims.append(claim)
+            continue
+        if withdrawn:
+            continue
+        made_on, late = local(made), is_backdated(made, typed)
+        if person not in OWNERS:
+            why = str(WHY_NOT_OWNER)
+        elif late and not has_file:
+            why = str(WHY_PROMISE_LATE) % {"days": (local(typed) - made_on).days}
+        else:
+            found[household_id].events.append(Event(made_on, PROMISE))
+            continue
+        found[household_id].claims.append(
+            Claim(made_on, PROMISE, what, why, local(typed), attempt_id=attempt_id)
+        )
+
+
+def _plans(ids: list[int], found: dict[int, Interruptions]) -> None:
+    """Payment plans, from the day agreed; one recorded late needs its signed copy."""
+    from escalation.models import PaymentPlan
+
+    what = str(_("payment plan"))
+    for household_id, agreed, recorded, signed in PaymentPlan.objects.filter(
+        case__household_id__in=ids
+    ).values_list("case__household_id", "agreed_on", "recorded_at", "signed_copy"):
+        late = (timezone.localdate(recorded) - agreed).days
+        if late > settings.BACKDATE_DAYS and not signed:
+            why = str(WHY_PLAN_LATE) % {"days": late}
+            found[household_id].claims.append(
+                Claim(agreed, PAYMENT_PLAN, what, why, timezone.localdate(recorded))
+            )
+        else:
+            found[household_id].events.append(Event(agreed, PAYMENT_PLAN))
+
+
+def household_events(household_ids) -> dict[int, list[Event]]:
+    """The proven interrupting events of each household that has any."""
+    return {h: i.events for h, i in household_interruptions(household_ids).items() if i.events}
+
+
+def household_claims(household_ids) -> dict[int, list[Claim]]:
+    """What each household's records claim without proof, oldest first."""
+    return {
+        h: sorted(i.claims, key=lambda c: c.on)
+        for h, i in household_interruptions(household_ids).items()
+        if i.claims
+    }
+
+
+@dataclass(frozen=True)
+class PeriodClock:
+    month: datetime.date
+    balance: object  # Decimal
+    clock: Clock
+    state: str
+
+
+def unpaid_clocks(
+    household_ids, *, today: datetime.date | None = None, events: dict | None = None
+) -> dict[int, list[PeriodClock]]:
+    """Every unpaid month of the households with its limitation date and state (`events`:
+    household_events' answer, when the caller already has it)."""
+    today = today or timezone.localdate()
+    events = household_events(household_ids) if events is None else events
+    result: dict[int, list[PeriodClock]] = defaultdict(list)
+    rows = (
+        DebtPeriod.objects.filter(
+            household_id__in=list(household_ids), amount_paid__lt=F("amount_due")
+        )
+        .order_by("household_id", "month")
+        .values_list("household_id", "month", "amount_due", "amount_paid")
+    )
+    for household_id, month, due, paid in rows:
+        c = clock(month, events.get(household_id, []))
+        result[household_id].append(PeriodClock(month, due - paid, c, c.state(today)))
+    return result
+
+
+def worst_state(clocks: list[PeriodClock]) -> str:
+    states = {c.state for c in clocks}
+    return EXPIRED if EXPIRED in states else NEAR if NEAR in states else OK
+
+
+def earliest_limit(clocks: list[PeriodClock]) -> datetime.date | None:
+    return min((c.clock.limit for c in clocks), default=None)
+
+
+@dataclass(frozen=True)
+class LimitationGroup:
+    months: object  # arrears.ledger.MonthRange
+    limit: datetime.date
+    state: str
+    interrupted_by: Event | None
+
+
+def limitation_groups(clocks: list[PeriodClock]) -> list[LimitationGroup]:
+    """Consecutive unpaid months that share a limitation date, as ranges for the case page."""
+    from arrears.ledger import add_months, month_ranges
+
+    groups: list[list[PeriodClock]] = []
+    for c in clocks:
+        last = groups[-1][-1] if groups else None
+        if last and last.clock.limit == c.clock.limit and add_months(last.month, 1) == c.month:
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return [
+        LimitationGroup(
+            months=month_ranges([c.month for c in group])[0],
+            limit=group[0].clock.limit,
+            state=group[0].state,
+            interrupted_by=group[0].clock.interrupted_by,
+        )
+        for group in groups
+    ]
+
+
+@dataclass(frozen=True)
+class LimitationPanel:
+    groups: list[LimitationGroup]
+    claims: list[Claim]
+    claimed_attempts: frozenset[int]  # the timeline marks these attempts
+
+
+def household_limitation(household_id: int, *, today: datetime.date | None = None):
+    """The case page's limitation panel: the unpaid months grouped by their limitation date,
+    and what was claimed without proof (shown, never counted)."""
+    found = household_interruptions([household_id]).get(household_id, Interruptions())
+    clocks = unpaid_clocks([household_id], today=today, events={household_id: found.events})
+    return LimitationPanel(
+        groups=limitation_groups(clocks.get(household_id, [])),
+        claims=sorted(found.claims, key=lambda c: c.on),
+        claimed_attempts=frozenset(c.attempt_id for c in found.claims if c.attempt_id),
+    )

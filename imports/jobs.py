@@ -1,0 +1,74 @@
+"""Large ledger imports run by a Celery worker, with their progress in the cache.
+
+A ledger of more than FOREGROUND_ROWS rows is previewed and imported in the background: a
+request must not time out on 50,000 rows. The job is safe to run again (a worker that dies
+mid-import rolls its transaction back; the redelivered task starts over), and running a job
+that is already done does nothing.
+"""
+
+import logging
+from pathlib import Path
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from arrears.models import ImportJob
+from households.text_flags import describe
+from imports.ledger_import import LedgerFileError, ledger_import, parse_workbook
+
+log = logging.getLogger(__name__)
+FOREGROUND_ROWS = 2000
+PROBLEMS_KEPT = 500
+
+
+def _progress_key(job_id: int) -> str:
+    return f"import-job-{job_id}"
+
+
+def job_progress(job: ImportJob) -> dict:
+    """{"done": n, "total": N} while running; from the job itself once finished."""
+    if job.status == ImportJob.Status.DONE:
+        return {"done": job.rows, "total": job.rows}
+    return cache.get(_progress_key(job.pk)) or {"done": 0, "total": job.rows}
+
+
+def job_run(job_id: int) -> ImportJob:
+    job = ImportJob.objects.select_related("campaign__office", "created_by").get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    try:
+        with open(job.path, "rb") as file:
+            parsed = parse_workbook(file)
+        report = ledger_import(
+            parsed=parsed,
+            office=job.campaign.office,
+            campaign=job.campaign,
+            by=job.created_by,
+            dry_run=job.dry_run,
+            progress=lambda done, total: cache.set(
+                _progress_key(job.pk), {"done": done, "total": total}, 86400
+            ),
+            **job.options,
+        )
+    except (LedgerFileError, OSError) as error:
+        job.status, job.error = ImportJob.Status.FAILED, str(error)
+    else:
+        job.status = ImportJob.Status.DONE
+        job.report = {
+            "ok": report.ok,
+            "written": report.written,
+            "summary": [str(line) for line in report.summary_lines()],
+            "problems": [str(p) for p in report.problems[:PROBLEMS_KEPT]],
+            "problem_count": len(report.problems),
+            "flagged": [
+                f"{r.number} {r.unit}: {describe(r.flags)}"
+                for r in report.flagged_rows[:PROBLEMS_KEPT]
+            ],
+        }
+        if report.written:
+            Path(job.path).unlink(missing_ok=True)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "report", "finished_at"])
+    cache.delete(_progress_key(job.pk))
+    return job

@@ -1,0 +1,1120 @@
+"""Import of an office's arrears ledger from Excel (DESIGN.md §6).
+
+Three steps, each usable on its own:
+
+- `parse_workbook` reads the first sheet and maps its columns to our fields. It accepts our
+  template and the flat lists offices already keep (the plan's table), matching headers by a
+  table of synonyms. Problems with the file itself raise `LedgerFileError`.
+- `validate` turns every row into a plan of what it would write, or into problems that say
+  what to fix, with the row number as Excel shows it.
+- `ledger_import` runs both inside one transaction and writes only when no row has a problem.
+
+Rules the office can rely on: an empty cell never erases what is held; importing the same file
+again changes nothing; amounts already held are only replaced when the import is told to
+(`update_amounts`), and never below what has been paid.
+
+Every text cell is scanned for unlawful methods (households.unlawful), including columns we
+have no field for (收缴措施, 催收措施 …): those are kept on the case as written
+(`Case.imported_text`), not dropped. A row that names a method — even as an instruction, such
+as a 收缴措施 of 停水停电 — is imported (a ledger's history is a fact) but flagged: in the
+preview, on the case (`Case.flagged_terms`), and to the office manager once the file is written.
+"""
+
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from simple_history.utils import bulk_create_with_history
+
+from arrears.credit import credit_apply
+from arrears.inputs import MONEY_DIGITS, too_large, too_long
+from arrears.ledger import CENT, monthly_fee, months_between
+from arrears.models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Office
+from households.models import Household, Occupancy, Owner, building_of
+from households.unlawful import flag_details, flagged_terms
+from imports.workbook_reading import read_first_sheet
+from teams.models import Team
+
+MAX_BYTES = 10 * 1024 * 1024
+PROGRESS_EVERY = 250
+MAX_ROWS = 100_000  # 50,000-row ledgers run as background jobs (imports.jobs)
+MAX_COLUMNS = 40
+HEADER_SEARCH_ROWS = 10  # a flat list may have a title or two above its header
+EXAMPLE_MARK = "例："  # the template's example row starts so, and is skipped
+
+# Our template's columns, in order: (field, header, width, explanation for the 说明 sheet).
+TEMPLATE_COLUMNS = [
+    ("unit", "房号", 12, "必填。房号，如 C6-101、E2-2-201；同一房号只写一行。"),
+    ("owner", "业主", 10, "业主姓名；与已有业主不同则新增一位业主。"),
+    ("phone", "业主电话", 14, "业主电话。"),
+    (
+        "occupancy",
+        "房屋动态",
+        14,
+        "入住、空关、未入住、装修中、已装修未入住；括号内可写备注，如 未入住（样板房）。",
+    ),
+    ("area", "建筑面积", 10, "建筑面积（㎡），大于 0。"),
+    ("first_month", "起始月份", 11, "必填。欠费起始月份，如 2013-05、2013年5月、2013/5。"),
+    ("last_month", "截止月份", 11, "必填。欠费截止月份（含），不得早于起始月份，不得晚于本月。"),
+    ("months", "月数", 7, "可不填；填写时须与起止月份一致。"),
+    ("monthly", "每月金额", 10, "可不填：不填时按 建筑面积 × 当月收费标准 计算。"),
+    ("reason", "欠费原因", 24, "欠费原因。"),
+    ("category", "欠费类型", 12, "必填。空关、无法联系、异地出差、特殊拒交、恶意拒交。"),
+    ("team", "小组", 6, "收费小组代码，如 A、B、C、D（须为本次清收行动的小组）。"),
+    ("responsible", "责任人", 10, "责任人的用户名或姓名。"),
+    ("planned", "计划收取时间", 14, "日期，如 2015-08-15；写文字（如 已打报告）则记为计划备注。"),
+]
+TEMPLATE_EXAMPLE = [
+    "例：C6-101",
+    "张静",
+    "13900000000",
+    "未入住（样板房）",
+    132.56,
+    "2013-05",
+    "2015-05",
+    25,
+    None,
+    "家中被盗",
+    "特殊拒交",
+    "A",
+    "zhaoyang",
+    "2015-08-15",
+]
+
+# Header synonyms, compared after `_norm` (lower case, no spaces, no bracketed units).
+SYNONYMS = {
+    "unit": ["房号", "房屋编号", "房间号", "户号", "单元房号", "unit", "unitcode", "room"],
+    "owner": ["业主", "业主姓名", "姓名", "业主名称", "owner", "ownername"],
+    "phone": ["业主电话", "电话", "联系电话", "手机", "手机号", "phone", "telephone", "mobile"],
+    "occupancy": ["房屋动态", "房屋状态", "入住情况", "入住状态", "occupancy"],
+    "area": ["建筑面积", "面积", "area", "aream2", "buildingarea"],
+    "first_month": [
+        "起始月份",
+        "欠费周期起",
+        "欠费起始月份",
+        "欠费起始",
+        "开始月份",
+        "起始",
+        "from",
+        "frommonth",
+        "firstmonth",
+        "startmonth",
+    ],
+    "last_month": [
+        "截止月份",
+        "欠费周期止",
+        "欠费截止月份",
+        "欠费截止",
+        "结束月份",
+        "截止",
+        "to",
+        "tomonth",
+        "lastmonth",
+        "endmonth",
+        "through",
+    ],
+    "months": ["月数", "欠费月数", "months", "monthcount", "numberofmonths"],
+    "monthly": [
+        "每月金额",
+        "月金额",
+        "月物业费",
+        "每月物业费",
+        "monthly",
+        "monthlyamount",
+        "monthlyfee",
+    ],
+    "total": ["欠费金额", "金额", "欠费总额", "欠费合计", "amount", "total", "amountowed"],
+    "reason": ["欠费原因", "原因", "reason"],
+    "category": ["欠费类型", "类型", "类别", "欠费类别", "category", "debtorcategory"],
+    "team": ["小组", "组别", "收费小组", "team", "teamcode"],
+    "responsible": ["责任人", "负责人", "收费责任人", "responsible", "responsibleperson"],
+    "planned": [
+        "计划收取时间",
+        "计划收取日期",
+        "计划时间",
+        "计划完成时间",
+        "planned",
+        "planneddate",
+        "plannedby",
+    ],
+}
+REQUIRED = ["unit", "first_month", "last_month", "category"]
+FIELD_LABELS = {f: header for f, header, _w, _e in TEMPLATE_COLUMNS} | {"total": "欠费金额"}
+
+CATEGORY_WORDS = {
+    "空关": DebtorCategory.VACANT,
+    "无法联系": DebtorCategory.UNREACHABLE,
+    "联系不上": DebtorCategory.UNREACHABLE,
+    "异地出差": DebtorCategory.AWAY,
+    "异地": DebtorCategory.AWAY,
+    "特殊拒交": DebtorCategory.GRIEVANCE,
+    "恶意拒交": DebtorCategory.REFUSAL,
+} | {c.value: c for c in DebtorCategory}
+OCCUPANCY_WORDS = {
+    "入住": Occupancy.OCCUPIED,
+    "已入住": Occupancy.OCCUPIED,
+    "空关": Occupancy.VACANT,
+    "未入住": Occupancy.NEVER_MOVED_IN,
+    "装修中": Occupancy.RENOVATING,
+    "已装修未入住": Occupancy.RENOVATED_EMPTY,
+    "已装修完毕": Occupancy.RENOVATED_EMPTY,  # the plan's wording for E2-2-201
+} | {o.value: o for o in Occupancy}
+
+MONTH_RE = re.compile(
+    r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})|(\d{2}))\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?$"
+)
+DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+NOTE_RE = re.compile(r"^(.*?)\s*[(（](.*)[)）]\s*$")
+
+
+class LedgerFileError(Exception):
+    """The file cannot be read as a ledger at all; the message says why, for the user."""
+
+
+@dataclass
+class ParsedRow:
+    number: int  # as Excel numbers it
+    values: dict[str, object]
+    extra: dict[str, str] = field(default_factory=dict)  # columns with no field: header → text
+
+
+@dataclass
+class ParsedSheet:
+    shape: str  # "template" or "flat"
+    header_row: int
+    columns: dict[str, str]  # our field → the header as written in the file
+    ignored: list[str]
+    rows: list[ParsedRow]
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _norm(text) -> str:
+    """A header as compared: no spaces, no bracketed unit (面积(㎡)), lower case."""
+    text = re.sub(r"[(（\[【].*?[)）\]】]", "", str(text or ""))
+    return re.sub(r"[\s_*:：]", "", text).lower()
+
+
+_HEADER_INDEX = {_norm(word): f for f, words in SYNONYMS.items() for word in words}
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _header_columns(cells) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = _HEADER_INDEX.get(_norm(cell))
+        if name and name not in columns:
+            columns[name] = index
+    return columns
+
+
+def _read_rows(file) -> list[tuple]:
+    return read_first_sheet(
+        file,
+        error=LedgerFileError,
+        max_bytes=MAX_BYTES,
+        max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
+        max_columns=MAX_COLUMNS,
+        too_big=_("The file is larger than 10 MB. Split the ledger into parts."),
+        too_many_rows=_("The sheet has more than %(n)d rows. Split the ledger into parts.")
+        % {"n": MAX_ROWS},
+    )
+
+
+def parse_workbook(file) -> ParsedSheet:
+    """Read the first sheet of an .xlsx (a file object) into rows keyed by our field names."""
+    rows = _read_rows(file)
+    if not any(not _blank(v) for row in rows for v in row):
+        raise LedgerFileError(_("The first sheet of the workbook is empty."))
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = _header_columns(row)
+        if "unit" in columns and len(columns) >= 3:
+            return _sheet(rows, index, columns)
+    raise LedgerFileError(
+        _(
+            "No header row found. The first row must name the columns, such as "
+            "房号, 起始月份, 截止月份, 欠费类型 (download the template)."
+        )
+    )
+
+
+def _sheet(rows, index: int, columns: dict[str, int]) -> ParsedSheet:
+    missing = [FIELD_LABELS[f] for f in REQUIRED if f not in columns]
+    if missing:
+        raise LedgerFileError(
+            _("The sheet has no column for: %(names)s. Add it (see the template).")
+            % {"names": "、".join(missing)}
+        )
+    header = rows[index]
+    used = set(columns.values())
+    template = all(_norm(h) in {_norm(c[1]) for c in TEMPLATE_COLUMNS} for h in header if h)
+    parsed = []
+    unmapped = [(i, str(h).strip()) for i, h in enumerate(header) if h and i not in used]
+    for offset, row in enumerate(rows[index + 1 :], start=index + 2):
+        values = {f: (row[i] if i < len(row) else None) for f, i in columns.items()}
+        if all(_blank(v) for v in values.values()):
+            continue
+        if str(values["unit"] or "").strip().startswith(EXAMPLE_MARK):
+            continue
+        extra = {
+            name: _text(row[i])
+            for i, name in unmapped
+            if i < len(row) and isinstance(row[i], str) and row[i].strip()
+        }
+        parsed.append(ParsedRow(offset, values, extra))
+    if not parsed:
+        raise LedgerFileError(_("The sheet has a header row but no rows of data."))
+    return ParsedSheet(
+        shape="template" if template else "flat",
+        header_row=index + 1,
+        columns={f: str(header[i]).strip() for f, i in columns.items()},
+        ignored=[str(h).strip() for i, h in enumerate(header) if h and i not in used],
+        rows=parsed,
+    )
+
+
+# --- reading cell values -------------------------------------------------------------------
+
+
+class CellProblem(ValueError):
+    pass
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone number typed as a number
+    return str(value).strip()
+
+
+def read_month(value) -> datetime.date | None:
+    """First day of the month in a cell: an Excel date, 2013-05, 2013年5月, 2013/5, 201305."""
+    if _blank(value):
+        return None
+    if isinstance(value, datetime.datetime | datetime.date):
+        return datetime.date(value.year, value.month, 1)
+    if isinstance(value, float):
+        # 2013.10 typed as a number reads 2013.1: October or January cannot be told apart.
+        raise CellProblem(_("write the month as text like 2013-05"))
+    match = MONTH_RE.match(_text(value))
+    if match:
+        month = int(match.group(2) or match.group(3))
+        if 1 <= month <= 12:
+            return datetime.date(int(match.group(1)), month, 1)
+    raise CellProblem(_("“%(value)s” is not a month like 2013-05") % {"value": _text(value)})
+
+
+def read_planned(value) -> tuple[datetime.date | None, str]:
+    """A planned date, or a note where the plan gives words (已打报告)."""
+    if _blank(value):
+        return None, ""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return datetime.date(value.year, value.month, value.day), ""
+    text = _text(value)
+    match = DATE_RE.match(text)
+    if not match:
+        return None, text[:300]
+    try:
+        return datetime.date(*(int(g) for g in match.groups())), ""
+    except ValueError as exc:
+        raise CellProblem(_("“%(value)s” is not a date") % {"value": text}) from exc
+
+
+def read_amount(value) -> Decimal | None:
+    if _blank(value):
+        return None
+    text = re.sub(r"[\s,¥￥元]", "", _text(value))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise CellProblem(_("“%(value)s” is not a number") % {"value": _text(value)}) from exc
+    if not amount.is_finite():
+        raise CellProblem(_("“%(value)s” is not a number") % {"value": _text(value)})
+    if amount < 0:
+        raise CellProblem(_("%(value)s is negative") % {"value": text})
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def read_count(value) -> int | None:
+    if _blank(value):
+        return None
+    text = re.sub(r"\s|个月|月", "", _text(value))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if text.isdecimal():
+        return int(text)
+    raise CellProblem(_("“%(value)s” is not a whole number") % {"value": _text(value)})
+
+
+CATEGORY_CHOICES = "空关、无法联系、异地出差、特殊拒交、恶意拒交"
+OCCUPANCY_CHOICES = "入住、空关、未入住、装修中、已装修未入住"
+
+
+def _word(value, table: dict, message: str, choices: str):
+    """The code a word stands for; `message` (with value and choices) when there is none."""
+    text = _text(value)
+    key = re.sub(r"\s", "", text)
+    found = table.get(key) or table.get(key.removesuffix("类")) or table.get(key.lower())
+    if found is None:
+        raise CellProblem(message % {"value": text, "choices": choices})
+    return found
+
+
+def read_category(value) -> str:
+    return _word(
+        value,
+        CATEGORY_WORDS,
+        _("unknown category “%(value)s”; use one of %(choices)s"),
+        CATEGORY_CHOICES,
+    )
+
+
+def read_occupancy(value) -> tuple[str | None, str]:
+    """(occupancy, note): 未入住（样板房） → never moved in, note 样板房."""
+    if _blank(value):
+        return None, ""
+    text, note = _text(value), ""
+    match = NOTE_RE.match(text)
+    if match:
+        text, note = match.group(1), match.group(2).strip()
+    message = _("unknown occupancy “%(value)s”; use one of %(choices)s")
+    return _word(text, OCCUPANCY_WORDS, message, OCCUPANCY_CHOICES), note
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    """What one valid row would write, compared with what is held now."""
+
+    unit: str
+    household: Household | None
+    household_fields: dict = field(default_factory=dict)  # changed or new field values
+    owner: tuple[str, str] | None = None  # (name, phone) to add or update
+    owner_change: bool = False
+    new_periods: dict = field(default_factory=dict)  # month → amount
+    changed_periods: list = field(default_factory=list)  # (period, new amount)
+    unchanged_periods: int = 0
+    case: Case | None = None
+    case_fields: dict = field(default_factory=dict)  # changed or new field values
+
+    @property
+    def household_new(self) -> bool:
+        return self.household is None
+
+    @property
+    def household_changed(self) -> bool:
+        return not self.household_new and bool(self.household_fields or self.owner_change)
+
+    @property
+    def case_new(self) -> bool:
+        return self.case is None
+
+    @property
+    def case_changed(self) -> bool:
+        return not self.case_new and bool(self.case_fields)
+
+
+@dataclass
+class RowResult:
+    number: int
+    unit: str
+    problems: list[str]
+    plan: RowPlan | None = None
+    flags: list[str] = field(default_factory=list)  # phrases of unlawful methods in its cells
+
+    @property
+    def flag_details(self):
+        return flag_details(self.flags)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def changes(self) -> list[str]:
+        """What this row would do, in words, for the preview."""
+        plan = self.plan
+        if plan is None:
+            return []
+        out = []
+        if plan.household_new:
+            out.append(_("new household"))
+        elif plan.household_changed:
+            out.append(_("household details updated"))
+        if plan.new_periods:
+            out.append(_("%(n)d new months") % {"n": len(plan.new_periods)})
+        if plan.changed_periods:
+            out.append(_("%(n)d months with a new amount") % {"n": len(plan.changed_periods)})
+        if plan.case_new:
+            out.append(_("new case"))
+        elif plan.case_changed:
+            out.append(_("case updated"))
+        return out or [_("no change")]
+
+
+@dataclass
+class _Context:
+    """Everything rows are checked against, loaded once."""
+
+    office: Office
+    campaign: Campaign
+    today: datetime.date
+    create_households: bool
+    update_amounts: bool
+    households: dict
+    periods: dict  # household id → {month: DebtPeriod}
+    waived: set  # ids of periods an approved waiver lowered
+    cases: dict  # household id → Case
+    teams: dict  # code → Team
+    people: dict  # username (lower) or display name → [users]
+    rates: list  # FeeRate, newest first
+
+    @classmethod
+    def load(cls, parsed, *, office, campaign, today, create_households, update_amounts):
+        units = {_text(r.values.get("unit")).upper() for r in parsed.rows}
+        households = {
+            h.unit_code: h
+            for h in Household.objects.filter(office=office, unit_code__in=units).prefetch_related(
+                "owners"
+            )
+        }
+        periods: dict = {}
+        for p in DebtPeriod.objects.filter(household__in=households.values()):
+            periods.setdefault(p.household_id, {})[p.month] = p
+        cases = {c.household_id: c for c in Case.objects.filter(campaign=campaign)}
+        teams = {t.code.upper(): t for t in Team.objects.filter(campaign=campaign)}
+        from escalation.models import WaiverAllocation
+
+        waived = set(
+            WaiverAllocation.objects.filter(period__household__in=households.values()).values_list(
+                "period_id", flat=True
+            )
+        )
+        return cls(
+            office=office,
+            campaign=campaign,
+            today=today,
+            create_households=create_households,
+            update_amounts=update_amounts,
+            households=households,
+            periods=periods,
+            waived=waived,
+            cases=cases,
+            teams=teams,
+            people=_people(office, campaign),
+            rates=list(FeeRate.objects.filter(office=office).order_by("-effective_from")),
+        )
+
+    def rate_for(self, month: datetime.date) -> Decimal | None:
+        return next((r.rate_per_m2 for r in self.rates if r.effective_from <= month), None)
+
+
+def _people(office, campaign) -> dict:
+    """Who may be named responsible: the office's staff and the campaign's team members."""
+    users = (
+        get_user_model()
+        .objects.filter(Q(staff_profile__office=office) | Q(teams__campaign=campaign))
+        .select_related("staff_profile")
+        .distinct()
+    )
+    people: dict = {}
+    for user in users:
+        people.setdefault(user.get_username().lower(), []).append(user)
+        name = getattr(getattr(user, "staff_profile", None), "display_name", "")
+        if name and name.lower() != user.get_username().lower():
+            people.setdefault(name.strip(), []).append(user)
+    return people
+
+
+def validate(
+    parsed: ParsedSheet,
+    *,
+    office: Office,
+    campaign: Campaign,
+    today: datetime.date,
+    create_households: bool = True,
+    update_amounts: bool = False,
+) -> list[RowResult]:
+    """Every row's problems, or its plan. `update_amounts`: replace amounts held that differ
+    (without it, a different amount is a problem, so a wrong file cannot silently rewrite the
+    ledger)."""
+    if campaign.office_id != office.pk:
+        raise ValueError("The campaign belongs to another office.")
+    ctx = _Context.load(
+        parsed,
+        office=office,
+        campaign=campaign,
+        today=today,
+        create_households=create_households,
+        update_amounts=update_amounts,
+    )
+    first_row = {}
+    for row in parsed.rows:
+        first_row.setdefault(_text(row.values.get("unit")).upper(), row.number)
+    return [_validate_row(row, ctx, first_row) for row in parsed.rows]
+
+
+class _Row:
+    """Collects one row's problems while its cells are read."""
+
+    def __init__(self, row: ParsedRow):
+        self.row = row
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        self.problems.append(
+            _("Row %(row)d: %(problem)s.") % {"row": self.row.number, "problem": message}
+        )
+
+    def read(self, name: str, reader):
+        """The cell read by `reader`, or None with a problem naming the column."""
+        try:
+            return reader(self.row.values.get(name))
+        except CellProblem as exc:
+            self.problem(
+                _("column %(column)s: %(problem)s")
+                % {"column": FIELD_LABELS.get(name, name), "problem": exc}
+            )
+            return None
+
+
+def _row_texts(parsed_row: ParsedRow) -> list[str]:
+    """Every text cell of the row, the columns we read and the ones we keep as written."""
+    return [
+        *(v for v in parsed_row.values.values() if isinstance(v, str)),
+        *parsed_row.extra.values(),
+    ]
+
+
+def _validate_row(parsed_row: ParsedRow, ctx: _Context, first_row: dict) -> RowResult:
+    flags = flagged_terms(*_row_texts(parsed_row))
+    result = _validate_cells(parsed_row, ctx, first_row, flags)
+    result.flags = flags
+    return result
+
+
+def _validate_cells(
+    parsed_row: ParsedRow, ctx: _Context, first_row: dict, flags: list[str]
+) -> RowResult:
+    row = _Row(parsed_row)
+    unit = _text(parsed_row.values.get("unit")).upper()
+    if not unit:
+        row.problem(_("the unit (房号) is empty"))
+        return RowResult(parsed_row.number, unit, row.problems)
+    if first_row[unit] != parsed_row.number:
+        row.problem(
+            _("unit %(unit)s is also on row %(first)d; keep one row per household")
+            % {"unit": unit, "first": first_row[unit]}
+        )
+    household = ctx.households.get(unit)
+    if household is None and not ctx.create_households:
+        row.problem(
+            _("unit %(unit)s is not a household of %(office)s; check the unit code")
+            % {"unit": unit, "office": ctx.office}
+        )
+    _lengths(row, unit)
+    months = _months(row, ctx)
+    area = row.read("area", read_amount)
+    if area is not None and area <= 0:
+        row.problem(_("the area must be more than 0"))
+        area = None
+    if too_large(area, digits=AREA_DIGITS):
+        row.problem(_("the area %(area)s m² is too large: check the number") % {"area": area})
+        area = None
+    amounts = _amounts(row, ctx, area or (household and household.area_m2), months)
+    if amounts and any(too_large(a, digits=MONEY_DIGITS) for a in amounts.values()):
+        row.problem(_("an amount has more than 10 digits before the point: check the number"))
+        amounts = None
+    plan = RowPlan(unit=unit, household=household)
+    _plan_household(row, plan, area)
+    _plan_case(row, ctx, plan, flags)
+    if amounts:
+        _plan_periods(row, ctx, plan, amounts)
+    if row.problems:
+        return RowResult(parsed_row.number, unit, row.problems)
+    return RowResult(parsed_row.number, unit, [], plan)
+
+
+AREA_DIGITS = Household._meta.get_field("area_m2").max_digits
+# What each text cell may hold, from the columns it is stored in.
+TEXT_LIMITS = {
+    "owner": Owner._meta.get_field("name").max_length,
+    "phone": Owner._meta.get_field("phone").max_length,
+    "reason": Case._meta.get_field("reason").max_length,
+    "planned": Case._meta.get_field("plan_note").max_length,
+}
+
+
+def _lengths(row: _Row, unit: str) -> None:
+    """Texts longer than their column are problems of the row, at preview."""
+    problems = [
+        too_long(
+            unit, limit=Household._meta.get_field("unit_code").max_length, what=FIELD_LABELS["unit"]
+        ),
+        too_long(
+            building_of(unit),
+            limit=Household._meta.get_field("building").max_length,
+            what=_("the building part of the unit (before the first “-”)"),
+        ),
+    ]
+    for name, limit in TEXT_LIMITS.items():
+        value = row.row.values.get(name)
+        if not isinstance(value, datetime.date):
+            problems.append(too_long(_text(value), limit=limit, what=FIELD_LABELS[name]))
+    for problem in problems:
+        if problem:
+            row.problem(problem)
+
+
+def _months(row: _Row, ctx: _Context) -> list[datetime.date]:
+    first = row.read("first_month", read_month)
+    last = row.read("last_month", read_month)
+    stated = row.read("months", read_count)
+    for name, month in (("first_month", first), ("last_month", last)):
+        if month is None and _blank(row.row.values.get(name)):
+            row.problem(_("column %(column)s is empty") % {"column": FIELD_LABELS[name]})
+    if first is None or last is None:
+        return []
+    this_month = ctx.today.replace(day=1)
+    if last > this_month or first > this_month:
+        row.problem(
+            _("%(month)s is in the future; arrears end this month at the latest")
+            % {"month": f"{max(first, last):%Y-%m}"}
+        )
+        return []
+    if last < first:
+        row.problem(
+            _("the last month %(last)s is before the first month %(first)s")
+            % {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"}
+        )
+        return []
+    months = months_between(first, last)
+    if stated is not None and stated != len(months):
+        row.problem(
+            _(
+                "%(stated)d months are stated but %(first)s – %(last)s is %(n)d months; "
+                "correct the months or the range"
+            )
+            % {
+                "stated": stated,
+                "first": f"{first:%Y-%m}",
+                "last": f"{last:%Y-%m}",
+                "n": len(months),
+            }
+        )
+        return []
+    return months
+
+
+def _amounts(row: _Row, ctx: _Context, area, months) -> dict | None:
+    """Month → amount due: the monthly amount, else the total spread, else area × rate."""
+    before = len(row.problems)
+    monthly = row.read("monthly", read_amount)
+    total = row.read("total", read_amount)
+    if not months or len(row.problems) > before:
+        return None
+    if monthly is not None:
+        if total is not None and total != monthly * len(months):
+            row.problem(
+                _("the total %(total)s is not %(n)d × %(monthly)s; correct one of them")
+                % {"total": total, "n": len(months), "monthly": monthly}
+            )
+            return None
+        return dict.fromkeys(months, monthly)
+    if total is not None:
+        return _spread(total, months)
+    return _from_area(row, ctx, area, months)
+
+
+def _spread(total: Decimal, months) -> dict:
+    """A total over its months in whole fen; the odd fen go to the last month."""
+    each = (total / len(months)).quantize(CENT, rounding=ROUND_DOWN)
+    amounts = dict.fromkeys(months, each)
+    amounts[months[-1]] = total - each * (len(months) - 1)
+    return amounts
+
+
+def _from_area(row: _Row, ctx: _Context, area, months) -> dict | None:
+    if not area:
+        row.problem(_("no amount and no area: enter 每月金额, 欠费金额 or 建筑面积"))
+        return None
+    amounts = {}
+    for month in months:
+        rate = ctx.rate_for(month)
+        if rate is None:
+            row.problem(
+                _("the office has no fee rate for %(month)s; enter 每月金额 or add a fee rate")
+                % {"month": f"{month:%Y-%m}"}
+            )
+            return None
+        amounts[month] = monthly_fee(area, rate)
+    return amounts
+
+
+def _plan_household(row: _Row, plan: RowPlan, area) -> None:
+    household = plan.household
+    wanted = {}
+    if area:
+        wanted["area_m2"] = area
+    occupancy = row.read("occupancy", read_occupancy)
+    if occupancy and occupancy[0]:
+        wanted["occupancy"] = occupancy[0]
+        if occupancy[1]:
+            wanted["occupancy_note"] = occupancy[1][:200]
+    plan.household_fields = {
+        k: v for k, v in wanted.items() if household is None or getattr(household, k) != v
+    }
+    name = _text(row.row.values.get("owner"))[:100]
+    phone = _text(row.row.values.get("phone"))[:40]
+    if name:
+        plan.owner = (name, phone)
+        held = household and next((o for o in household.owners.all() if o.name == name), None)
+        plan.owner_change = bool(household) and (not held or bool(phone and held.phone != phone))
+
+
+def _plan_case(row: _Row, ctx: _Context, plan: RowPlan, flags: list[str]) -> None:
+    wanted = {}
+    category = row.read("category", read_category)
+    if category is None and _blank(row.row.values.get("category")):
+        row.problem(
+            _("column 欠费类型 is empty; use 空关、无法联系、异地出差、特殊拒交 or 恶意拒交")
+        )
+    if category:
+        wanted["category"] = category
+    reason = _text(row.row.values.get("reason"))[:300]
+    if reason:
+        wanted["reason"] = reason
+    planned = row.read("planned", read_planned)
+    if planned and planned[0]:
+        wanted["planned_date"] = planned[0]
+    if planned and planned[1]:
+        wanted["plan_note"] = planned[1]
+    team = _team(row, ctx)
+    if team:
+        wanted["team"] = team
+    person = _responsible(row, ctx)
+    if person:
+        wanted["responsible"] = person
+    plan.case = ctx.cases.get(plan.household.pk) if plan.household else None
+    extra = "\n".join(f"{name}：{text}" for name, text in row.row.extra.items())
+    if extra:
+        wanted["imported_text"] = extra
+    if flags:  # added to what the case holds, never erasing it
+        held = plan.case.flagged_terms if plan.case else []
+        wanted["flagged_terms"] = list(dict.fromkeys([*held, *flags]))
+    plan.case_fields = {
+        k: v for k, v in wanted.items() if plan.case is None or getattr(plan.case, k) != v
+    }
+
+
+def _team(row: _Row, ctx: _Context) -> Team | None:
+    code = _text(row.row.values.get("team")).upper().removesuffix("组").strip()
+    if not code:
+        return None
+    team = ctx.teams.get(code)
+    if team is None:
+        known = "、".join(sorted(ctx.teams)) or "—"
+        row.problem(
+            _("unknown team “%(code)s”; the campaign's teams are %(known)s")
+            % {"code": code, "known": known}
+        )
+    return team
+
+
+def _responsible(row: _Row, ctx: _Context):
+    name = _text(row.row.values.get("responsible"))
+    if not name:
+        return None
+    found = ctx.people.get(name.lower()) or ctx.people.get(name) or []
+    if len(found) == 1:
+        return found[0]
+    if found:
+        row.problem(
+            _("more than one person is called “%(name)s”; write the username instead")
+            % {"name": name}
+        )
+    else:
+        row.problem(
+            _("unknown responsible person “%(name)s”; write a username or name of %(office)s")
+            % {"name": name, "office": ctx.office}
+        )
+    return None
+
+
+def _plan_periods(row: _Row, ctx: _Context, plan: RowPlan, amounts: dict) -> None:
+    held = ctx.periods.get(plan.household.pk, {}) if plan.household else {}
+    differing = []
+    for month, amount in amounts.items():
+        period = held.get(month)
+        if period is None:
+            plan.new_periods[month] = amount
+        elif period.amount_due == amount:
+            plan.unchanged_periods += 1
+        elif period.pk in ctx.waived:
+            # The court or the settlement decided this month's amount; a file does not.
+            row.problem(
+                _(
+                    "%(month)s was lowered by an approved waiver after a judgment or settlement; "
+                    "an import does not change it"
+                )
+                % {"month": f"{month:%Y-%m}"}
+            )
+        elif amount < period.amount_paid:
+            row.problem(
+                _("%(month)s has %(paid)s paid already; the amount due cannot be %(amount)s")
+                % {"month": f"{month:%Y-%m}", "paid": period.amount_paid, "amount": amount}
+            )
+        else:
+            differing.append((period, amount))
+    if differing and not ctx.update_amounts:
+        period, amount = differing[0]
+        row.problem(
+            _(
+                "%(n)d months are already held with another amount (%(month)s: %(held)s held, "
+                "%(amount)s in the file); correct the file, or import with “replace amounts”"
+            )
+            % {
+                "n": len(differing),
+                "month": f"{period.month:%Y-%m}",
+                "held": period.amount_due,
+                "amount": amount,
+            }
+        )
+    plan.changed_periods = differing
+    case = plan.case
+    settled = case and case.status in (Case.Status.CLEARED, Case.Status.CLOSED)
+    if settled and (plan.new_periods or differing):
+        # Clearances and scoring hang on a case's status; only people reopen a case.
+        row.problem(
+            _("the case is %(status)s; reopen it before adding or raising months")
+            % {"status": case.get_status_display()}
+        )
+
+
+# --- the import ----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult]
+    dry_run: bool
+    written: bool = False
+    households_created: int = 0
+    households_updated: int = 0
+    periods_created: int = 0
+    periods_updated: int = 0
+    periods_unchanged: int = 0
+    cases_created: int = 0
+    cases_updated: int = 0
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for r in self.rows for p in r.problems]
+
+    @property
+    def flagged_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.flags]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self) -> None:
+        plans = [r.plan for r in self.rows if r.plan]
+        self.households_created = sum(p.household_new for p in plans)
+        self.households_updated = sum(p.household_changed for p in plans)
+        self.periods_created = sum(len(p.new_periods) for p in plans)
+        self.periods_updated = sum(len(p.changed_periods) for p in plans)
+        self.periods_unchanged = sum(p.unchanged_periods for p in plans)
+        self.cases_created = sum(p.case_new for p in plans)
+        self.cases_updated = sum(p.case_changed for p in plans)
+
+    def summary_lines(self) -> list[str]:
+        return [
+            _("Households: %(c)d created, %(u)d updated")
+            % {"c": self.households_created, "u": self.households_updated},
+            _("Months: %(c)d created, %(u)d updated, %(n)d unchanged")
+            % {"c": self.periods_created, "u": self.periods_updated, "n": self.periods_unchanged},
+            _("Cases: %(c)d created, %(u)d updated")
+            % {"c": self.cases_created, "u": self.cases_updated},
+            *(
+                [
+                    _(
+                        "%(n)d rows name an unlawful collection method: they are imported as "
+                        "the ledger's history, and flagged on the case for the office manager"
+                    )
+                    % {"n": len(self.flagged_rows)}
+                ]
+                if self.flagged_rows
+                else []
+            ),
+        ]
+
+
+def ledger_import(
+    *,
+    parsed: ParsedSheet,
+    office: Office,
+    campaign: Campaign,
+    by,
+    dry_run: bool,
+    today: datetime.date | None = None,
+    create_households: bool = True,
+    update_amounts: bool = False,
+    progress=None,
+) -> ImportReport:
+    """Validate every row and, unless `dry_run` or any row has a problem, write them all.
+
+    Validation runs inside the same transaction as the writes, so what was checked is what
+    is written. `progress(done, total)` is called as rows are written (for background jobs)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        results = validate(
+            parsed,
+            office=office,
+            campaign=campaign,
+            today=today,
+            create_households=create_households,
+            update_amounts=update_amounts,
+        )
+        report = ImportReport(rows=results, dry_run=dry_run)
+        report.count()
+        if report.ok and not dry_run:
+            total = len(results)
+            for done, result in enumerate(results, start=1):
+                _write(result.plan, office=office, campaign=campaign, by=by)
+                if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+                    progress(done, total)
+            report.written = True
+            _tell_about_flags(report, office=office)
+    return report
+
+
+def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
+    """One inbox entry for the office's managers listing the flagged rows of a written file."""
+    rows = report.flagged_rows
+    if not rows:
+        return
+    from arrears.models import Notification
+    from arrears.notifications import notify, office_managers
+    from households.text_flags import describe
+
+    lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
+    if len(rows) > 50:
+        lines.append("…")
+    notify(
+        recipients=office_managers(office),
+        kind=Notification.Kind.FLAG,
+        title=_("Imported ledger: %(n)d rows flagged for review") % {"n": len(rows)},
+        body="\n".join(lines),
+        url=reverse("breach-list"),
+    )
+
+
+def _write(plan: RowPlan, *, office, campaign, by) -> None:
+    household = _write_household(plan, office, by)
+    if plan.new_periods:
+        bulk_create_with_history(
+            [
+                DebtPeriod(household=household, month=m, amount_due=a)
+                for m, a in plan.new_periods.items()
+            ],
+            DebtPeriod,
+            default_user=by,
+        )
+        # Money the household paid beyond what it owed pays the new months first.
+        credit_apply(household=household, by=by)
+    for period, amount in plan.changed_periods:
+        period.amount_due = amount
+        _save(period, by)
+    if plan.case_new:
+        _save(Case(campaign=campaign, household=household, **plan.case_fields), by)
+    elif plan.case_fields:
+        for name, value in plan.case_fields.items():
+            setattr(plan.case, name, value)
+        _save(plan.case, by)
+
+
+def _write_household(plan: RowPlan, office, by) -> Household:
+    household = plan.household or Household(
+        office=office, unit_code=plan.unit, building=building_of(plan.unit)
+    )
+    if plan.household_new or plan.household_fields:
+        for name, value in plan.household_fields.items():
+            setattr(household, name, value)
+        _save(household, by)
+    if plan.owner and (plan.household_new or plan.owner_change):
+        name, phone = plan.owner
+        owner = household.owners.filter(name=name).first() or Owner(household=household, name=name)
+        if phone:
+            owner.phone = phone
+        _save(owner, by)
+    return household
+
+
+def _save(instance, by) -> None:
+    instance._history_user = by  # simple_history: who, also outside a request
+    instance.full_clean()
+    instance.save()
+
+
+# --- the template --------------------------------------------------------------------------
+
+
+def template_workbook() -> bytes:
+    """The import template: the header row, an example row (skipped on import), and a 说明
+    sheet explaining every column and the accepted values."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "欠费台账"
+    sheet.append([header for _f, header, _w, _e in TEMPLATE_COLUMNS])
+    sheet.append(TEMPLATE_EXAMPLE)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="808080")
+        cell.number_format = "@"  # text: months like 2013-05 must not turn into dates
+    for index, (_f, _h, width, _e) in enumerate(TEMPLATE_COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width + 4
+    sheet.freeze_panes = "A2"
+
+    notes = book.create_sheet("说明")
+    notes.append(["列", "说明"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for _f, header, _w, explanation in TEMPLATE_COLUMNS:
+        notes.append([header, explanation])
+    notes.append([])
+    for line in (
+        "第 2 行以“例：”开头，是示例，导入时跳过；可删除。",
+        "空白单元格不会清除系统中已有的内容。",
+        "已有月份金额不同时，导入会报错；确认后可选择“替换不同的金额”，但不得低于已缴金额。",
+        "任一行有问题时，整个文件都不会导入；请按提示修改后重新上传。",
+        "也可上传自有的欠费明细表（如 房号、业主、欠费周期起、欠费周期止、月数、欠费金额……），"
+        "其中“欠费金额”为整个区间的合计。",
+    ):
+        notes.append(["", line])
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["B"].width = 90
+    notes.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

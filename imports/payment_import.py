@@ -1,0 +1,681 @@
+"""Import of payments from the billing system's Excel export (issue 6, item 6).
+
+Payments taken at the front desk reach the campaign without retyping. Three steps, as in the
+ledger import (`imports.ledger_import`):
+
+- `parse_workbook` reads the first sheet and maps its columns by a table of Chinese and
+  English header synonyms. Problems with the file itself raise `PaymentFileError`.
+- `validate` checks every row and says what to fix, with the row number as Excel shows it.
+- `payment_import` runs both inside one transaction and, when no row has a problem, records
+  every new row through `payment_record` (allocation to the oldest months, case status and
+  clearances exactly as for a payment typed in), oldest first.
+
+The receipt number is what de-duplicates: a receipt already recorded in the office is skipped
+as "already imported", so importing the same export twice changes nothing.
+
+Every text cell, including columns we have no field for (kept in the payment's note as
+"column：value"), is scanned for unlawful methods (households.unlawful): a row that names one
+is shown flagged in the preview, and the office manager is told when the file is written.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from arrears.allocation import CENT
+from arrears.inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
+from arrears.models import Clearance, DebtPeriod, Office, Payment, PaymentMethod
+from arrears.payments import CLOCK_SKEW, payment_record
+from arrears.receipts import receipt_key
+from households.models import Household
+from households.unlawful import flag_details, flagged_terms
+from imports.ledger_import import _blank, _norm, _text
+from imports.workbook_reading import read_first_sheet
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 10000
+MAX_COLUMNS = 40
+HEADER_SEARCH_ROWS = 10  # an export may have a title or two above its header
+IMPORT_NOTE = "账单系统导入"  # stored on every imported payment, so it can be told apart
+NOTE_LENGTH = 300
+RECEIPT_LENGTH = 60
+NOON = datetime.time(12, 0)
+
+SYNONYMS = {
+    "receipt": [
+        "收据号",
+        "票据号",
+        "收据编号",
+        "票据编号",
+        "收据号码",
+        "票据号码",
+        "receipt",
+        "receiptno",
+        "receiptnumber",
+    ],
+    "unit": ["房号", "房屋编号", "房间号", "户号", "unit", "unitcode", "room"],
+    "amount": [
+        "缴费金额",
+        "实收金额",
+        "金额",
+        "收款金额",
+        "amount",
+        "amountpaid",
+        "paidamount",
+    ],
+    "date": [
+        "缴费日期",
+        "收款日期",
+        "日期",
+        "缴费时间",
+        "收款时间",
+        "date",
+        "paymentdate",
+        "paiddate",
+        "paidat",
+    ],
+    "method": ["缴费方式", "支付方式", "付款方式", "收款方式", "method", "paymentmethod"],
+    "owner": ["业主", "业主姓名", "姓名", "owner", "ownername"],
+    "note": ["备注", "说明", "note", "notes", "remark", "remarks"],
+}
+REQUIRED = ["receipt", "unit", "amount", "date"]
+FIELD_LABELS = {
+    "receipt": "收据号",
+    "unit": "房号",
+    "amount": "缴费金额",
+    "date": "缴费日期",
+    "method": "缴费方式",
+    "owner": "业主",
+    "note": "备注",
+}
+_HEADER_INDEX = {_norm(word): f for f, words in SYNONYMS.items() for word in words}
+
+METHOD_WORDS = {
+    "现金": PaymentMethod.CASH,
+    "微信": PaymentMethod.WECHAT,
+    "微信支付": PaymentMethod.WECHAT,
+    "支付宝": PaymentMethod.ALIPAY,
+    "银行转账": PaymentMethod.BANK_TRANSFER,
+    "转账": PaymentMethod.BANK_TRANSFER,
+    "异地汇款": PaymentMethod.REMITTANCE,
+    "汇款": PaymentMethod.REMITTANCE,
+} | {m.value: m for m in PaymentMethod}
+METHOD_CHOICES = "现金、微信、支付宝、银行转账、异地汇款"
+
+DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*[T\s]\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?$"
+)
+
+
+class PaymentFileError(Exception):
+    """The file cannot be read as a payments export at all; the message says why."""
+
+
+class CellProblem(ValueError):
+    pass
+
+
+class EmptyCell(CellProblem):
+    """A required cell is empty; the message continues "column X is empty; ..."."""
+
+
+@dataclass
+class ParsedRow:
+    number: int  # as Excel numbers it
+    values: dict[str, object]
+    extra: dict[str, str] = field(default_factory=dict)  # columns with no field: header → text
+
+
+@dataclass
+class ParsedSheet:
+    header_row: int
+    columns: dict[str, str]  # our field → the header as written in the file
+    ignored: list[str]
+    rows: list[ParsedRow]
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def _read_rows(file) -> list[tuple]:
+    return read_first_sheet(
+        file,
+        error=PaymentFileError,
+        max_bytes=MAX_BYTES,
+        max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
+        max_columns=MAX_COLUMNS,
+        too_big=_("The file is larger than 10 MB. Export fewer days at a time."),
+        too_many_rows=_("The sheet has more than %(n)d rows. Export fewer days at a time.")
+        % {"n": MAX_ROWS},
+    )
+
+
+def _header_columns(cells) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = _HEADER_INDEX.get(_norm(cell))
+        if name and name not in columns:
+            columns[name] = index
+    return columns
+
+
+def parse_workbook(file) -> ParsedSheet:
+    """Read the first sheet of an .xlsx (a file object) into rows keyed by our field names."""
+    rows = _read_rows(file)
+    if not any(not _blank(v) for row in rows for v in row):
+        raise PaymentFileError(_("The first sheet of the workbook is empty."))
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = _header_columns(row)
+        if ("receipt" in columns or "unit" in columns) and len(columns) >= 3:
+            return _sheet(rows, index, columns)
+    raise PaymentFileError(
+        _(
+            "No header row found. The first row must name the columns: "
+            "收据号, 房号, 缴费金额, 缴费日期 (and 缴费方式, 备注 if the export has them)."
+        )
+    )
+
+
+def _sheet(rows, index: int, columns: dict[str, int]) -> ParsedSheet:
+    missing = [FIELD_LABELS[f] for f in REQUIRED if f not in columns]
+    if missing:
+        raise PaymentFileError(
+            _("The sheet has no column for: %(names)s. Export it from the billing system.")
+            % {"names": "、".join(missing)}
+        )
+    header = rows[index]
+    used = set(columns.values())
+    unmapped = [(i, str(h).strip()) for i, h in enumerate(header) if h and i not in used]
+    parsed = []
+    for number, row in enumerate(rows[index + 1 :], start=index + 2):
+        values = {f: (row[i] if i < len(row) else None) for f, i in columns.items()}
+        if all(_blank(v) for v in values.values()):
+            continue
+        extra = {
+            name: _text(row[i])
+            for i, name in unmapped
+            if i < len(row) and isinstance(row[i], str) and row[i].strip()
+        }
+        parsed.append(ParsedRow(number, values, extra))
+    if not parsed:
+        raise PaymentFileError(_("The sheet has a header row but no rows of data."))
+    return ParsedSheet(
+        header_row=index + 1,
+        columns={f: str(header[i]).strip() for f, i in columns.items()},
+        ignored=[str(h).strip() for i, h in enumerate(header) if h and i not in used],
+        rows=parsed,
+    )
+
+
+# --- reading cell values -------------------------------------------------------------------
+
+
+def read_amount(value) -> Decimal:
+    if _blank(value):
+        raise EmptyCell(_("enter the amount received, in yuan"))
+    text = re.sub(r"[\s,，¥￥元]", "", _text(value))
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise CellProblem(
+            _("“%(value)s” is not a number; enter the amount in yuan, like 1700.00")
+            % {"value": _text(value)}
+        ) from exc
+    if not amount.is_finite():
+        raise CellProblem(_("“%(value)s” is not a number") % {"value": _text(value)})
+    if amount <= 0:
+        raise CellProblem(
+            _("%(value)s is not more than 0; a refund or correction is a reversal, not an import")
+            % {"value": text}
+        )
+    if amount != amount.quantize(CENT):
+        raise CellProblem(
+            _("%(value)s has more than two decimal places; round it to the fen") % {"value": text}
+        )
+    return amount.quantize(CENT)
+
+
+def read_paid_at(value, *, now: datetime.datetime) -> datetime.datetime:
+    """When the money was received: a date and time, or a date alone (12:00 local)."""
+    if _blank(value):
+        raise EmptyCell(_("enter the date of payment, like 2015-06-03"))
+    tz = timezone.get_current_timezone()
+    if isinstance(value, datetime.datetime):
+        moment = value if timezone.is_aware(value) else timezone.make_aware(value, tz)
+        if value.time() == datetime.time(0, 0):  # Excel keeps a date cell as midnight
+            moment = _noon(value.date(), now)
+    elif isinstance(value, datetime.date):
+        moment = _noon(value, now)
+    else:
+        text = _text(value)
+        match = DATE_RE.match(text) if isinstance(value, str) else None
+        if not match:
+            raise CellProblem(
+                _("“%(value)s” is not a date; write it like 2015-06-03 or 2015-06-03 14:30")
+                % {"value": text}
+            )
+        y, m, d, hh, mm, ss = match.groups()
+        try:
+            day = datetime.date(int(y), int(m), int(d))
+            if hh is None:
+                moment = _noon(day, now)
+            else:
+                clock = datetime.time(int(hh), int(mm), int(ss or 0))
+                moment = timezone.make_aware(datetime.datetime.combine(day, clock), tz)
+        except ValueError as exc:
+            raise CellProblem(_("“%(value)s” is not a date") % {"value": text}) from exc
+    if timezone.localdate(moment) < EARLIEST_DATE:
+        raise CellProblem(
+            _("%(value)s is before %(earliest)s; check the date of payment")
+            % {"value": moment.date().isoformat(), "earliest": EARLIEST_DATE}
+        )
+    if moment > now + CLOCK_SKEW:
+        raise CellProblem(
+            _("%(value)s is in the future; check the date of payment")
+            % {"value": f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"}
+        )
+    return moment
+
+
+def _noon(day: datetime.date, now: datetime.datetime) -> datetime.datetime:
+    """A date alone means 12:00 local; paid today before noon means now."""
+    moment = timezone.make_aware(datetime.datetime.combine(day, NOON))
+    if day == timezone.localtime(now).date() and moment > now:
+        return now
+    return moment
+
+
+def read_method(value) -> str:
+    if _blank(value):
+        return PaymentMethod.CASH
+    text = _text(value)
+    key = re.sub(r"\s", "", text)
+    found = METHOD_WORDS.get(key) or METHOD_WORDS.get(key.lower())
+    if found is None:
+        raise CellProblem(
+            _("unknown method “%(value)s”; use one of %(choices)s")
+            % {"value": text, "choices": METHOD_CHOICES}
+        )
+    return found
+
+
+def read_receipt(value) -> str:
+    text = _text(value)
+    if not text:
+        raise EmptyCell(_("every payment needs its receipt number"))
+    if len(text) > RECEIPT_LENGTH:
+        raise CellProblem(
+            _("“%(value)s” is longer than %(n)d characters") % {"value": text, "n": RECEIPT_LENGTH}
+        )
+    return text
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+class Status:
+    NEW = "new"
+    ALREADY = "already_imported"
+    REPEATED = "repeated_in_file"
+    PROBLEM = "problem"
+
+
+@dataclass
+class RowResult:
+    number: int
+    receipt: str
+    unit: str
+    status: str = Status.NEW
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    household: Household | None = None
+    amount: Decimal | None = None
+    paid_at: datetime.datetime | None = None
+    method: str = ""
+    note: str = ""
+    payment: Payment | None = None
+    flags: list[str] = field(default_factory=list)  # phrases of unlawful methods in its cells
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def flag_details(self):
+        return flag_details(self.flags)
+
+    @property
+    def key(self) -> tuple:
+        """The row's contents as compared with another row of the same receipt."""
+        return (self.unit, self.amount, self.paid_at, self.method, self.note)
+
+    def problem(self, message: str) -> None:
+        self.status = Status.PROBLEM
+        self.problems.append(
+            _("Row %(row)d: %(problem)s.") % {"row": self.number, "problem": message}
+        )
+
+    def warning(self, message: str) -> None:
+        self.warnings.append(
+            _("Row %(row)d: %(problem)s.") % {"row": self.number, "problem": message}
+        )
+
+    def read(self, values: dict, name: str, reader, **kw):
+        try:
+            return reader(values.get(name), **kw)
+        except CellProblem as exc:
+            message = (
+                _("column %(column)s is empty; %(problem)s")
+                if isinstance(exc, EmptyCell)
+                else _("column %(column)s: %(problem)s")
+            )
+            self.problem(message % {"column": FIELD_LABELS[name], "problem": exc})
+            return None
+
+    def outcome(self) -> str:
+        """What the row does, in words, for the preview."""
+        if self.status == Status.ALREADY:
+            return _("already imported")
+        if self.status == Status.REPEATED:
+            return _("same as an earlier row of the file")
+        if self.status == Status.NEW:
+            return _("new payment")
+        return _("problem")
+
+
+def validate(parsed: ParsedSheet, *, office: Office, now=None) -> list[RowResult]:
+    """Every row checked against the office: its problems, or what it would record."""
+    now = now or timezone.now()
+    units = {_text(r.values.get("unit")).upper() for r in parsed.rows}
+    households = {
+        h.unit_code.upper(): h
+        for h in Household.objects.filter(office=office, unit_code__in=units).prefetch_related(
+            "owners"
+        )
+    }
+    # Receipts are compared as arrears.receipts keys them: "R-1" and "ｒ－１" are one receipt.
+    keys = {receipt_key(_text(r.values.get("receipt"))) for r in parsed.rows} - {""}
+    held = {
+        p.receipt_key: p
+        for p in Payment.objects.filter(
+            office=office, kind=Payment.Kind.PAYMENT, receipt_key__in=keys
+        ).select_related("household")
+    }
+    results = []
+    first_of: dict[str, RowResult] = {}
+    for parsed_row in parsed.rows:
+        row = _validate_row(parsed_row, office, households, now)
+        results.append(row)
+        if not row.receipt:
+            continue
+        key = receipt_key(row.receipt)
+        earlier = first_of.setdefault(key, row)
+        if earlier is not row:
+            if earlier.key == row.key:
+                if row.ok:
+                    row.status = Status.REPEATED
+            else:
+                row.problem(
+                    _(
+                        "receipt %(no)s is also on row %(first)d with different contents; "
+                        "one receipt is one payment, correct the receipt number or the row"
+                    )
+                    % {"no": row.receipt, "first": earlier.number}
+                )
+            continue
+        if key in held and row.status == Status.NEW:
+            row.status = Status.ALREADY
+            _compare_with_held(row, held[key])
+    _warn_of_excess(results)
+    return results
+
+
+def _warn_of_excess(results: list[RowResult]) -> None:
+    """Rows paying more than their household owes (after the file's earlier rows): the
+    preview says so, and importing the file is the confirmation that the excess is kept as
+    the household's credit (arrears.credit), not counted as arrears collected."""
+    new = [r for r in results if r.status == Status.NEW and r.household and r.amount]
+    owed = dict(
+        DebtPeriod.objects.filter(household__in={r.household.pk for r in new})
+        .values("household")
+        .annotate(owed=Sum(F("amount_due") - F("amount_paid")))
+        .values_list("household", "owed")
+    )
+    for row in sorted(new, key=lambda r: (r.paid_at, r.number)):
+        left = owed.get(row.household.pk) or Decimal("0.00")
+        if row.amount > left:
+            row.warning(
+                _(
+                    "¥%(amount)s is ¥%(excess)s more than %(unit)s owes (¥%(owed)s); "
+                    "importing keeps the excess as the household's credit, not as arrears "
+                    "collected: check the amount before importing"
+                )
+                % {
+                    "amount": f"{row.amount:,.2f}",
+                    "excess": f"{row.amount - left:,.2f}",
+                    "unit": row.unit,
+                    "owed": f"{left:,.2f}",
+                }
+            )
+        owed[row.household.pk] = max(left - row.amount, Decimal("0.00"))
+
+
+def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowResult:
+    values = parsed_row.values
+    row = RowResult(
+        number=parsed_row.number,
+        receipt=_text(values.get("receipt")),
+        unit=_text(values.get("unit")).upper(),
+    )
+    row.read(values, "receipt", read_receipt)
+    if not row.unit:
+        row.problem(_("column 房号 is empty; enter the unit, like C6-101"))
+    else:
+        row.household = households.get(row.unit)
+        if row.household is None:
+            row.problem(
+                _("unit %(unit)s is not a household of %(office)s; check the unit code")
+                % {"unit": row.unit, "office": office}
+            )
+    row.amount = row.read(values, "amount", read_amount)
+    row.paid_at = row.read(values, "date", read_paid_at, now=now)
+    row.method = row.read(values, "method", read_method) or ""
+    row.note = "；".join(
+        [_text(values.get("note")), *(f"{k}：{v}" for k, v in parsed_row.extra.items())]
+    ).strip("；")
+    room = NOTE_LENGTH - len(f"{IMPORT_NOTE}：")
+    for problem in (too_long(row.note, limit=room, what=_("the note with the extra columns")),):
+        if problem:
+            row.problem(problem)
+    if too_large(row.amount, digits=MONEY_DIGITS):
+        row.problem(_("the amount has more than 10 digits before the point: check the number"))
+    row.flags = flagged_terms(
+        *(v for v in values.values() if isinstance(v, str)), *parsed_row.extra.values()
+    )
+    owner = _text(values.get("owner"))
+    if owner and row.household is not None:
+        names = [o.name for o in row.household.owners.all()]
+        if names and not any(owner == n or owner in n or n in owner for n in names):
+            row.warning(
+                _("the owner in the file is %(file)s, but %(unit)s's owner is %(held)s; check it")
+                % {"file": owner, "unit": row.unit, "held": "、".join(names)}
+            )
+    return row
+
+
+def _compare_with_held(row: RowResult, payment: Payment) -> None:
+    """A receipt already recorded is skipped; say so when the record differs from the row."""
+    if (
+        row.household is not None and payment.household_id != row.household.pk
+    ) or payment.amount != row.amount:
+        row.warning(
+            _(
+                "receipt %(no)s is already recorded as %(unit)s ¥%(amount)s, the file says "
+                "%(file_unit)s ¥%(file_amount)s; it is skipped, check which is right"
+            )
+            % {
+                "no": row.receipt,
+                "unit": payment.household.unit_code,
+                "amount": payment.amount,
+                "file_unit": row.unit,
+                "file_amount": row.amount,
+            }
+        )
+
+
+# --- the import ----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult]
+    dry_run: bool
+    written: bool = False
+    cases_cleared: int = 0
+    errors: list[str] = field(default_factory=list)  # raised while writing (a race)
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for r in self.rows for p in r.problems] + self.errors
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for r in self.rows for w in r.warnings]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def new_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.status == Status.NEW]
+
+    @property
+    def imported(self) -> int:
+        return len(self.new_rows)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.amount for r in self.new_rows), Decimal("0.00"))
+
+    @property
+    def skipped(self) -> int:
+        return sum(r.status == Status.ALREADY for r in self.rows)
+
+    @property
+    def repeated(self) -> int:
+        return sum(r.status == Status.REPEATED for r in self.rows)
+
+    def summary_lines(self) -> list[str]:
+        lines = [
+            (
+                _("Payments imported: %(n)d, ¥%(total)s")
+                if self.written
+                else _("Payments to import: %(n)d, ¥%(total)s")
+            )
+            % {"n": self.imported, "total": f"{self.total:,.2f}"},
+            _("Skipped, already imported: %(n)d") % {"n": self.skipped},
+        ]
+        if self.repeated:
+            lines.append(_("Skipped, repeated in the file: %(n)d") % {"n": self.repeated})
+        if self.written:
+            lines.append(_("Cases cleared: %(n)d") % {"n": self.cases_cleared})
+        if self.flagged_rows:
+            lines.append(
+                _("%(n)d rows name an unlawful collection method: flagged for the office manager")
+                % {"n": len(self.flagged_rows)}
+            )
+        return lines
+
+    @property
+    def flagged_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if r.flags]
+
+
+class _WriteFailed(Exception):
+    pass
+
+
+def payment_import(
+    *, parsed: ParsedSheet, office: Office, by, dry_run: bool, now=None
+) -> ImportReport:
+    """Validate every row and, unless `dry_run` or any row has a problem, record every new
+    row, oldest first, all or none. Validation runs in the same transaction as the writes."""
+    if by is None and not dry_run:
+        raise ValueError("An import that writes needs the user who records the payments.")
+    with transaction.atomic():
+        report = ImportReport(rows=validate(parsed, office=office, now=now), dry_run=dry_run)
+        if not report.ok or dry_run:
+            return report
+        try:
+            with transaction.atomic():
+                for row in sorted(report.new_rows, key=lambda r: (r.paid_at, r.number)):
+                    row.payment = _record(row, by)
+                payments = [r.payment for r in report.new_rows]
+                report.cases_cleared = Clearance.objects.filter(payment__in=payments).count()
+        except _WriteFailed as exc:
+            for row in report.rows:
+                row.payment = None
+            report.errors.append(str(exc))
+            return report
+        report.written = True
+        _tell_about_flags(report, office=office)
+    return report
+
+
+def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
+    rows = report.flagged_rows
+    if not rows:
+        return
+    from django.urls import reverse
+
+    from arrears.models import Notification
+    from arrears.notifications import notify, office_managers
+    from households.text_flags import describe
+
+    lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
+    notify(
+        recipients=office_managers(office),
+        kind=Notification.Kind.FLAG,
+        title=_("Imported payments: %(n)d rows flagged for review") % {"n": len(rows)},
+        body="\n".join(lines),
+        url=reverse("breach-list"),
+    )
+
+
+def _record(row: RowResult, by) -> Payment:
+    note = f"{IMPORT_NOTE}：{row.note}" if row.note else IMPORT_NOTE
+    try:
+        return payment_record(
+            household=row.household,
+            amount=row.amount,
+            paid_at=row.paid_at,
+            method=row.method,
+            recorded_by=by,
+            receipt_no=row.receipt,
+            note=note[:NOTE_LENGTH],
+            notify_flags=False,  # the managers hear once for the whole file
+            confirm_excess=True,  # the preview warned of it; importing the file confirms it
+        )
+    except ValidationError as exc:
+        messages = "; ".join(m.rstrip(".") for m in exc.messages)
+        raise _WriteFailed(
+            _("Row %(row)d: %(problem)s. Nothing was imported; check the file and try again.")
+            % {"row": row.number, "problem": messages}
+        ) from exc
+    except IntegrityError as exc:  # the same receipt recorded at this moment by someone else
+        raise _WriteFailed(
+            _(
+                "Row %(row)d: receipt %(no)s was recorded by someone else meanwhile. Nothing "
+                "was imported; import the file again (it will be skipped)."
+            )
+            % {"row": row.number, "no": row.receipt}
+        ) from exc

@@ -1,0 +1,72 @@
+"""The payments and contact-attempts lists: scoped, filtered, sorted, paginated, and the
+same rows as an xlsx download."""
+
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from arrears import scoping
+from arrears.downloads import attachment
+from reports.activity_filters import AttemptFilter, PaymentFilter
+from reports.activity_tables import AttemptTable, PaymentTable
+from reports.exporters import AttemptListExport, PaymentListExport
+
+PER_PAGE = 50
+
+
+def _xlsx(exporter, stem):
+    filename, mimetype, data = exporter.render()
+    return attachment(
+        data, filename=f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.xlsx", content_type=mimetype
+    )
+
+
+def _list(request, *, qs, filter_class, table_class, exporter_class, title, stem):
+    params = request.GET.copy()
+    export = params.pop("export", None)
+    list_filter = filter_class(params or None, queryset=qs)
+    filtered = list_filter.qs
+    if export == ["xlsx"]:
+        ordering = table_class._meta.order_by
+        return _xlsx(exporter_class(filtered.order_by(*ordering), title=title), stem)
+    table = table_class(filtered)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return render(
+        request,
+        "reports/activity_list.html",
+        {"title": title, "filter": list_filter, "table": table},
+    )
+
+
+@permission_required("arrears.view_payment", raise_exception=True)
+def payment_list(request):
+    qs = scoping.payments(request.user).select_related(
+        "household", "team", "recorded_by__staff_profile"
+    )
+    return _list(
+        request,
+        qs=qs,
+        filter_class=PaymentFilter,
+        table_class=PaymentTable,
+        exporter_class=PaymentListExport,
+        title=_("Payments"),
+        stem="payments",
+    )
+
+
+@permission_required("households.view_contactattempt", raise_exception=True)
+def attempt_list(request):
+    qs = scoping.contact_attempts(request.user).select_related(
+        "household", "made_by__staff_profile", "exemption_review"
+    )
+    return _list(
+        request,
+        qs=qs,
+        filter_class=AttemptFilter,
+        table_class=AttemptTable,
+        exporter_class=AttemptListExport,
+        title=_("Contact attempts"),
+        stem="contact-attempts",
+    )

@@ -1,0 +1,382 @@
+"""Exports as classes (CONVENTIONS.md, "Exports as classes").
+
+An exporter has an identifier, a translatable name and a `sheets()` generator; each sheet
+declares its columns and yields rows. `render()` writes them with openpyxl in write-only
+mode, so memory stays flat however many rows a region has, and returns
+(filename, mimetype, bytes). The sheets read like a report people print: a bold frozen
+header row, filters, column widths, ¥ and date formats, landscape fit-to-width.
+
+Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
+return) is always written as text: an owner's name or a note can never run as a formula. The
+look-alikes count the same: full-width ＝＋－＠ (a Chinese input method types them, and Excel
+in a Chinese locale takes ＝ for =), the small, superscript and subscript forms (all four
+fold to ASCII under NFKC), the minus sign and the dashes, and any of them behind spaces,
+zero-width characters or a byte-order mark.
+"""
+
+import datetime
+import io
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Not folded to "-" by NFKC, but read as one: the minus sign and the dashes U+2010–U+2015.
+MINUS_LOOK_ALIKES = frozenset("\u2212\u2010\u2011\u2012\u2013\u2014\u2015")
+_SIGNS = frozenset("=+-@")
+MONEY_FORMAT = '"¥"#,##0.00;[Red]-"¥"#,##0.00'
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.0%"
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="305496")
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+
+TEXT, MONEY, DATE, DATETIME, INTEGER, PERCENT = (
+    "text",
+    "money",
+    "date",
+    "datetime",
+    "int",
+    "percent",
+)
+FORMATS = {
+    MONEY: MONEY_FORMAT,
+    DATE: DATE_FORMAT,
+    DATETIME: DATETIME_FORMAT,
+    PERCENT: PERCENT_FORMAT,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = TEXT
+    width: float = 14
+
+
+@dataclass
+class Chart:
+    """A chart drawn from this sheet's own cells, placed beside the table."""
+
+    make: Callable  # (worksheet, row_count) -> openpyxl chart
+    anchor: str = "K2"
+
+
+@dataclass
+class Sheet:
+    title: str  # 31 characters at most (Excel)
+    columns: list[Column]
+    rows: Iterable[Iterable]
+    charts: list[Chart] = field(default_factory=list)
+
+
+def is_formula_like(value) -> bool:
+    """Would a spreadsheet (now, or when someone edits the cell) take this text for a formula?"""
+    if not isinstance(value, str) or not value:
+        return False
+    first = value[0]
+    if first < "\x80" and first not in " \x0b\x0c":
+        return first in FORMULA_STARTS  # the fast answer for ASCII text
+    return _first_visible_is_formula_start(value)
+
+
+def _first_visible_is_formula_start(value: str) -> bool:
+    for char in value:
+        if char in ("\t", "\r"):
+            return True
+        if char.isspace() or unicodedata.category(char) == "Cf":  # spaces, zero-width, BOM
+            continue
+        folded = unicodedata.normalize("NFKC", char)  # ＝ ﹦ ⁼ ₌ → "=", ⁻ ₋ → "−"
+        return folded in _SIGNS or folded in MINUS_LOOK_ALIKES
+    return False
+
+
+def cell_for(ws, value, kind: str = TEXT) -> WriteOnlyCell:
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)  # Excel has no time zones; callers pass local times
+    cell = WriteOnlyCell(ws, value=value)
+    if is_formula_like(value):
+        # Stored as a plain string, and marked so that editing it keeps it text.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    elif kind in FORMATS and value is not None and not isinstance(value, str):
+        cell.number_format = FORMATS[kind]
+    return cell
+
+
+NUMBERS = (int, float, Decimal)
+
+
+def _formatted_cell(ws, kind: str) -> "WriteOnlyCell | None":
+    if kind not in FORMATS:
+        return None
+    cell = WriteOnlyCell(ws)
+    cell.number_format = FORMATS[kind]
+    return cell
+
+
+def _value(ws, value, kind: str, formatted: "WriteOnlyCell | None" = None):
+    """A plain value as it is (the fast path: most cells), the column's pre-formatted cell
+    for numbers and dates, and a cell of its own only for text that must be forced."""
+    if value is None:
+        return None
+    if kind == TEXT and isinstance(value, str) and not is_formula_like(value):
+        return value
+    if kind == INTEGER and isinstance(value, int):
+        return value
+    if formatted is not None:
+        if kind in (MONEY, PERCENT) and isinstance(value, NUMBERS):
+            formatted.value = value
+            return formatted
+        if kind in (DATE, DATETIME) and isinstance(value, datetime.date):
+            if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            formatted.value = value
+            return formatted
+    return cell_for(ws, value, kind)
+
+
+def _header_cell(ws, text: str) -> WriteOnlyCell:
+    cell = cell_for(ws, text)
+    cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
+    return cell
+
+
+def write_sheet(wb: Workbook, sheet: Sheet) -> int:
+    """Stream one sheet; returns the number of data rows written."""
+    ws = wb.create_sheet(sheet.title[:31])
+    # Everything that lives in the sheet's head must be set before the first row.
+    ws.freeze_panes = "A2"
+    for index, column in enumerate(sheet.columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.append([_header_cell(ws, c.header) for c in sheet.columns])
+    kinds = [c.kind for c in sheet.columns]
+    # One pre-formatted cell per money or date column, given each row's value in turn:
+    # write-only append serializes the row at once, so the cell is free again after it.
+    formatted = [_formatted_cell(ws, kind) for kind in kinds]
+    count = 0
+    for row in sheet.rows:
+        ws.append(
+            [
+                _value(ws, value, kind, cell)
+                for value, kind, cell in zip(row, kinds, formatted, strict=False)
+            ]
+        )
+        count += 1
+    last = get_column_letter(len(sheet.columns))
+    ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    for chart in sheet.charts:
+        if count:
+            ws.add_chart(chart.make(ws, count), chart.anchor)
+    return count
+
+
+class Exporter:
+    """Subclasses set identifier and verbose_name and yield sheets."""
+
+    identifier = ""
+    verbose_name = ""
+
+    def filename(self) -> str:
+        return f"{self.identifier}.xlsx"
+
+    def sheets(self) -> Iterator[Sheet]:
+        raise NotImplementedError
+
+    def render(self) -> tuple[str, str, bytes]:
+        wb = Workbook(write_only=True)
+        for sheet in self.sheets():
+            write_sheet(wb, sheet)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return self.filename(), XLSX, buffer.getvalue()
+
+
+def money(value) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class CaseListExport(Exporter):
+    """The case list as filtered on screen."""
+
+    identifier = "cases"
+
+    def __init__(self, cases, *, title: str):
+        self.cases = cases
+        self.title = title
+
+    def sheets(self) -> Iterator[Sheet]:
+        from django.utils import timezone
+        from django.utils.translation import gettext as _
+
+        def rows():
+            for case in self.cases.iterator(chunk_size=2000):
+                responsible = case.responsible
+                profile = getattr(responsible, "staff_profile", None) if responsible else None
+                yield [
+                    case.household.unit_code,
+                    case.get_category_display(),
+                    case.get_status_display(),
+                    case.unpaid_months,
+                    money(case.owed),
+                    money(case.paid),
+                    money(case.balance),
+                    case.oldest_unpaid,
+                    case.team.code if case.team else "",
+                    (profile.display_name if profile else "")
+                    or (responsible.username if responsible else ""),
+                    case.planned_date,
+                    case.plan_note,
+                    timezone.localtime(case.last_contact_at) if case.last_contact_at else None,
+                ]
+
+        yield Sheet(
+            self.title,
+            [
+                Column(_("Unit"), width=11),
+                Column(_("Category"), width=12),
+                Column(_("Status"), width=10),
+                Column(_("Months owed"), INTEGER, 9),
+                Column(_("Owed"), MONEY, 13),
+                Column(_("Paid"), MONEY, 13),
+                Column(_("Balance"), MONEY, 13),
+                Column(_("Oldest unpaid"), DATE, 12),
+                Column(_("Team"), width=6),
+                Column(_("Responsible"), width=10),
+                Column(_("Planned"), DATE, 12),
+                Column(_("Plan note"), width=16),
+                Column(_("Last contact"), DATETIME, 16),
+            ],
+            rows(),
+        )
+
+
+def _person_name(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "staff_profile", None)
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
+    """Payments and reversals (negative), as the list exports them and the weekly report."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from arrears.models import Payment, PaymentMethod
+
+    # Labels once per sheet: get_*_display() rebuilds and translates the choices per call.
+    methods = {k: str(v) for k, v in PaymentMethod.choices}
+    kinds = {k: str(v) for k, v in Payment.Kind.choices}
+
+    def rows():
+        for p in payments.iterator(chunk_size=2000):
+            office = [p.office.name] if with_office else []
+            sign = -1 if p.kind == Payment.Kind.REVERSAL else 1
+            yield [
+                timezone.localtime(p.paid_at),
+                *office,
+                p.household.unit_code,
+                money(p.signed_amount),
+                methods.get(p.method, p.method),
+                p.receipt_no,
+                kinds.get(p.kind, p.kind),
+                p.team.code if p.team else "",
+                _person_name(p.recorded_by),
+                p.note,
+                # What went to debt periods (collected) and the excess kept as credit.
+                money(sign * p.allocated),
+                money(sign * (p.amount - p.allocated)),
+            ]
+
+    office_column = [Column(_("Office"), width=14)] if with_office else []
+    return Sheet(
+        title,
+        [
+            Column(_("Paid at"), DATETIME, 16),
+            *office_column,
+            Column(_("Unit"), width=11),
+            Column(_("Amount"), MONEY, 13),
+            Column(_("Method"), width=12),
+            Column(_("Receipt number"), width=14),
+            Column(_("Kind"), width=8),
+            Column(_("Team"), width=6),
+            Column(_("Recorded by"), width=10),
+            Column(_("Note"), width=24),
+            Column(_("Paid to arrears"), MONEY, 13),
+            Column(_("Kept as credit"), MONEY, 13),
+        ],
+        rows(),
+    )
+
+
+class PaymentListExport(Exporter):
+    identifier = "payments"
+
+    def __init__(self, payments, *, title: str):
+        self.payments, self.title = payments, title
+
+    def sheets(self) -> Iterator[Sheet]:
+        yield payment_sheet(self.payments, title=self.title)
+
+
+class AttemptListExport(Exporter):
+    identifier = "contact_attempts"
+
+    def __init__(self, attempts, *, title: str):
+        self.attempts, self.title = attempts, title
+
+    def sheets(self) -> Iterator[Sheet]:
+        from django.utils import timezone
+        from django.utils.translation import gettext as _
+
+        from households.contact_policy import make_breach
+
+        def rows():
+            for a in self.attempts.iterator(chunk_size=2000):
+                yield [
+                    timezone.localtime(a.occurred_at),
+                    a.household.unit_code,
+                    a.get_channel_display(),
+                    a.get_person_contacted_display(),
+                    a.get_outcome_display(),
+                    _person_name(a.made_by),
+                    a.notes,
+                    a.next_step,
+                    a.next_step_date,
+                    "; ".join(str(make_breach(code).message) for code in a.all_breaches),
+                    "、".join(a.flagged_terms),
+                ]
+
+        yield Sheet(
+            self.title,
+            [
+                Column(_("When"), DATETIME, 16),
+                Column(_("Unit"), width=11),
+                Column(_("Channel"), width=14),
+                Column(_("Person contacted"), width=12),
+                Column(_("Outcome"), width=12),
+                Column(_("Made by"), width=10),
+                Column(_("Notes"), width=30),
+                Column(_("Next step"), width=20),
+                Column(_("Next step date"), DATE, 12),
+                Column(_("Rules broken"), width=40),
+                Column(_("Flagged words"), width=14),
+            ],
+            rows(),
+        )

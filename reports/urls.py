@@ -1,0 +1,9 @@
+from django.urls import path
+
+from reports import activity_views, views
+
+urlpatterns = [
+    path("reports/weekly/", views.weekly_report, name="weekly-report"),
+    path("payments/", activity_views.payment_list, name="payment-list"),
+    path("attempts/", activity_views.attempt_list, name="attempt-list"),
+]
