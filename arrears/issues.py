@@ -1,6 +1,6 @@
 """Difficult issues (疑难问题): raised on a case, discussed, resolved with a written decision.
 
-Every text is scanned for unlawful methods (households.unlawful): mentions are saved, flagged
+Every text is scanned for unlawful methods (arrears.unlawful): mentions are saved, flagged
 on the record and the office manager is told; a decision that approves one is refused.
 """
 
@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification
 from arrears.notifications import notify, office_managers
-from households.text_flags import flags_notify, refuse_approved
-from households.unlawful import flagged_terms
+from arrears.text_flags import flags_notify, refuse_approved
+from arrears.unlawful import flagged_terms
 from teams.models import TeamMember
 
 

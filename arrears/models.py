@@ -303,7 +303,7 @@ class Case(models.Model):
     # Text columns of an imported ledger that have no field of their own (收缴措施 …), kept
     # as written, one "column: value" per line.
     imported_text = models.TextField(_("other imported columns"), blank=True)
-    # Phrases of unlawful methods in the reason, plan note or imported text (households.unlawful).
+    # Phrases of unlawful methods in the reason, plan note or imported text (arrears.unlawful).
     flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
@@ -732,7 +732,7 @@ class DifficultIssue(models.Model):
         verbose_name=_("resolved by"),
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    # Phrases of unlawful methods in the title, description or decision (households.unlawful).
+    # Phrases of unlawful methods in the title, description or decision (arrears.unlawful).
     flagged_terms = models.JSONField(_("terms flagged for review"), default=list, blank=True)
     history = HistoricalRecords()
 

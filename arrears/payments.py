@@ -21,9 +21,9 @@ from arrears.cases import case_for_household, case_sync_status
 from arrears.credit import credit_balance
 from arrears.models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
 from arrears.receipts import receipt_key
+from arrears.text_flags import flags_notify
+from arrears.unlawful import flagged_terms
 from households.models import Household
-from households.text_flags import flags_notify
-from households.unlawful import flagged_terms
 from teams.models import TeamMember
 
 # A phone's clock may run a little ahead of the server's.

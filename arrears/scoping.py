@@ -1,5 +1,8 @@
 """What each user may see: the one scoping layer every view and export goes through.
 
+The core's records are scoped here; `households.scoping` and `teams.scoping` scope their own
+records on the same `Scope` (offices, and the teams a collector belongs to).
+
 Views never filter by office or team themselves; they start from these querysets, so a
 user who types another office's URL gets 404 from `get_object_or_404(scoped_qs, ...)`.
 """
@@ -10,8 +13,6 @@ from django.db.models import Q, QuerySet
 
 from arrears.models import Campaign, Case, DifficultIssue, Office, Payment, Role, Summary
 from arrears.roles import role_of
-from households.models import ContactAttempt, Household, OnSiteTip
-from teams.models import Team
 
 OFFICE_WIDE = {Role.OFFICE_MANAGER, Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR}
 TEAM_BOUND = {Role.COLLECTOR, Role.TEAM_LEADER}
@@ -65,21 +66,22 @@ def scope_of(user) -> Scope:
     return scope
 
 
-def _in_offices(qs: QuerySet, scope: Scope, field: str) -> QuerySet:
+def in_offices(qs: QuerySet, scope: Scope, field: str) -> QuerySet:
+    """`qs` narrowed to the offices of `scope` through `field` (nothing narrowed for all)."""
     if scope.everything:
         return qs
     return qs.filter(**{f"{field}__in": scope.office_ids})
 
 
 def offices(user) -> QuerySet[Office]:
-    return _in_offices(Office.objects.select_related("region"), scope_of(user), "pk")
+    return in_offices(Office.objects.select_related("region"), scope_of(user), "pk")
 
 
 def campaigns(user) -> QuerySet[Campaign]:
     scope = scope_of(user)
     if not scope.sees_cases:
         return Campaign.objects.none()
-    return _in_offices(Campaign.objects.select_related("office"), scope, "office")
+    return in_offices(Campaign.objects.select_related("office"), scope, "office")
 
 
 def cases(user) -> QuerySet[Case]:
@@ -91,84 +93,26 @@ def cases(user) -> QuerySet[Case]:
     scope = scope_of(user)
     if not scope.sees_cases:
         return Case.objects.none()
-    qs = _in_offices(Case.objects.all(), scope, "campaign__office")
+    qs = in_offices(Case.objects.all(), scope, "campaign__office")
     if scope.team_bound:
-        # A subquery, not a join, so rows are never duplicated and aggregates stay right.
-        qs = qs.filter(team__in=_my_teams(scope))
+        # The teams the user is a member of now (a membership row exists; history keeps the
+        # past ones). One membership per team and user, so the join never duplicates a case.
+        qs = qs.filter(team__memberships__user_id=scope.user_id)
     return qs
-
-
-def _my_teams(scope: Scope) -> QuerySet:
-    """The teams the user is a member of now (a membership row exists; history keeps the
-    past ones)."""
-    return Team.objects.filter(memberships__user_id=scope.user_id).values("pk")
-
-
-def households(user) -> QuerySet[Household]:
-    scope = scope_of(user)
-    if not scope.sees_cases:
-        return Household.objects.none()
-    qs = _in_offices(Household.objects.all(), scope, "office")
-    if scope.team_bound:
-        qs = qs.filter(pk__in=cases(user).values("household_id"))
-    return qs
-
-
-def teams(user) -> QuerySet[Team]:
-    """Everyone in an office sees its teams (the ranking is public inside the office)."""
-    scope = scope_of(user)
-    if not scope.sees_cases:
-        return Team.objects.none()
-    return _in_offices(Team.objects.select_related("campaign"), scope, "campaign__office")
 
 
 def payments(user) -> QuerySet[Payment]:
     scope = scope_of(user)
     if not scope.sees_cases:
         return Payment.objects.none()
-    qs = _in_offices(Payment.objects.all(), scope, "office")
+    qs = in_offices(Payment.objects.all(), scope, "office")
     if scope.team_bound:
-        qs = qs.filter(household__in=households(user))
-    return qs
-
-
-def contact_attempts(user) -> QuerySet[ContactAttempt]:
-    scope = scope_of(user)
-    if not scope.sees_cases:
-        return ContactAttempt.objects.none()
-    qs = _in_offices(ContactAttempt.objects.all(), scope, "household__office")
-    if scope.team_bound:
-        qs = qs.filter(household__in=households(user))
+        qs = qs.filter(household__in=cases(user).values("household_id"))
     return qs
 
 
 def difficult_issues(user) -> QuerySet[DifficultIssue]:
     return DifficultIssue.objects.filter(case__in=cases(user))
-
-
-def tips(user) -> QuerySet[OnSiteTip]:
-    """Site staff see the tips they sent; case workers see tips on their households."""
-    scope = scope_of(user)
-    if scope.role == Role.SITE_STAFF:
-        return OnSiteTip.objects.filter(reported_by_id=scope.user_id)
-    return OnSiteTip.objects.filter(household__in=households(user))
-
-
-def target_units(user) -> QuerySet:
-    """For gate and patrol staff: the unit codes of households with an open case in a
-    running campaign of their office, and nothing else (no names, phones or amounts)."""
-    scope = scope_of(user)
-    if scope.role not in {Role.SITE_STAFF, Role.ADMINISTRATOR}:
-        return Household.objects.none().values("pk", "unit_code")
-    open_cases = Case.objects.filter(campaign__status=Campaign.Status.RUNNING).exclude(
-        status__in=[Case.Status.CLEARED, Case.Status.CLOSED]
-    )
-    qs = _in_offices(Household.objects.all(), scope, "office")
-    return (
-        qs.filter(pk__in=open_cases.values("household_id"))
-        .order_by("unit_code")
-        .values("pk", "unit_code")
-    )
 
 
 def summaries(user) -> QuerySet[Summary]:
@@ -187,8 +131,7 @@ def summaries(user) -> QuerySet[Summary]:
     if scope.role is None or scope.role == Role.SITE_STAFF:
         return qs.none()
     if scope.team_bound:
-        my_teams = Team.objects.filter(memberships__user_id=scope.user_id).values("pk")
-        return qs.filter(kind=Summary.Kind.DAILY_TEAM, team__in=my_teams)
+        return qs.filter(kind=Summary.Kind.DAILY_TEAM, team__memberships__user_id=scope.user_id)
     daily = Q(kind__in=[Summary.Kind.DAILY_TEAM, Summary.Kind.DAILY_OFFICE])
     in_offices = Q(office_id__in=scope.office_ids)
     if scope.role == Role.OFFICE_MANAGER:

@@ -26,7 +26,7 @@ from arrears.models import Case, DifficultIssue, Notification, WorkerHeartbeat
 from arrears.notifications import inbox_mark_read
 from arrears.pages import add_errors, has_code, scoped_case
 from arrears.payments import payment_record, payment_reverse
-from households.refusals import refuses_unlawful_posts
+from arrears.refusals import refuses_unlawful_posts
 
 
 @login_not_required

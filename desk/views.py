@@ -20,9 +20,11 @@ from desk.filters import CaseFilter
 from desk.tables import CaseTable
 from desk.timeline import case_timeline
 from escalation.limitation_records import household_limitation, unpaid_clocks
+from households import scoping as household_scoping
 from households.contact import contact_answers
 from households.models import IS_BREACH
 from households.privacy import can_see_phones, mask_phone
+from teams import scoping as team_scoping
 from teams.models import Team, TeamMember
 
 CASES_PER_PAGE = 25
@@ -50,7 +52,7 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
     """The filtered, sorted, paginated case table with its totals row."""
     user = request.user
     now = timezone.now()
-    teams = scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+    teams = team_scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
     case_filter = CaseFilter(
         request.GET or None, queryset=cases_to_work(user, now=now), teams=teams
     )
@@ -98,12 +100,14 @@ def desk(request):
             table=table,
             campaigns=scoping.campaigns(user).filter(status=Campaign.Status.RUNNING),
             teams=_team_figures(
-                scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+                team_scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
             ),
             departed=_departed_by_team(user),
             issues=_open_issues(user),
             breaches=_recent_breaches(user),
-            exemptions_to_review=scoping.contact_attempts(user).exemptions_to_review().count(),
+            exemptions_to_review=household_scoping.contact_attempts(user)
+            .exemptions_to_review()
+            .count(),
         )
         template = "desk/manager.html"
     elif role in (Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR, Role.ADMINISTRATOR):
@@ -115,7 +119,7 @@ def desk(request):
     elif role == Role.SITE_STAFF:
         from households.models import OnSiteTip
 
-        context.update(units=scoping.target_units(user), tip_kinds=OnSiteTip.Kind.choices)
+        context.update(units=household_scoping.target_units(user), tip_kinds=OnSiteTip.Kind.choices)
         template = "desk/site.html"
     else:
         template = "desk/no_role.html"
@@ -126,7 +130,7 @@ def _departed_by_team(user) -> dict[int, int]:
     """team id → open cases whose responsible person has left the team (one query)."""
     from teams.membership import cases_with_departed_responsible
 
-    running = scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
+    running = team_scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
     rows = (
         cases_with_departed_responsible(running)
         .values("team_id")
@@ -148,7 +152,7 @@ def _open_issues(user):
 def _recent_breaches(user, days=7):
     since = timezone.now() - datetime.timedelta(days=days)
     return (
-        scoping.contact_attempts(user)
+        household_scoping.contact_attempts(user)
         .filter(occurred_at__gte=since)
         .filter(IS_BREACH | ~Q(flagged_terms=[]))
         .select_related("household", "made_by__staff_profile", "case", "exemption_review")
@@ -175,7 +179,7 @@ def _case_list_xlsx(request):
     from arrears.downloads import attachment
     from reports.exporters import CaseListExport
 
-    teams = scoping.teams(request.user).filter(campaign__status=Campaign.Status.RUNNING)
+    teams = team_scoping.teams(request.user).filter(campaign__status=Campaign.Status.RUNNING)
     params = request.GET.copy()
     params.pop("export", None)
     case_filter = CaseFilter(params or None, queryset=cases_to_work(request.user), teams=teams)

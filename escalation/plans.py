@@ -84,9 +84,9 @@ def plan_record(
     """Record a plan the owner agreed to. It must add up and cover no more than is owed.
 
     A note that approves an unlawful method (逾期则停水) is refused with the law; one that only
-    mentions one is saved, flagged and the office manager told (households.unlawful)."""
-    from households.text_flags import flags_notify, refuse_approved
-    from households.unlawful import flagged_terms
+    mentions one is saved, flagged and the office manager told (arrears.unlawful)."""
+    from arrears.text_flags import flags_notify, refuse_approved
+    from arrears.unlawful import flagged_terms
 
     refuse_approved("note", note)
     today = timezone.localdate()

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from arrears.cases import case_balance
 from arrears.models import Case, DebtorCategory, DifficultIssue, Notification
 from arrears.notifications import notify, office_managers
+from arrears.text_flags import flags_notify, refuse_approved
+from arrears.unlawful import flagged_terms
 from escalation.ladder import (
     DeliveredDemand,
     Refusal,
@@ -32,8 +34,6 @@ from escalation.ladder import (
 from escalation.letter_records import effective_deadline
 from escalation.models import LegalAction, LegalStep, Letter, Waiver, WaiverAllocation
 from households.models import Outcome
-from households.text_flags import flags_notify, refuse_approved
-from households.unlawful import flagged_terms
 
 ZERO = Decimal("0.00")
 OPEN_STAGES = [s for s in LegalAction.Stage.values if s != LegalAction.Stage.CLOSED]

@@ -16,6 +16,7 @@ from arrears.downloads import attachment
 from arrears.inputs import parse_ids
 from arrears.models import Case, Role
 from arrears.pages import add_errors, scoped_case
+from arrears.refusals import refuses_unlawful_posts
 from arrears.roles import role_of
 from escalation.forms import (
     DeliveryForm,
@@ -39,7 +40,6 @@ from escalation.letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_f
 from escalation.models import LegalAction, Letter, PaymentPlan, Waiver
 from escalation.plans import plan_record
 from escalation.proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
-from households.refusals import refuses_unlawful_posts
 
 MAX_BATCH = 200
 

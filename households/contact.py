@@ -22,6 +22,8 @@ from django.utils.translation import ngettext, pgettext_lazy
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
 from arrears.roles import manages_office
+from arrears.text_flags import describe, flags_notify
+from arrears.unlawful import Forbidden, flagged_terms, forbidden_in
 from households.contact_policy import (
     EXEMPTED_RULE,
     HOME_VISIT,
@@ -49,8 +51,6 @@ from households.models import (
     Outcome,
     WrittenOnlyWithdrawal,
 )
-from households.text_flags import describe, flags_notify
-from households.unlawful import Forbidden, flagged_terms, forbidden_in
 
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 # Enough history for every rolling window the policy looks at (7 days, quiet period).

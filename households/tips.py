@@ -1,6 +1,6 @@
 """On-site tips from gate and patrol staff: the responsible collector hears at once.
 
-A tip's note is scanned like every free text (households.unlawful): a note that mentions an
+A tip's note is scanned like every free text (arrears.unlawful): a note that mentions an
 unlawful method is saved, flagged and the office manager is told.
 """
 
@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from arrears.cases import case_for_household
 from arrears.models import Notification
 from arrears.notifications import notify
+from arrears.text_flags import flags_notify
+from arrears.unlawful import flagged_terms
 from households.models import Household, OnSiteTip
-from households.text_flags import flags_notify
-from households.unlawful import flagged_terms
 from teams.membership import case_recipients
 
 

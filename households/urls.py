@@ -19,6 +19,5 @@ urlpatterns = [
     path("office/contact-policy/", views.contact_policy_edit, name="contact-policy"),
     path("lawful-contact/", views.lawful_contact, name="lawful-contact"),
     path("tips/<int:pk>/new/", views.tip_new, name="tip-new"),
-    path("breaches/", views.breach_list, name="breach-list"),
     path("attempts/<int:pk>/exemption-review/", views.exemption_review, name="exemption-review"),
 ]

@@ -2,19 +2,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from arrears import scoping
 from arrears.inputs import too_long
 from arrears.models import Role
 from arrears.pages import add_errors, scoped_case
 from arrears.roles import role_of
+from arrears.unlawful import forbidden_in
 from escalation.limitation_records import household_claims
+from households import scoping as household_scoping
 from households.contact import (
     WITHDRAW_REFUSAL,
     PromiseInput,
@@ -35,26 +35,22 @@ from households.forms import (
     WrittenOnlyWithdrawalForm,
 )
 from households.models import (
-    IS_BREACH,
     AttemptEvidence,
     Channel,
     ContactPolicy,
-    ExemptionReview,
     Household,
     OnSiteTip,
     Outcome,
     WrittenOnlyWithdrawal,
 )
-from households.text_flags import flagged_texts
 from households.tips import tip_report
-from households.unlawful import forbidden_in
 
 
 def _refuse_unlawful(request, forbidden, case=None):
     """The methods of DESIGN.md §5.2 do not exist: say which rule, save nothing."""
     return render(
         request,
-        "households/refused.html",
+        "arrears/refused.html",
         {"forbidden": forbidden, "case": case},
         status=400,
     )
@@ -171,7 +167,10 @@ def attempt_new(request, pk):
 
 def evidence_file(request, pk):
     evidence = get_object_or_404(
-        AttemptEvidence.objects.filter(attempt__in=scoping.contact_attempts(request.user)), pk=pk
+        AttemptEvidence.objects.filter(
+            attempt__in=household_scoping.contact_attempts(request.user)
+        ),
+        pk=pk,
     )
     return FileResponse(
         evidence.file.open("rb"),
@@ -278,7 +277,9 @@ def written_only_withdraw(request, pk):
 
 def written_only_withdrawal_file(request, pk):
     withdrawal = get_object_or_404(
-        WrittenOnlyWithdrawal.objects.filter(household__in=scoping.households(request.user)),
+        WrittenOnlyWithdrawal.objects.filter(
+            household__in=household_scoping.households(request.user)
+        ),
         pk=pk,
     )
     return FileResponse(
@@ -293,7 +294,7 @@ TIP_NOTE_LENGTH = OnSiteTip._meta.get_field("note").max_length
 
 
 def _target(user, pk) -> Household:
-    units = scoping.target_units(user)
+    units = household_scoping.target_units(user)
     unit = get_object_or_404(units, pk=pk)
     return Household.objects.get(pk=unit["pk"])
 
@@ -334,55 +335,11 @@ def tip_new(request, pk):
     )
 
 
-def breach_list(request):
-    if role_of(request.user) not in (
-        Role.OFFICE_MANAGER,
-        Role.TEAM_LEADER,
-        Role.OPERATIONS_MANAGER,
-        Role.REGIONAL_DIRECTOR,
-        Role.ADMINISTRATOR,
-    ):
-        raise PermissionDenied
-    days = 30 if request.GET.get("days") == "30" else 7
-    since = timezone.now() - timezone.timedelta(days=days)
-    scope = scoping.contact_attempts(request.user).select_related(
-        "household",
-        "made_by__staff_profile",
-        "case",
-        "exemption_review__reviewed_by__staff_profile",
-    )
-    attempts = (
-        scope.filter(occurred_at__gte=since)
-        .filter(IS_BREACH | ~Q(flagged_terms=[]))
-        .order_by("-occurred_at")
-    )
-    # Every exemption not yet reviewed, however old; those reviewed within the window.
-    to_review = scope.exemptions_to_review().order_by("occurred_at", "pk")
-    reviewed = (
-        scope.exempted()
-        .filter(exemption_review__isnull=False, occurred_at__gte=since)
-        .order_by("-occurred_at")
-    )
-    return render(
-        request,
-        "households/breach_list.html",
-        {
-            "attempts": attempts,
-            "to_review": to_review,
-            "reviewed": reviewed,
-            "days": days,
-            "can_review": request.user.has_perm("households.add_exemptionreview"),
-            "decisions": ExemptionReview.Decision,
-            "texts": flagged_texts(request.user, since=since),
-        },
-    )
-
-
 @permission_required("households.add_exemptionreview", raise_exception=True)
 @require_POST
 def exemption_review(request, pk):
     """The office manager accepts an attempt's exemptions or marks them as a breach."""
-    attempt = get_object_or_404(scoping.contact_attempts(request.user), pk=pk)
+    attempt = get_object_or_404(household_scoping.contact_attempts(request.user), pk=pk)
     try:
         exemption_decide(
             attempt=attempt,
@@ -402,7 +359,7 @@ def exemption_review(request, pk):
 
 def lawful_contact(request):
     """The rules, their legal anchors, and what does not exist in this product."""
-    from households.unlawful import FORBIDDEN
+    from arrears.unlawful import FORBIDDEN
 
     profile = getattr(request.user, "staff_profile", None)
     policy = ContactPolicy.objects.filter(office_id=getattr(profile, "office_id", None)).first()

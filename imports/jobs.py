@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from arrears.models import ImportJob
-from households.text_flags import describe
+from arrears.text_flags import describe
 from imports.ledger_import import LedgerFileError, ledger_import, parse_workbook
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ Rules the office can rely on: an empty cell never erases what is held; importing
 again changes nothing; amounts already held are only replaced when the import is told to
 (`update_amounts`), and never below what has been paid.
 
-Every text cell is scanned for unlawful methods (households.unlawful), including columns we
+Every text cell is scanned for unlawful methods (arrears.unlawful), including columns we
 have no field for (收缴措施, 催收措施 …): those are kept on the case as written
 (`Case.imported_text`), not dropped. A row that names a method — even as an instruction, such
 as a 收缴措施 of 停水停电 — is imported (a ledger's history is a fact) but flagged: in the
@@ -40,8 +40,8 @@ from arrears.credit import credit_apply
 from arrears.inputs import MONEY_DIGITS, too_large, too_long
 from arrears.ledger import CENT, monthly_fee, months_between
 from arrears.models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Office
+from arrears.unlawful import flag_details, flagged_terms
 from households.models import Household, Occupancy, Owner, building_of
-from households.unlawful import flag_details, flagged_terms
 from imports.workbook_reading import read_first_sheet
 from teams.models import Team
 
@@ -1013,7 +1013,7 @@ def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
         return
     from arrears.models import Notification
     from arrears.notifications import notify, office_managers
-    from households.text_flags import describe
+    from arrears.text_flags import describe
 
     lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
     if len(rows) > 50:

@@ -14,7 +14,7 @@ The receipt number is what de-duplicates: a receipt already recorded in the offi
 as "already imported", so importing the same export twice changes nothing.
 
 Every text cell, including columns we have no field for (kept in the payment's note as
-"column：value"), is scanned for unlawful methods (households.unlawful): a row that names one
+"column：value"), is scanned for unlawful methods (arrears.unlawful): a row that names one
 is shown flagged in the preview, and the office manager is told when the file is written.
 """
 
@@ -34,8 +34,8 @@ from arrears.inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
 from arrears.models import Clearance, DebtPeriod, Office, Payment, PaymentMethod
 from arrears.payments import CLOCK_SKEW, payment_record
 from arrears.receipts import receipt_key
+from arrears.unlawful import flag_details, flagged_terms
 from households.models import Household
-from households.unlawful import flag_details, flagged_terms
 from imports.ledger_import import _blank, _norm, _text
 from imports.workbook_reading import read_first_sheet
 
@@ -639,7 +639,7 @@ def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
 
     from arrears.models import Notification
     from arrears.notifications import notify, office_managers
-    from households.text_flags import describe
+    from arrears.text_flags import describe
 
     lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
     notify(

@@ -1,7 +1,9 @@
 """The payments and contact-attempts lists: scoped, filtered, sorted, paginated, and the
-same rows as an xlsx download."""
+same rows as an xlsx download; and the breaches page a manager reviews."""
 
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,9 +11,14 @@ from django_tables2 import RequestConfig
 
 from arrears import scoping
 from arrears.downloads import attachment
+from arrears.models import Role
+from arrears.roles import role_of
+from households import scoping as household_scoping
+from households.models import IS_BREACH, ExemptionReview
 from reports.activity_filters import AttemptFilter, PaymentFilter
 from reports.activity_tables import AttemptTable, PaymentTable
 from reports.exporters import AttemptListExport, PaymentListExport
+from reports.flagged_texts import flagged_texts
 
 PER_PAGE = 50
 
@@ -58,7 +65,7 @@ def payment_list(request):
 
 @permission_required("households.view_contactattempt", raise_exception=True)
 def attempt_list(request):
-    qs = scoping.contact_attempts(request.user).select_related(
+    qs = household_scoping.contact_attempts(request.user).select_related(
         "household", "made_by__staff_profile", "exemption_review"
     )
     return _list(
@@ -69,4 +76,49 @@ def attempt_list(request):
         exporter_class=AttemptListExport,
         title=_("Contact attempts"),
         stem="contact-attempts",
+    )
+
+
+def breach_list(request):
+    """Breaches, exemptions to review and flagged texts of the last 7 or 30 days."""
+    if role_of(request.user) not in (
+        Role.OFFICE_MANAGER,
+        Role.TEAM_LEADER,
+        Role.OPERATIONS_MANAGER,
+        Role.REGIONAL_DIRECTOR,
+        Role.ADMINISTRATOR,
+    ):
+        raise PermissionDenied
+    days = 30 if request.GET.get("days") == "30" else 7
+    since = timezone.now() - timezone.timedelta(days=days)
+    scope = household_scoping.contact_attempts(request.user).select_related(
+        "household",
+        "made_by__staff_profile",
+        "case",
+        "exemption_review__reviewed_by__staff_profile",
+    )
+    attempts = (
+        scope.filter(occurred_at__gte=since)
+        .filter(IS_BREACH | ~Q(flagged_terms=[]))
+        .order_by("-occurred_at")
+    )
+    # Every exemption not yet reviewed, however old; those reviewed within the window.
+    to_review = scope.exemptions_to_review().order_by("occurred_at", "pk")
+    reviewed = (
+        scope.exempted()
+        .filter(exemption_review__isnull=False, occurred_at__gte=since)
+        .order_by("-occurred_at")
+    )
+    return render(
+        request,
+        "reports/breach_list.html",
+        {
+            "attempts": attempts,
+            "to_review": to_review,
+            "reviewed": reviewed,
+            "days": days,
+            "can_review": request.user.has_perm("households.add_exemptionreview"),
+            "decisions": ExemptionReview.Decision,
+            "texts": flagged_texts(request.user, since=since),
+        },
     )

@@ -6,4 +6,5 @@ urlpatterns = [
     path("reports/weekly/", views.weekly_report, name="weekly-report"),
     path("payments/", activity_views.payment_list, name="payment-list"),
     path("attempts/", activity_views.attempt_list, name="attempt-list"),
+    path("breaches/", activity_views.breach_list, name="breach-list"),
 ]

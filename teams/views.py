@@ -13,6 +13,7 @@ from arrears.models import Case, Role
 from arrears.pages import scoped_case
 from arrears.roles import role_of
 from arrears.selectors import with_case_figures
+from teams import scoping as team_scoping
 from teams.assignment import (
     BY_COUNT,
     CaseToSplit,
@@ -209,7 +210,7 @@ MANAGE_MEMBERS = "teams.delete_teammember"
 def team_detail_view(request, pk):
     """The team's members, each with "remove from team", and the open cases whose
     responsible person is no longer in the team (removed in the administration)."""
-    team = get_object_or_404(scoping.teams(request.user), pk=pk)
+    team = get_object_or_404(team_scoping.teams(request.user), pk=pk)
     members = team.memberships.select_related("user__staff_profile").order_by("role", "pk")
     departed = (
         cases_with_departed_responsible(Team.objects.filter(pk=team.pk))
@@ -228,7 +229,7 @@ def team_detail_view(request, pk):
 def team_member_remove_view(request, pk):
     """Remove a member: choose who takes over each of her open cases, then save both."""
     membership = get_object_or_404(
-        TeamMember.objects.filter(team__in=scoping.teams(request.user)).select_related(
+        TeamMember.objects.filter(team__in=team_scoping.teams(request.user)).select_related(
             "team__campaign", "user__staff_profile"
         ),
         pk=pk,

@@ -115,7 +115,9 @@ def test_no_import_cycle_between_modules():
         if module not in index:
             visit(module)
     # A package's __init__ importing its own submodule is how Python packages work.
-    cycles = [c for c in cycles if not all(app_of(m) == app_of(c[0]) and "." not in c[0] for m in c)]
+    cycles = [
+        c for c in cycles if not all(app_of(m) == app_of(c[0]) and "." not in c[0] for m in c)
+    ]
     assert cycles == []
 
 
@@ -125,10 +127,7 @@ def test_imports_run_down_the_layers():
         for module, edges in GRAPH.items()
         for target, _, line, _ in edges
         if LAYER[app_of(target)] > LAYER[app_of(module)]
-        or (
-            LAYER[app_of(target)] == LAYER[app_of(module)]
-            and app_of(target) != app_of(module)
-        )
+        or (LAYER[app_of(target)] == LAYER[app_of(module)] and app_of(target) != app_of(module))
     ]
     assert against == []
 
@@ -172,4 +171,6 @@ def test_importing_an_apps_models_does_not_load_celery(app):
     # Settings import config (the project), which loads Celery; the app itself must not.
     tree = ast.parse((ROOT / app / "__init__.py").read_text())
     assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True).returncode == 0
+    assert (
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True).returncode == 0
+    )

@@ -27,6 +27,6 @@ def exemption_message(code: str) -> str:
 @register.filter
 def flag_details(terms) -> list:
     """Stored flagged phrases with their rules: [(phrase, Forbidden | None)]."""
-    from households.unlawful import flag_details as details
+    from arrears.unlawful import flag_details as details
 
     return details(terms or [])

@@ -46,7 +46,7 @@ def big_ledger(rows=ROWS, bad_row=None):
 @pytest.fixture
 def eager(monkeypatch):
     """Tasks run in this process, handed over at once (a test's transaction never commits)."""
-    monkeypatch.setattr(import_jobs.transaction, "on_commit", lambda callback, **kw: callback())
+    monkeypatch.setattr("imports.tasks.transaction.on_commit", lambda callback, **kw: callback())
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
@@ -142,7 +142,7 @@ def test_when_the_worker_cannot_be_reached_the_page_says_so(client, huating, mon
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks.run_import_job, "delay", down)
-    monkeypatch.setattr(import_jobs.transaction, "on_commit", lambda callback, **kw: callback())
+    monkeypatch.setattr("imports.tasks.transaction.on_commit", lambda callback, **kw: callback())
     response = upload(client, huating, big_ledger())
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.FAILED and "worker" in job.error

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from arrears.unlawful import flagged_terms
 from escalation.letters import DEMAND, NOTICE, letter_for
 from escalation.limitation_records import household_claims, unpaid_clocks
-from households.unlawful import flagged_terms
 from tests.conftest import record_payment
 
 TODAY = datetime.date(2026, 11, 27)

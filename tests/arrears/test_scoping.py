@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from arrears import scoping
+from households import scoping as household_scoping
 
 
 def ids(qs):
@@ -31,7 +32,7 @@ def test_each_role_sees_exactly_its_cases(world, who, sees):
     assert ids(scoping.cases(user)) == {getattr(world, name).pk for name in sees}
     # Households follow the same scope: a household is visible only through a visible case.
     expected_households = {getattr(world, name).household_id for name in sees}
-    assert ids(scoping.households(user)) == expected_households
+    assert ids(household_scoping.households(user)) == expected_households
 
 
 def test_being_named_responsible_outside_ones_team_gives_no_access(world):
@@ -62,14 +63,17 @@ def test_a_collector_removed_from_her_team_loses_its_cases_at_once(world):
     collector = type(world.collector_a).objects.get(pk=world.collector_a.pk)  # a new request
     assert collector.responsible_cases.get() == world.case_a
     assert not scoping.cases(collector).exists()
-    assert not scoping.households(collector).exists()
+    assert not household_scoping.households(collector).exists()
     assert not scoping.payments(collector).exists()
-    assert not scoping.contact_attempts(collector).exists()
+    assert not household_scoping.contact_attempts(collector).exists()
     assert not scoping.difficult_issues(collector).exists()
     assert not scoping.summaries(collector).exists()
     # The team's leader and the office still see all she recorded.
     assert scoping.payments(world.leader_a).filter(recorded_by=world.collector_a).count() == 1
-    assert scoping.contact_attempts(world.manager).filter(made_by=world.collector_a).count() == 1
+    assert (
+        household_scoping.contact_attempts(world.manager).filter(made_by=world.collector_a).count()
+        == 1
+    )
 
 
 def test_offices_in_charge(world):
@@ -80,22 +84,22 @@ def test_offices_in_charge(world):
 
 
 def test_site_staff_see_unit_codes_of_open_cases_and_nothing_else(world):
-    units = list(scoping.target_units(world.site))
+    units = list(household_scoping.target_units(world.site))
     assert [u["unit_code"] for u in units] == ["C13-103", "C6-101"]
     assert set(units[0]) == {"pk", "unit_code"}
     assert not scoping.cases(world.site).exists()
     assert not scoping.payments(world.site).exists()
-    assert not scoping.contact_attempts(world.site).exists()
+    assert not household_scoping.contact_attempts(world.site).exists()
 
 
 def test_cleared_cases_drop_off_the_site_staff_list(world):
     world.case_a.status = "cleared"
     world.case_a.save()
-    assert [u["unit_code"] for u in scoping.target_units(world.site)] == ["C13-103"]
+    assert [u["unit_code"] for u in household_scoping.target_units(world.site)] == ["C13-103"]
 
 
 def test_case_workers_see_no_target_unit_list(world):
-    assert not scoping.target_units(world.collector_a).exists()
+    assert not household_scoping.target_units(world.collector_a).exists()
 
 
 def test_the_scope_is_computed_once_per_user_object(world, django_assert_max_num_queries):

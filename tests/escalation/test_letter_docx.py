@@ -9,10 +9,10 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from arrears.models import DebtPeriod
+from arrears.unlawful import flagged_terms
 from escalation.letter_docx import letters_docx
 from escalation.letter_records import letter_issue
 from escalation.letters import issued_letter, letter_for
-from households.unlawful import flagged_terms
 from tests.escalation.conftest import TODAY, days
 
 pytestmark = pytest.mark.usefixtures("frozen")

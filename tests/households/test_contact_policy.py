@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
+from arrears.unlawful import flagged_terms
 from households.contact_policy import (
     CHANNELS,
     RULE_CODES,
@@ -21,7 +22,6 @@ from households.contact_policy import (
     rule_catalogue,
 )
 from households.models import Channel, ContactPolicy, Outcome, PersonContacted
-from households.unlawful import flagged_terms
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = datetime.UTC

@@ -4,8 +4,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import translation
 
-from households.models import Channel, Outcome
-from households.unlawful import (
+from arrears.unlawful import (
     ALIASES,
     CHOICE_FIELDS,
     FORBIDDEN,
@@ -18,7 +17,8 @@ from households.unlawful import (
     normalise,
     scan,
 )
-from households.unlawful_phrases import EN, ZH
+from arrears.unlawful_phrases import EN, ZH
+from households.models import Channel, Outcome
 
 from .unlawful_corpus import NEAR_MISSES, POSITIVES
 

@@ -1,4 +1,4 @@
-"""A corpus for the unlawful-method scanner (households.unlawful, DESIGN.md §5.2).
+"""A corpus for the unlawful-method scanner (arrears.unlawful, DESIGN.md §5.2).
 
 POSITIVES: (text, rule code) — the text must be flagged with at least that rule. Many come
 word for word from the campaign plan the product replaces (华庭服务处历年欠费应收账款催收方案).

@@ -1,6 +1,6 @@
-"""The words of unlawful collection, as data (DESIGN.md §5.2). `households.unlawful` reads them.
+"""The words of unlawful collection, as data (DESIGN.md §5.2). `arrears.unlawful` reads them.
 
-Everything here is matched against text normalised by `households.unlawful.normalise`:
+Everything here is matched against text normalised by `arrears.unlawful.normalise`:
 Unicode NFKC (full-width letters and digits become plain), case-folded, the look-alikes in
 `LOOK_ALIKES` replaced, zero-width characters dropped. Then:
 

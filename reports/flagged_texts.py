@@ -1,74 +1,23 @@
-"""What happens to free text that names an unlawful method (DESIGN.md §5.2).
+"""The flagged texts a manager reviews: every saved text that names an unlawful method.
 
-Every service that saves text a person wrote calls these: a decision or a plan that approves
-a method is refused with the rule and the law (`refuse_approved`); any other mention is saved,
-its phrases stored on the record (`flagged_terms`) and the office manager told, with each
-phrase and its rule (`flags_notify`). The scanner itself is `households.unlawful`.
+Reads across the apps (issues, tips, payments, plans, legal steps, waivers, imported rows), so
+it lives above them; the rule that flags them is `arrears.text_flags`.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from households.unlawful import approved_methods, flag_details
-
-
-def refuse_approved(field: str, *texts: str | None) -> None:
-    """Raise a ValidationError on `field` naming each approved method's phrase, rule and law."""
-    hits = approved_methods(*texts)
-    if not hits:
-        return
-    seen, errors = set(), []
-    for hit in hits:
-        if hit.code in seen:
-            continue
-        seen.add(hit.code)
-        errors.append(
-            ValidationError(
-                _(
-                    "“%(phrase)s” approves a method that does not exist in this product, so "
-                    "nothing was saved. %(reason)s Write a lawful step instead: a written "
-                    "demand with a deadline, the owners' committee, mediation, a payment order "
-                    "or a suit."
-                )
-                % {"phrase": hit.phrase, "reason": hit.reason},
-                code=hit.code,
-            )
-        )
-    raise ValidationError({field: errors})
-
-
-def describe(terms: Iterable[str]) -> str:
-    """Stored phrases with their rules, for a notification: 停水停电 (cutting utilities)；…"""
-    return "；".join(
-        f"{term} ({rule.label})" if rule is not None else term for term, rule in flag_details(terms)
-    )
-
-
-def flags_notify(*, office, unit: str, what: str, terms: list[str], url: str = "") -> None:
-    """Tell the office's managers that `what` on `unit` mentions unlawful methods."""
-    if not terms:
-        return
-    from arrears.models import Notification
-    from arrears.notifications import notify, office_managers
-
-    notify(
-        recipients=office_managers(office),
-        kind=Notification.Kind.FLAG,
-        title=_("%(what)s on %(unit)s flagged for review") % {"what": what, "unit": unit},
-        body=_("Mentions: %(terms)s") % {"terms": describe(terms)},
-        url=url,
-    )
-
-
-# --- reading: the flagged texts a manager reviews ----------------------------------------
+from arrears import scoping
+from arrears.models import DifficultIssueNote
+from arrears.unlawful import flag_details
+from escalation.models import LegalStep, PaymentPlan, Waiver
+from households import scoping as household_scoping
 
 
 @dataclass(frozen=True)
@@ -86,10 +35,6 @@ def flagged_texts(user, *, since: datetime.datetime) -> list[FlaggedText]:
     """Issues, their notes and decisions, tips, payment plans, legal steps, waiver decisions
     payment notes and reversal reasons, and imported ledger rows whose text names an unlawful method, newest first, within what
     `user` may see. Eight queries."""
-    from arrears import scoping
-    from arrears.models import DifficultIssueNote
-    from escalation.models import LegalStep, PaymentPlan, Waiver
-
     issues = scoping.difficult_issues(user)
     out: list[FlaggedText] = []
     for issue in (
@@ -126,7 +71,7 @@ def flagged_texts(user, *, since: datetime.datetime) -> list[FlaggedText]:
             )
         )
     for tip in (
-        scoping.tips(user)
+        household_scoping.tips(user)
         .filter(reported_at__gte=since)
         .exclude(flagged_terms=[])
         .select_related("household", "reported_by__staff_profile")

@@ -2,7 +2,7 @@
 
 One scanner for every text a person writes and every value a form posts:
 
-- `scan(*texts)` finds the phrases of `households.unlawful_phrases` in free text (notes,
+- `scan(*texts)` finds the phrases of `arrears.unlawful_phrases` in free text (notes,
   issues and their decisions, tips, plans, import cells) and returns each hit with its
   phrase, its rule and the rule's reason. `flagged_terms` is the list of phrases, as stored on
   a record for the manager's review; `flag_details` turns stored phrases back into
@@ -29,8 +29,8 @@ from functools import cache
 
 from django.utils.translation import gettext_lazy as _
 
-from households import unlawful_phrases as phrases
-from households.unlawful_phrases import (
+from arrears import unlawful_phrases as phrases
+from arrears.unlawful_phrases import (
     ACCESS_BLOCKING,
     AUTO_REDIAL,
     NIGHT_CONTACT,

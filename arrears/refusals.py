@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.shortcuts import render
 
-from households.unlawful import forbidden_in
+from arrears.unlawful import forbidden_in
 
 
 def refuses_unlawful_posts(view):
@@ -17,9 +17,7 @@ def refuses_unlawful_posts(view):
         if request.method == "POST":
             forbidden = forbidden_in(request.POST)
             if forbidden:
-                return render(
-                    request, "households/refused.html", {"forbidden": forbidden}, status=400
-                )
+                return render(request, "arrears/refused.html", {"forbidden": forbidden}, status=400)
         return view(request, *args, **kwargs)
 
     return wrapper
