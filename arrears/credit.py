@@ -11,6 +11,7 @@ them, and the office manager may give it back (`credit_refund`, with a reason).
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
@@ -20,12 +21,17 @@ from django.utils.translation import gettext as _
 from arrears.allocation import CENT
 from arrears.collection import MONEY
 from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
-from households.models import Household
 
 ZERO = Decimal("0.00")
 
 
-def household_balance(household: Household) -> Decimal:
+def _locked(household):
+    # Households sit above the core: their model is named by string, never imported.
+    model = apps.get_model("households", "Household")
+    return model.objects.select_for_update().get(pk=household.pk)
+
+
+def household_balance(household) -> Decimal:
     """What the household owes over all its months."""
     owed = DebtPeriod.objects.filter(household=household).aggregate(
         v=Sum(F("amount_due") - F("amount_paid"))
@@ -59,7 +65,7 @@ def _refunded(household_id: int) -> Decimal:
     return (refunded or ZERO).quantize(CENT)
 
 
-def credit_balance(household: Household) -> Decimal:
+def credit_balance(household) -> Decimal:
     """The household's credit: unallocated money of its standing payments, less refunds."""
     left = sum((p.left.quantize(CENT) for p in _unallocated(household.pk)), ZERO)
     return left - _refunded(household.pk)
@@ -84,7 +90,7 @@ def _sources(household_id: int) -> list[_Source]:
     return sources
 
 
-def credit_apply(*, household: Household, by=None) -> Decimal:
+def credit_apply(*, household, by=None) -> Decimal:
     """Set the household's credit against its unpaid months, oldest first; the amount set.
 
     Each part is an allocation of the payment that brought the money, so the month's paid
@@ -92,7 +98,7 @@ def credit_apply(*, household: Household, by=None) -> Decimal:
     Not counted as arrears collected: reports count what a payment paid when it arrived.
     """
     with transaction.atomic():
-        household = Household.objects.select_for_update().get(pk=household.pk)
+        household = _locked(household)
         sources = _sources(household.pk)
         if not sources:
             return ZERO
@@ -127,7 +133,7 @@ def credit_apply(*, household: Household, by=None) -> Decimal:
     return sum((line.amount for line in lines), ZERO)
 
 
-def credit_refund(*, household: Household, amount: Decimal, reason: str, by) -> CreditRefund:
+def credit_refund(*, household, amount: Decimal, reason: str, by) -> CreditRefund:
     """Give back part or all of the household's credit; the reason is kept."""
     errors = {}
     if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(CENT):
@@ -145,7 +151,7 @@ def credit_refund(*, household: Household, amount: Decimal, reason: str, by) -> 
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        household = Household.objects.select_for_update().get(pk=household.pk)
+        household = _locked(household)
         credit = credit_balance(household)
         if amount > credit:
             raise ValidationError(

@@ -11,21 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification
-from arrears.notifications import notify, office_managers
+from arrears.notifications import notify, office_managers, team_leaders
 from arrears.text_flags import flags_notify, refuse_approved
 from arrears.unlawful import flagged_terms
-from teams.models import TeamMember
-
-
-def _leaders(case: Case):
-    if case.team_id is None:
-        return []
-    return [
-        m.user
-        for m in TeamMember.objects.filter(
-            team_id=case.team_id, role=TeamMember.Role.LEADER
-        ).select_related("user")
-    ]
 
 
 def issue_raise(*, case: Case, raised_by, title: str, description: str) -> DifficultIssue:
@@ -46,7 +34,10 @@ def issue_raise(*, case: Case, raised_by, title: str, description: str) -> Diffi
             flagged_terms=flags,
         )
         notify(
-            recipients=[*_leaders(case), *office_managers(case.campaign.office)],
+            recipients=[
+                *(team_leaders(case.team_id) if case.team_id else []),
+                *office_managers(case.campaign.office),
+            ],
             kind=Notification.Kind.ISSUE,
             title=_("Difficult issue on %(unit)s: %(title)s")
             % {"unit": case.household.unit_code, "title": title},

@@ -9,6 +9,7 @@ a mistake is undone by `payment_reverse`, which writes a mirror entry.
 from datetime import datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,15 +24,16 @@ from arrears.models import Case, DebtPeriod, Payment, PaymentAllocation, Payment
 from arrears.receipts import receipt_key
 from arrears.text_flags import flags_notify
 from arrears.unlawful import flagged_terms
-from households.models import Household
-from teams.models import TeamMember
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timezone.timedelta(minutes=5)
 
 
-def _lock_household(household_id: int) -> Household:
-    return Household.objects.select_for_update().get(pk=household_id)
+# Households and teams sit above the core: their models are named by string, as the core's
+# foreign keys name them, never imported.
+def _lock_household(household_id: int):
+    household_model = apps.get_model("households", "Household")
+    return household_model.objects.select_for_update().get(pk=household_id)
 
 
 def _error(message, code, **params) -> ValidationError:
@@ -103,7 +105,7 @@ def excess_unconfirmed_error(*, amount: Decimal, owed: Decimal) -> ValidationErr
 
 def payment_record(
     *,
-    household: Household,
+    household,
     amount: Decimal,
     paid_at: datetime,
     method: str,
@@ -200,7 +202,8 @@ def _credited_person(case: Case | None):
     in its team; someone who has left it is credited with nothing more."""
     if case is None or case.responsible_id is None:
         return None
-    in_team = TeamMember.objects.filter(team_id=case.team_id, user_id=case.responsible_id)
+    memberships = apps.get_model("teams", "TeamMember").objects
+    in_team = memberships.filter(team_id=case.team_id, user_id=case.responsible_id)
     return case.responsible_id if in_team.exists() else None
 
 

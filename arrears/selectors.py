@@ -4,6 +4,7 @@ database annotations, so a page makes the same few queries however many rows it 
 import datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import (
     Count,
     DateField,
@@ -21,7 +22,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from arrears.models import Case, DebtPeriod, DifficultIssue, Payment
-from households.models import ContactAttempt
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -56,8 +56,10 @@ def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Cases with owed, paid, balance, unpaid months, oldest unpaid month, last contact."""
     periods = _campaign_periods()
     unpaid = _campaign_periods(unpaid_only=True)
+    # Contact attempts are the households app's, a layer above: named by string, not imported.
+    attempts = apps.get_model("households", "ContactAttempt").objects
     last_contact = (
-        ContactAttempt.objects.filter(household=OuterRef("household"))
+        attempts.filter(household=OuterRef("household"))
         .order_by()
         .values("household")
         .annotate(v=Max("occurred_at"))

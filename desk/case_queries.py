@@ -10,6 +10,7 @@ from arrears import scoping
 from arrears.models import Campaign, Case
 from arrears.promises import BROKEN, PENDING, with_promise_state
 from arrears.selectors import with_case_figures
+from escalation.plans import with_plan_state
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
 from households.models import ContactAttempt
 
@@ -27,8 +28,6 @@ def cases_to_work(
     qs = scoping.cases(user)
     if running_only:
         qs = qs.filter(campaign__status=Campaign.Status.RUNNING)
-    from escalation.plans import with_plan_state
-
     qs = with_plan_state(with_promise_state(with_case_figures(qs), today=today), today=today)
     # In the database only the two lasting blocks are visible (written-only, a recent
     # conversation); the exact answer per row comes from the contact policy on the page.

@@ -38,6 +38,13 @@ from arrears.models import (
 )
 from arrears.payments import payment_record
 from arrears.roles import user_set_role
+from escalation.letter_records import (
+    letter_issue,
+    letter_record_delivery,
+    letter_record_dispatch,
+)
+from escalation.models import Letter
+from escalation.plans import plan_record
 from households.models import (
     Channel,
     ContactAttempt,
@@ -660,14 +667,6 @@ def _demo_escalation(*, day, cases, users) -> None:
     """The lawful road further on: a demand delivered by EMS whose deadline has passed (the
     legal stage may open), a notice on its way, and a payment plan being kept."""
     from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from escalation.letter_records import (
-        letter_issue,
-        letter_record_delivery,
-        letter_record_dispatch,
-    )
-    from escalation.models import Letter
-    from escalation.plans import plan_record
 
     manager = users["manager"]
     demand = letter_issue(cases["C35-102"], kind="demand", by=manager, dated=day(40))

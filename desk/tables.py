@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from arrears.models import Case
 from arrears.promises import BROKEN, LABELS, PENDING
 from arrears.templatetags.desk import cny, person
+from escalation.limitation import EXPIRED, NEAR
+from escalation.limitation_records import earliest_limit, worst_state
 from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
 from households.contact_policy import WRITTEN_ONLY
 
@@ -179,9 +181,6 @@ class CaseTable(tables.Table):
         )
 
     def render_limitation(self, record):
-        from escalation.limitation import EXPIRED, NEAR
-        from escalation.limitation_records import earliest_limit, worst_state
-
         clocks = self.limitation.get(record.household_id, [])
         if not clocks:
             return "—"

@@ -10,6 +10,7 @@ from django_tables2 import RequestConfig
 
 from arrears import scoping
 from arrears.credit import credit_balance
+from arrears.downloads import attachment
 from arrears.ledger import ledger_ranges
 from arrears.models import Campaign, Case, DifficultIssue, Role, WorkerHeartbeat
 from arrears.playbooks import playbook_for
@@ -19,12 +20,19 @@ from desk.case_queries import cases_to_work
 from desk.filters import CaseFilter
 from desk.tables import CaseTable
 from desk.timeline import case_timeline
+from escalation.case_panel import case_escalation
+from escalation.forms import IssueLettersForm
 from escalation.limitation_records import household_limitation, unpaid_clocks
+from escalation.views import may_batch
 from households import scoping as household_scoping
 from households.contact import contact_answers
-from households.models import IS_BREACH
+from households.models import IS_BREACH, OnSiteTip
 from households.privacy import can_see_phones, mask_phone
+from reports.exporters import CaseListExport
 from teams import scoping as team_scoping
+from teams.assignment import assignment_history
+from teams.forms import ResponsibleForm, TeamChoiceForm
+from teams.membership import cases_with_departed_responsible, responsible_is_member
 from teams.models import Team, TeamMember
 
 CASES_PER_PAGE = 25
@@ -57,8 +65,6 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
         request.GET or None, queryset=cases_to_work(user, now=now), teams=teams
     )
     qs = case_filter.qs
-    from escalation.views import may_batch
-
     table = CaseTable(qs, exclude=() if may_batch(user) else ("select",))
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     # Keys differ from the annotations' names: an aggregate named like the annotation it
@@ -117,8 +123,6 @@ def desk(request):
         )
         template = "desk/region.html"
     elif role == Role.SITE_STAFF:
-        from households.models import OnSiteTip
-
         context.update(units=household_scoping.target_units(user), tip_kinds=OnSiteTip.Kind.choices)
         template = "desk/site.html"
     else:
@@ -128,8 +132,6 @@ def desk(request):
 
 def _departed_by_team(user) -> dict[int, int]:
     """team id → open cases whose responsible person has left the team (one query)."""
-    from teams.membership import cases_with_departed_responsible
-
     running = team_scoping.teams(user).filter(campaign__status=Campaign.Status.RUNNING)
     rows = (
         cases_with_departed_responsible(running)
@@ -164,9 +166,6 @@ def _recent_breaches(user, days=7):
 def case_list(request):
     if request.GET.get("export") == "xlsx":
         return _case_list_xlsx(request)
-    from escalation.forms import IssueLettersForm
-    from escalation.views import may_batch
-
     case_filter, table = _case_table(request)
     context = {"filter": case_filter, "table": table}
     if may_batch(request.user):
@@ -176,9 +175,6 @@ def case_list(request):
 
 def _case_list_xlsx(request):
     """The same cases as on screen: same scope, same filters, same order."""
-    from arrears.downloads import attachment
-    from reports.exporters import CaseListExport
-
     teams = team_scoping.teams(request.user).filter(campaign__status=Campaign.Status.RUNNING)
     params = request.GET.copy()
     params.pop("export", None)
@@ -189,7 +185,6 @@ def _case_list_xlsx(request):
 
 
 def case_detail(request, pk):
-    from escalation.views import case_escalation
 
     user = request.user
     case = get_object_or_404(cases_to_work(user, running_only=False), pk=pk)
@@ -237,10 +232,6 @@ def case_detail(request, pk):
 def _assignment_context(user, case):
     """The team and responsible-person controls, for those who may use them, and the history."""
     from django.contrib.auth import get_user_model
-
-    from teams.assignment import assignment_history
-    from teams.forms import ResponsibleForm, TeamChoiceForm
-    from teams.membership import responsible_is_member
 
     manages = role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR) and user.has_perm(
         "arrears.change_case"

@@ -32,7 +32,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from arrears.backdating import is_backdated
+from arrears.ledger import add_months, month_ranges
 from arrears.models import DebtPeriod, Payment, PromiseToPay
 from escalation.limitation import (
     DEMAND_DELIVERED,
@@ -47,34 +47,17 @@ from escalation.limitation import (
     Event,
     clock,
 )
-from households.models import AttemptEvidence, Channel, ContactAttempt, Outcome, PersonContacted
-
-WRITTEN_DEMANDS = [Channel.PAYMENT_NOTICE, Channel.WRITTEN_DEMAND, Channel.LAWYER_LETTER]
-FILINGS = [Channel.PAYMENT_ORDER, Channel.LAWSUIT, Channel.ARBITRATION]
-OWNERS = [PersonContacted.OWNER, PersonContacted.CO_OWNER]
-# An agreement recorded later than settings.BACKDATE_DAYS after the day it was made needs a
-# file to count: the same limit as the backdating mark on attempts and payments.
-
-WHY_NO_DELIVERY_RECORD = _(
-    "Logged on the contact form: only a notice or demand issued here and recorded as delivered, "
-    "with the signed receipt or the tracking record scanned, restarts the period."
+from escalation.models import Letter, PaymentPlan
+from escalation.proceedings import filing_dates
+from households.claims import (
+    FILINGS,
+    WHY_NO_CONVERSATION,
+    WHY_PLAN_LATE,
+    WRITTEN_DEMANDS,
+    promise_why,
+    written_why,
 )
-WHY_NOT_LEGAL_STAGE = _(
-    "Logged on the contact form: a payment order, suit or arbitration restarts the period only "
-    "when its filing is recorded in the legal stage."
-)
-WHY_NOT_OWNER = _(
-    "Given by someone who is not an owner: only the owner or a co-owner can acknowledge the debt."
-)
-WHY_NO_CONVERSATION = _("Recorded without the conversation in which it was made.")
-WHY_PROMISE_LATE = _(
-    "Recorded %(days)d days after the day it says it was made, with no file attached: it counts "
-    "once the owner confirms it again (a new promise, a signed plan or a payment)."
-)
-WHY_PLAN_LATE = _(
-    "Recorded %(days)d days after the day it says it was agreed, without the signed agreement: "
-    "record the plan with a scan of the signed copy."
-)
+from households.models import AttemptEvidence, Channel, ContactAttempt, Outcome
 
 
 @dataclass(frozen=True)
@@ -97,8 +80,6 @@ class Interruptions:
 
 def household_interruptions(household_ids) -> dict[int, Interruptions]:
     """Each household's proven interrupting events, and what was only claimed."""
-    from escalation.proceedings import filing_dates
-
     ids = list(household_ids)
     found: dict[int, Interruptions] = defaultdict(Interruptions)
     _written_and_filings(ids, found)
@@ -117,8 +98,6 @@ def _written_and_filings(ids: list[int], found: dict[int, Interruptions]) -> Non
     """Written contact logged as delivered, and filings logged as attempts: a delivery is
     proven only by the letter's delivery record with its scan; a filing never is (it is
     proven by the legal stage, read separately)."""
-    from escalation.models import Letter
-
     local = timezone.localdate
     rows = (
         ContactAttempt.objects.filter(household_id__in=ids, corrections__isnull=True)
@@ -137,19 +116,18 @@ def _written_and_filings(ids: list[int], found: dict[int, Interruptions]) -> Non
         )
     )
     for pk, household_id, channel, outcome, at, recorded, status, delivered_on, has_scan in rows:
-        if channel in FILINGS:
-            kind, why = LEGAL_FILING, WHY_NOT_LEGAL_STAGE
-        elif status == Letter.Status.DELIVERED and delivered_on and has_scan:
+        proven = status == Letter.Status.DELIVERED and bool(delivered_on) and has_scan
+        why = written_why(channel, proven=proven)
+        if why is None:
             found[household_id].events.append(Event(delivered_on, DEMAND_DELIVERED))
             continue
-        else:
-            kind, why = DEMAND_DELIVERED, WHY_NO_DELIVERY_RECORD
+        kind = LEGAL_FILING if channel in FILINGS else DEMAND_DELIVERED
         found[household_id].claims.append(
             Claim(
                 on=local(at),
                 kind=kind,
                 what=f"{Channel(channel).label} · {Outcome(outcome).label}",
-                why=str(why),
+                why=why,
                 recorded_on=local(recorded),
                 attempt_id=pk,
             )
@@ -185,12 +163,9 @@ def _promises(ids: list[int], found: dict[int, Interruptions]) -> None:
             continue
         if withdrawn:
             continue
-        made_on, late = local(made), is_backdated(made, typed)
-        if person not in OWNERS:
-            why = str(WHY_NOT_OWNER)
-        elif late and not has_file:
-            why = str(WHY_PROMISE_LATE) % {"days": (local(typed) - made_on).days}
-        else:
+        made_on = local(made)
+        why = promise_why(person, made=made, typed=typed, has_file=has_file)
+        if why is None:
             found[household_id].events.append(Event(made_on, PROMISE))
             continue
         found[household_id].claims.append(
@@ -200,8 +175,6 @@ def _promises(ids: list[int], found: dict[int, Interruptions]) -> None:
 
 def _plans(ids: list[int], found: dict[int, Interruptions]) -> None:
     """Payment plans, from the day agreed; one recorded late needs its signed copy."""
-    from escalation.models import PaymentPlan
-
     what = str(_("payment plan"))
     for household_id, agreed, recorded, signed in PaymentPlan.objects.filter(
         case__household_id__in=ids
@@ -278,8 +251,6 @@ class LimitationGroup:
 
 def limitation_groups(clocks: list[PeriodClock]) -> list[LimitationGroup]:
     """Consecutive unpaid months that share a limitation date, as ranges for the case page."""
-    from arrears.ledger import add_months, month_ranges
-
     groups: list[list[PeriodClock]] = []
     for c in clocks:
         last = groups[-1][-1] if groups else None

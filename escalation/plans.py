@@ -25,7 +25,10 @@ from django.utils.translation import gettext_lazy
 from arrears.cases import case_balance
 from arrears.models import Case, Payment
 from arrears.promises import BROKEN, KEPT, PENDING
+from arrears.text_flags import flags_notify, refuse_approved
+from arrears.unlawful import flagged_terms
 from escalation.models import Instalment, PaymentPlan
+from households.contact import validate_evidence
 
 ZERO = Decimal("0.00")
 MAX_INSTALMENTS = 60
@@ -85,9 +88,6 @@ def plan_record(
 
     A note that approves an unlawful method (逾期则停水) is refused with the law; one that only
     mentions one is saved, flagged and the office manager told (arrears.unlawful)."""
-    from arrears.text_flags import flags_notify, refuse_approved
-    from arrears.unlawful import flagged_terms
-
     refuse_approved("note", note)
     today = timezone.localdate()
     if agreed_on > today:
@@ -113,8 +113,6 @@ def plan_record(
     if any(a <= 0 for _d, a in instalments):
         raise _error("instalments", _("Every instalment is an amount above zero."))
     if signed_copy is not None:
-        from households.contact import validate_evidence
-
         try:
             ((signed_copy, _type),) = validate_evidence([signed_copy])  # photos cleaned
         except ValidationError as error:

@@ -19,12 +19,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from arrears.models import Notification
-from arrears.notifications import notify, office_managers
+from arrears.notifications import case_recipients, notify, office_managers
 from escalation.letter_records import effective_deadline
 from escalation.models import Instalment, Letter
 from escalation.proceedings import OPEN_STAGES
 from escalation.watch import CHASE_AFTER_DAYS
-from teams.membership import case_recipients
 
 
 def _reminders(day: datetime.date):

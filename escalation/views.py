@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from arrears import scoping
 from arrears.downloads import attachment
 from arrears.inputs import parse_ids
-from arrears.models import Case, Role
+from arrears.models import Role
 from arrears.pages import add_errors, scoped_case
 from arrears.refusals import refuses_unlawful_posts
 from arrears.roles import role_of
@@ -40,6 +40,7 @@ from escalation.letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_f
 from escalation.models import LegalAction, Letter, PaymentPlan, Waiver
 from escalation.plans import plan_record
 from escalation.proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
+from households.contact import sniff_content_type
 
 MAX_BATCH = 200
 
@@ -337,8 +338,6 @@ def plan_copy(request, plan_id):
     """The scan of a signed plan, for those who may see its case (media is never served)."""
     from django.http import FileResponse
 
-    from households.contact import sniff_content_type
-
     plan = get_object_or_404(
         PaymentPlan.objects.filter(case__in=scoping.cases(request.user)).exclude(signed_copy=""),
         pk=plan_id,
@@ -374,44 +373,3 @@ def plan_new(request, pk):
         {"case": case, "form": form},
         status=400 if form.errors else 200,
     )
-
-
-def case_escalation(user, case: Case) -> dict:
-    """The case page's escalation context: ladder, letters, plans and the legal stage."""
-    from escalation.ladder import Facts, ladder
-    from escalation.plans import plans_for_case
-    from escalation.proceedings import legal_position
-
-    channels = frozenset(
-        case.contact_attempts.filter(corrections__isnull=True).values_list("channel", flat=True)
-    )
-    letters = list(case.letters.order_by("-dated", "-pk"))
-    position = legal_position(case)
-    actions = list(case.legal_actions.prefetch_related("steps", "waivers").order_by("-opened_at"))
-    filed = any(s.stage == LegalAction.Stage.FILED for a in actions for s in a.steps.all())
-    facts = Facts(
-        channels=channels,
-        notice_sent=any(x.status in ("sent", "delivered") for x in letters),
-        demand_delivered=any(x.kind == "demand" and x.status == "delivered" for x in letters),
-        legal_stage=position.open_action is not None or filed,
-    )
-    context = {
-        "ladder": ladder(facts),
-        "letters": letters,
-        "plans": plans_for_case(case),
-        "legal": position,
-        "legal_actions": actions,
-        "legal_routes": LegalAction.Route.choices,
-        "can_plan": user.has_perm("escalation.add_paymentplan"),
-        "can_issue": user.has_perm("escalation.add_letter"),
-        "can_open_legal": user.has_perm("escalation.add_legalaction"),
-        "can_step": user.has_perm("escalation.change_legalaction"),
-        "can_approve": user.has_perm("escalation.approve_waiver"),
-    }
-    if context["can_open_legal"] and position.open_action is None:
-        context["open_form"] = OpenLegalForm(initial={"route": position.suggestion.route})
-    if context["can_step"] and position.open_action is not None:
-        context["step_form"] = LegalStepForm(initial={"on": timezone.localdate()})
-    if context["can_approve"]:
-        context["waiver_form"] = WaiverDecisionForm()
-    return context

@@ -10,11 +10,10 @@ from django.utils.translation import gettext as _
 
 from arrears.cases import case_for_household
 from arrears.models import Notification
-from arrears.notifications import notify
+from arrears.notifications import case_recipients, notify
 from arrears.text_flags import flags_notify
 from arrears.unlawful import flagged_terms
 from households.models import Household, OnSiteTip
-from teams.membership import case_recipients
 
 
 def tip_report(*, household: Household, kind: str, reported_by, note: str = "") -> OnSiteTip:

@@ -12,9 +12,9 @@ from arrears.inputs import too_long
 from arrears.models import Role
 from arrears.pages import add_errors, scoped_case
 from arrears.roles import role_of
-from arrears.unlawful import forbidden_in
-from escalation.limitation_records import household_claims
+from arrears.unlawful import FORBIDDEN, forbidden_in
 from households import scoping as household_scoping
+from households.claims import attempt_claims
 from households.contact import (
     WITHDRAW_REFUSAL,
     PromiseInput,
@@ -27,7 +27,7 @@ from households.contact import (
     household_withdraw_written_only,
     may_withdraw_written_only,
 )
-from households.contact_policy import make_breach, make_exemption, rule_catalogue
+from households.contact_policy import Rules, make_breach, make_exemption, rule_catalogue
 from households.forms import (
     AttemptForm,
     ContactPolicyForm,
@@ -59,13 +59,12 @@ def _refuse_unlawful(request, forbidden, case=None):
 def _tell_if_claimed(request, attempt) -> None:
     """A demand "delivered", a filing or a late promise logged here is kept as claimed, not
     proven: say so now, and why, rather than let the collector think the clock moved."""
-    for claim in household_claims([attempt.household_id]).get(attempt.household_id, []):
-        if claim.attempt_id == attempt.pk:
-            messages.info(
-                request,
-                _("Recorded as claimed, not proven: it moves no limitation date. %(why)s")
-                % {"why": claim.why},
-            )
+    for why in attempt_claims(attempt):
+        messages.info(
+            request,
+            _("Recorded as claimed, not proven: it moves no limitation date. %(why)s")
+            % {"why": why},
+        )
 
 
 @permission_required("households.add_contactattempt", raise_exception=True)
@@ -359,12 +358,8 @@ def exemption_review(request, pk):
 
 def lawful_contact(request):
     """The rules, their legal anchors, and what does not exist in this product."""
-    from arrears.unlawful import FORBIDDEN
-
     profile = getattr(request.user, "staff_profile", None)
     policy = ContactPolicy.objects.filter(office_id=getattr(profile, "office_id", None)).first()
-    from households.contact_policy import Rules
-
     return render(
         request,
         "households/lawful_contact.html",

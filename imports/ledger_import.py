@@ -39,8 +39,11 @@ from simple_history.utils import bulk_create_with_history
 from arrears.credit import credit_apply
 from arrears.inputs import MONEY_DIGITS, too_large, too_long
 from arrears.ledger import CENT, monthly_fee, months_between
-from arrears.models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Office
+from arrears.models import Campaign, Case, DebtorCategory, DebtPeriod, FeeRate, Notification, Office
+from arrears.notifications import notify, office_managers
+from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
+from escalation.models import WaiverAllocation
 from households.models import Household, Occupancy, Owner, building_of
 from imports.workbook_reading import read_first_sheet
 from teams.models import Team
@@ -499,8 +502,6 @@ class _Context:
             periods.setdefault(p.household_id, {})[p.month] = p
         cases = {c.household_id: c for c in Case.objects.filter(campaign=campaign)}
         teams = {t.code.upper(): t for t in Team.objects.filter(campaign=campaign)}
-        from escalation.models import WaiverAllocation
-
         waived = set(
             WaiverAllocation.objects.filter(period__household__in=households.values()).values_list(
                 "period_id", flat=True
@@ -1011,10 +1012,6 @@ def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
     rows = report.flagged_rows
     if not rows:
         return
-    from arrears.models import Notification
-    from arrears.notifications import notify, office_managers
-    from arrears.text_flags import describe
-
     lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
     if len(rows) > 50:
         lines.append("…")

@@ -31,9 +31,11 @@ from django.utils.translation import gettext as _
 
 from arrears.allocation import CENT
 from arrears.inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
-from arrears.models import Clearance, DebtPeriod, Office, Payment, PaymentMethod
+from arrears.models import Clearance, DebtPeriod, Notification, Office, Payment, PaymentMethod
+from arrears.notifications import notify, office_managers
 from arrears.payments import CLOCK_SKEW, payment_record
 from arrears.receipts import receipt_key
+from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
 from households.models import Household
 from imports.ledger_import import _blank, _norm, _text
@@ -636,10 +638,6 @@ def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
     if not rows:
         return
     from django.urls import reverse
-
-    from arrears.models import Notification
-    from arrears.notifications import notify, office_managers
-    from arrears.text_flags import describe
 
     lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
     notify(

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from arrears.models import Payment
 from arrears.templatetags.desk import cny, person
 from households.models import ContactAttempt
+from households.templatetags.policy import breach_message
 
 ATTRS = {"class": "table table-sm table-hover align-middle"}
 
@@ -87,6 +88,4 @@ class AttemptTable(tables.Table):
         return person(value)
 
     def render_breaches(self, value):
-        from households.templatetags.policy import breach_message
-
         return "; ".join(breach_message(code) for code in value) or "—"

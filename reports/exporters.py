@@ -27,6 +27,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from arrears.models import Payment, PaymentMethod
+from households.contact_policy import make_breach
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Not folded to "-" by NFKC, but read as one: the minus sign and the dashes U+2010–U+2015.
@@ -278,8 +281,6 @@ def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from arrears.models import Payment, PaymentMethod
-
     # Labels once per sheet: get_*_display() rebuilds and translates the choices per call.
     methods = {k: str(v) for k, v in PaymentMethod.choices}
     kinds = {k: str(v) for k, v in Payment.Kind.choices}
@@ -344,8 +345,6 @@ class AttemptListExport(Exporter):
     def sheets(self) -> Iterator[Sheet]:
         from django.utils import timezone
         from django.utils.translation import gettext as _
-
-        from households.contact_policy import make_breach
 
         def rows():
             for a in self.attempts.iterator(chunk_size=2000):

@@ -43,6 +43,7 @@ from reports.exporters import (
     money,
     payment_sheet,
 )
+from teams.standings import WEEK, leaderboard, load_facts
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 SIGNED = collected()  # what went to debt periods: an excess is credit, not collection
@@ -199,8 +200,6 @@ class WeeklyReport(Exporter):
         )
 
     def leaderboard_sheet(self) -> Sheet:
-        from teams.standings import WEEK, leaderboard, load_facts
-
         def rows():
             for campaign in self.campaigns:
                 for row in leaderboard(load_facts(campaign), WEEK, now=self.end):

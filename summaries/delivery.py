@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from arrears import scoping
 from arrears.models import Notification, Office, Role, Summary
-from summaries.producing import window_label
+from reports.weekly import WeeklyReport
+from summaries.windows import window_label
 from teams.models import TeamMember
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,6 @@ def _attachments(summary: Summary, office_ids) -> list[tuple[str, bytes, str]]:
     offices of the reader's copy that are in the reader's scope, and no other office."""
     if summary.kind != Summary.Kind.WEEKLY_PACK or not office_ids:
         return []
-    from reports.weekly import WeeklyReport
-
     offices = list(Office.objects.filter(pk__in=office_ids, region=summary.region).order_by("code"))
     whole_region = not (summary.office_id or summary.recipient_id)
     report = WeeklyReport(

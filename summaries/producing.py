@@ -47,9 +47,20 @@ from arrears.models import (
     StaffProfile,
     Summary,
 )
+from escalation.limitation import OK
+from escalation.limitation_records import earliest_limit, unpaid_clocks, worst_state
+from escalation.models import Instalment
+from escalation.watch import escalation_watch
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
 from households.models import IS_BREACH, ContactAttempt
+from summaries.delivery import deliver
+from summaries.windows import (
+    report_window,
+    scheduled_times,
+    window_data,
+)
 from teams.models import Team
+from teams.standings import WEEK, leaderboard, load_facts
 
 log = logging.getLogger(__name__)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -88,58 +99,6 @@ class Figures:
     @property
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self) if f.name != "open_issues")
-
-
-def local_day(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    return start, timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
-    )
-
-
-def daily_cutoff(region: Region) -> datetime.time:
-    """The region's 18:00: when its daily reports run, and where one report's window ends."""
-    return scheduled_times(region)[Summary.Kind.DAILY_OFFICE]
-
-
-def report_window(
-    day: datetime.date, region: Region
-) -> tuple[datetime.datetime, datetime.datetime]:
-    """[cut-off the day before, cut-off on `day`): what the 18:00 report of `day` covers."""
-    cutoff = daily_cutoff(region)
-    end = timezone.make_aware(datetime.datetime.combine(day, cutoff))
-    start = timezone.make_aware(datetime.datetime.combine(day - datetime.timedelta(days=1), cutoff))
-    return start, end
-
-
-def report_day(moment: datetime.datetime, region: Region) -> datetime.date:
-    """The day whose 18:00 report covers what is recorded at `moment`: after the cut-off,
-    the next day's."""
-    local = timezone.localtime(moment)
-    after_cutoff = local.time() >= daily_cutoff(region)
-    return local.date() + datetime.timedelta(days=1) if after_cutoff else local.date()
-
-
-def window_data(start: datetime.datetime, end: datetime.datetime) -> dict:
-    """How a stored summary states its window: local times, and what is counted by it."""
-    return {"from": timezone.localtime(start), "to": timezone.localtime(end), "by": "recorded"}
-
-
-def window_label(window: dict | None) -> str:
-    """ "18:00 11-24 → 18:00 11-25" from a stored window (empty for summaries stored before
-    windows were stated)."""
-    if not window:
-        return ""
-    ends = []
-    for key in ("from", "to"):
-        value = window[key]
-        moment = (
-            value
-            if isinstance(value, datetime.datetime)
-            else datetime.datetime.fromisoformat(value)
-        )
-        ends.append(f"{timezone.localtime(moment):%H:%M %m-%d}")
-    return " → ".join(ends)
 
 
 def _first_day_from(moment: datetime.datetime) -> datetime.date:
@@ -214,8 +173,6 @@ def day_figures(
             promised_amount=row["made_amount"],
             promises_due=row["due_n"],
         )
-    from escalation.models import Instalment
-
     instalments = (
         Instalment.objects.filter(due, plan__case__campaign__office_id__in=office_ids)
         .values("plan__case__campaign__office_id", "plan__case__team_id")
@@ -578,8 +535,6 @@ def pack_merge(monday: datetime.date, region: Region, parts: list[dict]) -> dict
 
 
 def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office]) -> dict:
-    from teams.standings import WEEK, leaderboard, load_facts
-
     office_ids = [o.pk for o in offices]
     # Last week's figures are its seven 18:00 reports: from the cut-off on the Sunday before
     # last to the cut-off last Sunday.
@@ -711,8 +666,6 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
         .select_related("household__office", "made_by__staff_profile", "exemption_review")
         .order_by("occurred_at")
     ]
-    from escalation.watch import escalation_watch
-
     return {
         "limitation": _limitation_watch(open_cases, monday),
         "escalation": escalation_watch(open_cases, monday),
@@ -732,9 +685,6 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
 
 def _limitation_watch(open_cases, monday) -> list[dict]:
     """Cases with months within 90 days of their limitation date, or past it."""
-    from escalation.limitation import OK
-    from escalation.limitation_records import earliest_limit, unpaid_clocks, worst_state
-
     cases = list(open_cases.select_related("household", "campaign__office", "team"))
     clocks = unpaid_clocks({c.household_id for c in cases}, today=monday)
     watch = []
@@ -781,8 +731,6 @@ def summary_store(
 def _deliver(summary, by: str) -> None:
     """Scheduled runs and commands tell people; a manager's "run now" does not (it would send
     half a day): the scheduled run later tells them, once."""
-    from summaries.delivery import deliver  # it imports this module's neighbours
-
     if not by.startswith(RUN_NOW):
         deliver(summary)
 
@@ -967,22 +915,6 @@ def _produce_packs(monday: datetime.date, region: Region, *, by: str) -> list[Su
         pk__in=[s.pk for s in stored]
     ).delete()
     return stored
-
-
-# --- the schedule ----------------------------------------------------------------------------
-
-
-def _at(value: str) -> datetime.time:
-    hour, minute = value.split(":")
-    return datetime.time(int(hour), int(minute))
-
-
-def scheduled_times(region: Region) -> dict[str, datetime.time]:
-    return {
-        Summary.Kind.DAILY_OFFICE: region.daily_summary_at or _at(settings.SUMMARY_DAILY_AT),
-        Summary.Kind.MORNING_BRIEF: region.morning_brief_at or _at(settings.SUMMARY_BRIEF_AT),
-        Summary.Kind.WEEKLY_PACK: region.weekly_pack_at or _at(settings.SUMMARY_WEEKLY_AT),
-    }
 
 
 def _missing_office_summaries(region: Region, day: datetime.date) -> bool:

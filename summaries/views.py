@@ -10,7 +10,8 @@ from arrears import scoping
 from arrears.inputs import parse_day
 from arrears.models import Region, Role, Summary
 from arrears.roles import role_of
-from summaries.producing import RUN_NOW, produce_brief, produce_daily, produce_weekly, window_label
+from summaries.producing import RUN_NOW, produce_brief, produce_daily, produce_weekly
+from summaries.windows import window_label
 
 FIGURES = [
     ("attempts", gettext_lazy("Contact attempts")),

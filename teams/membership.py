@@ -50,31 +50,6 @@ def responsible_is_member(case: Case) -> bool:
     return TeamMember.objects.filter(team_id=case.team_id, user_id=case.responsible_id).exists()
 
 
-def team_leaders(team_id) -> list:
-    return [
-        m.user
-        for m in TeamMember.objects.filter(
-            team_id=team_id, role=TeamMember.Role.LEADER
-        ).select_related("user")
-    ]
-
-
-def case_recipients(case: Case, people) -> list:
-    """Of `people` (a case's responsible person, whoever issued its letter…), those who
-    may see the case now; if none may, the case team's leader. A person removed from the
-    team hears nothing more of its cases."""
-    from arrears import scoping
-
-    seen, keep = set(), []
-    for person in people:
-        if person is None or person.pk in seen:
-            continue
-        seen.add(person.pk)
-        if scoping.cases(person).filter(pk=case.pk).exists():
-            keep.append(person)
-    return keep or (team_leaders(case.team_id) if case.team_id else [])
-
-
 @dataclass(frozen=True)
 class Removal:
     membership_id: int

@@ -21,6 +21,7 @@ from arrears.backdating import backdated_q, is_backdated, scoring_moment
 from arrears.collection import collected
 from arrears.models import BackdateApproval, Campaign, Clearance, Payment
 from households.models import IS_BREACH, ContactAttempt
+from teams.membership import past_members
 from teams.models import Team
 from teams.scoring import (
     ClearanceFact,
@@ -227,8 +228,6 @@ def load_facts(campaign: Campaign) -> Facts:
 def _past_members(teams: list[Team], *, since: datetime.datetime) -> dict[int, list]:
     """Two queries: the membership history's removals and the people removed."""
     from django.contrib.auth import get_user_model
-
-    from teams.membership import past_members
 
     current = {(t.pk, m.user_id) for t in teams for m in t.memberships.all()}
     gone = past_members([t.pk for t in teams], since=since, current=current)

@@ -5,6 +5,8 @@ app and those below it; models may still name each other by string.
 """
 
 import ast
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,7 +18,8 @@ LAYERS = [
     ("households",),
     ("teams",),
     ("escalation",),
-    ("imports", "summaries", "reports", "desk"),
+    ("imports", "reports"),
+    ("summaries", "desk"),
     ("config",),
 ]
 LAYER = {app: level for level, apps in enumerate(LAYERS) for app in apps}
@@ -85,16 +88,15 @@ def test_the_walk_sees_every_app_and_their_imports():
     assert sum(len(edges) for edges in GRAPH.values()) > 300
 
 
-def test_no_import_cycle_between_modules():
-    # Function-level imports count: one inside a function only hides a cycle.
-    edges = {m: {t for t, _, _, _ in GRAPH[m] if t != m} for m in MODULES}
+def cycles_in(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
     index, low, stack, on_stack, cycles = {}, {}, [], set(), []
 
-    def visit(v):  # Tarjan's strongly connected components
+    def visit(v):
         index[v] = low[v] = len(index)
         stack.append(v)
         on_stack.add(v)
-        for w in edges[v]:
+        for w in edges.get(v, ()):
             if w not in index:
                 visit(w)
                 low[v] = min(low[v], low[w])
@@ -111,25 +113,43 @@ def test_no_import_cycle_between_modules():
             if len(component) > 1:
                 cycles.append(sorted(component))
 
-    for module in sorted(MODULES):
+    for module in sorted(edges):
         if module not in index:
             visit(module)
-    # A package's __init__ importing its own submodule is how Python packages work.
-    cycles = [
-        c for c in cycles if not all(app_of(m) == app_of(c[0]) and "." not in c[0] for m in c)
-    ]
-    assert cycles == []
+    return cycles
 
 
-def test_imports_run_down_the_layers():
-    against = [
+def against_the_layers(edges) -> list[str]:
+    """Imports that climb, or that cross between apps of one layer."""
+    return [
         f"{module} imports {target} (line {line})"
-        for module, edges in GRAPH.items()
-        for target, _, line, _ in edges
+        for module, targets in edges.items()
+        for target, _, line, _ in targets
         if LAYER[app_of(target)] > LAYER[app_of(module)]
         or (LAYER[app_of(target)] == LAYER[app_of(module)] and app_of(target) != app_of(module))
     ]
-    assert against == []
+
+
+def test_the_checks_find_what_they_look_for():
+    assert cycles_in({"a.x": {"b.y"}, "b.y": {"c.z"}, "c.z": {"a.x"}, "d": {"a.x"}}) == [
+        ["a.x", "b.y", "c.z"]
+    ]
+    assert cycles_in({"a.x": {"b.y"}, "b.y": set()}) == []
+    climbing = {"arrears.payments": [("households.models", "Household", 3, True)]}
+    assert against_the_layers(climbing) == ["arrears.payments imports households.models (line 3)"]
+    sideways = {"desk.views": [("summaries.producing", "", 9, False)]}
+    assert against_the_layers(sideways) == ["desk.views imports summaries.producing (line 9)"]
+    assert against_the_layers({"desk.views": [("arrears.models", "Case", 1, True)]}) == []
+
+
+def test_no_import_cycle_between_modules():
+    # Function-level imports count: one inside a function only hides a cycle.
+    edges = {m: {t for t, _, _, _ in GRAPH[m] if t != m} for m in MODULES}
+    assert cycles_in(edges) == []
+
+
+def test_imports_run_down_the_layers():
+    assert against_the_layers(GRAPH) == []
 
 
 def test_no_app_imports_another_apps_views_or_private_names():
@@ -158,19 +178,10 @@ def test_no_first_party_import_hides_inside_a_function():
     assert dict(hidden) == {}
 
 
-@pytest.mark.parametrize("app", ["arrears", "households", "teams", "escalation"])
-def test_importing_an_apps_models_does_not_load_celery(app):
-    import subprocess
-    import sys
-
-    code = (
-        "import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
-        f"import django.conf; django.setup(set_prefix=False); import {app}.models;"
-        "print('celery' in sys.modules and 'config.celery' in sys.modules)"
-    )
-    # Settings import config (the project), which loads Celery; the app itself must not.
-    tree = ast.parse((ROOT / app / "__init__.py").read_text())
-    assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    assert (
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True).returncode == 0
-    )
+@pytest.mark.parametrize("app", sorted(set(LAYER) - {"config"}))
+def test_importing_an_app_does_not_load_celery(app):
+    # The project (config) loads the Celery app; an app's package must not, so that a script
+    # or a test importing the domain pays for neither Celery nor a broker connection.
+    code = f"import sys, {app}; print('celery' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

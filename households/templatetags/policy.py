@@ -1,5 +1,6 @@
 from django import template
 
+from arrears.unlawful import flag_details as details
 from households.contact_policy import (
     EXEMPTION_CODES,
     RULE_CODES,
@@ -27,6 +28,4 @@ def exemption_message(code: str) -> str:
 @register.filter
 def flag_details(terms) -> list:
     """Stored flagged phrases with their rules: [(phrase, Forbidden | None)]."""
-    from arrears.unlawful import flag_details as details
-
     return details(terms or [])
