@@ -56,7 +56,8 @@ from households.models import (
     OnSiteTip,
     WrittenOnlyWithdrawal,
 )
-from summaries.producing import produce_daily, report_day
+from summaries.producing import produce_daily
+from summaries.windows import report_day
 from teams.membership import team_member_remove
 from teams.models import TeamMember
 from tests.conftest import PNG, make_household, record_payment

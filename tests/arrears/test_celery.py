@@ -19,8 +19,8 @@ from arrears.tasks import record_heartbeat
 from config.celery import app
 from households.contact import attempt_log
 from households.models import ContactAttempt
-from summaries.producing import report_day
 from summaries.tasks import daily_summaries
+from summaries.windows import report_day
 from tests.conftest import record_payment
 from tests.processes import celery_env, redis_server, start_beat, start_worker, wait_until
 

@@ -18,7 +18,8 @@ from arrears.models import Office, PaymentAllocation
 from arrears.payments import payment_reverse
 from arrears.selectors import office_figures
 from reports.weekly import WeeklyReport
-from summaries.producing import day_figures, local_day
+from summaries.producing import day_figures
+from summaries.windows import local_day
 from teams.standings import MONTH, leaderboard, load_facts
 from tests.conftest import record_payment
 

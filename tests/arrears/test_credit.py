@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from arrears.credit import credit_apply, credit_balance, credit_refund, household_balance
 from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
 from arrears.payments import payment_reverse
-from summaries.producing import day_figures, local_day
+from summaries.producing import day_figures
+from summaries.windows import local_day
 from tests.conftest import record_payment
 
 

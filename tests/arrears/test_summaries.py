@@ -52,7 +52,6 @@ from summaries.producing import (
     catch_up,
     daily_reports,
     day_figures,
-    local_day,
     morning_brief,
     produce_brief,
     produce_daily,
@@ -60,6 +59,7 @@ from summaries.producing import (
     summary_store,
     weekly_pack,
 )
+from summaries.windows import local_day
 from teams.models import Team
 from tests.conftest import add_cases, make_office_with_campaign, record_payment
 
@@ -1062,7 +1062,7 @@ def test_the_office_report_counts_exemptions_and_reviewed_breaches(world, clock)
 
 
 def test_report_day_is_the_day_whose_18_00_report_covers_the_moment(world):
-    from summaries.producing import report_day, report_window
+    from summaries.windows import report_day, report_window
 
     day = datetime.date(2026, 11, 25)
     assert report_day(at(day, 17, 59), world.region) == day

@@ -55,7 +55,8 @@ def test_the_pack_lists_what_is_ready_stuck_or_behind(world, django_assert_max_n
 
 
 def test_the_18_00_report_counts_instalments_due_that_day(world):
-    from summaries.producing import day_figures, local_day
+    from summaries.producing import day_figures
+    from summaries.windows import local_day
 
     today = timezone.localdate()
     plan_record(
