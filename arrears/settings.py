@@ -227,6 +227,7 @@ def _crontab(at: str, **kwargs):
     return crontab(hour=int(hour), minute=int(minute), **kwargs)
 
 
+# The tasks by the names they state (name=... in arrears/tasks.py, escalation/tasks.py).
 CELERY_BEAT_SCHEDULE = {
     # Every minute the worker records that it is alive; /healthz and the admin desk show it.
     "worker-heartbeat": {"task": "arrears.tasks.record_heartbeat", "schedule": 60.0},
