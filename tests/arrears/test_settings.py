@@ -123,3 +123,17 @@ def test_ci_runs_check_deploy_on_the_production_settings():
     assert "DJANGO_SETTINGS_MODULE=arrears.settings_production" in makefile
     assert "check --deploy --fail-level WARNING" in makefile
     assert "make check-deploy" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_a_mistyped_yes_no_variable_stops_start_up_naming_it():
+    result = manage("check", env={"DEBUG": "Flase"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DEBUG='Flase' is not a yes/no value" in result.stderr
+    assert "true/false, 1/0, yes/no, on/off" in result.stderr
+
+
+def test_production_refuses_a_mistyped_security_switch():
+    for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_PRELOAD", "EMAIL_USE_TLS"):
+        result = manage("check", env={**PRODUCTION, name: "ture"})
+        assert result.returncode != 0, name
+        assert f"{name}='ture' is not a yes/no value" in result.stderr, name
