@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from .env_parsing import env_bool
+from .env_parsing import env_bool, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -210,24 +210,24 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The rhythm of DESIGN.md §3, in Asia/Shanghai time. A region may keep other hours
 # (Region.daily_summary_at …): the catch-up task produces its summaries when they fall due,
 # and anything missed while the broker or a worker was down.
-SUMMARY_DAILY_AT = env.str("SUMMARY_DAILY_AT", default="18:00")
-SUMMARY_BRIEF_AT = env.str("SUMMARY_BRIEF_AT", default="08:30")
-SUMMARY_WEEKLY_AT = env.str("SUMMARY_WEEKLY_AT", default="16:00")
+# Each is HH:MM (00:00-23:59), read once here as a datetime.time; anything else stops start-up.
+SUMMARY_DAILY_AT = env_time("SUMMARY_DAILY_AT", default="18:00")
+SUMMARY_BRIEF_AT = env_time("SUMMARY_BRIEF_AT", default="08:30")
+SUMMARY_WEEKLY_AT = env_time("SUMMARY_WEEKLY_AT", default="16:00")
 # An attempt or payment dated more than this many days before it was entered is "backdated"
 # (补录): marked on the timeline, the assessment and the 18:00 report, and for scoring it
 # counts in the month it was entered unless the office manager approves the earlier month.
 BACKDATE_DAYS = env.int("BACKDATE_DAYS", default=7)
 # Reminders on the lawful road (letters to chase, instalments due, legal stage may open).
-REMINDERS_AT = env.str("REMINDERS_AT", default="08:00")
+REMINDERS_AT = env_time("REMINDERS_AT", default="08:00")
 SUMMARY_CATCH_UP_SECONDS = env.float("SUMMARY_CATCH_UP_SECONDS", default=15 * 60)
 SUMMARY_SCOPE_PAUSE_SECONDS = env.float("SUMMARY_SCOPE_PAUSE_SECONDS", default=0)
 # A WeCom / DingTalk style group-chat webhook; off unless set.
 SUMMARY_WEBHOOK_URL = env.str("SUMMARY_WEBHOOK_URL", default="")
 
 
-def _crontab(at: str, **kwargs):
-    hour, minute = at.split(":")
-    return crontab(hour=int(hour), minute=int(minute), **kwargs)
+def _crontab(at, **kwargs):
+    return crontab(hour=at.hour, minute=at.minute, **kwargs)
 
 
 # The tasks by the names they state (name=... in arrears/tasks.py, escalation/tasks.py).

@@ -22,7 +22,6 @@ def catch_up_reminders() -> int:
     """Today's reminders, if the morning run was missed (broker or worker down) or something
     fell due since; nobody hears anything twice. Nothing before REMINDERS_AT."""
     now = timezone.localtime()
-    hour, minute = (int(x) for x in settings.REMINDERS_AT.split(":"))
-    if now.time() < datetime.time(hour, minute):
+    if now.time() < settings.REMINDERS_AT:
         return 0
     return send_reminders(now.date())

@@ -137,3 +137,25 @@ def test_production_refuses_a_mistyped_security_switch():
         result = manage("check", env={**PRODUCTION, name: "ture"})
         assert result.returncode != 0, name
         assert f"{name}='ture' is not a yes/no value" in result.stderr, name
+
+
+def test_a_bad_summary_time_stops_start_up_naming_it():
+    for name, value in (
+        ("SUMMARY_DAILY_AT", "24:00"),
+        ("SUMMARY_BRIEF_AT", "8:30"),
+        ("SUMMARY_WEEKLY_AT", ""),
+        ("REMINDERS_AT", "8h"),
+    ):
+        result = manage("check", env={name: value})
+        assert result.returncode != 0, name
+        assert f"{name}={value!r} is not a time" in result.stderr, (name, result.stderr[-500:])
+
+
+def test_the_times_are_read_once_as_times():
+    import datetime
+
+    from django.conf import settings
+
+    names = ("SUMMARY_DAILY_AT", "SUMMARY_BRIEF_AT", "SUMMARY_WEEKLY_AT", "REMINDERS_AT")
+    times = [getattr(settings, name) for name in names]
+    assert times == [datetime.time(18), datetime.time(8, 30), datetime.time(16), datetime.time(8)]
