@@ -3,6 +3,9 @@
 Defaults are for a developer's machine and `make run`: SQLite under var/, an embedded
 (filesystem) Celery broker, DEBUG on. Production uses `arrears.settings_production`, which
 refuses to start without the variables it needs.
+
+Reading the settings creates nothing on disk: the folders they name (VAR_DIR, STATIC_ROOT,
+the embedded broker's) are created at start-up, in ArrearsConfig.ready() (arrears/apps.py).
 """
 
 import os
@@ -15,7 +18,6 @@ from .env_parsing import env_bool, env_time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 # A .env file beside manage.py is read if present; real environment variables win.
@@ -151,7 +153,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -181,8 +182,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="清欠台 <arrears-d
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),

@@ -159,3 +159,34 @@ def test_the_times_are_read_once_as_times():
     names = ("SUMMARY_DAILY_AT", "SUMMARY_BRIEF_AT", "SUMMARY_WEEKLY_AT", "REMINDERS_AT")
     times = [getattr(settings, name) for name in names]
     assert times == [datetime.time(18), datetime.time(8, 30), datetime.time(16), datetime.time(8)]
+
+
+FOLDERS = ["", "staticfiles", "celery/queue", "celery/processed", "celery/control"]
+
+
+def test_reading_the_settings_creates_no_folder(tmp_path):
+    var = tmp_path / "var"
+    for module, env in (
+        ("arrears.settings", {}),
+        ("arrears.settings_production", WITHOUT_MODULE),
+    ):
+        result = python(
+            f"import {module}",
+            env={**env, "VAR_DIR": str(var), "CELERY_BROKER_URL": "filesystem://"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert not var.exists(), module
+
+
+def test_start_up_creates_the_folders_the_settings_name(tmp_path):
+    var = tmp_path / "var"
+    result = python(
+        "import django; django.setup()",
+        env={
+            "DJANGO_SETTINGS_MODULE": "arrears.settings",
+            "VAR_DIR": str(var),
+            "CELERY_BROKER_URL": "filesystem://",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert [folder for folder in FOLDERS if not (var / folder).is_dir()] == []
