@@ -27,10 +27,6 @@ def months_between(first: date, last: date) -> list[date]:
     return [add_months(first, i) for i in range(max(count, 0))]
 
 
-def month_count(first: date, last: date) -> int:
-    return len(months_between(first, last))
-
-
 def monthly_fee(area_m2: Decimal, rate_per_m2: Decimal) -> Decimal:
     """Area × monthly rate, rounded half-up to the fen as billing systems do."""
     return (area_m2 * rate_per_m2).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -50,10 +50,6 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", url: 
     return len(rows)
 
 
-def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 def inbox_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:

@@ -3,6 +3,9 @@
 Defaults are for a developer's machine and `make run`: SQLite under var/, an embedded
 (filesystem) Celery broker, DEBUG on. Production uses `config.settings_production`, which
 refuses to start without the variables it needs.
+
+Reading the settings creates nothing on disk: the folders they name (VAR_DIR, STATIC_ROOT,
+the embedded broker's) are created at start-up, in ArrearsConfig.ready() (arrears/apps.py).
 """
 
 import os
@@ -11,15 +14,17 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from config.env_parsing import env_bool, env_time
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 # A .env file beside manage.py is read if present; real environment variables win.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Yes/no variables accept only true/false, 1/0, yes/no, on/off: a typo stops start-up.
+DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -152,7 +157,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -172,7 +176,7 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 # How people reach the app: links in e-mails are built from it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="清欠台 <arrears-desk@localhost>")
@@ -182,8 +186,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="清欠台 <arrears-d
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
@@ -211,26 +213,27 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The rhythm of DESIGN.md §3, in Asia/Shanghai time. A region may keep other hours
 # (Region.daily_summary_at …): the catch-up task produces its summaries when they fall due,
 # and anything missed while the broker or a worker was down.
-SUMMARY_DAILY_AT = env.str("SUMMARY_DAILY_AT", default="18:00")
-SUMMARY_BRIEF_AT = env.str("SUMMARY_BRIEF_AT", default="08:30")
-SUMMARY_WEEKLY_AT = env.str("SUMMARY_WEEKLY_AT", default="16:00")
+# Each is HH:MM (00:00-23:59), read once here as a datetime.time; anything else stops start-up.
+SUMMARY_DAILY_AT = env_time("SUMMARY_DAILY_AT", default="18:00")
+SUMMARY_BRIEF_AT = env_time("SUMMARY_BRIEF_AT", default="08:30")
+SUMMARY_WEEKLY_AT = env_time("SUMMARY_WEEKLY_AT", default="16:00")
 # An attempt or payment dated more than this many days before it was entered is "backdated"
 # (补录): marked on the timeline, the assessment and the 18:00 report, and for scoring it
 # counts in the month it was entered unless the office manager approves the earlier month.
 BACKDATE_DAYS = env.int("BACKDATE_DAYS", default=7)
 # Reminders on the lawful road (letters to chase, instalments due, legal stage may open).
-REMINDERS_AT = env.str("REMINDERS_AT", default="08:00")
+REMINDERS_AT = env_time("REMINDERS_AT", default="08:00")
 SUMMARY_CATCH_UP_SECONDS = env.float("SUMMARY_CATCH_UP_SECONDS", default=15 * 60)
 SUMMARY_SCOPE_PAUSE_SECONDS = env.float("SUMMARY_SCOPE_PAUSE_SECONDS", default=0)
 # A WeCom / DingTalk style group-chat webhook; off unless set.
 SUMMARY_WEBHOOK_URL = env.str("SUMMARY_WEBHOOK_URL", default="")
 
 
-def _crontab(at: str, **kwargs):
-    hour, minute = at.split(":")
-    return crontab(hour=int(hour), minute=int(minute), **kwargs)
+def _crontab(at, **kwargs):
+    return crontab(hour=at.hour, minute=at.minute, **kwargs)
 
 
+# The tasks by the names they state (name=... in arrears/tasks.py, escalation/tasks.py).
 CELERY_BEAT_SCHEDULE = {
     # Every minute the worker records that it is alive; /healthz and the admin desk show it.
     "worker-heartbeat": {"task": "arrears.tasks.record_heartbeat", "schedule": 60.0},

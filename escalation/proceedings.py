@@ -166,10 +166,6 @@ def legal_open(case: Case, *, by, route: str, today: datetime.date | None = None
     return action
 
 
-def _money(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(value)
-
-
 def legal_record_step(
     action: LegalAction,
     *,

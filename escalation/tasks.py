@@ -10,18 +10,17 @@ from arrears.tasks import RELIABLE
 from escalation.reminders import send_reminders
 
 
-@shared_task(**RELIABLE)
+@shared_task(name="escalation.tasks.daily_reminders", **RELIABLE)
 def daily_reminders(day: str | None = None) -> int:
     """The morning's reminders (escalation.reminders); safe to run twice."""
     return send_reminders(datetime.date.fromisoformat(day) if day else None)
 
 
-@shared_task(**RELIABLE)
+@shared_task(name="escalation.tasks.catch_up_reminders", **RELIABLE)
 def catch_up_reminders() -> int:
     """Today's reminders, if the morning run was missed (broker or worker down) or something
     fell due since; nobody hears anything twice. Nothing before REMINDERS_AT."""
     now = timezone.localtime()
-    hour, minute = (int(x) for x in settings.REMINDERS_AT.split(":"))
-    if now.time() < datetime.time(hour, minute):
+    if now.time() < settings.REMINDERS_AT:
         return 0
     return send_reminders(now.date())

@@ -1,15 +1,17 @@
 """Large ledger imports run by a Celery worker, with their progress in the cache.
 
 A ledger of more than FOREGROUND_ROWS rows is previewed and imported in the background: a
-request must not time out on 50,000 rows. The job is safe to run again (a worker that dies
-mid-import rolls its transaction back; the redelivered task starts over), and running a job
-that is already done does nothing.
+request must not time out on 50,000 rows. A job runs once: a delivery of its message that
+finds it running, done or failed does nothing. A worker that dies mid-import rolls its
+transaction back, but its job stays "running" (a redelivered message cannot tell a dead
+worker from a slow one); the ledger is uploaded again.
 """
 
 import logging
 from pathlib import Path
 
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from arrears.models import ImportJob
@@ -33,10 +35,18 @@ def job_progress(job: ImportJob) -> dict:
 
 
 def job_run(job_id: int) -> ImportJob:
+    """Run a queued job; a job that is running, done or failed is returned as it stands.
+
+    The job is claimed with one conditional UPDATE, so of two deliveries of the same message
+    (Redis hands it out again after its visibility timeout, even while the first worker is
+    still at it) only one imports.
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING
+    )
     job = ImportJob.objects.select_related("campaign__office", "created_by").get(pk=job_id)
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+    if not claimed:
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
     try:
         with open(job.path, "rb") as file:
             parsed = parse_workbook(file)
@@ -53,6 +63,12 @@ def job_run(job_id: int) -> ImportJob:
         )
     except (LedgerFileError, OSError) as error:
         job.status, job.error = ImportJob.Status.FAILED, str(error)
+    except (OperationalError, InterfaceError):
+        # The import rolled back; the task retries, and its retry must be able to claim.
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+            status=ImportJob.Status.QUEUED
+        )
+        raise
     else:
         job.status = ImportJob.Status.DONE
         job.report = {

@@ -64,14 +64,10 @@ def window_label(window: dict | None) -> str:
     return " → ".join(ends)
 
 
-def _at(value: str) -> datetime.time:
-    hour, minute = value.split(":")
-    return datetime.time(int(hour), int(minute))
-
-
 def scheduled_times(region: Region) -> dict[str, datetime.time]:
+    """The region's own hours, else the settings' (read as times at start-up)."""
     return {
-        Summary.Kind.DAILY_OFFICE: region.daily_summary_at or _at(settings.SUMMARY_DAILY_AT),
-        Summary.Kind.MORNING_BRIEF: region.morning_brief_at or _at(settings.SUMMARY_BRIEF_AT),
-        Summary.Kind.WEEKLY_PACK: region.weekly_pack_at or _at(settings.SUMMARY_WEEKLY_AT),
+        Summary.Kind.DAILY_OFFICE: region.daily_summary_at or settings.SUMMARY_DAILY_AT,
+        Summary.Kind.MORNING_BRIEF: region.morning_brief_at or settings.SUMMARY_BRIEF_AT,
+        Summary.Kind.WEEKLY_PACK: region.weekly_pack_at or settings.SUMMARY_WEEKLY_AT,
     }

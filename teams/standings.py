@@ -481,10 +481,3 @@ def assessment(facts: Facts, *, now: datetime.datetime | None = None) -> Assessm
         for team_id, months in campaign_months_by_team.items()
     ]
     return Assessment(cycles=list(reversed(result)), totals=totals)
-
-
-def running_campaign_for(user_office_ids) -> Campaign | None:
-    qs = Campaign.objects.filter(status=Campaign.Status.RUNNING)
-    if user_office_ids is not None:
-        qs = qs.filter(office_id__in=user_office_ids)
-    return qs.order_by("-start_date").first()

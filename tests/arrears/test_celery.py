@@ -242,3 +242,46 @@ def test_ci_runs_against_real_postgresql_and_redis(db):
     import redis
 
     assert redis.Redis.from_url(settings.CELERY_BROKER_URL).ping()
+
+
+# The names queued messages and beat entries carry: what Celery generated from the modules'
+# paths before issue 13. They must not change when a module moves.
+TASK_NAMES = {
+    "arrears.tasks.record_heartbeat",
+    "arrears.tasks.daily_summaries",
+    "arrears.tasks.morning_brief",
+    "arrears.tasks.weekly_pack",
+    "arrears.tasks.catch_up_summaries",
+    "arrears.tasks.run_import_job",
+    "escalation.tasks.daily_reminders",
+    "escalation.tasks.catch_up_reminders",
+}
+
+
+def test_the_registered_tasks_keep_their_names_and_the_beat_uses_them():
+    app.loader.import_default_modules()
+    assert {name for name in app.tasks if not name.startswith("celery.")} == TASK_NAMES
+    assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= TASK_NAMES
+
+
+def test_every_task_states_its_name_so_moving_its_module_keeps_it():
+    """Without name= Celery derives the name from the module's path."""
+    import ast
+    from pathlib import Path
+
+    root = Path(settings.BASE_DIR)
+    unnamed = []
+    for path in root.glob("*/**/*.py"):
+        if path.relative_to(root).parts[0] in (".venv", "tests", "bench"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                call = decorator if isinstance(decorator, ast.Call) else None
+                target = call.func if call else decorator
+                if ast.unparse(target).split(".")[-1] not in ("shared_task", "task"):
+                    continue
+                if not call or not any(k.arg == "name" for k in call.keywords):
+                    unnamed.append(f"{path.relative_to(root)}:{node.name}")
+    assert not unnamed

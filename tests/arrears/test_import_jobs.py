@@ -1,6 +1,7 @@
 """Large ledgers: previewed and imported by a worker (run eagerly here), with progress."""
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -156,3 +157,99 @@ def test_another_offices_manager_cannot_see_the_job(client, huating, eager):
     assert client.get(reverse("import-job", args=[job.pk])).status_code == 404
     client.force_login(huating.collector_a)
     assert client.get(reverse("import-job", args=[job.pk])).status_code == 403
+
+
+def queued_job(world, tmp_path, rows=10):
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(big_ledger(rows=rows).getvalue())
+    return ImportJob.objects.create(
+        office=world.h_office,
+        campaign=world.h_campaign,
+        path=str(path),
+        file_name="l.xlsx",
+        options={"create_households": True},
+        dry_run=False,
+        rows=rows,
+        created_by=world.h_manager,
+    )
+
+
+def test_the_task_delivered_again_while_the_job_runs_does_nothing(huating, tmp_path, monkeypatch):
+    """Redis hands the message out again (visibility timeout) while the first worker is still
+    importing: the second delivery finds the job claimed and leaves it alone."""
+    from arrears.tasks import run_import_job
+
+    job = queued_job(huating, tmp_path)
+    real_import = import_jobs.ledger_import
+    imports, second_delivery = [], []
+
+    def import_with_a_second_delivery_meanwhile(**kwargs):
+        imports.append(kwargs["campaign"].pk)
+        if len(imports) == 1:
+            second_delivery.append(run_import_job(job.pk))
+        return real_import(**kwargs)
+
+    monkeypatch.setattr(import_jobs, "ledger_import", import_with_a_second_delivery_meanwhile)
+    assert run_import_job(job.pk) == ImportJob.Status.DONE
+    assert second_delivery == [ImportJob.Status.RUNNING]
+    assert run_import_job(job.pk) == ImportJob.Status.DONE  # and once more, after it finished
+    assert imports == [huating.h_campaign.pk]
+    assert Household.objects.filter(office=huating.h_office).count() == 10
+
+
+def test_a_transient_database_error_gives_the_job_back_for_the_retry(
+    huating, tmp_path, monkeypatch
+):
+    """The task retries on OperationalError: the retry must be able to claim the job again."""
+    from django.db import OperationalError
+
+    job = queued_job(huating, tmp_path)
+    real_import = import_jobs.ledger_import
+
+    def locked_once(**kwargs):
+        monkeypatch.setattr(import_jobs, "ledger_import", real_import)
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(import_jobs, "ledger_import", locked_once)
+    with pytest.raises(OperationalError):
+        import_jobs.job_run(job.pk)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.QUEUED
+    assert import_jobs.job_run(job.pk).status == ImportJob.Status.DONE
+    assert Household.objects.filter(office=huating.h_office).count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_for_one_job_only_one_imports(huating, tmp_path, monkeypatch):
+    """Two deliveries of one message, on two connections at once: one claims the job, the
+    other finds it claimed. Whoever imports waits (up to 20 s) until the other has either
+    imported too or given up, so the race is decided before the winner finishes."""
+    import threading
+
+    from tests.arrears.test_concurrency import run_in_thread
+
+    job = queued_job(huating, tmp_path)
+    imports, returned = [], threading.Event()
+
+    def import_waiting_for_the_other(**kwargs):
+        imports.append(threading.current_thread().name)
+        deadline = time.monotonic() + 20
+        while len(imports) < 2 and not returned.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return SimpleNamespace(
+            ok=True, written=False, summary_lines=list, problems=[], flagged_rows=[]
+        )
+
+    monkeypatch.setattr(import_jobs, "ledger_import", import_waiting_for_the_other)
+    start, errors = threading.Barrier(2), []
+
+    def deliver():
+        start.wait(10)
+        import_jobs.job_run(job.pk)
+        returned.set()
+
+    threads = [run_in_thread(f"worker-{i}", deliver, errors) for i in (1, 2)]
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert len(imports) == 1, imports
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE

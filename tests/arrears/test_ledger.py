@@ -6,19 +6,18 @@ from django.utils import translation
 from arrears.ledger import (
     add_months,
     ledger_ranges,
-    month_count,
     month_ranges,
     monthly_fee,
     months_between,
 )
 
 
-def test_month_counts_match_the_plans_ranges():
-    assert month_count(date(2013, 5, 1), date(2015, 5, 1)) == 25
-    assert month_count(date(2014, 1, 1), date(2015, 5, 1)) == 17
-    assert month_count(date(2013, 1, 1), date(2015, 5, 1)) == 29
-    assert month_count(date(2015, 5, 1), date(2015, 5, 1)) == 1
-    assert month_count(date(2015, 6, 1), date(2015, 5, 1)) == 0
+def test_months_between_counts_the_plans_ranges():
+    assert len(months_between(date(2013, 5, 1), date(2015, 5, 1))) == 25
+    assert len(months_between(date(2014, 1, 1), date(2015, 5, 1))) == 17
+    assert len(months_between(date(2013, 1, 1), date(2015, 5, 1))) == 29
+    assert months_between(date(2015, 5, 1), date(2015, 5, 1)) == [date(2015, 5, 1)]
+    assert months_between(date(2015, 6, 1), date(2015, 5, 1)) == []
 
 
 def test_add_months_crosses_years_both_ways():

@@ -123,3 +123,70 @@ def test_ci_runs_check_deploy_on_the_production_settings():
     assert "DJANGO_SETTINGS_MODULE=config.settings_production" in makefile
     assert "check --deploy --fail-level WARNING" in makefile
     assert "make check-deploy" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_a_mistyped_yes_no_variable_stops_start_up_naming_it():
+    result = manage("check", env={"DEBUG": "Flase"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DEBUG='Flase' is not a yes/no value" in result.stderr
+    assert "true/false, 1/0, yes/no, on/off" in result.stderr
+
+
+def test_production_refuses_a_mistyped_security_switch():
+    for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_PRELOAD", "EMAIL_USE_TLS"):
+        result = manage("check", env={**PRODUCTION, name: "ture"})
+        assert result.returncode != 0, name
+        assert f"{name}='ture' is not a yes/no value" in result.stderr, name
+
+
+def test_a_bad_summary_time_stops_start_up_naming_it():
+    for name, value in (
+        ("SUMMARY_DAILY_AT", "24:00"),
+        ("SUMMARY_BRIEF_AT", "8:30"),
+        ("SUMMARY_WEEKLY_AT", ""),
+        ("REMINDERS_AT", "8h"),
+    ):
+        result = manage("check", env={name: value})
+        assert result.returncode != 0, name
+        assert f"{name}={value!r} is not a time" in result.stderr, (name, result.stderr[-500:])
+
+
+def test_the_times_are_read_once_as_times():
+    import datetime
+
+    from django.conf import settings
+
+    names = ("SUMMARY_DAILY_AT", "SUMMARY_BRIEF_AT", "SUMMARY_WEEKLY_AT", "REMINDERS_AT")
+    times = [getattr(settings, name) for name in names]
+    assert times == [datetime.time(18), datetime.time(8, 30), datetime.time(16), datetime.time(8)]
+
+
+FOLDERS = ["", "staticfiles", "celery/queue", "celery/processed", "celery/control"]
+
+
+def test_reading_the_settings_creates_no_folder(tmp_path):
+    var = tmp_path / "var"
+    for module, env in (
+        ("config.settings", {}),
+        ("config.settings_production", WITHOUT_MODULE),
+    ):
+        result = python(
+            f"import {module}",
+            env={**env, "VAR_DIR": str(var), "CELERY_BROKER_URL": "filesystem://"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert not var.exists(), module
+
+
+def test_start_up_creates_the_folders_the_settings_name(tmp_path):
+    var = tmp_path / "var"
+    result = python(
+        "import django; django.setup()",
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "VAR_DIR": str(var),
+            "CELERY_BROKER_URL": "filesystem://",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert [folder for folder in FOLDERS if not (var / folder).is_dir()] == []

@@ -1076,6 +1076,21 @@ def test_report_day_is_the_day_whose_18_00_report_covers_the_moment(world):
         assert start <= moment < end
 
 
+def test_the_region_without_its_own_hours_follows_the_settings_times(world, settings):
+    from summaries.windows import report_day, scheduled_times
+
+    settings.SUMMARY_DAILY_AT = datetime.time(17, 30)
+    settings.SUMMARY_BRIEF_AT = datetime.time(7, 45)
+    settings.SUMMARY_WEEKLY_AT = datetime.time(15, 0)
+    assert list(scheduled_times(world.region).values()) == [
+        datetime.time(17, 30),
+        datetime.time(7, 45),
+        datetime.time(15, 0),
+    ]
+    day = datetime.date(2026, 11, 25)
+    assert report_day(at(day, 17, 45), world.region) == day + datetime.timedelta(days=1)
+
+
 # --- 11. the Monday pack: each reader gets the offices in their scope only --------------------
 
 HT_UNIT, HT_OWNER, HT_RECEIPT, HT_ISSUE = "HT8-808", "华庭业主", "HT-RCPT-0001", "华庭门禁纠纷"

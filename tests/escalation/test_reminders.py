@@ -109,6 +109,26 @@ def test_the_catch_up_sends_what_the_morning_missed_and_nothing_before_it(world)
         assert catch_up_reminders.run() == 0
 
 
+def test_the_catch_up_waits_for_the_reminders_time_of_the_settings(world, settings):
+    import time_machine
+    from django.utils import timezone
+
+    from escalation.tasks import catch_up_reminders
+
+    settings.REMINDERS_AT = datetime.time(10, 15)
+    plan_record(
+        world.case_a,
+        by=world.collector_a,
+        agreed_on=TODAY - days(1),
+        instalments=[(TODAY, Decimal("200.00"))],
+    )
+    at = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(10, 14)))
+    with time_machine.travel(at, tick=False):
+        assert catch_up_reminders.run() == 0
+    with time_machine.travel(at + datetime.timedelta(minutes=1), tick=False):
+        assert catch_up_reminders.run() == 1
+
+
 def test_reminders_skip_a_responsible_person_who_left_the_team_and_reach_the_leader(world):
     notice = letter_issue(world.case_a, kind="notice", by=world.collector_a, dated=TODAY - days(10))
     letter_record_dispatch(

@@ -269,3 +269,22 @@ def test_the_team_page_makes_the_same_queries_whatever_the_number_of_members(
         TeamMember.objects.create(team=world.team_a, user=user)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        (
+            "en",
+            ["Last week", "This month so far", "This assessment cycle so far", "Campaign so far"],
+        ),
+        ("zh-hans", ["上周", "本月至今", "本考核周期至今", "清收行动至今"]),
+    ],
+)
+def test_the_period_labels_are_in_the_readers_language(client, world, settings, language, labels):
+    client.force_login(world.collector_b)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("leaderboard", args=[world.campaign.pk]))
+    page = lxml_html.fromstring(response.content.decode())
+    shown = [a.text_content().strip() for a in page.xpath('//ul[contains(@class, "nav-pills")]//a')]
+    assert shown == labels
