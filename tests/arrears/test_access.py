@@ -4,7 +4,13 @@ Beside `world`'s people the table has the boundary cases: a director of another 
 office manager with no staff profile (so no office), a team leader whose membership was
 removed, a user with no role and an anonymous visitor. Each row names the users for whom
 the predicate is true; it is false for everyone else.
+
+The last tests read the source: no view, service or template decides access by comparing
+roles; they ask arrears.access.
 """
+
+import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -212,3 +218,65 @@ def test_the_leaderboard_shows_members_of_the_teams_a_leader_leads_and_all_to_ma
         assert shown[name] is None, name  # every team
     # A leader leads nothing in another campaign.
     assert access.member_figures_teams(people["leader_a"], world.other_campaign) == set()
+
+
+# --- the rule book stays the only place ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ("arrears", "households", "teams", "escalation", "imports", "summaries", "reports", "desk")
+# The rule book, the role → permission table and the scoping layer compare roles; the demo
+# loader gives people roles.
+ALLOWED = {"arrears/access.py", "arrears/roles.py", "arrears/scoping.py", "desk/demo.py"}
+
+ROLE_COMPARISONS = [
+    re.compile(r"role_of\([^)]*\)\s*(?:not\s+in\b|in\b|==|!=)"),  # role_of(user) in (…)
+    re.compile(r"\brole\s*(?:==|!=)\s*Role\."),  # role == Role.X
+    re.compile(r"\brole\s+(?:not\s+)?in\s*[(\[{]"),  # role in (…)
+    re.compile(r"(?:==|!=|\bin)\s*[(\[{]?\s*Role\.[A-Z_]+\b"),  # x in {Role.X, …}, x == Role.X
+]
+TEMPLATE_CHECKS = [
+    re.compile(r"\bperms\."),  # {% if perms.app.codename %}
+    re.compile(r"(?<![\w.])(?:user_)?role\s*(?:==|!=|\bin\b)"),  # {% if user_role == "…" %}
+]
+
+
+def _sources(suffix):
+    for app in (*APPS, "config", "templates"):
+        for path in sorted((ROOT / app).rglob(f"*{suffix}")):
+            relative = path.relative_to(ROOT).as_posix()
+            if "migrations" not in path.parts and relative not in ALLOWED:
+                yield relative, path.read_text(encoding="utf-8")
+
+
+def _found(patterns, suffix):
+    found = []
+    for relative, text in _sources(suffix):
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{relative}:{line}: {match.group(0)!r}")
+    return found
+
+
+def test_the_patterns_catch_what_they_are_meant_to():
+    caught = [
+        "if role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR):",
+        "if role_of(request.user) not in READERS:",
+        "choose = role == Role.ADMINISTRATOR",
+        "if role in (Role.COLLECTOR, Role.SITE_STAFF):",
+        '"works_cases": value\n        in {Role.COLLECTOR, Role.TEAM_LEADER},',
+        "if role not in (\n    Role.COLLECTOR,",
+    ]
+    for text in caught:
+        assert any(p.search(text) for p in ROLE_COMPARISONS), text
+    assert not any(p.search("groups__name=Role.OFFICE_MANAGER") for p in ROLE_COMPARISONS)
+    assert not any(p.search("role=TeamMember.Role.LEADER") for p in ROLE_COMPARISONS)
+    for text in ('{% if user_role == "administrator" %}', "{% if perms.teams.delete_teammember %}"):
+        assert any(p.search(text) for p in TEMPLATE_CHECKS), text
+    # A team member's role (leader or member) is shown, not an access decision.
+    assert not any(p.search("{% if m.role == 'leader' %}") for p in TEMPLATE_CHECKS)
+
+
+def test_no_view_service_or_template_compares_roles_itself():
+    found = _found(ROLE_COMPARISONS, ".py") + _found(TEMPLATE_CHECKS, ".html")
+    assert found == [], "ask arrears.access instead:\n" + "\n".join(found)
