@@ -23,9 +23,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from arrears.access import may_approve_backdate
 from arrears.inputs import too_long
 from arrears.models import BackdateApproval, Payment
-from arrears.roles import manages_office
 
 
 def backdate_limit() -> datetime.timedelta:
@@ -48,11 +48,6 @@ def scoring_moment(
     """When an entry counts for scoring: its own date, or when it was entered if it is
     backdated and the earlier month was not approved."""
     return recorded if is_backdated(dated, recorded) and not approved else dated
-
-
-def may_approve_backdate(user, payment: Payment) -> bool:
-    """The office manager of the payment's office (or an administrator)."""
-    return manages_office(user, payment.office_id) and user.has_perm("arrears.add_backdateapproval")
 
 
 def backdate_approve(*, payment: Payment, by, note: str) -> BackdateApproval:

@@ -1,7 +1,8 @@
 """The roles of DESIGN.md §1 as Django groups, with the permissions each one has.
 
 A user's role is the role group they belong to; what they may *see* is decided by
-arrears.scoping from the role and their StaffProfile. Permissions say what they may *do*.
+arrears.scoping from the role and their StaffProfile. Permissions say what they may *do*;
+arrears.access puts the two together, one named predicate per decision.
 """
 
 from django.apps import apps
@@ -132,16 +133,6 @@ def role_of(user) -> str | None:
         role = next((r.value for r in PRECEDENCE if r.value in names), None)
     user._arrears_role = role
     return role
-
-
-def manages_office(user, office_id) -> bool:
-    """Whether the user is the office manager of that office, or an administrator: who may
-    lift an owner's written-only request, approve a backdated month, and the like."""
-    role = role_of(user)
-    if role == Role.ADMINISTRATOR:
-        return True
-    profile = getattr(user, "staff_profile", None)
-    return role == Role.OFFICE_MANAGER and profile is not None and profile.office_id == office_id
 
 
 def user_set_role(*, user, role: str) -> None:

@@ -1,16 +1,18 @@
-from arrears import scoping
+from arrears import access, scoping
 from arrears.models import Campaign, Notification, Role
 from arrears.roles import role_of
 
 
 def role(request):
-    """The signed-in user's role, its label and their unread inbox count, for the nav bar."""
+    """The signed-in user's role label, their unread inbox count and what their menu shows
+    (each entry asked of arrears.access, the rule book)."""
     user = getattr(request, "user", None)
     value = role_of(user) if user is not None else None
+    signed_in = user is not None and user.is_authenticated
     unread, campaign_id = 0, None
-    if user is not None and user.is_authenticated:
+    if signed_in:
         unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        if value not in (None, Role.SITE_STAFF):
+        if access.may_see_campaigns(user):
             campaign_id = (
                 scoping.campaigns(user)
                 .filter(status=Campaign.Status.RUNNING)
@@ -19,19 +21,12 @@ def role(request):
                 .first()
             )
     return {
-        "user_role": value,
         "user_role_label": Role(value).label if value else "",
         "unread_count": unread,
         "nav_campaign_id": campaign_id,
-        "works_cases": value
-        in {Role.COLLECTOR, Role.TEAM_LEADER, Role.OFFICE_MANAGER, Role.ADMINISTRATOR},
-        "oversees": value
-        in {
-            Role.TEAM_LEADER,
-            Role.OFFICE_MANAGER,
-            Role.OPERATIONS_MANAGER,
-            Role.REGIONAL_DIRECTOR,
-            Role.ADMINISTRATOR,
-        },
-        "is_manager": value == Role.OFFICE_MANAGER,
+        "may_work_cases": signed_in and access.may_work_cases(user),
+        "may_see_breaches": signed_in and access.may_see_breaches(user),
+        "may_use_office_tools": signed_in and access.may_use_office_tools(user),
+        "may_read_summaries": signed_in and access.may_read_summaries(user),
+        "may_read_weekly_report": signed_in and access.may_read_weekly_report(user),
     }

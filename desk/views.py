@@ -8,13 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from arrears import scoping
+from arrears import access, scoping
 from arrears.credit import credit_balance
 from arrears.downloads import attachment
 from arrears.ledger import ledger_ranges
-from arrears.models import Campaign, Case, DifficultIssue, Role, WorkerHeartbeat
+from arrears.models import Campaign, Case, DifficultIssue, WorkerHeartbeat
 from arrears.playbooks import playbook_for
-from arrears.roles import role_of
 from arrears.selectors import EARLIEST, office_figures
 from desk.case_queries import cases_to_work
 from desk.filters import CaseFilter
@@ -23,11 +22,10 @@ from desk.timeline import case_timeline
 from escalation.case_panel import case_escalation
 from escalation.forms import IssueLettersForm
 from escalation.limitation_records import household_limitation, unpaid_clocks
-from escalation.views import may_batch
 from households import scoping as household_scoping
 from households.contact import contact_answers
 from households.models import IS_BREACH, OnSiteTip
-from households.privacy import can_see_phones, mask_phone
+from households.privacy import mask_phone
 from reports.exporters import CaseListExport
 from teams import scoping as team_scoping
 from teams.assignment import assignment_history
@@ -65,7 +63,7 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
         request.GET or None, queryset=cases_to_work(user, now=now), teams=teams
     )
     qs = case_filter.qs
-    table = CaseTable(qs, exclude=() if may_batch(user) else ("select",))
+    table = CaseTable(qs, exclude=() if access.may_batch_letters(user) else ("select",))
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     # Keys differ from the annotations' names: an aggregate named like the annotation it
     # sums replaces it, and PostgreSQL then finds no such column.
@@ -82,9 +80,9 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
 def desk(request):
     """Each role's start page: what a person of that role does first thing."""
     user = request.user
-    role = role_of(user)
-    context = {"role": role, "today": timezone.localdate()}
-    if role in (Role.COLLECTOR, Role.TEAM_LEADER):
+    desk_kind = access.desk_of(user)
+    context = {"today": timezone.localdate()}
+    if desk_kind == access.CASES_DESK:
         memberships = TeamMember.objects.filter(
             user=user, team__campaign__status=Campaign.Status.RUNNING
         ).select_related("team")
@@ -99,7 +97,7 @@ def desk(request):
             ),
         )
         template = "desk/collector.html"
-    elif role == Role.OFFICE_MANAGER:
+    elif desk_kind == access.OFFICE_DESK:
         case_filter, table = _case_table(request)
         context.update(
             filter=case_filter,
@@ -114,15 +112,17 @@ def desk(request):
             exemptions_to_review=household_scoping.contact_attempts(user)
             .exemptions_to_review()
             .count(),
+            may_manage_team=access.may_manage_team(user),
         )
         template = "desk/manager.html"
-    elif role in (Role.OPERATIONS_MANAGER, Role.REGIONAL_DIRECTOR, Role.ADMINISTRATOR):
+    elif desk_kind == access.REGION_DESK:
         context.update(
             offices=office_figures(scoping.offices(user), since=_week_start(timezone.now())),
             heartbeat=WorkerHeartbeat.objects.filter(name="worker").first(),
+            may_see_worker_health=access.may_see_worker_health(user),
         )
         template = "desk/region.html"
-    elif role == Role.SITE_STAFF:
+    elif desk_kind == access.SITE_DESK:
         context.update(units=household_scoping.target_units(user), tip_kinds=OnSiteTip.Kind.choices)
         template = "desk/site.html"
     else:
@@ -168,7 +168,7 @@ def case_list(request):
         return _case_list_xlsx(request)
     case_filter, table = _case_table(request)
     context = {"filter": case_filter, "table": table}
-    if may_batch(request.user):
+    if access.may_batch_letters(request.user):
         context["batch_form"] = IssueLettersForm()
     return render(request, "desk/case_list.html", context)
 
@@ -191,7 +191,7 @@ def case_detail(request, pk):
     periods = list(
         case.periods().order_by("month").values_list("month", "amount_due", "amount_paid")
     )
-    show_phones = can_see_phones(role_of(user))
+    show_phones = access.may_see_phones(user, case.household)
     owners = [
         {
             "name": o.name,
@@ -218,11 +218,9 @@ def case_detail(request, pk):
             "credit": credit_balance(case.household),
             "refunds": list(case.household.credit_refunds.select_related("recorded_by")),
             "can_refund": user.has_perm("arrears.refund_credit"),
-            "can_approve_backdate": role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR)
-            and user.has_perm("arrears.add_backdateapproval"),
+            "can_approve_backdate": access.may_approve_backdate(user),
             "can_log": user.has_perm("households.add_contactattempt"),
-            "can_set_written_only": user.has_perm("households.change_household")
-            or role_of(user) in (Role.COLLECTOR, Role.TEAM_LEADER),
+            "can_set_written_only": access.may_set_written_only(user),
             **_assignment_context(user, case),
             **case_escalation(user, case),
         },
@@ -233,15 +231,7 @@ def _assignment_context(user, case):
     """The team and responsible-person controls, for those who may use them, and the history."""
     from django.contrib.auth import get_user_model
 
-    manages = role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR) and user.has_perm(
-        "arrears.change_case"
-    )
-    leads = (
-        case.team_id is not None
-        and TeamMember.objects.filter(
-            team_id=case.team_id, user=user, role=TeamMember.Role.LEADER
-        ).exists()
-    )
+    manages = access.may_assign_cases(user, case.campaign)
     context = {
         "assignment_history": assignment_history(case),
         # Named on the case but no longer in its team: shown, and listed for the manager.
@@ -251,7 +241,7 @@ def _assignment_context(user, case):
         context["team_form"] = TeamChoiceForm(
             initial={"team": case.team_id}, teams=Team.objects.filter(campaign_id=case.campaign_id)
         )
-    if (manages or leads) and case.team_id:
+    if access.may_set_responsible(user, case):
         members = (
             get_user_model()
             .objects.filter(team_memberships__team_id=case.team_id)

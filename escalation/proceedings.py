@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arrears import scoping
+from arrears.access import may_decide_waiver
 from arrears.cases import case_balance
 from arrears.models import Case, DebtorCategory, DifficultIssue, Notification
 from arrears.notifications import notify, office_managers
@@ -322,9 +322,7 @@ def split_waiver(balances: list[tuple[int, Decimal]], amount: Decimal) -> list[t
 
 
 def waiver_decide(waiver: Waiver, *, by, approve: bool, note: str = "") -> Waiver:
-    if not by.has_perm("escalation.approve_waiver") or not (
-        scoping.cases(by).filter(pk=waiver.case_id).exists()
-    ):
+    if not may_decide_waiver(by, waiver):
         raise PermissionDenied
     refuse_approved("note", note)
     flags = flagged_terms(note)

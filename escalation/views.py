@@ -11,13 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from arrears import scoping
+from arrears import access, scoping
 from arrears.downloads import attachment
 from arrears.inputs import parse_ids
-from arrears.models import Role
 from arrears.pages import add_errors, scoped_case
 from arrears.refusals import refuses_unlawful_posts
-from arrears.roles import role_of
 from escalation.forms import (
     DeliveryForm,
     DispatchForm,
@@ -186,18 +184,10 @@ def letter_record(request, letter_id, step):
     return _letter_page(request, letter, forms={step: form}, status=400)
 
 
-def may_batch(user) -> bool:
-    return user.has_perm("escalation.add_letter") and role_of(user) in (
-        Role.OFFICE_MANAGER,
-        Role.TEAM_LEADER,
-        Role.ADMINISTRATOR,
-    )
-
-
 @require_POST
 def letter_batch(request):
     """Letters for the cases a manager ticked on the case list, issued at once."""
-    if not may_batch(request.user):
+    if not access.may_batch_letters(request.user):
         raise PermissionDenied
     form = IssueLettersForm(request.POST)
     ids = parse_ids(request.POST.getlist("case"))[: MAX_BATCH + 1]

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext, pgettext_lazy
 
+from arrears.access import may_withdraw_written_only
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
-from arrears.roles import manages_office
 from arrears.text_flags import describe, flags_notify
 from arrears.unlawful import Forbidden, flagged_terms, forbidden_in
 from households.contact_policy import (
@@ -592,12 +592,6 @@ WITHDRAW_REFUSAL = _lazy(
     "wish not to be disturbed stands until they withdraw it). Until then every call, message "
     "and visit is a breach: write instead, or ask your office manager."
 )
-
-
-def may_withdraw_written_only(user, household: Household) -> bool:
-    """Only the office manager of the household's office (or an administrator) lifts an
-    owner's written-only request, and only with the owner's written withdrawal."""
-    return manages_office(user, household.office_id)
 
 
 def household_set_written_only(

@@ -1,13 +1,12 @@
 """What of an owner's personal information each role may see (PIPL: the minimum needed)."""
 
-from arrears.models import Role
-
-# Roles that phone owners or decide how they are contacted see full numbers.
-PHONE_ROLES = {Role.COLLECTOR, Role.TEAM_LEADER, Role.OFFICE_MANAGER, Role.ADMINISTRATOR}
+from arrears.access import CASE_WORKERS
 
 
 def can_see_phones(role: str | None) -> bool:
-    return role in PHONE_ROLES
+    """Whether a role sees full numbers: the rule is arrears.access.may_see_phones, which
+    views ask with the user and the household."""
+    return role in CASE_WORKERS
 
 
 def mask_phone(phone: str) -> str:

@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from arrears import access
 from arrears.inputs import too_long
-from arrears.models import Role
 from arrears.pages import add_errors, scoped_case
-from arrears.roles import role_of
 from arrears.unlawful import FORBIDDEN, forbidden_in
 from households import scoping as household_scoping
 from households.claims import attempt_claims
@@ -25,7 +24,6 @@ from households.contact import (
     household_rules,
     household_set_written_only,
     household_withdraw_written_only,
-    may_withdraw_written_only,
 )
 from households.contact_policy import Rules, make_breach, make_exemption, rule_catalogue
 from households.forms import (
@@ -182,10 +180,10 @@ def evidence_file(request, pk):
 @permission_required("households.change_contactpolicy", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def contact_policy_edit(request):
-    profile = getattr(request.user, "staff_profile", None)
-    if profile is None or profile.office_id is None:
+    if not access.may_edit_contact_policy(request.user):
         raise PermissionDenied
-    policy, _created = ContactPolicy.objects.get_or_create(office_id=profile.office_id)
+    office_id = request.user.staff_profile.office_id
+    policy, _created = ContactPolicy.objects.get_or_create(office_id=office_id)
     form = ContactPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
         form.instance._history_user = request.user
@@ -212,15 +210,10 @@ def _refuse_withdrawal(request, case=None):
 @require_http_methods(["GET", "POST"])
 def written_only(request, pk):
     case = scoped_case(request.user, pk)
-    if role_of(request.user) not in (
-        Role.COLLECTOR,
-        Role.TEAM_LEADER,
-        Role.OFFICE_MANAGER,
-        Role.ADMINISTRATOR,
-    ):
+    if not access.may_set_written_only(request.user):
         raise PermissionDenied
     household = case.household
-    may_withdraw = may_withdraw_written_only(request.user, household)
+    may_withdraw = access.may_withdraw_written_only(request.user, household)
     form = WrittenOnlyForm(request.POST or None)
     if request.method == "POST":
         if "clear" in request.POST:
@@ -248,11 +241,11 @@ def written_only(request, pk):
 @require_http_methods(["GET", "POST"])
 def written_only_withdraw(request, pk):
     """The office manager records the owner's written withdrawal of written-only contact."""
-    if role_of(request.user) not in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR):
+    if not access.may_withdraw_written_only(request.user):
         return _refuse_withdrawal(request)
     case = scoped_case(request.user, pk)
     household = case.household
-    if not may_withdraw_written_only(request.user, household):
+    if not access.may_withdraw_written_only(request.user, household):
         return _refuse_withdrawal(request, case)
     form = WrittenOnlyWithdrawalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

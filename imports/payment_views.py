@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from arrears import scoping
-from arrears.models import Role
-from arrears.roles import role_of
+from arrears import access, scoping
 from imports.payment_import import MAX_BYTES, PaymentFileError, parse_workbook, payment_import
 from imports.views import _store, _upload_dir
 
@@ -44,11 +42,9 @@ class PaymentUploadForm(forms.Form):
         return upload
 
 
-def _require_manager(user) -> str:
-    role = role_of(user)
-    if role not in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR):
+def _require_manager(user) -> None:
+    if not access.may_import_payments(user):
         raise PermissionDenied
-    return role
 
 
 def _own_office(user):
@@ -79,8 +75,8 @@ def _stored(request, token: str):
 
 @require_http_methods(["GET", "POST"])
 def payment_upload(request):
-    role = _require_manager(request.user)
-    choose = role == Role.ADMINISTRATOR
+    _require_manager(request.user)
+    choose = access.may_choose_import_office(request.user)
     offices = scoping.offices(request.user)
     form = PaymentUploadForm(
         request.POST or None, request.FILES or None, offices=offices, choose_office=choose

@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from arrears import scoping
+from arrears import access, scoping
 from arrears.downloads import attachment
-from arrears.models import ImportJob, Role
-from arrears.roles import role_of
+from arrears.models import ImportJob
 from imports.jobs import FOREGROUND_ROWS, job_progress
 from imports.ledger_import import MAX_BYTES, LedgerFileError, ledger_import, parse_workbook
 from imports.ledger_import import template_workbook as build_template
@@ -63,7 +62,7 @@ class LedgerUploadForm(forms.Form):
 
 
 def _require_manager(user) -> None:
-    if role_of(user) not in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR):
+    if not access.may_import_ledger(user):
         raise PermissionDenied
 
 

@@ -9,10 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from arrears import scoping
+from arrears import access, scoping
 from arrears.downloads import attachment
-from arrears.models import Role
-from arrears.roles import role_of
 from households import scoping as household_scoping
 from households.models import IS_BREACH, ExemptionReview
 from reports.activity_filters import AttemptFilter, PaymentFilter
@@ -81,13 +79,7 @@ def attempt_list(request):
 
 def breach_list(request):
     """Breaches, exemptions to review and flagged texts of the last 7 or 30 days."""
-    if role_of(request.user) not in (
-        Role.OFFICE_MANAGER,
-        Role.TEAM_LEADER,
-        Role.OPERATIONS_MANAGER,
-        Role.REGIONAL_DIRECTOR,
-        Role.ADMINISTRATOR,
-    ):
+    if not access.may_see_breaches(request.user):
         raise PermissionDenied
     days = 30 if request.GET.get("days") == "30" else 7
     since = timezone.now() - timezone.timedelta(days=days)

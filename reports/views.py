@@ -4,19 +4,15 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
-from arrears import scoping
+from arrears import access, scoping
 from arrears.downloads import attachment
 from arrears.inputs import parse_day
-from arrears.models import Role
-from arrears.roles import role_of
 from reports.weekly import WeeklyReport
-
-READERS = {Role.REGIONAL_DIRECTOR, Role.OPERATIONS_MANAGER, Role.ADMINISTRATOR}
 
 
 def weekly_report(request):
     """The director's (or an operations manager's) weekly workbook, for their offices only."""
-    if role_of(request.user) not in READERS:
+    if not access.may_read_weekly_report(request.user):
         raise PermissionDenied
     last_week = timezone.localdate() - datetime.timedelta(days=7)
     value = request.GET.get("week_of")

@@ -6,10 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from arrears import scoping
+from arrears import access, scoping
 from arrears.inputs import parse_day
-from arrears.models import Region, Role, Summary
-from arrears.roles import role_of
+from arrears.models import Region, Summary
 from summaries.producing import RUN_NOW, produce_brief, produce_daily, produce_weekly
 from summaries.windows import window_label
 
@@ -30,17 +29,8 @@ FIGURES = [
 ]
 
 
-def _may_run(user) -> set[str]:
-    role = role_of(user)
-    if role in (Role.ADMINISTRATOR, Role.REGIONAL_DIRECTOR):
-        return {Summary.Kind.DAILY_OFFICE, Summary.Kind.MORNING_BRIEF, Summary.Kind.WEEKLY_PACK}
-    if role in (Role.OFFICE_MANAGER, Role.OPERATIONS_MANAGER):
-        return {Summary.Kind.DAILY_OFFICE}
-    return set()
-
-
 def summary_list(request):
-    if role_of(request.user) in (None, Role.SITE_STAFF):
+    if not access.may_read_summaries(request.user):
         raise PermissionDenied
     qs = scoping.summaries(request.user)
     kind = request.GET.get("kind", "")
@@ -53,7 +43,7 @@ def summary_list(request):
             "summaries": qs.order_by("-for_date", "kind", "scope")[:200],
             "kind": kind,
             "kinds": Summary.Kind.choices,
-            "may_run": _may_run(request.user),
+            "may_run": access.summaries_to_run(request.user),
             "today": timezone.localdate(),
         },
     )
@@ -116,7 +106,7 @@ def summary_run(request):
     """Run now, in this request: a few queries, and it works even while the broker is down."""
     user = request.user
     kind = request.POST.get("kind", "")
-    if kind not in _may_run(user):
+    if not access.may_run_summary(user, kind):
         raise PermissionDenied
     try:
         day = parse_day(request.POST.get("date", ""))

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from arrears.access import leads_team
 from arrears.models import Case
 from teams.models import Team, TeamMember
 
@@ -93,13 +94,11 @@ def case_assign_team(*, case: Case, team: Team | None, by) -> Case:
 
 
 def case_set_responsible(*, case: Case, person, by, may_manage_office: bool) -> Case:
-    """A team leader names the responsible person among their team; a manager may too."""
+    """A team leader names the responsible person among their team; a manager may too
+    (`may_manage_office`: arrears.access.may_assign_cases, asked by the caller)."""
     if case.team_id is None:
         raise ValidationError(_("Assign the case to a team first."), code="no_team")
-    leads = TeamMember.objects.filter(
-        team_id=case.team_id, user=by, role=TeamMember.Role.LEADER
-    ).exists()
-    if not (leads or may_manage_office):
+    if not (may_manage_office or leads_team(by, case.team_id)):
         raise PermissionDenied
     if (
         person is not None

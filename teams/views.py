@@ -8,10 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from arrears import scoping
-from arrears.models import Case, Role
+from arrears import access, scoping
+from arrears.models import Case
 from arrears.pages import scoped_case
-from arrears.roles import role_of
 from arrears.selectors import with_case_figures
 from teams import scoping as team_scoping
 from teams.assignment import (
@@ -51,12 +50,6 @@ def _campaign(user, pk):
     return get_object_or_404(scoping.campaigns(user), pk=pk)
 
 
-def _manages(user, campaign) -> bool:
-    return role_of(user) in (Role.OFFICE_MANAGER, Role.ADMINISTRATOR) and user.has_perm(
-        "arrears.change_case"
-    )
-
-
 def leaderboard_view(request, pk):
     """Everyone in the office sees the ranking; leaders see their team's people; managers all.
     No owner's name, phone or unit appears here."""
@@ -66,17 +59,7 @@ def leaderboard_view(request, pk):
     if kind not in dict(PERIODS):
         kind = MONTH
     facts = load_facts(campaign)
-    role = role_of(user)
-    if role in (Role.COLLECTOR, Role.SITE_STAFF):
-        detail_teams = set()
-    elif role == Role.TEAM_LEADER:
-        detail_teams = set(
-            TeamMember.objects.filter(
-                user=user, role=TeamMember.Role.LEADER, team__campaign=campaign
-            ).values_list("team_id", flat=True)
-        )
-    else:
-        detail_teams = None  # every team
+    detail_teams = access.member_figures_teams(user, campaign)  # None: every team
     members = [] if detail_teams == set() else member_rows(facts, kind, team_ids=detail_teams)
     return render(
         request,
@@ -90,7 +73,7 @@ def leaderboard_view(request, pk):
             "members": members,
             "collection_chart": cumulative_collection(facts),
             "clearance_chart": monthly_clearances(facts),
-            "can_split": _manages(user, campaign),
+            "can_split": access.may_assign_cases(user, campaign),
             "policy": facts.policy,
         },
     )
@@ -117,7 +100,7 @@ def _split_rows(campaign):
 def split_view(request, pk):
     """Preview a split of the campaign's cases over its teams, then commit it."""
     campaign = _campaign(request.user, pk)
-    if not _manages(request.user, campaign):
+    if not access.may_assign_cases(request.user, campaign):
         raise PermissionDenied
     form = SplitForm(request.POST or request.GET or None)
     mode = form.cleaned_data["mode"] if form.is_valid() else BY_COUNT
@@ -163,7 +146,7 @@ def split_view(request, pk):
 @require_POST
 def case_team_view(request, pk):
     case = scoped_case(request.user, pk)
-    if not _manages(request.user, case.campaign):
+    if not access.may_assign_cases(request.user, case.campaign):
         raise PermissionDenied
     form = TeamChoiceForm(request.POST, teams=Team.objects.filter(campaign=case.campaign))
     if form.is_valid():
@@ -191,7 +174,7 @@ def case_responsible_view(request, pk):
             case=case,
             person=form.cleaned_data["person"],
             by=request.user,
-            may_manage_office=_manages(request.user, case.campaign),
+            may_manage_office=access.may_assign_cases(request.user, case.campaign),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
