@@ -22,10 +22,9 @@ from arrears import scoping
 from arrears.downloads import attachment
 from arrears.models import ImportJob, Role
 from arrears.roles import role_of
-from imports.jobs import FOREGROUND_ROWS, job_progress
+from imports.jobs import FOREGROUND_ROWS, job_progress, job_start
 from imports.ledger_import import MAX_BYTES, LedgerFileError, ledger_import, parse_workbook
 from imports.ledger_import import template_workbook as build_template
-from imports.tasks import job_start
 
 SESSION_KEY = "ledger_imports"
 KEEP_SECONDS = 24 * 3600
