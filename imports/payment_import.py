@@ -240,7 +240,6 @@ PAYMENT_SHEET = SheetFormat(
         "The sheet has no column for: %(names)s. Export it from the billing system."
     ),
 )
-FIELD_LABELS = PAYMENT_SHEET.labels
 
 
 def parse_workbook(file) -> ParsedSheet:
