@@ -136,9 +136,7 @@ def may_see_phones(user, household=None) -> bool:
     """Those who phone owners or decide how they are contacted (collectors, team leaders,
     office managers, administrators) see full numbers of the households they may see;
     everyone else sees them masked (PIPL: the minimum needed)."""
-    return _is(user, CASE_WORKERS) and (
-        household is None or _sees_household(user, household)
-    )
+    return _is(user, CASE_WORKERS) and (household is None or _sees_household(user, household))
 
 
 def may_set_written_only(user) -> bool:

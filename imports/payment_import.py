@@ -3,8 +3,9 @@
 Payments taken at the front desk reach the campaign without retyping. Three steps, as in the
 ledger import (`imports.ledger_import`):
 
-- `parse_workbook` reads the first sheet and maps its columns by a table of Chinese and
-  English header synonyms. Problems with the file itself raise `PaymentFileError`.
+- `parse_workbook` reads the first sheet with the shared reader (`imports.sheet`) and maps
+  its columns through the payments' field table (`FIELDS`) of Chinese and English headers.
+  Problems with the file itself raise `PaymentFileError`.
 - `validate` checks every row and says what to fix, with the row number as Excel shows it.
 - `payment_import` runs both inside one transaction and, when no row has a problem, records
   every new row through `payment_record` (allocation to the oldest months, case status and
@@ -26,8 +27,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from arrears.allocation import CENT
 from arrears.inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
@@ -38,66 +41,27 @@ from arrears.receipts import receipt_key
 from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
 from households.models import Household
-from imports.ledger_import import _blank, _norm, _text
-from imports.workbook_reading import read_first_sheet
+from imports.sheet import (
+    CellError,
+    CellProblem,
+    EmptyCell,
+    Field,
+    ParsedRow,
+    ParsedSheet,
+    SheetFileError,
+    SheetFormat,
+    blank,
+    row_problem,
+    text,
+)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10000
 MAX_COLUMNS = 40
-HEADER_SEARCH_ROWS = 10  # an export may have a title or two above its header
 IMPORT_NOTE = "账单系统导入"  # stored on every imported payment, so it can be told apart
 NOTE_LENGTH = 300
 RECEIPT_LENGTH = 60
 NOON = datetime.time(12, 0)
-
-SYNONYMS = {
-    "receipt": [
-        "收据号",
-        "票据号",
-        "收据编号",
-        "票据编号",
-        "收据号码",
-        "票据号码",
-        "receipt",
-        "receiptno",
-        "receiptnumber",
-    ],
-    "unit": ["房号", "房屋编号", "房间号", "户号", "unit", "unitcode", "room"],
-    "amount": [
-        "缴费金额",
-        "实收金额",
-        "金额",
-        "收款金额",
-        "amount",
-        "amountpaid",
-        "paidamount",
-    ],
-    "date": [
-        "缴费日期",
-        "收款日期",
-        "日期",
-        "缴费时间",
-        "收款时间",
-        "date",
-        "paymentdate",
-        "paiddate",
-        "paidat",
-    ],
-    "method": ["缴费方式", "支付方式", "付款方式", "收款方式", "method", "paymentmethod"],
-    "owner": ["业主", "业主姓名", "姓名", "owner", "ownername"],
-    "note": ["备注", "说明", "note", "notes", "remark", "remarks"],
-}
-REQUIRED = ["receipt", "unit", "amount", "date"]
-FIELD_LABELS = {
-    "receipt": "收据号",
-    "unit": "房号",
-    "amount": "缴费金额",
-    "date": "缴费日期",
-    "method": "缴费方式",
-    "owner": "业主",
-    "note": "备注",
-}
-_HEADER_INDEX = {_norm(word): f for f, words in SYNONYMS.items() for word in words}
 
 METHOD_WORDS = {
     "现金": PaymentMethod.CASH,
@@ -117,137 +81,41 @@ DATE_RE = re.compile(
 )
 
 
-class PaymentFileError(Exception):
+class PaymentFileError(SheetFileError):
     """The file cannot be read as a payments export at all; the message says why."""
-
-
-class CellProblem(ValueError):
-    pass
-
-
-class EmptyCell(CellProblem):
-    """A required cell is empty; the message continues "column X is empty; ..."."""
-
-
-@dataclass
-class ParsedRow:
-    number: int  # as Excel numbers it
-    values: dict[str, object]
-    extra: dict[str, str] = field(default_factory=dict)  # columns with no field: header → text
-
-
-@dataclass
-class ParsedSheet:
-    header_row: int
-    columns: dict[str, str]  # our field → the header as written in the file
-    ignored: list[str]
-    rows: list[ParsedRow]
-
-
-# --- parsing -------------------------------------------------------------------------------
-
-
-def _read_rows(file) -> list[tuple]:
-    return read_first_sheet(
-        file,
-        error=PaymentFileError,
-        max_bytes=MAX_BYTES,
-        max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
-        max_columns=MAX_COLUMNS,
-        too_big=_("The file is larger than 10 MB. Export fewer days at a time."),
-        too_many_rows=_("The sheet has more than %(n)d rows. Export fewer days at a time.")
-        % {"n": MAX_ROWS},
-    )
-
-
-def _header_columns(cells) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _HEADER_INDEX.get(_norm(cell))
-        if name and name not in columns:
-            columns[name] = index
-    return columns
-
-
-def parse_workbook(file) -> ParsedSheet:
-    """Read the first sheet of an .xlsx (a file object) into rows keyed by our field names."""
-    rows = _read_rows(file)
-    if not any(not _blank(v) for row in rows for v in row):
-        raise PaymentFileError(_("The first sheet of the workbook is empty."))
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = _header_columns(row)
-        if ("receipt" in columns or "unit" in columns) and len(columns) >= 3:
-            return _sheet(rows, index, columns)
-    raise PaymentFileError(
-        _(
-            "No header row found. The first row must name the columns: "
-            "收据号, 房号, 缴费金额, 缴费日期 (and 缴费方式, 备注 if the export has them)."
-        )
-    )
-
-
-def _sheet(rows, index: int, columns: dict[str, int]) -> ParsedSheet:
-    missing = [FIELD_LABELS[f] for f in REQUIRED if f not in columns]
-    if missing:
-        raise PaymentFileError(
-            _("The sheet has no column for: %(names)s. Export it from the billing system.")
-            % {"names": "、".join(missing)}
-        )
-    header = rows[index]
-    used = set(columns.values())
-    unmapped = [(i, str(h).strip()) for i, h in enumerate(header) if h and i not in used]
-    parsed = []
-    for number, row in enumerate(rows[index + 1 :], start=index + 2):
-        values = {f: (row[i] if i < len(row) else None) for f, i in columns.items()}
-        if all(_blank(v) for v in values.values()):
-            continue
-        extra = {
-            name: _text(row[i])
-            for i, name in unmapped
-            if i < len(row) and isinstance(row[i], str) and row[i].strip()
-        }
-        parsed.append(ParsedRow(number, values, extra))
-    if not parsed:
-        raise PaymentFileError(_("The sheet has a header row but no rows of data."))
-    return ParsedSheet(
-        header_row=index + 1,
-        columns={f: str(header[i]).strip() for f, i in columns.items()},
-        ignored=[str(h).strip() for i, h in enumerate(header) if h and i not in used],
-        rows=parsed,
-    )
 
 
 # --- reading cell values -------------------------------------------------------------------
 
 
 def read_amount(value) -> Decimal:
-    if _blank(value):
+    if blank(value):
         raise EmptyCell(_("enter the amount received, in yuan"))
-    text = re.sub(r"[\s,，¥￥元]", "", _text(value))
+    digits = re.sub(r"[\s,，¥￥元]", "", text(value))
     try:
-        amount = Decimal(text)
+        amount = Decimal(digits)
     except InvalidOperation as exc:
         raise CellProblem(
             _("“%(value)s” is not a number; enter the amount in yuan, like 1700.00")
-            % {"value": _text(value)}
+            % {"value": text(value)}
         ) from exc
     if not amount.is_finite():
-        raise CellProblem(_("“%(value)s” is not a number") % {"value": _text(value)})
+        raise CellProblem(_("“%(value)s” is not a number") % {"value": text(value)})
     if amount <= 0:
         raise CellProblem(
             _("%(value)s is not more than 0; a refund or correction is a reversal, not an import")
-            % {"value": text}
+            % {"value": digits}
         )
     if amount != amount.quantize(CENT):
         raise CellProblem(
-            _("%(value)s has more than two decimal places; round it to the fen") % {"value": text}
+            _("%(value)s has more than two decimal places; round it to the fen") % {"value": digits}
         )
     return amount.quantize(CENT)
 
 
 def read_paid_at(value, *, now: datetime.datetime) -> datetime.datetime:
     """When the money was received: a date and time, or a date alone (12:00 local)."""
-    if _blank(value):
+    if blank(value):
         raise EmptyCell(_("enter the date of payment, like 2015-06-03"))
     tz = timezone.get_current_timezone()
     if isinstance(value, datetime.datetime):
@@ -257,12 +125,12 @@ def read_paid_at(value, *, now: datetime.datetime) -> datetime.datetime:
     elif isinstance(value, datetime.date):
         moment = _noon(value, now)
     else:
-        text = _text(value)
-        match = DATE_RE.match(text) if isinstance(value, str) else None
+        words = text(value)
+        match = DATE_RE.match(words) if isinstance(value, str) else None
         if not match:
             raise CellProblem(
                 _("“%(value)s” is not a date; write it like 2015-06-03 or 2015-06-03 14:30")
-                % {"value": text}
+                % {"value": words}
             )
         y, m, d, hh, mm, ss = match.groups()
         try:
@@ -273,7 +141,7 @@ def read_paid_at(value, *, now: datetime.datetime) -> datetime.datetime:
                 clock = datetime.time(int(hh), int(mm), int(ss or 0))
                 moment = timezone.make_aware(datetime.datetime.combine(day, clock), tz)
         except ValueError as exc:
-            raise CellProblem(_("“%(value)s” is not a date") % {"value": text}) from exc
+            raise CellProblem(_("“%(value)s” is not a date") % {"value": words}) from exc
     if timezone.localdate(moment) < EARLIEST_DATE:
         raise CellProblem(
             _("%(value)s is before %(earliest)s; check the date of payment")
@@ -296,28 +164,87 @@ def _noon(day: datetime.date, now: datetime.datetime) -> datetime.datetime:
 
 
 def read_method(value) -> str:
-    if _blank(value):
+    if blank(value):
         return PaymentMethod.CASH
-    text = _text(value)
-    key = re.sub(r"\s", "", text)
+    words = text(value)
+    key = re.sub(r"\s", "", words)
     found = METHOD_WORDS.get(key) or METHOD_WORDS.get(key.lower())
     if found is None:
         raise CellProblem(
             _("unknown method “%(value)s”; use one of %(choices)s")
-            % {"value": text, "choices": METHOD_CHOICES}
+            % {"value": words, "choices": METHOD_CHOICES}
         )
     return found
 
 
 def read_receipt(value) -> str:
-    text = _text(value)
-    if not text:
+    words = text(value)
+    if not words:
         raise EmptyCell(_("every payment needs its receipt number"))
-    if len(text) > RECEIPT_LENGTH:
+    if len(words) > RECEIPT_LENGTH:
         raise CellProblem(
-            _("“%(value)s” is longer than %(n)d characters") % {"value": text, "n": RECEIPT_LENGTH}
+            _("“%(value)s” is longer than %(n)d characters") % {"value": words, "n": RECEIPT_LENGTH}
         )
-    return text
+    return words
+
+
+# --- the field table -----------------------------------------------------------------------
+
+# Headers are compared after `sheet.norm` (lower case, no spaces, no bracketed units).
+FIELDS = (
+    Field(
+        "receipt",
+        "收据号",
+        "收据号 票据号 收据编号 票据编号 收据号码 票据号码 receipt receiptno receiptnumber",
+        required=True,
+        parse=read_receipt,
+    ),
+    Field("unit", "房号", "房号 房屋编号 房间号 户号 unit unitcode room", required=True),
+    Field(
+        "amount",
+        "缴费金额",
+        "缴费金额 实收金额 金额 收款金额 amount amountpaid paidamount",
+        required=True,
+        parse=read_amount,
+    ),
+    Field(
+        "date",
+        "缴费日期",
+        "缴费日期 收款日期 日期 缴费时间 收款时间 date paymentdate paiddate paidat",
+        required=True,
+        parse=read_paid_at,
+    ),
+    Field(
+        "method",
+        "缴费方式",
+        "缴费方式 支付方式 付款方式 收款方式 method paymentmethod",
+        parse=read_method,
+    ),
+    Field("owner", "业主", "业主 业主姓名 姓名 owner ownername"),
+    Field("note", "备注", "备注 说明 note notes remark remarks"),
+)
+PAYMENT_SHEET = SheetFormat(
+    fields=FIELDS,
+    error=PaymentFileError,
+    anchors=("receipt", "unit"),
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    max_columns=MAX_COLUMNS,
+    too_big=gettext_lazy("The file is larger than 10 MB. Export fewer days at a time."),
+    too_many_rows=gettext_lazy("The sheet has more than %(n)d rows. Export fewer days at a time."),
+    no_header=gettext_lazy(
+        "No header row found. The first row must name the columns: "
+        "收据号, 房号, 缴费金额, 缴费日期 (and 缴费方式, 备注 if the export has them)."
+    ),
+    missing_columns=gettext_lazy(
+        "The sheet has no column for: %(names)s. Export it from the billing system."
+    ),
+)
+
+
+def parse_workbook(file) -> ParsedSheet:
+    """Read the first sheet of an .xlsx (a file object) into rows keyed by our field names."""
+    return PAYMENT_SHEET.read(file)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -359,27 +286,24 @@ class RowResult:
         """The row's contents as compared with another row of the same receipt."""
         return (self.unit, self.amount, self.paid_at, self.method, self.note)
 
+    @property
+    def muted(self) -> bool:
+        """Nothing to record: already imported, or repeated in the file."""
+        return self.status != Status.NEW
+
     def problem(self, message: str) -> None:
         self.status = Status.PROBLEM
-        self.problems.append(
-            _("Row %(row)d: %(problem)s.") % {"row": self.number, "problem": message}
-        )
+        self.problems.append(row_problem(self.number, message))
 
     def warning(self, message: str) -> None:
-        self.warnings.append(
-            _("Row %(row)d: %(problem)s.") % {"row": self.number, "problem": message}
-        )
+        self.warnings.append(row_problem(self.number, message))
 
-    def read(self, values: dict, name: str, reader, **kw):
+    def read(self, parsed_row: ParsedRow, name: str, **context):
+        """The cell read by its field's parser, or None with a problem naming the column."""
         try:
-            return reader(values.get(name), **kw)
-        except CellProblem as exc:
-            message = (
-                _("column %(column)s is empty; %(problem)s")
-                if isinstance(exc, EmptyCell)
-                else _("column %(column)s: %(problem)s")
-            )
-            self.problem(message % {"column": FIELD_LABELS[name], "problem": exc})
+            return parsed_row.read(name, **context)
+        except CellError as error:
+            self.problem(error.message)
             return None
 
     def outcome(self) -> str:
@@ -396,7 +320,7 @@ class RowResult:
 def validate(parsed: ParsedSheet, *, office: Office, now=None) -> list[RowResult]:
     """Every row checked against the office: its problems, or what it would record."""
     now = now or timezone.now()
-    units = {_text(r.values.get("unit")).upper() for r in parsed.rows}
+    units = {r.text("unit").upper() for r in parsed.rows}
     households = {
         h.unit_code.upper(): h
         for h in Household.objects.filter(office=office, unit_code__in=units).prefetch_related(
@@ -404,7 +328,7 @@ def validate(parsed: ParsedSheet, *, office: Office, now=None) -> list[RowResult
         )
     }
     # Receipts are compared as arrears.receipts keys them: "R-1" and "ｒ－１" are one receipt.
-    keys = {receipt_key(_text(r.values.get("receipt"))) for r in parsed.rows} - {""}
+    keys = {receipt_key(r.text("receipt")) for r in parsed.rows} - {""}
     held = {
         p.receipt_key: p
         for p in Payment.objects.filter(
@@ -474,10 +398,10 @@ def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowRe
     values = parsed_row.values
     row = RowResult(
         number=parsed_row.number,
-        receipt=_text(values.get("receipt")),
-        unit=_text(values.get("unit")).upper(),
+        receipt=parsed_row.text("receipt"),
+        unit=parsed_row.text("unit").upper(),
     )
-    row.read(values, "receipt", read_receipt)
+    row.read(parsed_row, "receipt")
     if not row.unit:
         row.problem(_("column 房号 is empty; enter the unit, like C6-101"))
     else:
@@ -487,11 +411,11 @@ def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowRe
                 _("unit %(unit)s is not a household of %(office)s; check the unit code")
                 % {"unit": row.unit, "office": office}
             )
-    row.amount = row.read(values, "amount", read_amount)
-    row.paid_at = row.read(values, "date", read_paid_at, now=now)
-    row.method = row.read(values, "method", read_method) or ""
+    row.amount = row.read(parsed_row, "amount")
+    row.paid_at = row.read(parsed_row, "date", now=now)
+    row.method = row.read(parsed_row, "method") or ""
     row.note = "；".join(
-        [_text(values.get("note")), *(f"{k}：{v}" for k, v in parsed_row.extra.items())]
+        [parsed_row.text("note"), *(f"{k}：{v}" for k, v in parsed_row.extra.items())]
     ).strip("；")
     room = NOTE_LENGTH - len(f"{IMPORT_NOTE}：")
     for problem in (too_long(row.note, limit=room, what=_("the note with the extra columns")),):
@@ -502,7 +426,7 @@ def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowRe
     row.flags = flagged_terms(
         *(v for v in values.values() if isinstance(v, str)), *parsed_row.extra.values()
     )
-    owner = _text(values.get("owner"))
+    owner = parsed_row.text("owner")
     if owner and row.household is not None:
         names = [o.name for o in row.household.owners.all()]
         if names and not any(owner == n or owner in n or n in owner for n in names):
@@ -637,8 +561,6 @@ def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
     rows = report.flagged_rows
     if not rows:
         return
-    from django.urls import reverse
-
     lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
     notify(
         recipients=office_managers(office),

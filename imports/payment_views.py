@@ -1,23 +1,31 @@
-"""The payments import pages: upload → dry-run preview → commit → report.
+"""The payments import pages: upload → dry-run preview → commit → report (imports.flow).
 
-As for the ledger import (`imports.views`), the upload waits between preview and commit
-under a random token that only the uploader's session knows. An office manager imports into
-their own office; an administrator chooses the office.
+An office manager imports into their own office; an administrator chooses the office.
 """
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import access, scoping
-from imports.payment_import import MAX_BYTES, PaymentFileError, parse_workbook, payment_import
-from imports.views import _store, _upload_dir
+from imports.flow import Column, Flow, require_manager
+from imports.payment_import import MAX_BYTES, parse_workbook, payment_import
 
-SESSION_KEY = "payment_imports"
+PAYMENTS = Flow(
+    session_key="payment_imports",
+    parse=parse_workbook,
+    preview_template="imports/payments_preview.html",
+    report_template="imports/payments_report.html",
+    columns=(
+        Column(gettext_lazy("Receipt"), "receipt"),
+        Column(gettext_lazy("Unit"), "unit", kind="unit"),
+        Column(gettext_lazy("Amount"), "amount", kind="money"),
+        Column(gettext_lazy("Paid at"), "paid_at", kind="moment"),
+    ),
+)
 
 
 class PaymentUploadForm(forms.Form):
@@ -42,11 +50,6 @@ class PaymentUploadForm(forms.Form):
         return upload
 
 
-def _require_manager(user) -> None:
-    if not access.may_import_payments(user):
-        raise PermissionDenied
-
-
 def _own_office(user):
     """A manager's office (from the scoping layer, so it is theirs and nobody else's)."""
     offices = list(scoping.offices(user)[:2])
@@ -56,26 +59,17 @@ def _own_office(user):
 
 
 def _run(request, *, office, file, dry_run):
-    try:
-        parsed = parse_workbook(file)
-    except PaymentFileError as exc:
-        return None, str(exc)
-    return payment_import(parsed=parsed, office=office, by=request.user, dry_run=dry_run), None
-
-
-def _stored(request, token: str):
-    entry = request.session.get(SESSION_KEY, {}).get(token)
-    if entry is None:
-        raise Http404(_("This upload has expired. Upload the file again."))
-    path = _upload_dir() / f"{token}.xlsx"
-    if not path.exists():
-        raise Http404(_("This upload has expired. Upload the file again."))
-    return path, entry
+    return PAYMENTS.run(
+        file,
+        lambda parsed: payment_import(
+            parsed=parsed, office=office, by=request.user, dry_run=dry_run
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def payment_upload(request):
-    _require_manager(request.user)
+    require_manager(request.user, access.may_import_payments)
     choose = access.may_choose_import_office(request.user)
     offices = scoping.offices(request.user)
     form = PaymentUploadForm(
@@ -88,31 +82,17 @@ def payment_upload(request):
         if error:
             form.add_error("file", error)
         else:
-            upload.seek(0)
-            token = _store(upload)
-            stored = request.session.get(SESSION_KEY, {})
-            stored[token] = {"office": office.pk, "name": upload.name}
-            request.session[SESSION_KEY] = stored
-            context = {"report": report, "office": office, "token": token, "name": upload.name}
-            return render(request, "imports/payments_preview.html", context)
+            context = {"report": report, "office": office}
+            return PAYMENTS.preview(request, upload, {"office": office.pk}, context)
     return render(request, "imports/payments_form.html", {"form": form})
 
 
 @require_POST
 def payment_commit(request):
-    _require_manager(request.user)
-    token = request.POST.get("token", "")
-    path, entry = _stored(request, token)
+    require_manager(request.user, access.may_import_payments)
+    token, path, entry = PAYMENTS.stored(request)
     office = get_object_or_404(scoping.offices(request.user), pk=entry["office"])
     with open(path, "rb") as file:
         report, error = _run(request, office=office, file=file, dry_run=False)
-    context = {"report": report, "office": office, "token": token, "name": entry["name"]}
-    if error or not report.written:
-        # Something changed since the preview: show the problems, keep the file for a retry.
-        context["error"] = error
-        return render(request, "imports/payments_preview.html", context)
-    path.unlink(missing_ok=True)
-    stored = request.session.get(SESSION_KEY, {})
-    stored.pop(token, None)
-    request.session[SESSION_KEY] = stored
-    return render(request, "imports/payments_report.html", context)
+    context = {"report": report, "error": error, "office": office, "name": entry["name"]}
+    return PAYMENTS.committed(request, token, path, context)

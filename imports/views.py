@@ -1,17 +1,10 @@
-"""The ledger import pages: upload → dry-run preview → commit → report.
-
-The uploaded file waits between preview and commit in a private directory under VAR_DIR,
-named by a random token that is also kept in the uploader's session: the commit re-reads
-exactly the file that was previewed, and nobody can name another person's upload.
+"""The ledger import pages: upload → dry-run preview → commit → report (imports.flow), and
+the background jobs that preview and import large ledgers (imports.jobs).
 """
 
-import secrets
-import time
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,14 +14,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from arrears import access, scoping
 from arrears.downloads import attachment
 from arrears.models import ImportJob
-from imports.jobs import FOREGROUND_ROWS, job_progress
+from imports.flow import Column, Flow, require_manager, store, upload_dir
+from imports.jobs import FOREGROUND_ROWS, job_progress, job_start
 from imports.ledger_import import MAX_BYTES, LedgerFileError, ledger_import, parse_workbook
 from imports.ledger_import import template_workbook as build_template
-from imports.tasks import job_start
 
-SESSION_KEY = "ledger_imports"
-KEEP_SECONDS = 24 * 3600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OPTIONS = ("create_households", "update_amounts")
+LEDGER = Flow(
+    session_key="ledger_imports",
+    parse=parse_workbook,
+    preview_template="imports/ledger_preview.html",
+    report_template="imports/ledger_report.html",
+    columns=(Column(gettext_lazy("Unit"), "unit", kind="unit"),),
+)
 
 
 class LedgerUploadForm(forms.Form):
@@ -61,79 +60,38 @@ class LedgerUploadForm(forms.Form):
         return upload
 
 
-def _require_manager(user) -> None:
-    if not access.may_import_ledger(user):
-        raise PermissionDenied
-
-
 def _campaigns(user):
     return scoping.campaigns(user).order_by("office__name", "-start_date")
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
-
-
-def _store(upload) -> str:
-    """Keep the upload until the commit; old leftovers are swept on the way."""
-    directory = _upload_dir()
-    for old in directory.glob("*.xlsx"):
-        if time.time() - old.stat().st_mtime > KEEP_SECONDS:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    with open(directory / f"{token}.xlsx", "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return token
-
-
-def _stored(request, token: str) -> tuple[Path, dict]:
-    # Only tokens this session was given name a file, so a posted token never reaches the
-    # file system unchecked.
-    entry = request.session.get(SESSION_KEY, {}).get(token)
-    if entry is None:
-        raise Http404(_("This upload has expired. Upload the file again."))
-    path = _upload_dir() / f"{token}.xlsx"
-    if not path.exists():
-        raise Http404(_("This upload has expired. Upload the file again."))
-    return path, entry
-
-
 def _run(request, *, campaign, file, options, dry_run):
-    try:
-        parsed = parse_workbook(file)
-    except LedgerFileError as exc:
-        return None, str(exc)
-    report = ledger_import(
-        parsed=parsed,
-        office=campaign.office,
-        campaign=campaign,
-        by=request.user,
-        dry_run=dry_run,
-        **options,
+    return LEDGER.run(
+        file,
+        lambda parsed: ledger_import(
+            parsed=parsed,
+            office=campaign.office,
+            campaign=campaign,
+            by=request.user,
+            dry_run=dry_run,
+            **options,
+        ),
     )
-    return report, None
 
 
 @require_http_methods(["GET", "POST"])
 def ledger_upload(request):
-    _require_manager(request.user)
+    require_manager(request.user, access.may_import_ledger)
     campaigns = _campaigns(request.user)
     form = LedgerUploadForm(request.POST or None, request.FILES or None, campaigns=campaigns)
     if request.method == "POST" and form.is_valid():
         campaign = get_object_or_404(campaigns, pk=form.cleaned_data["campaign"])
-        options = {
-            "create_households": form.cleaned_data["create_households"],
-            "update_amounts": form.cleaned_data["update_amounts"],
-        }
+        options = {name: form.cleaned_data[name] for name in OPTIONS}
         upload = form.cleaned_data["file"]
         large = _large(upload)
         if large:
             # Too many rows for one request: a worker previews it, the page shows progress.
             upload.seek(0)
-            path = _upload_dir() / f"{_store(upload)}.xlsx"
+            path = upload_dir() / f"{store(upload)}.xlsx"
             job = job_start(
                 campaign=campaign,
                 path=path,
@@ -149,13 +107,8 @@ def ledger_upload(request):
         if error:
             form.add_error("file", error)
         else:
-            upload.seek(0)
-            token = _store(upload)
-            stored = request.session.get(SESSION_KEY, {})
-            stored[token] = {"campaign": campaign.pk, "name": upload.name, **options}
-            request.session[SESSION_KEY] = stored
-            context = {"report": report, "campaign": campaign, "token": token, "name": upload.name}
-            return render(request, "imports/ledger_preview.html", context)
+            entry = {"campaign": campaign.pk, **options}
+            return LEDGER.preview(request, upload, entry, {"report": report, "campaign": campaign})
     return render(request, "imports/ledger_form.html", {"form": form})
 
 
@@ -169,7 +122,7 @@ def _large(upload) -> int:
 
 
 def _job(user, pk) -> ImportJob:
-    _require_manager(user)
+    require_manager(user, access.may_import_ledger)
     return get_object_or_404(ImportJob.objects.filter(campaign__in=_campaigns(user)), pk=pk)
 
 
@@ -203,25 +156,16 @@ def import_job_commit(request, pk):
 
 @require_POST
 def ledger_commit(request):
-    _require_manager(request.user)
-    token = request.POST.get("token", "")
-    path, entry = _stored(request, token)
+    require_manager(request.user, access.may_import_ledger)
+    token, path, entry = LEDGER.stored(request)
     campaign = get_object_or_404(_campaigns(request.user), pk=entry["campaign"])
-    options = {k: entry[k] for k in ("create_households", "update_amounts")}
+    options = {name: entry[name] for name in OPTIONS}
     with open(path, "rb") as file:
         report, error = _run(request, campaign=campaign, file=file, options=options, dry_run=False)
-    context = {"report": report, "campaign": campaign, "token": token, "name": entry["name"]}
-    if error or not report.written:
-        # The ledger changed since the preview: show the problems, keep the file for a retry.
-        context["error"] = error
-        return render(request, "imports/ledger_preview.html", context)
-    path.unlink(missing_ok=True)
-    stored = request.session.get(SESSION_KEY, {})
-    stored.pop(token, None)
-    request.session[SESSION_KEY] = stored
-    return render(request, "imports/ledger_report.html", context)
+    context = {"report": report, "error": error, "campaign": campaign, "name": entry["name"]}
+    return LEDGER.committed(request, token, path, context)
 
 
 def ledger_template(request):
-    _require_manager(request.user)
+    require_manager(request.user, access.may_import_ledger)
     return attachment(build_template(), filename="ledger-template.xlsx", content_type=XLSX)

@@ -47,7 +47,7 @@ def big_ledger(rows=ROWS, bad_row=None):
 @pytest.fixture
 def eager(monkeypatch):
     """Tasks run in this process, handed over at once (a test's transaction never commits)."""
-    monkeypatch.setattr("imports.tasks.transaction.on_commit", lambda callback, **kw: callback())
+    monkeypatch.setattr("imports.jobs.transaction.on_commit", lambda callback, **kw: callback())
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
@@ -143,7 +143,7 @@ def test_when_the_worker_cannot_be_reached_the_page_says_so(client, huating, mon
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks.run_import_job, "delay", down)
-    monkeypatch.setattr("imports.tasks.transaction.on_commit", lambda callback, **kw: callback())
+    monkeypatch.setattr("imports.jobs.transaction.on_commit", lambda callback, **kw: callback())
     response = upload(client, huating, big_ledger())
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.FAILED and "worker" in job.error
@@ -177,7 +177,7 @@ def queued_job(world, tmp_path, rows=10):
 def test_the_task_delivered_again_while_the_job_runs_does_nothing(huating, tmp_path, monkeypatch):
     """Redis hands the message out again (visibility timeout) while the first worker is still
     importing: the second delivery finds the job claimed and leaves it alone."""
-    from arrears.tasks import run_import_job
+    from imports.tasks import run_import_job
 
     job = queued_job(huating, tmp_path)
     real_import = import_jobs.ledger_import

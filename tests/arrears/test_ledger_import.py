@@ -17,7 +17,7 @@ from arrears.models import Case, DebtorCategory, DebtPeriod, FeeRate, Role
 from desk.demo import HOUSEHOLDS, TEAMS
 from households.models import Household, Occupancy, Owner
 from imports import ledger_import as li
-from imports.workbook_reading import OLE_MAGIC
+from imports.sheet import OLE_MAGIC
 from teams.models import Team, TeamMember
 from tests.conftest import make_office_with_campaign, make_user, record_payment
 

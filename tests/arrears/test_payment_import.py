@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from arrears.models import Case, Clearance, DebtPeriod, Payment, PaymentMethod
 from households.models import Household
 from imports import payment_import as pi
-from imports.workbook_reading import OLE_MAGIC
+from imports.sheet import OLE_MAGIC
 from tests.conftest import make_household, record_payment
 
 HEADERS = ["收据号", "房号", "业主", "缴费金额", "缴费日期", "缴费方式", "备注"]

@@ -1,21 +1,18 @@
 """import_arrears FILE --office CODE [--campaign ID] [--dry-run]: the ledger import from a shell."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from arrears.models import Campaign, Office
-from imports.ledger_import import LedgerFileError, ledger_import, parse_workbook
+from arrears.models import Campaign
+from imports.ledger_import import ledger_import, parse_workbook
+from imports.management.importing import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import an office's arrears ledger from an .xlsx file (all rows or none)."
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--office", required=True, help="The office's code.")
+        super().add_arguments(parser)
         parser.add_argument("--campaign", type=int, help="Default: the office's running campaign.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Check and count; write nothing."
-        )
         parser.add_argument(
             "--no-create-households",
             action="store_true",
@@ -28,17 +25,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        office = Office.objects.filter(code=options["office"]).first()
-        if office is None:
-            raise CommandError(f"No office with code {options['office']!r}.")
+        office = self.office(options["office"])
         campaign = self._campaign(office, options["campaign"])
-        try:
-            with open(options["file"], "rb") as file:
-                parsed = parse_workbook(file)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {options['file']}: {exc}") from exc
-        except LedgerFileError as exc:
-            raise CommandError(str(exc)) from exc
+        parsed = self.parsed(options["file"], parse_workbook)
         report = ledger_import(
             parsed=parsed,
             office=office,
@@ -48,13 +37,7 @@ class Command(BaseCommand):
             create_households=not options["no_create_households"],
             update_amounts=options["update_amounts"],
         )
-        for problem in report.problems:
-            self.stdout.write(problem)
-        if not report.ok:
-            raise CommandError(f"{len(report.problems)} problems; nothing was imported.")
-        for line in report.summary_lines():
-            self.stdout.write(line)
-        self.stdout.write("Dry run: nothing was written." if report.dry_run else "Imported.")
+        self.print_report(report)
 
     def _campaign(self, office, campaign_id) -> Campaign:
         campaigns = Campaign.objects.filter(office=office)
