@@ -17,12 +17,9 @@ from django.db.models import F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from arrears.allocation import CENT
-from arrears.collection import MONEY
 from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
+from arrears.money import CENT, MONEY, ZERO
 from households.models import Household
-
-ZERO = Decimal("0.00")
 
 
 def household_balance(household: Household) -> Decimal:

@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arrears.allocation import CENT, OpenPeriod, allocate
+from arrears.allocation import OpenPeriod, allocate
 from arrears.cases import case_for_household, case_sync_status
 from arrears.credit import credit_balance
 from arrears.models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
+from arrears.money import CENT, ZERO
 from arrears.receipts import receipt_key
 from households.models import Household
 from households.text_flags import flags_notify
@@ -224,9 +225,7 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             )
         if Payment.objects.filter(reverses=original).exists():
             raise _error(_("This payment has already been reversed."), "already_reversed")
-        excess = original.amount - sum(
-            original.allocations.values_list("amount", flat=True), Decimal("0.00")
-        )
+        excess = original.amount - sum(original.allocations.values_list("amount", flat=True), ZERO)
         if excess > 0 and credit_balance(original.household) < excess:
             raise _error(
                 _(

@@ -35,7 +35,6 @@ from households.models import Outcome
 from households.text_flags import flags_notify, refuse_approved
 from households.unlawful import flagged_terms
 
-ZERO = Decimal("0.00")
 OPEN_STAGES = [s for s in LegalAction.Stage.values if s != LegalAction.Stage.CLOSED]
 # Stages in the order a case normally passes them; a step may skip ahead (a payment order
 # has no hearing) but never go back, except that enforcement follows a decision or a

@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
@@ -44,7 +44,6 @@ from reports.exporters import (
     payment_sheet,
 )
 
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 SIGNED = collected()  # what went to debt periods: an excess is credit, not collection
 CHUNK = 2000
 

@@ -29,7 +29,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated
@@ -47,13 +47,12 @@ from arrears.models import (
     StaffProfile,
     Summary,
 )
+from arrears.money import ZERO
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
 from households.models import IS_BREACH, ContactAttempt
 from teams.models import Team
 
 log = logging.getLogger(__name__)
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Decimal("0.00")
 
 
 @dataclass

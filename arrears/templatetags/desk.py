@@ -2,6 +2,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from arrears.money import CENT
+
 register = template.Library()
 
 
@@ -11,7 +13,7 @@ def cny(value) -> str:
     if value is None or value == "":
         return ""
     try:
-        amount = Decimal(value).quantize(Decimal("0.01"))
+        amount = Decimal(value).quantize(CENT)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     sign = "-" if amount < 0 else ""
