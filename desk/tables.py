@@ -4,8 +4,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from arrears.models import Case
+from arrears.people import person_name
 from arrears.promises import BROKEN, LABELS, PENDING
-from arrears.templatetags.desk import cny, person
+from arrears.templatetags.desk import cny
 from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
 from households.contact_policy import WRITTEN_ONLY
 
@@ -134,7 +135,7 @@ class CaseTable(tables.Table):
         return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())
 
     def render_responsible(self, value):
-        return person(value)
+        return person_name(value)
 
     def render_promise(self, value, record):
         state = record.promise_state

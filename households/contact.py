@@ -21,6 +21,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
+from arrears.people import person_name
 from arrears.roles import manages_office
 from households.contact_policy import (
     EXEMPTED_RULE,
@@ -711,11 +712,6 @@ def household_withdraw_written_only(
     return withdrawal
 
 
-def _display_name(user) -> str:
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
-
-
 def _tell_managers_of_withdrawal(household: Household, withdrawal: WrittenOnlyWithdrawal) -> None:
     case = Case.objects.filter(household=household).order_by("-pk").first()
     notify(
@@ -729,7 +725,7 @@ def _tell_managers_of_withdrawal(household: Household, withdrawal: WrittenOnlyWi
         )
         % {
             "on": f"{withdrawal.withdrawn_on:%Y-%m-%d}",
-            "by": _display_name(withdrawal.recorded_by),
+            "by": person_name(withdrawal.recorded_by),
             "file": withdrawal.original_name,
         },
         url=reverse("case-detail", args=[case.pk]) if case else "",

@@ -27,6 +27,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from arrears.people import person_name
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Not folded to "-" by NFKC, but read as one: the minus sign and the dashes U+2010–U+2015.
@@ -226,8 +228,6 @@ class CaseListExport(Exporter):
 
         def rows():
             for case in self.cases.iterator(chunk_size=2000):
-                responsible = case.responsible
-                profile = getattr(responsible, "staff_profile", None) if responsible else None
                 yield [
                     case.household.unit_code,
                     case.get_category_display(),
@@ -238,8 +238,7 @@ class CaseListExport(Exporter):
                     money(case.balance),
                     case.oldest_unpaid,
                     case.team.code if case.team else "",
-                    (profile.display_name if profile else "")
-                    or (responsible.username if responsible else ""),
+                    person_name(case.responsible),
                     case.planned_date,
                     case.plan_note,
                     timezone.localtime(case.last_contact_at) if case.last_contact_at else None,
@@ -266,13 +265,6 @@ class CaseListExport(Exporter):
         )
 
 
-def _person_name(user) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
-
-
 def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
     """Payments and reversals (negative), as the list exports them and the weekly report."""
     from django.utils import timezone
@@ -297,7 +289,7 @@ def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
                 p.receipt_no,
                 kinds.get(p.kind, p.kind),
                 p.team.code if p.team else "",
-                _person_name(p.recorded_by),
+                person_name(p.recorded_by),
                 p.note,
                 # What went to debt periods (collected) and the excess kept as credit.
                 money(sign * p.allocated),
@@ -355,7 +347,7 @@ class AttemptListExport(Exporter):
                     a.get_channel_display(),
                     a.get_person_contacted_display(),
                     a.get_outcome_display(),
-                    _person_name(a.made_by),
+                    person_name(a.made_by),
                     a.notes,
                     a.next_step,
                     a.next_step_date,

@@ -27,6 +27,7 @@ from arrears.models import (
     DifficultIssue,
     Payment,
 )
+from arrears.people import person_name
 from arrears.selectors import with_case_figures
 from households.contact_policy import make_breach
 from households.models import IS_BREACH, ContactAttempt, Owner
@@ -50,13 +51,6 @@ CHUNK = 2000
 
 def _local(moment):
     return timezone.localtime(moment) if moment else None
-
-
-def _person(user) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
 
 
 class WeeklyReport(Exporter):
@@ -302,7 +296,7 @@ class WeeklyReport(Exporter):
                     case.plan_note,
                     statuses.get(case.status, case.status),
                     case.team.code if case.team else "",
-                    _person(case.responsible),
+                    person_name(case.responsible),
                 ]
 
         return Sheet(
@@ -358,7 +352,7 @@ class WeeklyReport(Exporter):
                     i.case.household.unit_code,
                     i.title,
                     i.description,
-                    _person(i.raised_by),
+                    person_name(i.raised_by),
                     raised,
                     (end_day - raised.date()).days,
                 ]
@@ -396,7 +390,7 @@ class WeeklyReport(Exporter):
                     a.household.office.name,
                     a.household.unit_code,
                     a.get_channel_display(),
-                    _person(a.made_by),
+                    person_name(a.made_by),
                     "; ".join(str(make_breach(code).message) for code in a.all_breaches),
                 ]
 

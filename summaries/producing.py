@@ -48,6 +48,7 @@ from arrears.models import (
     Summary,
 )
 from arrears.money import ZERO
+from arrears.people import person_name
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
 from households.models import IS_BREACH, ContactAttempt
 from teams.models import Team
@@ -341,7 +342,7 @@ def _day_lists(start, end, office_ids):
             "what": str(a.get_channel_display()),
             "at": timezone.localtime(a.occurred_at),
             "entered": timezone.localtime(a.recorded_at),
-            "by": _person(a.made_by),
+            "by": person_name(a.made_by),
             "backdated": is_backdated(a.occurred_at, a.recorded_at),
         }
         for a in attempts
@@ -354,18 +355,13 @@ def _day_lists(start, end, office_ids):
             "what": f"¥{p.signed_amount:,.2f}",
             "at": timezone.localtime(p.paid_at),
             "entered": timezone.localtime(p.recorded_at),
-            "by": _person(p.recorded_by),
+            "by": person_name(p.recorded_by),
             "backdated": is_backdated(p.paid_at, p.recorded_at),
         }
         for p in payments
     ]
     late.sort(key=lambda e: (e["at"], e["unit"]))
     return list(issues), breaches, late
-
-
-def _person(user) -> str:
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
 
 
 def _by_window(day: datetime.date, offices: list[Office]) -> dict:
@@ -431,7 +427,11 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
             "totals": asdict(total),
             "empty": total.is_empty,
             "new_issues": [
-                {"unit": i.case.household.unit_code, "title": i.title, "by": _person(i.raised_by)}
+                {
+                    "unit": i.case.household.unit_code,
+                    "title": i.title,
+                    "by": person_name(i.raised_by),
+                }
                 for i in issues
                 if i.case.campaign.office_id == office.pk
             ],
@@ -439,7 +439,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
                 {
                     "unit": a.household.unit_code,
                     "at": timezone.localtime(a.occurred_at),
-                    "by": _person(a.made_by),
+                    "by": person_name(a.made_by),
                     "rules": a.all_breaches,
                     "flags": a.flagged_terms,
                     "backdated": is_backdated(a.occurred_at, a.recorded_at),
@@ -476,7 +476,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
             reports["operations"][(profile.user_id, region_id)] = {
                 "day": day,
                 "window": window_of[mine[0].pk],
-                "manager": _person(profile.user),
+                "manager": person_name(profile.user),
                 "totals": asdict(total),
                 "empty": total.is_empty,
                 "region_id": region_id,
@@ -659,7 +659,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
             "unit": c.household.unit_code,
             "date": c.planned_date,
             "team": c.team.code if c.team else "",
-            "responsible": _person(c.responsible) if c.responsible else "",
+            "responsible": person_name(c.responsible) if c.responsible else "",
         }
         for c in open_cases.filter(planned_date__gte=monday, planned_date__lt=next_week)
         .select_related("household", "campaign__office", "team", "responsible__staff_profile")
@@ -682,7 +682,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
             "office": i.case.campaign.office.name,
             "unit": i.case.household.unit_code,
             "title": i.title,
-            "by": _person(i.raised_by),
+            "by": person_name(i.raised_by),
             "age_days": (monday - timezone.localtime(i.raised_at).date()).days,
         }
         for i in DifficultIssue.objects.filter(
@@ -698,7 +698,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
             "office": a.household.office.name,
             "unit": a.household.unit_code,
             "at": timezone.localtime(a.occurred_at),
-            "by": _person(a.made_by),
+            "by": person_name(a.made_by),
             "rules": a.all_breaches,
         }
         for a in ContactAttempt.objects.filter(

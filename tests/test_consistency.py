@@ -1,14 +1,20 @@
-"""One way to do the things every part of the desk does (issue 13): hold an amount."""
+"""One way to do the things every part of the desk does (issue 13): name a person and hold an
+amount."""
 
 import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from django.apps import apps
 from django.db import models
 
 from arrears.inputs import MoneyField
+from arrears.models import Role, StaffProfile
 from arrears.money import CENT, MONEY, ZERO, money_field
+from arrears.people import person_name
+from arrears.templatetags.desk import person
+from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ["arrears", "households", "teams", "escalation", "imports", "summaries", "reports", "desk"]
@@ -35,6 +41,33 @@ def lines_matching(pattern: str, *, allowed: set[str]) -> list[str]:
         for number, line in enumerate(text.splitlines(), 1)
         if regex.search(line)
     ]
+
+
+# --- a person's name -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_person_is_named_by_the_profile_else_the_username():
+    named = make_user("wangfang", Role.COLLECTOR, name="王芳")
+    unnamed = make_user("lisi", Role.COLLECTOR)
+    StaffProfile.objects.filter(user=unnamed).update(display_name="")
+    unnamed.refresh_from_db()
+    bare = make_user("zhao", Role.COLLECTOR)
+    StaffProfile.objects.filter(user=bare).delete()
+    bare.refresh_from_db()
+    assert person_name(named) == "王芳"
+    assert person_name(unnamed) == "lisi"
+    assert person_name(bare) == "zhao"
+    assert person_name(None) == ""
+    # The template filter is the same function.
+    assert [person(u) for u in (named, unnamed, bare, None)] == ["王芳", "lisi", "zhao", ""]
+
+
+def test_no_module_builds_a_persons_name_itself():
+    # The profile's own __str__ is the rule itself; the ledger import matches a typed name
+    # against the profiles, which is not naming.
+    allowed = {"arrears/people.py", "arrears/models.py", "imports/ledger_import.py"}
+    assert lines_matching(r"\.display_name\b|\bget_full_name\b", allowed=allowed) == []
 
 
 # --- money ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from arrears.money import CENT
+from arrears.people import person_name
 
 register = template.Library()
 
@@ -22,11 +23,8 @@ def cny(value) -> str:
 
 @register.filter
 def person(user) -> str:
-    """A user's display name (the profile's, else the username)."""
-    if user is None:
-        return ""
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
+    """A user's name as the desk shows it (arrears.people.person_name)."""
+    return person_name(user)
 
 
 @register.filter
