@@ -108,7 +108,7 @@ def payment_record(
     amount: Decimal,
     paid_at: datetime,
     method: str,
-    recorded_by,
+    by,
     receipt_no: str = "",
     case: Case | None = None,
     note: str = "",
@@ -172,7 +172,7 @@ def payment_record(
                     flagged_terms=flags,
                     team_id=case.team_id if case else None,
                     credited_to_id=_credited_person(case),
-                    recorded_by=recorded_by,
+                    recorded_by=by,
                 )
         except IntegrityError as exc:
             if key and _is_receipt_clash(exc):
@@ -205,7 +205,7 @@ def _credited_person(case: Case | None):
     return case.responsible_id if in_team.exists() else None
 
 
-def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
+def payment_reverse(*, payment: Payment, by, reason: str) -> Payment:
     """Undo a payment with a mirror entry; the months it paid become unpaid again."""
     if not reason.strip():
         raise ValidationError(
@@ -251,7 +251,7 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             flagged_terms=flagged_terms(reason),
             team_id=original.team_id,
             credited_to_id=original.credited_to_id,
-            recorded_by=recorded_by,
+            recorded_by=by,
         )
         _apply(reversal, lines, periods, sign=-1)
         if original.case is not None:

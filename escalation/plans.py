@@ -73,8 +73,8 @@ def _error(field: str, message: str) -> ValidationError:
 
 
 def plan_record(
-    case: Case,
     *,
+    case: Case,
     by,
     agreed_on: datetime.date,
     instalments: Sequence[tuple[datetime.date, Decimal]],

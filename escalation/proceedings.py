@@ -129,7 +129,7 @@ class LegalStageRefused(ValidationError):
     """The legal stage may not open (yet); the message says why and what to do."""
 
 
-def legal_open(case: Case, *, by, route: str, today: datetime.date | None = None) -> LegalAction:
+def legal_open(*, case: Case, by, route: str, today: datetime.date | None = None) -> LegalAction:
     if route not in LegalAction.Route.values:
         raise ValidationError({"route": _("Choose a route: payment order, arbitration or suit.")})
     with transaction.atomic():
@@ -169,8 +169,8 @@ def _money(value) -> Decimal | None:
 
 
 def legal_record_step(
-    action: LegalAction,
     *,
+    action: LegalAction,
     by,
     stage: str,
     on: datetime.date,
@@ -323,7 +323,7 @@ def split_waiver(balances: list[tuple[int, Decimal]], amount: Decimal) -> list[t
     return taken
 
 
-def waiver_decide(waiver: Waiver, *, by, approve: bool, note: str = "") -> Waiver:
+def waiver_decide(*, waiver: Waiver, by, approve: bool, note: str = "") -> Waiver:
     from arrears import scoping
 
     if not by.has_perm("escalation.approve_waiver") or not (

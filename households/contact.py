@@ -349,7 +349,7 @@ class PromiseInput:
 def attempt_log(
     *,
     case: Case,
-    made_by,
+    by,
     occurred_at: datetime.datetime,
     channel: str,
     person_contacted: str,
@@ -469,7 +469,7 @@ def attempt_log(
         attempt = ContactAttempt.objects.create(
             household=household,
             case=case,
-            made_by=made_by,
+            made_by=by,
             occurred_at=occurred_at,
             recorded_at=now if occurred_at <= now else occurred_at,
             channel=channel,
@@ -505,11 +505,11 @@ def attempt_log(
                 amount=promise.amount,
                 due_date=promise.due_date,
                 attempt=attempt,
-                recorded_by=made_by,
+                recorded_by=by,
             )
             if case.status == Case.Status.OPEN:
                 case.status = Case.Status.PROMISED
-                case._history_user = made_by
+                case._history_user = by
                 case.save(update_fields=["status"])
         _tell_managers(case, attempt, verdict.breaches, flags, verdict.exemptions)
     return attempt

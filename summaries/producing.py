@@ -797,7 +797,7 @@ def _pause():
 
 
 def produce_daily(
-    day: datetime.date, *, by: str = "schedule", region: Region | None = None, office_ids=None
+    *, day: datetime.date, by: str = "schedule", region: Region | None = None, office_ids=None
 ) -> list[Summary]:
     offices = _running_offices(region)
     if office_ids is not None:
@@ -890,13 +890,13 @@ def _produce_per_region(
 
 
 def produce_brief(
-    day: datetime.date, *, by: str = "schedule", region: Region | None = None
+    *, day: datetime.date, by: str = "schedule", region: Region | None = None
 ) -> list[Summary]:
     return _produce_per_region(Summary.Kind.MORNING_BRIEF, day, morning_brief, by=by, region=region)
 
 
 def produce_weekly(
-    monday: datetime.date, *, by: str = "schedule", region: Region | None = None
+    *, monday: datetime.date, by: str = "schedule", region: Region | None = None
 ) -> list[Summary]:
     """The Monday pack, one copy per reader's scope (issue 12): the region's for its director,
     one per office for the office's managers, one per operations manager for the offices of
@@ -1012,7 +1012,7 @@ def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) ->
                 datetime.datetime.combine(day, times[Summary.Kind.DAILY_OFFICE])
             )
             if due_daily <= now and _missing_office_summaries(region, day):
-                produced += produce_daily(day, by="catch-up", region=region)
+                produced += produce_daily(day=day, by="catch-up", region=region)
             due_brief = timezone.make_aware(
                 datetime.datetime.combine(day, times[Summary.Kind.MORNING_BRIEF])
             )
@@ -1023,7 +1023,7 @@ def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) ->
                     kind=Summary.Kind.MORNING_BRIEF, region=region, for_date=reported
                 ).exists()
             ):
-                produced += produce_brief(reported, by="catch-up", region=region)
+                produced += produce_brief(day=reported, by="catch-up", region=region)
         monday = now.date() - datetime.timedelta(days=now.weekday())
         due_pack = timezone.make_aware(
             datetime.datetime.combine(monday, times[Summary.Kind.WEEKLY_PACK])
@@ -1034,5 +1034,5 @@ def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) ->
                 kind=Summary.Kind.WEEKLY_PACK, region=region, for_date=monday
             ).exists()
         ):
-            produced += produce_weekly(monday, by="catch-up", region=region)
+            produced += produce_weekly(monday=monday, by="catch-up", region=region)
     return produced

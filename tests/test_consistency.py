@@ -1,6 +1,7 @@
-"""One way to do the things every part of the desk does (issue 13): name a person and hold an
-amount."""
+"""One way to do the things every part of the desk does (issue 13): name a person, hold an
+amount, and call a service (keyword arguments only, the acting user always `by`)."""
 
+import ast
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -111,3 +112,41 @@ def test_no_module_defines_its_own_zero_cent_or_money_field():
     )
     # Areas and rates are not money.
     assert [line for line in own if "area" not in line and "rate_per_m2" not in line] == []
+
+
+# --- services ------------------------------------------------------------------------------
+
+# What the acting user was called before it was `by` everywhere.
+ACTOR_NAMES = {
+    "actor",
+    "author",
+    "created_by",
+    "decided_by",
+    "made_by",
+    "raised_by",
+    "recorded_by",
+    "reported_by",
+    "resolved_by",
+    "reviewed_by",
+}
+
+
+def public_functions():
+    for path, text in SOURCES.items():
+        if path.endswith(("views.py", "admin.py", "tasks.py")) or "/management/" in path:
+            continue  # entry points, not services
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                yield path, node
+
+
+def test_services_take_keywords_and_the_acting_user_is_by():
+    wrong = []
+    for path, node in public_functions():
+        positional = [a.arg for a in node.args.posonlyargs + node.args.args]
+        keywords = [a.arg for a in node.args.kwonlyargs]
+        if ACTOR_NAMES & set(positional + keywords):
+            wrong.append(f"{path}: {node.name} names the acting user other than `by`")
+        if "by" in keywords and positional:
+            wrong.append(f"{path}: {node.name} takes {positional} by position")
+    assert wrong == []
