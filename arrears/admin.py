@@ -242,7 +242,7 @@ class PaymentAdmin(SimpleHistoryAdmin):
             receipt_no=data["receipt_no"],
             case=data["case"],
             note=data["note"],
-            recorded_by=request.user,
+            by=request.user,
             confirm_excess=data.get("confirm_excess", False),
         )
         obj.pk = saved.pk

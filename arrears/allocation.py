@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-CENT = Decimal("0.01")
+from arrears.money import CENT, ZERO
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Allocation:
 
     @property
     def allocated(self) -> Decimal:
-        return sum((amount for _, amount in self.lines), Decimal("0.00"))
+        return sum((amount for _, amount in self.lines), ZERO)
 
 
 def allocate(amount: Decimal, periods: Iterable[OpenPeriod]) -> Allocation:

@@ -6,8 +6,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from arrears.models import Campaign, Case, Clearance, Payment
-
-ZERO = Decimal("0.00")
+from arrears.money import ZERO
 
 # Statuses a person sets (a promise, the legal stage) survive part payments; only the
 # case being cleared, or a reversal that reopens it, moves them.

@@ -7,11 +7,10 @@ and never counted as collected. Every report sums this expression, never `Paymen
 """
 
 from django.db.models import Case as Switch  # "Case" is our model's name
-from django.db.models import DecimalField, F, When
+from django.db.models import F, When
 
 from arrears.models import Payment
-
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+from arrears.money import MONEY
 
 
 def collected(prefix: str = "") -> Switch:

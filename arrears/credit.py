@@ -18,11 +18,8 @@ from django.db.models import F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from arrears.allocation import CENT
-from arrears.collection import MONEY
 from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
-
-ZERO = Decimal("0.00")
+from arrears.money import CENT, MONEY, ZERO
 
 
 def _locked(household):

@@ -40,8 +40,6 @@ class DateInput(forms.DateInput):
 class PaymentForm(BootstrapMixin, forms.Form):
     amount = MoneyField(
         label=_("Amount (¥)"),
-        max_digits=12,
-        decimal_places=2,
         min_value=0.01,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         error_messages={"invalid": _("Enter the amount in yuan, e.g. 1234.50.")},
@@ -88,10 +86,8 @@ class PaymentForm(BootstrapMixin, forms.Form):
 
 
 class CreditRefundForm(BootstrapMixin, forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label=_("Amount refunded (¥)"),
-        max_digits=12,
-        decimal_places=2,
         min_value=0.01,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
         error_messages={"invalid": _("Enter the amount in yuan, e.g. 1234.50.")},

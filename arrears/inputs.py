@@ -21,14 +21,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears.money import MONEY_DIGITS, MONEY_PLACES
+
 # No ledger, payment, contact or letter of the offices is older than this.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 # Plans, promises and call-backs reach at most this far ahead of today.
 YEARS_AHEAD = 5
 # The largest primary key the databases store (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
-MONEY_DIGITS = 12
-MONEY_PLACES = 2
 
 
 def latest_date(today: datetime.date | None = None) -> datetime.date:

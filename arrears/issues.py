@@ -16,7 +16,7 @@ from arrears.text_flags import flags_notify, refuse_approved
 from arrears.unlawful import flagged_terms
 
 
-def issue_raise(*, case: Case, raised_by, title: str, description: str) -> DifficultIssue:
+def issue_raise(*, case: Case, by, title: str, description: str) -> DifficultIssue:
     """Raise an issue; the team leader and the office's managers hear of it."""
     title, description = title.strip(), description.strip()
     if not title or not description:
@@ -30,7 +30,7 @@ def issue_raise(*, case: Case, raised_by, title: str, description: str) -> Diffi
             case=case,
             title=title,
             description=description,
-            raised_by=raised_by,
+            raised_by=by,
             flagged_terms=flags,
         )
         notify(
@@ -59,7 +59,7 @@ def _flag(issue: DifficultIssue, flags: list[str], what: str) -> None:
     )
 
 
-def issue_discuss(*, issue: DifficultIssue, author, text: str) -> DifficultIssueNote:
+def issue_discuss(*, issue: DifficultIssue, by, text: str) -> DifficultIssueNote:
     if not text.strip():
         raise ValidationError(_("Write what was said or decided before saving."), code="required")
     # Read the status from the database: the page may have been open since before it was resolved.
@@ -70,13 +70,13 @@ def issue_discuss(*, issue: DifficultIssue, author, text: str) -> DifficultIssue
     flags = flagged_terms(text)
     with transaction.atomic():
         note = DifficultIssueNote.objects.create(
-            issue=issue, author=author, text=text.strip(), flagged_terms=flags
+            issue=issue, author=by, text=text.strip(), flagged_terms=flags
         )
         _flag(issue, flags, _("Discussion of a difficult issue"))
     return note
 
 
-def issue_resolve(*, issue: DifficultIssue, resolved_by, decision: str) -> DifficultIssue:
+def issue_resolve(*, issue: DifficultIssue, by, decision: str) -> DifficultIssue:
     """Close the issue with the manager's written decision; the raiser hears of it."""
     decision = decision.strip()
     if not decision:
@@ -92,10 +92,10 @@ def issue_resolve(*, issue: DifficultIssue, resolved_by, decision: str) -> Diffi
             raise ValidationError(_("This issue was already resolved."), code="resolved")
         issue.status = DifficultIssue.Status.RESOLVED
         issue.decision = decision
-        issue.resolved_by = resolved_by
+        issue.resolved_by = by
         issue.resolved_at = timezone.now()
         issue.flagged_terms = list(dict.fromkeys([*issue.flagged_terms, *flags]))
-        issue._history_user = resolved_by
+        issue._history_user = by
         issue.save()
         notify(
             recipients=[issue.raised_by],

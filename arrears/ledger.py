@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import ngettext
 
-CENT = Decimal("0.01")
+from arrears.money import CENT, ZERO
 
 
 def first_of_month(day: date) -> date:
@@ -37,8 +37,8 @@ class MonthRange:
     start: date
     end: date
     count: int
-    due: Decimal = Decimal("0.00")
-    paid: Decimal = Decimal("0.00")
+    due: Decimal = ZERO
+    paid: Decimal = ZERO
 
     @property
     def balance(self) -> Decimal:
@@ -53,7 +53,7 @@ class MonthRange:
 
 def month_ranges(months: Iterable[date]) -> list[MonthRange]:
     """Collapse months into runs of consecutive months: [2013-05 … 2015-05] → one range."""
-    return ledger_ranges((m, Decimal("0.00"), Decimal("0.00")) for m in months)
+    return ledger_ranges((m, ZERO, ZERO) for m in months)
 
 
 def ledger_ranges(rows: Iterable[tuple[date, Decimal, Decimal]]) -> list[MonthRange]:

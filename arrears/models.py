@@ -4,8 +4,6 @@ Money is Decimal (CNY, two places). Payments, allocations and clearances are app
 a mistake is undone by a reversal entry, so the ledger's history stays true.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -13,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from arrears.money import ZERO, money_field
 from arrears.receipts import receipt_key
-
-ZERO = Decimal("0.00")
 
 
 class ImmutableRecordError(Exception):
@@ -344,12 +341,10 @@ class DebtPeriod(models.Model):
         verbose_name=_("household"),
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    amount_due = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2)
+    amount_due = money_field(_("amount due"))
     # Kept equal to the sum of this period's allocations by arrears.payments, in the same
     # transaction; the constraints below make over-payment of a month impossible.
-    amount_paid = models.DecimalField(
-        _("amount paid"), max_digits=12, decimal_places=2, default=ZERO
-    )
+    amount_paid = money_field(_("amount paid"), default=ZERO)
     history = HistoricalRecords()
 
     class Meta:
@@ -410,11 +405,11 @@ class Payment(AppendOnlyModel):
         verbose_name=_("case"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    amount = money_field(_("amount"))
     # How much of `amount` went to debt periods when it was recorded: what reports count as
     # collected (arrears.collection). The rest is the household's credit (arrears.credit);
     # credit set against later months adds allocations to this payment, not to this figure.
-    allocated = models.DecimalField(_("allocated"), max_digits=12, decimal_places=2, default=ZERO)
+    allocated = money_field(_("allocated"), default=ZERO)
     paid_at = models.DateTimeField(_("paid at"))
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     receipt_no = models.CharField(_("receipt number"), max_length=60, blank=True)
@@ -523,7 +518,7 @@ class CreditRefund(AppendOnlyModel):
         related_name="credit_refunds",
         verbose_name=_("household"),
     )
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    amount = money_field(_("amount"))
     reason = models.CharField(_("reason"), max_length=300)
     refunded_at = models.DateTimeField(_("refunded at"), default=timezone.now)
     recorded_by = models.ForeignKey(
@@ -590,7 +585,7 @@ class PaymentAllocation(AppendOnlyModel):
         related_name="allocations",
         verbose_name=_("debt period"),
     )
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    amount = money_field(_("amount"))
 
     class Meta:
         verbose_name = _("payment allocation")
@@ -673,7 +668,7 @@ class PromiseToPay(AppendOnlyModel):
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="promises", verbose_name=_("case")
     )
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    amount = money_field(_("amount"))
     due_date = models.DateField(_("promised date"))
     attempt = models.ForeignKey(
         "households.ContactAttempt",

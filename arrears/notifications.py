@@ -50,8 +50,8 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", url: 
     return len(rows)
 
 
-def inbox_mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
-    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+def inbox_mark_read(*, by, notification_ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=by, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arrears.allocation import CENT, OpenPeriod, allocate
+from arrears.allocation import OpenPeriod, allocate
 from arrears.cases import case_for_household, case_sync_status
 from arrears.credit import credit_balance
 from arrears.models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
+from arrears.money import CENT, ZERO
 from arrears.receipts import receipt_key
 from arrears.text_flags import flags_notify
 from arrears.unlawful import flagged_terms
@@ -109,7 +110,7 @@ def payment_record(
     amount: Decimal,
     paid_at: datetime,
     method: str,
-    recorded_by,
+    by,
     receipt_no: str = "",
     case: Case | None = None,
     note: str = "",
@@ -173,7 +174,7 @@ def payment_record(
                     flagged_terms=flags,
                     team_id=case.team_id if case else None,
                     credited_to_id=_credited_person(case),
-                    recorded_by=recorded_by,
+                    recorded_by=by,
                 )
         except IntegrityError as exc:
             if key and _is_receipt_clash(exc):
@@ -207,7 +208,7 @@ def _credited_person(case: Case | None):
     return case.responsible_id if in_team.exists() else None
 
 
-def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
+def payment_reverse(*, payment: Payment, by, reason: str) -> Payment:
     """Undo a payment with a mirror entry; the months it paid become unpaid again."""
     if not reason.strip():
         raise ValidationError(
@@ -227,9 +228,7 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             )
         if Payment.objects.filter(reverses=original).exists():
             raise _error(_("This payment has already been reversed."), "already_reversed")
-        excess = original.amount - sum(
-            original.allocations.values_list("amount", flat=True), Decimal("0.00")
-        )
+        excess = original.amount - sum(original.allocations.values_list("amount", flat=True), ZERO)
         if excess > 0 and credit_balance(original.household) < excess:
             raise _error(
                 _(
@@ -255,7 +254,7 @@ def payment_reverse(*, payment: Payment, recorded_by, reason: str) -> Payment:
             flagged_terms=flagged_terms(reason),
             team_id=original.team_id,
             credited_to_id=original.credited_to_id,
-            recorded_by=recorded_by,
+            recorded_by=by,
         )
         _apply(reversal, lines, periods, sign=-1)
         if original.case is not None:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.db.models import Case as Switch  # "Case" is our model's name
 from django.db.models import (
     CharField,
-    DecimalField,
     F,
     OuterRef,
     QuerySet,
@@ -24,10 +23,10 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from arrears.models import Payment, PromiseToPay
+from arrears.money import MONEY, ZERO
 
 KEPT, BROKEN, PENDING = "kept", "broken", "pending"
 LABELS = {KEPT: _("kept"), BROKEN: _("broken"), PENDING: _("pending")}
-MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def promise_state(
@@ -65,7 +64,7 @@ def with_promise_state(cases: QuerySet, *, today: datetime.date) -> QuerySet:
     ).annotate(
         promise_paid=Coalesce(
             _paid_between("household", "promise_recorded_at", "promise_due"),
-            Value(Decimal("0.00"), output_field=MONEY),
+            Value(ZERO, output_field=MONEY),
         ),
         promise_state=Switch(
             When(promise_due__isnull=True, then=Value("")),
@@ -82,7 +81,7 @@ def promises_with_state(promises: QuerySet, *, today: datetime.date) -> QuerySet
     return promises.annotate(
         paid_since=Coalesce(
             _paid_between("case__household", "recorded_at", "due_date"),
-            Value(Decimal("0.00"), output_field=MONEY),
+            Value(ZERO, output_field=MONEY),
         )
     ).annotate(
         state=Switch(

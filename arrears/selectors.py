@@ -2,13 +2,11 @@
 database annotations, so a page makes the same few queries however many rows it shows."""
 
 import datetime
-from decimal import Decimal
 
 from django.apps import apps
 from django.db.models import (
     Count,
     DateField,
-    DecimalField,
     F,
     IntegerField,
     Max,
@@ -22,9 +20,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from arrears.models import Case, DebtPeriod, DifficultIssue, Payment
+from arrears.money import MONEY, ZERO
 
-ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+NO_MONEY = Value(ZERO, output_field=MONEY)
 EARLIEST = Value(datetime.date(1900, 1, 1), output_field=DateField())
 
 
@@ -43,7 +41,7 @@ def _campaign_periods(unpaid_only=False) -> QuerySet:
 def _sum(qs: QuerySet, expr, output=MONEY):
     return Coalesce(
         Subquery(qs.annotate(v=Sum(expr)).values("v")[:1], output_field=output),
-        Value(0, output_field=output) if output is not MONEY else ZERO,
+        Value(0, output_field=output) if output is not MONEY else NO_MONEY,
     )
 
 

@@ -55,7 +55,7 @@ def payment_new(request, pk):
             payment = payment_record(
                 household=case.household,
                 case=case,
-                recorded_by=request.user,
+                by=request.user,
                 **form.cleaned_data,
             )
         except ValidationError as error:
@@ -98,9 +98,7 @@ def payment_reverse_view(request, pk):
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            payment_reverse(
-                payment=payment, recorded_by=request.user, reason=form.cleaned_data["reason"]
-            )
+            payment_reverse(payment=payment, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -165,7 +163,7 @@ def issue_new(request, pk):
     case = scoped_case(request.user, pk)
     form = IssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        issue = issue_raise(case=case, raised_by=request.user, **form.cleaned_data)
+        issue = issue_raise(case=case, by=request.user, **form.cleaned_data)
         messages.success(
             request, _("The issue was sent to the team leader and the office manager.")
         )
@@ -205,15 +203,13 @@ def issue_detail(request, pk):
 
                     raise PermissionDenied
                 if resolve_form.is_valid():
-                    issue_resolve(
-                        issue=issue, resolved_by=request.user, **resolve_form.cleaned_data
-                    )
+                    issue_resolve(issue=issue, by=request.user, **resolve_form.cleaned_data)
                     messages.success(
                         request, _("The issue is resolved; the person who raised it is told.")
                     )
                     return redirect("issue-detail", pk=issue.pk)
             elif note_form.is_valid():
-                issue_discuss(issue=issue, author=request.user, **note_form.cleaned_data)
+                issue_discuss(issue=issue, by=request.user, **note_form.cleaned_data)
                 return redirect("issue-detail", pk=issue.pk)
         except ValidationError as error:
             add_errors(resolve_form if "decision" in request.POST else note_form, error)
@@ -238,5 +234,5 @@ def inbox(request):
 @require_POST
 def inbox_read(request):
     ids = request.POST.getlist("id")
-    inbox_mark_read(user=request.user, notification_ids=parse_ids(ids) or None)
+    inbox_mark_read(by=request.user, notification_ids=parse_ids(ids) or None)
     return redirect("inbox")

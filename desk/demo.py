@@ -620,7 +620,7 @@ def _demo_activity(*, today, cases, users) -> None:
         paid_at=_local(day(1), 11, 20),
         method=PaymentMethod.REMITTANCE,
         receipt_no="HT-0001",
-        recorded_by=users["caoning"],
+        by=users["caoning"],
         case=e2,
         note="异地汇款，一次缴清",
     )
@@ -631,7 +631,7 @@ def _demo_activity(*, today, cases, users) -> None:
         paid_at=_local(day(1), 15, 5),
         method=PaymentMethod.WECHAT,
         receipt_no="HT-0002",
-        recorded_by=users["jiachao"],
+        by=users["jiachao"],
         case=f1,
         note="部分缴费",
     )
@@ -669,28 +669,28 @@ def _demo_escalation(*, day, cases, users) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     manager = users["manager"]
-    demand = letter_issue(cases["C35-102"], kind="demand", by=manager, dated=day(40))
+    demand = letter_issue(case=cases["C35-102"], kind="demand", by=manager, dated=day(40))
     letter_record_dispatch(
-        demand,
+        letter=demand,
         by=manager,
         method=Letter.Method.EMS,
         sent_on=day(39),
         tracking_number="EA000000001CN",
     )
     letter_record_delivery(
-        demand,
+        letter=demand,
         by=manager,
         delivered_on=day(36),
         proof=Letter.Proof.TRACKING,
         proof_detail="EMS 查询：本人签收（示例）",
         scans=[SimpleUploadedFile("ems-tracking.png", DEMO_SCAN, content_type="image/png")],
     )
-    notice = letter_issue(cases["C53-101"], kind="notice", by=manager, dated=day(5))
-    letter_record_dispatch(notice, by=manager, method=Letter.Method.COURIER, sent_on=day(4))
+    notice = letter_issue(case=cases["C53-101"], kind="notice", by=manager, dated=day(5))
+    letter_record_dispatch(letter=notice, by=manager, method=Letter.Method.COURIER, sent_on=day(4))
 
     c16 = cases["C16-104"]
     plan_record(
-        c16,
+        case=c16,
         by=manager,
         agreed_on=day(10),
         instalments=[
@@ -707,7 +707,7 @@ def _demo_escalation(*, day, cases, users) -> None:
         paid_at=_local(day(3), 10, 30),
         method=PaymentMethod.WECHAT,
         receipt_no="HT-0003",
-        recorded_by=manager,
+        by=manager,
         case=c16,
         note="分期第一期",
     )

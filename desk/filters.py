@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from arrears.inputs import MoneyFilter
 from arrears.ledger import add_months
 from arrears.models import Case, DebtorCategory
+from arrears.people import person_name
 from households.models import Occupancy, Owner
 
 AGEING = [
@@ -75,9 +76,7 @@ class CaseFilter(django_filters.FilterSet):
             .distinct()
             .order_by("username")
         )
-        self.filters["responsible"].field.label_from_instance = lambda u: (
-            getattr(getattr(u, "staff_profile", None), "display_name", "") or u.username
-        )
+        self.filters["responsible"].field.label_from_instance = person_name
         for f in self.form.fields.values():
             css = (
                 "form-check-input"

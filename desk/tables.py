@@ -4,8 +4,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from arrears.models import Case
+from arrears.people import person_name
 from arrears.promises import BROKEN, LABELS, PENDING
-from arrears.templatetags.desk import cny, person
+from arrears.templatetags.desk import cny
 from escalation.limitation import EXPIRED, NEAR
 from escalation.limitation_records import earliest_limit, worst_state
 from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
@@ -136,7 +137,7 @@ class CaseTable(tables.Table):
         return format_html('<span class="badge {}">{}</span>', css, record.get_status_display())
 
     def render_responsible(self, value):
-        return person(value)
+        return person_name(value)
 
     def render_promise(self, value, record):
         state = record.promise_state

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from arrears.backdating import is_backdated
 from arrears.models import Case, DifficultIssue, Payment, PromiseToPay
+from arrears.people import person_name
 from arrears.promises import LABELS, promises_with_state
 from households.contact import WITHDRAWN_IN_WRITING
 from households.models import ContactAttempt, Household, OnSiteTip, WrittenOnlyWithdrawal
@@ -41,11 +42,6 @@ class Entry:
     extra: dict = field(default_factory=dict)
 
 
-def _name(user) -> str:
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
-
-
 def case_timeline(case: Case) -> list[Entry]:
     """Attempts (with evidence), payments, promises, tips, difficult issues and the owner's
     written-only requests and withdrawals: eight queries."""
@@ -67,14 +63,17 @@ def case_timeline(case: Case) -> list[Entry]:
                     for x in (a.notes, a.next_step and _("Next: %(step)s") % {"step": a.next_step})
                     if x
                 ),
-                _name(a.made_by),
+                person_name(a.made_by),
                 breaches=tuple(a.all_breaches),
                 warnings=tuple(a.warnings),
                 exemptions=tuple(a.exemptions),
                 exemption_note=a.owners_request_note,
                 review=(
                     _("%(decision)s by %(name)s")
-                    % {"decision": review.get_decision_display(), "name": _name(review.reviewed_by)}
+                    % {
+                        "decision": review.get_decision_display(),
+                        "name": person_name(review.reviewed_by),
+                    }
                     if review
                     else (_("awaiting the office manager's review") if a.exemptions else "")
                 ),
@@ -110,7 +109,7 @@ def case_timeline(case: Case) -> list[Entry]:
                 "reversal" if is_reversal else "payment",
                 title + (" " + _("(reversed)") if reversed_already else ""),
                 detail,
-                _name(p.recorded_by),
+                person_name(p.recorded_by),
                 payment_id=None if is_reversal or reversed_already else p.pk,
                 entered_at=p.recorded_at,
                 backdated=backdated,
@@ -130,7 +129,7 @@ def case_timeline(case: Case) -> list[Entry]:
                 _("Promise ¥%(amount)s by %(date)s")
                 % {"amount": f"{pr.amount:,.2f}", "date": f"{pr.due_date:%Y-%m-%d}"},
                 _("¥%(paid)s paid since") % {"paid": f"{pr.paid_since:,.2f}"},
-                _name(pr.recorded_by),
+                person_name(pr.recorded_by),
                 state=pr.state,
                 state_label=str(LABELS[pr.state]),
             )
@@ -139,7 +138,13 @@ def case_timeline(case: Case) -> list[Entry]:
         "reported_by__staff_profile"
     ):
         entries.append(
-            Entry(tip.reported_at, "tip", tip.get_kind_display(), tip.note, _name(tip.reported_by))
+            Entry(
+                tip.reported_at,
+                "tip",
+                tip.get_kind_display(),
+                tip.note,
+                person_name(tip.reported_by),
+            )
         )
     for issue in DifficultIssue.objects.filter(case=case).select_related(
         "raised_by__staff_profile"
@@ -150,7 +155,7 @@ def case_timeline(case: Case) -> list[Entry]:
                 "issue",
                 f"{issue.title} · {issue.get_status_display()}",
                 issue.decision or issue.description,
-                _name(issue.raised_by),
+                person_name(issue.raised_by),
                 link=reverse("issue-detail", args=[issue.pk]),
             )
         )
@@ -171,7 +176,7 @@ def _written_only_entries(household_id: int) -> list[Entry]:
     was_on, since, reason = False, None, ""
     for row in history:
         on = row.written_contact_only
-        actor = _name(row.history_user) if row.history_user else ""
+        actor = person_name(row.history_user) if row.history_user else ""
         if on and (
             not was_on or (row.written_only_since, row.written_only_reason) != (since, reason)
         ):
@@ -208,7 +213,7 @@ def _written_only_entries(household_id: int) -> list[Entry]:
                 _("The owner withdrew written contact only in writing (letter dated %(on)s)")
                 % {"on": f"{w.withdrawn_on:%Y-%m-%d}"},
                 w.note,
-                _name(w.recorded_by),
+                person_name(w.recorded_by),
                 evidence=((reverse("written-only-withdrawal-file", args=[w.pk]), w.original_name),),
             )
         )

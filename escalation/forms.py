@@ -10,8 +10,6 @@ from escalation.letters import KINDS, MIN_DEADLINE_DAYS
 from escalation.models import LegalAction, Letter
 from households.forms import MultipleFileField
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class IssueLettersForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Letter"), choices=list(KINDS.items()))
@@ -86,17 +84,16 @@ class LegalStepForm(BootstrapMixin, forms.Form):
     institution = forms.CharField(label=_("Court or commission"), required=False, max_length=200)
     docket_number = forms.CharField(label=_("Docket number"), required=False, max_length=100)
     court_fees = MoneyField(
-        label=_("Court or arbitration fees paid"), required=False, min_value=Decimal(0), **MONEY
+        label=_("Court or arbitration fees paid"), required=False, min_value=Decimal(0)
     )
     awarded = MoneyField(
         label=_("Fees awarded or agreed"),
         required=False,
         min_value=Decimal(0),
         help_text=_("For a judgment, order or settlement: the property fees the owner must pay."),
-        **MONEY,
     )
     costs_awarded = MoneyField(
-        label=_("Costs the owner must bear"), required=False, min_value=Decimal(0), **MONEY
+        label=_("Costs the owner must bear"), required=False, min_value=Decimal(0)
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 

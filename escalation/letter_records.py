@@ -40,8 +40,8 @@ def _reference(office: Office, kind: str, year: int) -> str:
 
 
 def letter_issue(
-    case: Case,
     *,
+    case: Case,
     kind: str,
     by,
     dated: datetime.date | None = None,
@@ -86,7 +86,7 @@ class Batch:
 
 
 def letters_issue_batch(
-    cases: Iterable[Case], *, kind: str, by, deadline_days: int = MIN_DEADLINE_DAYS
+    *, cases: Iterable[Case], kind: str, by, deadline_days: int = MIN_DEADLINE_DAYS
 ) -> Batch:
     """One letter per selected case that still owes something, all dated today."""
     letters, skipped = [], []
@@ -94,7 +94,7 @@ def letters_issue_batch(
     for case in cases:
         try:
             letters.append(
-                letter_issue(case, kind=kind, by=by, dated=dated, deadline_days=deadline_days)
+                letter_issue(case=case, kind=kind, by=by, dated=dated, deadline_days=deadline_days)
             )
         except ValidationError as error:
             if getattr(error, "code", None) != "nothing_owed":
@@ -135,7 +135,7 @@ def _log(letter: Letter, *, by, day: datetime.date, outcome: str, notes: str, ev
     """The letter's step as a written contact attempt on the case's timeline."""
     return attempt_log(
         case=letter.case,
-        made_by=by,
+        by=by,
         occurred_at=_moment(day),
         channel=CHANNEL[letter.kind],
         person_contacted=PersonContacted.OWNER,
@@ -153,7 +153,7 @@ def _save(letter: Letter, by) -> Letter:
 
 @transaction.atomic
 def letter_record_dispatch(
-    letter: Letter, *, by, method: str, sent_on: datetime.date, tracking_number: str = ""
+    *, letter: Letter, by, method: str, sent_on: datetime.date, tracking_number: str = ""
 ) -> Letter:
     """The letter left the office: by hand, registered mail, EMS or courier."""
     letter = _locked(letter)
@@ -188,8 +188,8 @@ def letter_record_dispatch(
 
 @transaction.atomic
 def letter_record_delivery(
-    letter: Letter,
     *,
+    letter: Letter,
     by,
     delivered_on: datetime.date,
     proof: str,
@@ -258,7 +258,7 @@ def letter_record_delivery(
 
 
 @transaction.atomic
-def letter_record_return(letter: Letter, *, by, returned_on: datetime.date, reason: str) -> Letter:
+def letter_record_return(*, letter: Letter, by, returned_on: datetime.date, reason: str) -> Letter:
     """The letter came back: refused, moved away, nobody there. It proves nothing and
     interrupts nothing; the owner may need finding (see the unreachable playbook)."""
     letter = _locked(letter)

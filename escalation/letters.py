@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.ledger import MonthRange, ledger_ranges
 from arrears.models import Case
+from arrears.money import ZERO
 
 NOTICE, DEMAND = "notice", "demand"
 KINDS = {
@@ -129,7 +130,7 @@ def letter_for(
         case=case,
         owners=list(case.household.owners.values_list("name", flat=True)),
         ranges=ranges,
-        total=sum((r.balance for r in ranges), Decimal("0.00")),
+        total=sum((r.balance for r in ranges), ZERO),
         dated=dated,
         deadline=dated + datetime.timedelta(days=deadline_days) if kind == DEMAND else None,
     )

@@ -7,8 +7,6 @@ ordinary rows with history; what they caused on the case — contact attempts, r
 month's amount due — is written as separate records that are never edited.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from arrears.models import AppendOnlyModel
-
-ZERO = Decimal("0.00")
+from arrears.money import money_field
 
 
 class Letter(models.Model):
@@ -51,7 +48,7 @@ class Letter(models.Model):
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     dated = models.DateField(_("dated"))
     deadline = models.DateField(_("pay by"), null=True, blank=True)
-    total = models.DecimalField(_("total owed"), max_digits=12, decimal_places=2)
+    total = money_field(_("total owed"))
     # What the letter said, as issued: the ledger moves on, the letter does not.
     periods = models.JSONField(_("months and amounts"), default=list)
     owners = models.JSONField(_("addressed to"), default=list)
@@ -142,7 +139,7 @@ class PaymentPlan(models.Model):
         verbose_name=_("case"),
     )
     agreed_on = models.DateField(_("agreed on"))
-    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    total = money_field(_("total"))
     signed_copy = models.FileField(
         _("signed agreement (scan)"), upload_to="plans/%Y/%m/", blank=True
     )
@@ -176,7 +173,7 @@ class Instalment(AppendOnlyModel):
         PaymentPlan, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("plan")
     )
     due_date = models.DateField(_("due date"))
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    amount = money_field(_("amount"))
 
     class Meta:
         verbose_name = _("instalment")
@@ -226,18 +223,12 @@ class LegalAction(models.Model):
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.PREPARING
     )
-    claimed = models.DecimalField(_("amount claimed"), max_digits=12, decimal_places=2)
+    claimed = money_field(_("amount claimed"))
     institution = models.CharField(_("court or commission"), max_length=200, blank=True)
     docket_number = models.CharField(_("docket number"), max_length=100, blank=True)
-    court_fees = models.DecimalField(
-        _("court or arbitration fees paid"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
-    awarded = models.DecimalField(
-        _("fees awarded or settled"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
-    costs_awarded = models.DecimalField(
-        _("costs the owner must bear"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    court_fees = money_field(_("court or arbitration fees paid"), null=True, blank=True)
+    awarded = money_field(_("fees awarded or settled"), null=True, blank=True)
+    costs_awarded = money_field(_("costs the owner must bear"), null=True, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -318,7 +309,7 @@ class Waiver(models.Model):
         verbose_name=_("legal action"),
     )
     basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    amount = money_field(_("amount"))
     reason = models.CharField(_("reason"), max_length=300)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -372,7 +363,7 @@ class WaiverAllocation(AppendOnlyModel):
         related_name="waiver_allocations",
         verbose_name=_("month"),
     )
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    amount = money_field(_("amount"))
 
     class Meta:
         verbose_name = _("waiver allocation")

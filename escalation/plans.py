@@ -24,13 +24,13 @@ from django.utils.translation import gettext_lazy
 
 from arrears.cases import case_balance
 from arrears.models import Case, Payment
+from arrears.money import MONEY, ZERO
 from arrears.promises import BROKEN, KEPT, PENDING
 from arrears.text_flags import flags_notify, refuse_approved
 from arrears.unlawful import flagged_terms
 from escalation.models import Instalment, PaymentPlan
 from households.contact import validate_evidence
 
-ZERO = Decimal("0.00")
 MAX_INSTALMENTS = 60
 RUNNING, COMPLETED, DEFAULTED = "running", "completed", "defaulted"
 PLAN_LABELS = {
@@ -76,8 +76,8 @@ def _error(field: str, message: str) -> ValidationError:
 
 
 def plan_record(
-    case: Case,
     *,
+    case: Case,
     by,
     agreed_on: datetime.date,
     instalments: Sequence[tuple[datetime.date, Decimal]],
@@ -204,10 +204,9 @@ def with_plan_state(cases, *, today: datetime.date):
     plan_paid_now (payments since the agreement) and plan_next_due (the next instalment
     date from today). A plan is behind when paid < owed: for ordering work, a late payment
     that catches up counts, as it should for "who do I call first"."""
-    from django.db.models import DecimalField, OuterRef, Subquery, Value
+    from django.db.models import OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce
 
-    money = DecimalField(max_digits=14, decimal_places=2)
     latest = PaymentPlan.objects.filter(case=OuterRef("pk")).order_by("-agreed_on", "-pk")
     cases = cases.annotate(
         plan_id=Subquery(latest.values("pk")[:1]),
@@ -236,7 +235,7 @@ def with_plan_state(cases, *, today: datetime.date):
         "due_date"
     )
     return cases.annotate(
-        plan_owed_now=Coalesce(Subquery(owed, output_field=money), Value(ZERO, output_field=money)),
-        plan_paid_now=Coalesce(Subquery(paid, output_field=money), Value(ZERO, output_field=money)),
+        plan_owed_now=Coalesce(Subquery(owed, output_field=MONEY), Value(ZERO, output_field=MONEY)),
+        plan_paid_now=Coalesce(Subquery(paid, output_field=MONEY), Value(ZERO, output_field=MONEY)),
         plan_next_due=Subquery(upcoming.values("due_date")[:1]),
     )

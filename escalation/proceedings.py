@@ -36,7 +36,6 @@ from escalation.letter_records import effective_deadline
 from escalation.models import LegalAction, LegalStep, Letter, Waiver, WaiverAllocation
 from households.models import Outcome
 
-ZERO = Decimal("0.00")
 OPEN_STAGES = [s for s in LegalAction.Stage.values if s != LegalAction.Stage.CLOSED]
 # Stages in the order a case normally passes them; a step may skip ahead (a payment order
 # has no hearing) but never go back, except that enforcement follows a decision or a
@@ -131,7 +130,7 @@ class LegalStageRefused(ValidationError):
     """The legal stage may not open (yet); the message says why and what to do."""
 
 
-def legal_open(case: Case, *, by, route: str, today: datetime.date | None = None) -> LegalAction:
+def legal_open(*, case: Case, by, route: str, today: datetime.date | None = None) -> LegalAction:
     if route not in LegalAction.Route.values:
         raise ValidationError({"route": _("Choose a route: payment order, arbitration or suit.")})
     with transaction.atomic():
@@ -167,8 +166,8 @@ def legal_open(case: Case, *, by, route: str, today: datetime.date | None = None
 
 
 def legal_record_step(
-    action: LegalAction,
     *,
+    action: LegalAction,
     by,
     stage: str,
     on: datetime.date,
@@ -321,7 +320,7 @@ def split_waiver(balances: list[tuple[int, Decimal]], amount: Decimal) -> list[t
     return taken
 
 
-def waiver_decide(waiver: Waiver, *, by, approve: bool, note: str = "") -> Waiver:
+def waiver_decide(*, waiver: Waiver, by, approve: bool, note: str = "") -> Waiver:
     if not may_decide_waiver(by, waiver):
         raise PermissionDenied
     refuse_approved("note", note)

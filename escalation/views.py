@@ -108,7 +108,7 @@ def letter_issue_view(request, pk, kind):
         return redirect("case-letter", case.pk, kind)
     try:
         letter = letter_issue(
-            case, kind=kind, by=request.user, deadline_days=form.cleaned_data["deadline_days"]
+            case=case, kind=kind, by=request.user, deadline_days=form.cleaned_data["deadline_days"]
         )
     except ValidationError as error:
         _flash(request, error)
@@ -175,7 +175,7 @@ def letter_record(request, letter_id, step):
         if step == "return":
             data["reason"] = data.pop("return_reason")
         try:
-            record(letter, by=request.user, **data)
+            record(letter=letter, by=request.user, **data)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -209,7 +209,7 @@ def letter_batch(request):
         .order_by("household__unit_code")
     )
     batch = letters_issue_batch(
-        cases,
+        cases=cases,
         kind=form.cleaned_data["kind"],
         by=request.user,
         deadline_days=form.cleaned_data["deadline_days"],
@@ -267,7 +267,7 @@ def legal_open_view(request, pk):
     form = OpenLegalForm(request.POST)
     if form.is_valid():
         try:
-            legal_open(case, by=request.user, route=form.cleaned_data["route"])
+            legal_open(case=case, by=request.user, route=form.cleaned_data["route"])
         except LegalStageRefused as refusal:
             messages.error(request, refusal.messages[0])
         except ValidationError as error:
@@ -289,7 +289,7 @@ def legal_step_view(request, action_id):
     form = LegalStepForm(request.POST)
     if form.is_valid():
         try:
-            legal_record_step(action, by=request.user, **form.cleaned_data)
+            legal_record_step(action=action, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _flash(request, error)
         else:
@@ -311,7 +311,7 @@ def waiver_decide_view(request, waiver_id):
     else:
         try:
             waiver_decide(
-                waiver,
+                waiver=waiver,
                 by=request.user,
                 approve=form.cleaned_data["decision"] == "approve",
                 note=form.cleaned_data["note"],
@@ -349,7 +349,7 @@ def plan_new(request, pk):
     form = PlanForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            plan_record(case, by=request.user, **form.cleaned_data)
+            plan_record(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
         else:

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from arrears.access import may_withdraw_written_only
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
+from arrears.people import person_name
 from arrears.text_flags import describe, flags_notify
 from arrears.unlawful import Forbidden, flagged_terms, forbidden_in
 from households.contact_policy import (
@@ -348,7 +349,7 @@ class PromiseInput:
 def attempt_log(
     *,
     case: Case,
-    made_by,
+    by,
     occurred_at: datetime.datetime,
     channel: str,
     person_contacted: str,
@@ -468,7 +469,7 @@ def attempt_log(
         attempt = ContactAttempt.objects.create(
             household=household,
             case=case,
-            made_by=made_by,
+            made_by=by,
             occurred_at=occurred_at,
             recorded_at=now if occurred_at <= now else occurred_at,
             channel=channel,
@@ -504,11 +505,11 @@ def attempt_log(
                 amount=promise.amount,
                 due_date=promise.due_date,
                 attempt=attempt,
-                recorded_by=made_by,
+                recorded_by=by,
             )
             if case.status == Case.Status.OPEN:
                 case.status = Case.Status.PROMISED
-                case._history_user = made_by
+                case._history_user = by
                 case.save(update_fields=["status"])
         _tell_managers(case, attempt, verdict.breaches, flags, verdict.exemptions)
     return attempt
@@ -705,11 +706,6 @@ def household_withdraw_written_only(
     return withdrawal
 
 
-def _display_name(user) -> str:
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
-
-
 def _tell_managers_of_withdrawal(household: Household, withdrawal: WrittenOnlyWithdrawal) -> None:
     case = Case.objects.filter(household=household).order_by("-pk").first()
     notify(
@@ -723,7 +719,7 @@ def _tell_managers_of_withdrawal(household: Household, withdrawal: WrittenOnlyWi
         )
         % {
             "on": f"{withdrawal.withdrawn_on:%Y-%m-%d}",
-            "by": _display_name(withdrawal.recorded_by),
+            "by": person_name(withdrawal.recorded_by),
             "file": withdrawal.original_name,
         },
         url=reverse("case-detail", args=[case.pk]) if case else "",

@@ -124,8 +124,6 @@ class AttemptForm(BootstrapMixin, forms.Form):
     promise_amount = MoneyField(
         label=_("Promised amount (¥)"),
         required=False,
-        max_digits=12,
-        decimal_places=2,
         min_value=0.01,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
     )

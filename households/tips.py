@@ -16,14 +16,14 @@ from arrears.unlawful import flagged_terms
 from households.models import Household, OnSiteTip
 
 
-def tip_report(*, household: Household, kind: str, reported_by, note: str = "") -> OnSiteTip:
+def tip_report(*, household: Household, kind: str, by, note: str = "") -> OnSiteTip:
     flags = flagged_terms(note)
     with transaction.atomic():
         tip = OnSiteTip.objects.create(
             household=household,
             kind=kind,
             note=note.strip(),
-            reported_by=reported_by,
+            reported_by=by,
             flagged_terms=flags,
         )
         case = case_for_household(household)

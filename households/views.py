@@ -93,7 +93,7 @@ def attempt_new(request, pk):
         try:
             attempt = attempt_log(
                 case=case,
-                made_by=request.user,
+                by=request.user,
                 occurred_at=data["occurred_at"],
                 channel=data["channel"],
                 person_contacted=data["person_contacted"],
@@ -309,7 +309,7 @@ def tip_new(request, pk):
             tip_report(
                 household=household,
                 kind=kind,
-                reported_by=request.user,
+                by=request.user,
                 note=note,
             )
             messages.success(

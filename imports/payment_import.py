@@ -579,7 +579,7 @@ def _record(row: RowResult, by) -> Payment:
             amount=row.amount,
             paid_at=row.paid_at,
             method=row.method,
-            recorded_by=by,
+            by=by,
             receipt_no=row.receipt,
             note=note[:NOTE_LENGTH],
             notify_flags=False,  # the managers hear once for the whole file

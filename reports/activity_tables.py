@@ -4,7 +4,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from arrears.models import Payment
-from arrears.templatetags.desk import cny, person
+from arrears.people import person_name
+from arrears.templatetags.desk import cny
 from households.models import ContactAttempt
 from households.templatetags.policy import breach_message
 
@@ -49,7 +50,7 @@ class PaymentTable(tables.Table):
         return cny(record.signed_amount)
 
     def render_recorded_by(self, value):
-        return person(value)
+        return person_name(value)
 
 
 class AttemptTable(tables.Table):
@@ -85,7 +86,7 @@ class AttemptTable(tables.Table):
         return value
 
     def render_made_by(self, value):
-        return person(value)
+        return person_name(value)
 
     def render_breaches(self, value):
         return "; ".join(breach_message(code) for code in value) or "—"

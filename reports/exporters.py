@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from arrears.models import Payment, PaymentMethod
+from arrears.people import person_name
 from households.contact_policy import make_breach
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -229,8 +230,6 @@ class CaseListExport(Exporter):
 
         def rows():
             for case in self.cases.iterator(chunk_size=2000):
-                responsible = case.responsible
-                profile = getattr(responsible, "staff_profile", None) if responsible else None
                 yield [
                     case.household.unit_code,
                     case.get_category_display(),
@@ -241,8 +240,7 @@ class CaseListExport(Exporter):
                     money(case.balance),
                     case.oldest_unpaid,
                     case.team.code if case.team else "",
-                    (profile.display_name if profile else "")
-                    or (responsible.username if responsible else ""),
+                    person_name(case.responsible),
                     case.planned_date,
                     case.plan_note,
                     timezone.localtime(case.last_contact_at) if case.last_contact_at else None,
@@ -269,13 +267,6 @@ class CaseListExport(Exporter):
         )
 
 
-def _person_name(user) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
-
-
 def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
     """Payments and reversals (negative), as the list exports them and the weekly report."""
     from django.utils import timezone
@@ -298,7 +289,7 @@ def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
                 p.receipt_no,
                 kinds.get(p.kind, p.kind),
                 p.team.code if p.team else "",
-                _person_name(p.recorded_by),
+                person_name(p.recorded_by),
                 p.note,
                 # What went to debt periods (collected) and the excess kept as credit.
                 money(sign * p.allocated),
@@ -354,7 +345,7 @@ class AttemptListExport(Exporter):
                     a.get_channel_display(),
                     a.get_person_contacted_display(),
                     a.get_outcome_display(),
-                    _person_name(a.made_by),
+                    person_name(a.made_by),
                     a.notes,
                     a.next_step,
                     a.next_step_date,

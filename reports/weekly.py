@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
@@ -27,6 +27,7 @@ from arrears.models import (
     DifficultIssue,
     Payment,
 )
+from arrears.people import person_name
 from arrears.selectors import with_case_figures
 from households.contact_policy import make_breach
 from households.models import IS_BREACH, ContactAttempt, Owner
@@ -45,20 +46,12 @@ from reports.exporters import (
 )
 from teams.standings import WEEK, leaderboard, load_facts
 
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 SIGNED = collected()  # what went to debt periods: an excess is credit, not collection
 CHUNK = 2000
 
 
 def _local(moment):
     return timezone.localtime(moment) if moment else None
-
-
-def _person(user) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
 
 
 class WeeklyReport(Exporter):
@@ -302,7 +295,7 @@ class WeeklyReport(Exporter):
                     case.plan_note,
                     statuses.get(case.status, case.status),
                     case.team.code if case.team else "",
-                    _person(case.responsible),
+                    person_name(case.responsible),
                 ]
 
         return Sheet(
@@ -358,7 +351,7 @@ class WeeklyReport(Exporter):
                     i.case.household.unit_code,
                     i.title,
                     i.description,
-                    _person(i.raised_by),
+                    person_name(i.raised_by),
                     raised,
                     (end_day - raised.date()).days,
                 ]
@@ -396,7 +389,7 @@ class WeeklyReport(Exporter):
                     a.household.office.name,
                     a.household.unit_code,
                     a.get_channel_display(),
-                    _person(a.made_by),
+                    person_name(a.made_by),
                     "; ".join(str(make_breach(code).message) for code in a.all_breaches),
                 ]
 

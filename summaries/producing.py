@@ -29,7 +29,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated
@@ -47,6 +47,8 @@ from arrears.models import (
     StaffProfile,
     Summary,
 )
+from arrears.money import ZERO
+from arrears.people import person_name
 from escalation.limitation import OK
 from escalation.limitation_records import earliest_limit, unpaid_clocks, worst_state
 from escalation.models import Instalment
@@ -63,8 +65,6 @@ from teams.models import Team
 from teams.standings import WEEK, leaderboard, load_facts
 
 log = logging.getLogger(__name__)
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Decimal("0.00")
 
 
 @dataclass
@@ -299,7 +299,7 @@ def _day_lists(start, end, office_ids):
             "what": str(a.get_channel_display()),
             "at": timezone.localtime(a.occurred_at),
             "entered": timezone.localtime(a.recorded_at),
-            "by": _person(a.made_by),
+            "by": person_name(a.made_by),
             "backdated": is_backdated(a.occurred_at, a.recorded_at),
         }
         for a in attempts
@@ -312,18 +312,13 @@ def _day_lists(start, end, office_ids):
             "what": f"¥{p.signed_amount:,.2f}",
             "at": timezone.localtime(p.paid_at),
             "entered": timezone.localtime(p.recorded_at),
-            "by": _person(p.recorded_by),
+            "by": person_name(p.recorded_by),
             "backdated": is_backdated(p.paid_at, p.recorded_at),
         }
         for p in payments
     ]
     late.sort(key=lambda e: (e["at"], e["unit"]))
     return list(issues), breaches, late
-
-
-def _person(user) -> str:
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
 
 
 def _by_window(day: datetime.date, offices: list[Office]) -> dict:
@@ -389,7 +384,11 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
             "totals": asdict(total),
             "empty": total.is_empty,
             "new_issues": [
-                {"unit": i.case.household.unit_code, "title": i.title, "by": _person(i.raised_by)}
+                {
+                    "unit": i.case.household.unit_code,
+                    "title": i.title,
+                    "by": person_name(i.raised_by),
+                }
                 for i in issues
                 if i.case.campaign.office_id == office.pk
             ],
@@ -397,7 +396,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
                 {
                     "unit": a.household.unit_code,
                     "at": timezone.localtime(a.occurred_at),
-                    "by": _person(a.made_by),
+                    "by": person_name(a.made_by),
                     "rules": a.all_breaches,
                     "flags": a.flagged_terms,
                     "backdated": is_backdated(a.occurred_at, a.recorded_at),
@@ -434,7 +433,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
             reports["operations"][(profile.user_id, region_id)] = {
                 "day": day,
                 "window": window_of[mine[0].pk],
-                "manager": _person(profile.user),
+                "manager": person_name(profile.user),
                 "totals": asdict(total),
                 "empty": total.is_empty,
                 "region_id": region_id,
@@ -615,7 +614,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
             "unit": c.household.unit_code,
             "date": c.planned_date,
             "team": c.team.code if c.team else "",
-            "responsible": _person(c.responsible) if c.responsible else "",
+            "responsible": person_name(c.responsible) if c.responsible else "",
         }
         for c in open_cases.filter(planned_date__gte=monday, planned_date__lt=next_week)
         .select_related("household", "campaign__office", "team", "responsible__staff_profile")
@@ -638,7 +637,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
             "office": i.case.campaign.office.name,
             "unit": i.case.household.unit_code,
             "title": i.title,
-            "by": _person(i.raised_by),
+            "by": person_name(i.raised_by),
             "age_days": (monday - timezone.localtime(i.raised_at).date()).days,
         }
         for i in DifficultIssue.objects.filter(
@@ -654,7 +653,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
             "office": a.household.office.name,
             "unit": a.household.unit_code,
             "at": timezone.localtime(a.occurred_at),
-            "by": _person(a.made_by),
+            "by": person_name(a.made_by),
             "rules": a.all_breaches,
         }
         for a in ContactAttempt.objects.filter(
@@ -746,7 +745,7 @@ def _pause():
 
 
 def produce_daily(
-    day: datetime.date, *, by: str = "schedule", region: Region | None = None, office_ids=None
+    *, day: datetime.date, by: str = "schedule", region: Region | None = None, office_ids=None
 ) -> list[Summary]:
     offices = _running_offices(region)
     if office_ids is not None:
@@ -839,13 +838,13 @@ def _produce_per_region(
 
 
 def produce_brief(
-    day: datetime.date, *, by: str = "schedule", region: Region | None = None
+    *, day: datetime.date, by: str = "schedule", region: Region | None = None
 ) -> list[Summary]:
     return _produce_per_region(Summary.Kind.MORNING_BRIEF, day, morning_brief, by=by, region=region)
 
 
 def produce_weekly(
-    monday: datetime.date, *, by: str = "schedule", region: Region | None = None
+    *, monday: datetime.date, by: str = "schedule", region: Region | None = None
 ) -> list[Summary]:
     """The Monday pack, one copy per reader's scope (issue 12): the region's for its director,
     one per office for the office's managers, one per operations manager for the offices of
@@ -945,7 +944,7 @@ def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) ->
                 datetime.datetime.combine(day, times[Summary.Kind.DAILY_OFFICE])
             )
             if due_daily <= now and _missing_office_summaries(region, day):
-                produced += produce_daily(day, by="catch-up", region=region)
+                produced += produce_daily(day=day, by="catch-up", region=region)
             due_brief = timezone.make_aware(
                 datetime.datetime.combine(day, times[Summary.Kind.MORNING_BRIEF])
             )
@@ -956,7 +955,7 @@ def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) ->
                     kind=Summary.Kind.MORNING_BRIEF, region=region, for_date=reported
                 ).exists()
             ):
-                produced += produce_brief(reported, by="catch-up", region=region)
+                produced += produce_brief(day=reported, by="catch-up", region=region)
         monday = now.date() - datetime.timedelta(days=now.weekday())
         due_pack = timezone.make_aware(
             datetime.datetime.combine(monday, times[Summary.Kind.WEEKLY_PACK])
@@ -967,5 +966,5 @@ def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) ->
                 kind=Summary.Kind.WEEKLY_PACK, region=region, for_date=monday
             ).exists()
         ):
-            produced += produce_weekly(monday, by="catch-up", region=region)
+            produced += produce_weekly(monday=monday, by="catch-up", region=region)
     return produced

@@ -116,12 +116,16 @@ def summary_run(request):
     by = f"{RUN_NOW}: {user.get_username()}"
     offices = scoping.offices(user)
     if kind == Summary.Kind.DAILY_OFFICE:
-        stored = produce_daily(day, by=by, office_ids=list(offices.values_list("pk", flat=True)))
+        stored = produce_daily(
+            day=day, by=by, office_ids=list(offices.values_list("pk", flat=True))
+        )
     else:
         stored = []
         for region in Region.objects.filter(offices__in=offices).distinct():
-            make = produce_brief if kind == Summary.Kind.MORNING_BRIEF else produce_weekly
-            stored += make(day, by=by, region=region)
+            if kind == Summary.Kind.MORNING_BRIEF:
+                stored += produce_brief(day=day, by=by, region=region)
+            else:
+                stored += produce_weekly(monday=day, by=by, region=region)
     messages.success(
         request,
         ngettext("%(n)d summary produced.", "%(n)d summaries produced.", len(stored))

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin
+from arrears.people import person_name
 from teams.assignment import BY_AMOUNT, BY_COUNT
 
 
@@ -34,13 +35,7 @@ class ResponsibleForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = members
-        self.fields["person"].label_from_instance = lambda u: (
-            getattr(getattr(u, "staff_profile", None), "display_name", "") or u.username
-        )
-
-
-def _person_label(user) -> str:
-    return getattr(getattr(user, "staff_profile", None), "display_name", "") or user.username
+        self.fields["person"].label_from_instance = person_name
 
 
 class HandoverForm(BootstrapMixin, forms.Form):
@@ -68,7 +63,7 @@ class HandoverForm(BootstrapMixin, forms.Form):
                     )
                 },
             )
-            field.label_from_instance = _person_label
+            field.label_from_instance = person_name
             self.fields[f"case_{case.pk}"] = field
 
     def case_fields(self):

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case as Switch  # "Case" is our model's name
-from django.db.models import DateTimeField, DecimalField, Exists, F, OuterRef, Sum, When
+from django.db.models import DateTimeField, Exists, F, OuterRef, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated, scoring_moment
 from arrears.collection import collected
 from arrears.models import BackdateApproval, Campaign, Clearance, Payment
+from arrears.money import ZERO
 from households.models import IS_BREACH, ContactAttempt
 from teams.membership import past_members
 from teams.models import Team
@@ -41,8 +42,6 @@ from teams.scoring import (
     score_month,
 )
 
-ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=14, decimal_places=2)
 WEEK, MONTH, CYCLE, CAMPAIGN = "week", "month", "cycle", "campaign"
 
 

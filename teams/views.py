@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from arrears import access, scoping
 from arrears.models import Case
 from arrears.pages import scoped_case
+from arrears.people import person_name
 from arrears.selectors import with_case_figures
 from teams import scoping as team_scoping
 from teams.assignment import (
@@ -244,7 +245,7 @@ def team_member_remove_view(request, pk):
                     removal.reassigned + removal.to_nobody,
                 )
                 % {
-                    "person": _person(membership.user),
+                    "person": person_name(membership.user),
                     "team": team,
                     "n": removal.reassigned + removal.to_nobody,
                 },
@@ -255,7 +256,3 @@ def team_member_remove_view(request, pk):
         "teams/member_remove.html",
         {"team": team, "membership": membership, "form": form},
     )
-
-
-def _person(user) -> str:
-    return getattr(getattr(user, "staff_profile", None), "display_name", "") or user.username

@@ -78,7 +78,7 @@ def record_payment(household, amount, by, **kw):
 
     kw.setdefault("paid_at", timezone.now() - datetime.timedelta(hours=1))
     kw.setdefault("method", "cash")
-    return payment_record(household=household, amount=Decimal(amount), recorded_by=by, **kw)
+    return payment_record(household=household, amount=Decimal(amount), by=by, **kw)
 
 
 def add_cases(world, n, prefix):

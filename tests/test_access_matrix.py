@@ -359,7 +359,7 @@ class Objects:
     def issue(self):
         return issue_raise(
             case=self.world.case_a,
-            raised_by=self.world.collector_a,
+            by=self.world.collector_a,
             title=ISSUE_TITLE,
             description="业主称家中被盗，要求物业先赔付",
         )
@@ -371,7 +371,7 @@ class Objects:
         occurred = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(23, 30)))
         return attempt_log(
             case=self.world.case_a,
-            made_by=self.world.collector_a,
+            by=self.world.collector_a,
             occurred_at=occurred,
             channel="phone_call",
             person_contacted="owner",
@@ -406,7 +406,7 @@ class Objects:
         occurred = timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(21, 30)))
         return attempt_log(
             case=self.world.case_a,
-            made_by=self.world.collector_a,
+            by=self.world.collector_a,
             occurred_at=occurred,
             channel="phone_call",
             person_contacted="owner",
@@ -418,14 +418,14 @@ class Objects:
     @cached_property
     def letter(self):
         """A demand for case_a, issued today by its collector, not yet sent."""
-        return letter_issue(self.world.case_a, kind="demand", by=self.world.collector_a)
+        return letter_issue(case=self.world.case_a, kind="demand", by=self.world.collector_a)
 
     @cached_property
     def sent_letter(self):
         """A notice for case_a, sent by EMS today and not delivered yet."""
-        notice = letter_issue(self.world.case_a, kind="notice", by=self.world.collector_a)
+        notice = letter_issue(case=self.world.case_a, kind="notice", by=self.world.collector_a)
         return letter_record_dispatch(
-            notice,
+            letter=notice,
             by=self.world.collector_a,
             method="ems",
             sent_on=timezone.localdate(),
@@ -437,13 +437,13 @@ class Objects:
         """A demand dated 40 days ago and handed over 35 days ago: its deadline has passed."""
         today = timezone.localdate()
         demand = letter_issue(
-            self.world.case_a,
+            case=self.world.case_a,
             kind="demand",
             by=self.world.manager,
             dated=today - datetime.timedelta(days=40),
         )
         return letter_record_delivery(
-            demand,
+            letter=demand,
             by=self.world.manager,
             method="in_person",
             delivered_on=today - datetime.timedelta(days=35),
@@ -457,13 +457,13 @@ class Objects:
         """case_a's legal stage, opened by the manager on the delivered demand (a suit: the
         owner has a grievance)."""
         self.delivered_demand  # noqa: B018 - the opening rests on it
-        return legal_open(self.world.case_a, by=self.world.manager, route="lawsuit")
+        return legal_open(case=self.world.case_a, by=self.world.manager, route="lawsuit")
 
     @cached_property
     def waiver(self):
         """A judgment for ¥1,000 of the ¥1,700 owed: a waiver of ¥700 awaits the manager."""
         legal_record_step(
-            self.legal_action,
+            action=self.legal_action,
             by=self.world.manager,
             stage="decided",
             on=timezone.localdate(),
@@ -475,7 +475,7 @@ class Objects:
     def summary(self):
         """world.office's 18:00 summary of today, with case_a's issue in it."""
         self.issue  # noqa: B018 - made first, so the summary lists it
-        produce_daily(report_day(timezone.now(), self.world.region))
+        produce_daily(day=report_day(timezone.now(), self.world.region))
         return Summary.objects.get(kind=Summary.Kind.DAILY_OFFICE, office=self.world.office)
 
     @cached_property
@@ -492,12 +492,12 @@ class Objects:
             office, "HT8-808", first=datetime.date(2015, 1, 1), last=datetime.date(2015, 5, 1)
         )
         case = Case.objects.create(campaign=campaign, household=house, category="vacant")
-        issue_raise(case=case, raised_by=world.admin, title=HUATING_ISSUE, description="…")
+        issue_raise(case=case, by=world.admin, title=HUATING_ISSUE, description="…")
         day = report_day(timezone.now(), world.region)
-        produce_daily(day)
-        produce_brief(day)
+        produce_daily(day=day)
+        produce_brief(day=day)
         today = timezone.localdate()
-        produce_weekly(today + datetime.timedelta(days=7 - today.weekday()))
+        produce_weekly(monday=today + datetime.timedelta(days=7 - today.weekday()))
         region = f"region:{world.region.pk}"
         scopes = {
             "team": (Summary.Kind.DAILY_TEAM, f"team:{world.team_a.pk}"),
@@ -815,11 +815,11 @@ def _team_b_object(world, view):
     if view == "payment-reverse":
         return record_payment(world.house_b, "100.00", world.collector_b).pk
     if view == "issue-detail":
-        return issue_raise(case=case, raised_by=world.collector_b, title="B 组", description="…").pk
+        return issue_raise(case=case, by=world.collector_b, title="B 组", description="…").pk
     if view == "evidence-file":
         attempt = attempt_log(
             case=case,
-            made_by=world.collector_b,
+            by=world.collector_b,
             occurred_at=timezone.now() - datetime.timedelta(hours=1),
             channel="payment_notice",
             person_contacted="owner",
@@ -841,7 +841,7 @@ def _team_b_object(world, view):
             by=world.manager,
         ).pk
     if view == "letter-detail":
-        return letter_issue(case, kind="notice", by=world.collector_b).pk
+        return letter_issue(case=case, kind="notice", by=world.collector_b).pk
     return case.pk
 
 

@@ -2,6 +2,9 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from arrears.money import CENT
+from arrears.people import person_name
+
 register = template.Library()
 
 
@@ -11,7 +14,7 @@ def cny(value) -> str:
     if value is None or value == "":
         return ""
     try:
-        amount = Decimal(value).quantize(Decimal("0.01"))
+        amount = Decimal(value).quantize(CENT)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     sign = "-" if amount < 0 else ""
@@ -20,11 +23,8 @@ def cny(value) -> str:
 
 @register.filter
 def person(user) -> str:
-    """A user's display name (the profile's, else the username)."""
-    if user is None:
-        return ""
-    profile = getattr(user, "staff_profile", None)
-    return (profile.display_name if profile else "") or user.get_username()
+    """A user's name as the desk shows it (arrears.people.person_name)."""
+    return person_name(user)
 
 
 @register.filter

@@ -25,7 +25,7 @@ def activity(world):
     night = timezone.localtime().replace(hour=23, minute=0) - datetime.timedelta(days=1)
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=night,
         channel="phone_call",
         person_contacted="owner",
@@ -33,7 +33,7 @@ def activity(world):
     )
     attempt_log(
         case=world.case_b,
-        made_by=world.collector_b,
+        by=world.collector_b,
         occurred_at=night.replace(hour=10),
         channel="sms",
         person_contacted="owner",
@@ -101,7 +101,7 @@ def test_the_lists_make_the_same_queries_for_more_rows(client, activity, name):
         record_payment(case.household, "10.00", activity.collector_a, case=case)
         attempt_log(
             case=case,
-            made_by=activity.collector_a,
+            by=activity.collector_a,
             occurred_at=timezone.now() - datetime.timedelta(hours=1),
             channel="payment_notice",
             person_contacted="owner",

@@ -213,7 +213,7 @@ def test_a_collector_sees_the_mark_but_no_approval_button_and_cannot_post(world,
 def test_the_timeline_marks_a_backdated_attempt_and_payment_but_not_a_recent_one(world, client):
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=NOW - 10 * DAYS,
         channel="payment_notice",
         person_contacted="owner",
@@ -221,7 +221,7 @@ def test_the_timeline_marks_a_backdated_attempt_and_payment_but_not_a_recent_one
     )
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=NOW - 1 * DAYS,
         channel="payment_notice",
         person_contacted="owner",

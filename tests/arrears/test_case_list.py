@@ -148,7 +148,7 @@ def log(case, by, at, channel, **kw):
     kw.setdefault("outcome", "sent" if channel in ("sms", "wechat") else "no_answer")
     return attempt_log(
         case=case,
-        made_by=by,
+        by=by,
         occurred_at=at,
         channel=channel,
         person_contacted="owner",

@@ -187,7 +187,7 @@ def test_with_redis_stopped_the_app_works_and_the_missed_summary_follows(
     with time_machine.travel(yesterday, tick=False):
         attempt_log(
             case=world.case_a,
-            made_by=world.collector_a,
+            by=world.collector_a,
             occurred_at=yesterday,
             channel="payment_notice",
             person_contacted="owner",

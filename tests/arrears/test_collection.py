@@ -59,7 +59,7 @@ def test_the_days_figures_count_what_went_to_periods(huge):
 
 def test_a_reversal_takes_back_only_what_was_counted(huge):
     with time_machine.travel(at(13), tick=False):
-        payment_reverse(payment=huge.huge, recorded_by=huge.manager, reason="录错金额")
+        payment_reverse(payment=huge.huge, by=huge.manager, reason="录错金额")
     figures = day_figures(*local_day(DAY), [huge.office.pk])
     assert figures[(huge.office.pk, huge.team_a.pk)].collected == D("620.50")
 

@@ -45,7 +45,7 @@ def record(world, amount, receipt):
         paid_at=timezone.now(),
         method="cash",
         receipt_no=receipt,
-        recorded_by=world.collector_a,
+        by=world.collector_a,
     )
 
 
@@ -179,7 +179,7 @@ def test_six_payments_with_one_receipt_at_once_one_succeeds_five_are_told(world,
             paid_at=timezone.now(),
             method="cash",
             receipt_no=receipt,
-            recorded_by=world.collector_a,
+            by=world.collector_a,
         )
 
     threads = [

@@ -79,7 +79,7 @@ def test_reversing_the_payment_reopens_the_months_its_credit_paid(world):
     payment = overpay(world)
     (june,) = new_months(world.house_a, JUNE)
     credit_apply(household=world.house_a, by=world.manager)
-    payment_reverse(payment=payment, recorded_by=world.manager, reason="录错户")
+    payment_reverse(payment=payment, by=world.manager, reason="录错户")
     june.refresh_from_db()
     assert june.amount_paid == D("0.00")
     assert credit_balance(world.house_a) == D("0.00")
@@ -137,7 +137,7 @@ def test_a_payment_whose_excess_was_refunded_cannot_be_reversed(world):
     payment = overpay(world)
     credit_refund(household=world.house_a, amount=D("300.00"), reason="全部退回", by=world.manager)
     with pytest.raises(ValidationError) as error:
-        payment_reverse(payment=payment, recorded_by=world.manager, reason="录错户")
+        payment_reverse(payment=payment, by=world.manager, reason="录错户")
     assert error.value.code == "excess_refunded"
     assert not Payment.objects.filter(kind=Payment.Kind.REVERSAL).exists()
 

@@ -9,7 +9,7 @@ from arrears.models import DifficultIssue, Notification
 def raise_one(world):
     return issue_raise(
         case=world.case_a,
-        raised_by=world.collector_a,
+        by=world.collector_a,
         title="业主要求先赔付",
         description="家中被盗",
     )
@@ -24,15 +24,13 @@ def test_raising_an_issue_tells_the_team_leader_and_the_office_manager(world):
 
 def test_an_issue_needs_a_title_and_a_description(world):
     with pytest.raises(ValidationError):
-        issue_raise(case=world.case_a, raised_by=world.collector_a, title=" ", description="x")
+        issue_raise(case=world.case_a, by=world.collector_a, title=" ", description="x")
 
 
 def test_resolving_records_the_decision_and_tells_the_raiser(world):
     issue = raise_one(world)
-    issue_discuss(issue=issue, author=world.leader_a, text="18:00 会议讨论：核实安保记录")
-    resolved = issue_resolve(
-        issue=issue, resolved_by=world.manager, decision="经理书面答复业主，安排面谈"
-    )
+    issue_discuss(issue=issue, by=world.leader_a, text="18:00 会议讨论：核实安保记录")
+    resolved = issue_resolve(issue=issue, by=world.manager, decision="经理书面答复业主，安排面谈")
     assert resolved.status == DifficultIssue.Status.RESOLVED
     assert resolved.resolved_by == world.manager and resolved.resolved_at
     assert Notification.objects.filter(
@@ -45,18 +43,18 @@ def test_resolving_records_the_decision_and_tells_the_raiser(world):
 def test_a_resolution_needs_a_written_decision(world):
     issue = raise_one(world)
     with pytest.raises(ValidationError):
-        issue_resolve(issue=issue, resolved_by=world.manager, decision="  ")
+        issue_resolve(issue=issue, by=world.manager, decision="  ")
     issue.refresh_from_db()
     assert issue.status == DifficultIssue.Status.OPEN
 
 
 def test_a_resolved_issue_is_not_resolved_again_nor_discussed(world):
     issue = raise_one(world)
-    issue_resolve(issue=issue, resolved_by=world.manager, decision="已处理")
+    issue_resolve(issue=issue, by=world.manager, decision="已处理")
     with pytest.raises(ValidationError):
-        issue_resolve(issue=issue, resolved_by=world.manager, decision="再次")
+        issue_resolve(issue=issue, by=world.manager, decision="再次")
     with pytest.raises(ValidationError):
-        issue_discuss(issue=issue, author=world.collector_a, text="补充")
+        issue_discuss(issue=issue, by=world.collector_a, text="补充")
 
 
 # --- Unlawful methods in the issue's texts (DESIGN.md §5.2) -------------------------------
@@ -70,7 +68,7 @@ def test_an_issue_proposing_unlawful_methods_is_saved_flagged_and_the_manager_to
     with translation.override("en"):
         issue = issue_raise(
             case=world.case_a,
-            raised_by=world.collector_a,
+            by=world.collector_a,
             title="恶意拒交",
             description="建议对其停水停电，到其单位拉横幅",
         )
@@ -90,7 +88,7 @@ def test_a_lawful_issue_is_not_flagged(world):
 
 def test_a_discussion_note_that_mentions_a_method_is_saved_and_flagged(world):
     issue = raise_one(world)
-    note = issue_discuss(issue=issue, author=world.leader_a, text="有人提议晚上11点上门")
+    note = issue_discuss(issue=issue, by=world.leader_a, text="有人提议晚上11点上门")
     assert note.flagged_terms == ["晚上11点"]
     assert flags_told(world).count() == 1
 
@@ -107,7 +105,7 @@ def test_a_discussion_note_that_mentions_a_method_is_saved_and_flagged(world):
 def test_a_decision_that_approves_an_unlawful_method_is_refused_with_the_law(world, decision):
     issue = raise_one(world)
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        issue_resolve(issue=issue, resolved_by=world.manager, decision=decision)
+        issue_resolve(issue=issue, by=world.manager, decision=decision)
     assert list(refused.value.message_dict) == ["decision"]
     message = refused.value.message_dict["decision"][0]
     assert "Civil Code art." in message or "PIPL" in message
@@ -118,9 +116,7 @@ def test_a_decision_that_approves_an_unlawful_method_is_refused_with_the_law(wor
 
 def test_a_decision_that_rejects_the_method_is_saved_and_flagged(world):
     issue = raise_one(world)
-    resolved = issue_resolve(
-        issue=issue, resolved_by=world.manager, decision="不同意停水停电，改为发催告函"
-    )
+    resolved = issue_resolve(issue=issue, by=world.manager, decision="不同意停水停电，改为发催告函")
     assert resolved.status == DifficultIssue.Status.RESOLVED
     resolved.refresh_from_db()
     assert resolved.flagged_terms == ["停水停电"]

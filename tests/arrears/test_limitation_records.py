@@ -43,7 +43,7 @@ def promise(world, day, *, hour=10, person="owner", evidence=()):
     """A call in which the owner promised to pay, as the contact form records it."""
     return attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=at(day, hour),
         channel="phone_call",
         person_contacted=person,
@@ -56,7 +56,7 @@ def promise(world, day, *, hour=10, person="owner", evidence=()):
 def letter(world, day, outcome):
     return attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=at(day),
         channel="written_demand",
         person_contacted="owner",
@@ -156,7 +156,7 @@ def claims(world):
 def logged(world, day, channel, outcome, **kw):
     return attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=at(day),
         channel=channel,
         person_contacted="owner",
@@ -204,9 +204,9 @@ def test_a_filing_logged_on_the_contact_form_is_claimed_not_proven(world, channe
 def _delivered_letter(world, day):
     from escalation.letter_records import letter_issue, letter_record_delivery
 
-    letter = letter_issue(world.case_a, kind="demand", by=world.manager, dated=day)
+    letter = letter_issue(case=world.case_a, kind="demand", by=world.manager, dated=day)
     return letter_record_delivery(
-        letter,
+        letter=letter,
         by=world.manager,
         delivered_on=day,
         proof="signature",
@@ -284,7 +284,7 @@ def test_a_promise_counts_when_recorded_within_seven_days(world, hour, minute, c
     with time_machine.travel(at(LATER), tick=False):
         attempt_log(
             case=world.case_a,
-            made_by=world.collector_a,
+            by=world.collector_a,
             occurred_at=datetime.datetime.combine(
                 made, datetime.time(hour, minute), tzinfo=SHANGHAI
             ),
@@ -337,7 +337,7 @@ def _plan(world, agreed, **kw):
     from escalation.plans import plan_record
 
     return plan_record(
-        world.case_a,
+        case=world.case_a,
         by=world.collector_a,
         agreed_on=agreed,
         instalments=[(agreed + datetime.timedelta(days=30), Decimal("100"))],
@@ -430,7 +430,7 @@ def test_the_rule_costs_the_same_queries_for_one_household_or_many(world, media)
             for channel, outcome in (("written_demand", "delivered"), ("lawsuit", "sent")):
                 attempt_log(
                     case=case,
-                    made_by=world.collector_a,
+                    by=world.collector_a,
                     occurred_at=at(CLAIMED),
                     channel=channel,
                     person_contacted="owner",

@@ -105,7 +105,7 @@ def test_a_huge_payment_is_refused_without_confirmation_and_kept_as_credit_with_
 
 def test_a_reversal_undoes_the_payment_and_revokes_the_clearance(world):
     original = pay(world, "1700.00", receipt_no="R-9")
-    reversal = payment_reverse(payment=original, recorded_by=world.manager, reason="录错户号")
+    reversal = payment_reverse(payment=original, by=world.manager, reason="录错户号")
     assert reversal.kind == Payment.Kind.REVERSAL
     assert reversal.reverses == original
     assert reversal.signed_amount == D("-1700.00")
@@ -123,7 +123,7 @@ def test_a_reversal_undoes_the_payment_and_revokes_the_clearance(world):
 def test_reversing_part_of_the_history_leaves_the_case_partly_paid(world):
     first = pay(world, "100.00")
     pay(world, "200.00")
-    payment_reverse(payment=first, recorded_by=world.manager, reason="重复录入")
+    payment_reverse(payment=first, by=world.manager, reason="重复录入")
     world.case_a.refresh_from_db()
     assert world.case_a.status == Case.Status.PARTLY_PAID
     assert sum(p for _, p in paid_months(world.house_a)) == D("200.00")
@@ -131,16 +131,16 @@ def test_reversing_part_of_the_history_leaves_the_case_partly_paid(world):
 
 def test_a_payment_can_be_reversed_only_once(world):
     original = pay(world, "100.00")
-    payment_reverse(payment=original, recorded_by=world.manager, reason="错误")
+    payment_reverse(payment=original, by=world.manager, reason="错误")
     with pytest.raises(ValidationError) as error:
-        payment_reverse(payment=original, recorded_by=world.manager, reason="再次")
+        payment_reverse(payment=original, by=world.manager, reason="再次")
     assert codes(error.value) == {"already_reversed"}
 
 
 def test_a_reversal_needs_a_reason(world):
     original = pay(world, "100.00")
     with pytest.raises(ValidationError) as error:
-        payment_reverse(payment=original, recorded_by=world.manager, reason="  ")
+        payment_reverse(payment=original, by=world.manager, reason="  ")
     assert codes(error.value) == {"required"}
 
 
@@ -155,7 +155,7 @@ def test_receipt_numbers_are_unique_within_an_office_only(world):
         paid_at=NOW(),
         method="cash",
         receipt_no="R-1",
-        recorded_by=world.other_collector,
+        by=world.other_collector,
     )
     assert other.pk
 
@@ -246,7 +246,7 @@ def test_bad_amounts_are_refused_with_what_to_do(world, amount, code):
             amount=amount,
             paid_at=NOW(),
             method="cash",
-            recorded_by=world.collector_a,
+            by=world.collector_a,
         )
     assert codes(error.value) == {code}
     assert "amount" in error.value.message_dict

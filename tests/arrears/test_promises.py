@@ -70,7 +70,7 @@ def test_a_reversed_payment_breaks_a_kept_promise_again(world):
         paid_at=timezone.now() - datetime.timedelta(days=2),
     )
     assert state_of(world).promise_state == KEPT
-    payment_reverse(payment=paid, recorded_by=world.manager, reason="录错")
+    payment_reverse(payment=paid, by=world.manager, reason="录错")
     # The reversal is dated now, after the promised day: it still undoes the keeping.
     assert state_of(world).promise_state == BROKEN
 

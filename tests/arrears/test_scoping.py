@@ -51,7 +51,7 @@ def test_a_collector_removed_from_her_team_loses_its_cases_at_once(world):
     record_payment(world.house_a, "100.00", world.collector_a, case=world.case_a)
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=timezone.now() - datetime.timedelta(minutes=30),
         channel="payment_notice",
         person_contacted="owner",

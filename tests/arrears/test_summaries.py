@@ -139,7 +139,7 @@ def log(clock, case, by, when, channel, person, outcome, **kw):
     clock.move_to(when)
     return attempt_log(
         case=case,
-        made_by=by,
+        by=by,
         occurred_at=when,
         channel=channel,
         person_contacted=person,
@@ -155,17 +155,17 @@ def pay(clock, house, amount, by, when):
 
 def reverse_payment(clock, payment, by, when):
     clock.move_to(when)
-    return payment_reverse(payment=payment, recorded_by=by, reason="记错户号")
+    return payment_reverse(payment=payment, by=by, reason="记错户号")
 
 
 def raise_issue(clock, case, by, when, title):
     clock.move_to(when)
-    return issue_raise(case=case, raised_by=by, title=title, description="详见记录")
+    return issue_raise(case=case, by=by, title=title, description="详见记录")
 
 
 def resolve(clock, issue, by, when):
     clock.move_to(when)
-    return issue_resolve(issue=issue, resolved_by=by, decision="经理书面答复")
+    return issue_resolve(issue=issue, by=by, decision="经理书面答复")
 
 
 def promise(case, amount, due, recorded_at, by):
@@ -487,7 +487,7 @@ def office_summary(world, day=DAY, office=None):
 def test_producing_twice_stores_one_summary_per_kind_scope_and_day_with_the_new_data(
     world, activity, clock
 ):
-    first = produce_daily(DAY)
+    first = produce_daily(day=DAY)
     assert len(first) == 6  # 3 teams, 2 offices, 1 operations manager
     stored = Summary.objects.filter(for_date=DAY)
     assert sorted(stored.values_list("kind", "scope")) == sorted(
@@ -516,7 +516,7 @@ def test_producing_twice_stores_one_summary_per_kind_scope_and_day_with_the_new_
         "owner",
         "delivered",
     )
-    second = produce_daily(DAY, by="rerun")
+    second = produce_daily(day=DAY, by="rerun")
     assert {s.pk for s in second} == {s.pk for s in first}
     assert Summary.objects.filter(for_date=DAY).count() == 6
     summary = office_summary(world)
@@ -532,11 +532,11 @@ def test_people_are_told_once_by_inbox_and_by_e_mail_with_an_html_part(
     world.manager.save()
     breaches_before = Notification.objects.filter(recipient=world.manager).count()
     with django_capture_on_commit_callbacks(execute=True):
-        produce_daily(DAY)
+        produce_daily(day=DAY)
     assert told(world.manager).count() == 1
     assert len(mailoutbox) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        produce_daily(DAY)
+        produce_daily(day=DAY)
     assert told(world.manager).count() == 1
     assert Notification.objects.filter(recipient=world.manager).count() == breaches_before + 1
     assert len(mailoutbox) == 1
@@ -559,9 +559,9 @@ def test_people_are_told_once_by_inbox_and_by_e_mail_with_an_html_part(
 
 
 def test_each_summary_goes_to_the_people_who_read_it(world, activity):
-    produce_daily(DAY, region=world.region)
-    produce_brief(DAY, region=world.region)
-    produce_weekly(MONDAY, region=world.region)
+    produce_daily(day=DAY, region=world.region)
+    produce_brief(day=DAY, region=world.region)
+    produce_weekly(monday=MONDAY, region=world.region)
     readers = {}
     for n in Notification.objects.filter(kind=Notification.Kind.SUMMARY):
         summary = Summary.objects.get(pk=int(n.url.rstrip("/").rsplit("/", 1)[1]))
@@ -725,7 +725,7 @@ def test_every_attempt_and_payment_falls_in_exactly_one_daily_report(world, cloc
         clock.move_to(recorded)
         attempt = attempt_log(
             case=world.case_a,
-            made_by=world.collector_a,
+            by=world.collector_a,
             occurred_at=dated,
             channel="phone_call",
             person_contacted="unrelated",
@@ -745,7 +745,7 @@ def test_every_attempt_and_payment_falls_in_exactly_one_daily_report(world, cloc
     clock.move_to(at(d3 + DAYS, 19))
     days = [d0, d1, d2, d3, d3 + DAYS]
     for day in days:
-        produce_daily(day)
+        produce_daily(day=day)
     seen_attempts: dict = {}
     seen_payments: dict = {}
     for day in days:
@@ -777,7 +777,7 @@ def test_every_attempt_and_payment_falls_in_exactly_one_daily_report(world, cloc
 
 
 def test_the_summary_page_and_the_region_cut_off_state_the_window(world, activity, client):
-    produce_daily(DAY)
+    produce_daily(day=DAY)
     client.force_login(world.manager)
     page = client.get(reverse("summary-detail", args=[office_summary(world).pk])).content.decode()
     assert 'data-testid="window"' in page and "18:00 11-24 → 18:00 11-25" in page
@@ -792,8 +792,8 @@ def test_the_summary_page_and_the_region_cut_off_state_the_window(world, activit
 
 
 def test_the_brief_and_the_pack_state_their_windows(world, activity):
-    produce_brief(DAY)
-    produce_weekly(MONDAY)
+    produce_brief(day=DAY)
+    produce_weekly(monday=MONDAY)
     brief = Summary.objects.get(kind=Summary.Kind.MORNING_BRIEF, region=world.region)
     pack = Summary.objects.get(
         kind=Summary.Kind.WEEKLY_PACK, region=world.region, scope=f"region:{world.region.pk}"
@@ -854,9 +854,9 @@ def test_daily_reports_cost_the_same_with_more_new_issues(world, activity, clock
 
 @pytest.fixture
 def stored(world, activity):
-    produce_daily(DAY)
-    produce_brief(DAY)
-    produce_weekly(THIS_MONDAY)
+    produce_daily(day=DAY)
+    produce_brief(day=DAY)
+    produce_weekly(monday=THIS_MONDAY)
     return {(s.kind, s.scope): s for s in Summary.objects.all()}
 
 
@@ -942,7 +942,7 @@ def test_run_now_is_refused_to_those_who_may_not_run_it(client, world, who, kind
 
 def test_run_now_by_one_office_keeps_the_operations_report_whole(client, world, activity, clock):
     second_office(world, clock)
-    produce_daily(DAY)
+    produce_daily(day=DAY)
     scope = f"operations:{world.ops.pk}:region:{world.region.pk}"
     report = Summary.objects.get(kind=Summary.Kind.DAILY_OPERATIONS, scope=scope, for_date=DAY)
     assert [o["office"] for o in report.data["offices"]] == ["北苑服务处", "西苑服务处"]
@@ -1016,7 +1016,7 @@ def test_without_a_webhook_url_nothing_is_posted(
 ):
     settings.SUMMARY_WEBHOOK_URL = ""
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        produce_brief(DAY, region=world.region)
+        produce_brief(day=DAY, region=world.region)
     assert len(callbacks) == 1  # the webhook's (the director has no e-mail address)
     assert hook.received == []
     assert told(world.director).count() == 1
@@ -1159,7 +1159,7 @@ def readers(world, huating):
 
 
 def test_each_reader_opens_a_monday_pack_of_their_own_offices_only(client, world, huating):
-    produce_weekly(MONDAY, region=world.region)
+    produce_weekly(monday=MONDAY, region=world.region)
     region_pack = Summary.objects.get(
         kind=Summary.Kind.WEEKLY_PACK, scope=f"region:{world.region.pk}", for_date=MONDAY
     )
@@ -1209,7 +1209,7 @@ def test_each_reader_is_mailed_their_own_pack_and_workbook_only(
 ):
     settings.SUMMARY_WEBHOOK_URL = hook.url
     with django_capture_on_commit_callbacks(execute=True):
-        produce_weekly(MONDAY, region=world.region)
+        produce_weekly(monday=MONDAY, region=world.region)
     by_address = {}
     for mail in mailoutbox:
         for address in mail.bcc + mail.to + mail.cc:
@@ -1239,7 +1239,7 @@ def test_each_reader_is_mailed_their_own_pack_and_workbook_only(
 
 
 def test_the_pack_goes_to_each_reader_once_through_their_own_copy(world, huating):
-    produce_weekly(MONDAY, region=world.region)
+    produce_weekly(monday=MONDAY, region=world.region)
     for user, _shown, _never in readers(world, huating):
         [notice] = told(user)
         assert notice.url == reverse("summary-detail", args=[pack_of(user).pk])
@@ -1254,9 +1254,9 @@ def figure_queries(queries):
 
 def test_a_huating_only_operations_manager_reads_no_other_offices_daily_reports(world, huating):
     """The 18:00 reports and the brief: the same rule as the pack (issue 12)."""
-    produce_daily(DAY)
-    produce_daily(NEXT)
-    produce_brief(DAY)
+    produce_daily(day=DAY)
+    produce_daily(day=NEXT)
+    produce_brief(day=DAY)
     for user in (huating.ops, huating.manager):
         mine = visible_summaries(user)
         assert mine.exists()
@@ -1277,12 +1277,12 @@ def test_a_monday_pack_per_reader_reuses_the_per_office_figures(world, huating, 
     from tests.conftest import make_user
 
     with CaptureQueriesContext(connection) as before:
-        produce_weekly(MONDAY, region=world.region, by="run now: test")
+        produce_weekly(monday=MONDAY, region=world.region, by="run now: test")
     for i in range(3):
         make_user(f"m{i}", Role.OFFICE_MANAGER, office=huating.office)
         make_user(f"o{i}", Role.OPERATIONS_MANAGER, offices=[huating.office, world.office])
     with CaptureQueriesContext(connection) as after:
-        produce_weekly(MONDAY, region=world.region, by="run now: test")
+        produce_weekly(monday=MONDAY, region=world.region, by="run now: test")
     # the figures are computed once per office whatever the readers: the same queries on the
     # attempts, payments and cases; each new operations manager's copy costs only its storing
     assert figure_queries(after) == figure_queries(before)
@@ -1295,7 +1295,7 @@ def test_an_operations_manager_of_two_regions_gets_one_report_per_region(world, 
     from arrears import scoping
 
     world.ops.staff_profile.offices.add(world.other_office)  # 南苑, in the west region
-    produce_daily(DAY)
+    produce_daily(day=DAY)
     stored = {
         s.scope: s for s in Summary.objects.filter(kind=Summary.Kind.DAILY_OPERATIONS, for_date=DAY)
     }

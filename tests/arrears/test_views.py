@@ -198,7 +198,7 @@ def test_case_page_answers_call_message_and_visit_each_on_its_own(client, world)
     visited = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=visited,
         channel="home_visit",
         person_contacted="owner",

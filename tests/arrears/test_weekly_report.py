@@ -232,7 +232,7 @@ def test_the_monday_pack_email_carries_the_report(
     week.director.email = "director@east.invalid"
     week.director.save()
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        produce_weekly(datetime.date(2026, 11, 30), region=week.region)
+        produce_weekly(monday=datetime.date(2026, 11, 30), region=week.region)
     assert Summary.objects.filter(kind=Summary.Kind.WEEKLY_PACK, region=week.region).exists()
     (message,) = [m for m in mailoutbox if "director@east.invalid" in m.bcc]
     (name, data, mimetype) = message.attachments[0]

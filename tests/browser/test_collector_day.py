@@ -194,7 +194,7 @@ def test_a_manager_resolves_a_difficult_issue_from_the_desk(world, desktop):
     title = "业主称漏水未修，拒绝缴费"
     issue_raise(
         case=world.case_a,
-        raised_by=world.collector_a,
+        by=world.collector_a,
         title=title,
         description="业主说楼上漏水两年未修，修好之前不缴物业费。",
     )
@@ -221,7 +221,7 @@ def test_a_manager_resolves_a_difficult_issue_from_the_desk(world, desktop):
 def test_screenshots_of_a_worked_case_on_a_phone_and_a_desktop(world, phone, desktop):
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=yesterday_at(10),
         channel="phone_call",
         person_contacted="owner",
@@ -230,7 +230,7 @@ def test_screenshots_of_a_worked_case_on_a_phone_and_a_desktop(world, phone, des
     )
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=yesterday_at(22, 30),
         channel="phone_call",
         person_contacted="owner",
@@ -254,7 +254,7 @@ def test_screenshots_of_a_worked_case_on_a_phone_and_a_desktop(world, phone, des
 def test_the_collector_pages_are_all_in_chinese(world, phone):
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=yesterday_at(22, 30),
         channel="phone_call",
         person_contacted="owner",

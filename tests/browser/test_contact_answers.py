@@ -24,7 +24,7 @@ def test_a_visit_yesterday_blocks_visits_only_and_the_form_highlights_the_tapped
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=timezone.make_aware(datetime.datetime.combine(yesterday, datetime.time(10))),
         channel="home_visit",
         person_contacted="owner",

@@ -354,9 +354,9 @@ def test_the_message_shown_after_issuing_is_not_printed_on_the_letter(world, rec
 
 def test_the_proof_scan_on_the_letter_page_opens(world, recent_case, desktop):
     today = timezone.localdate()
-    demand = letter_issue(recent_case, kind="demand", by=world.manager)
+    demand = letter_issue(case=recent_case, kind="demand", by=world.manager)
     letter_record_delivery(
-        demand,
+        letter=demand,
         by=world.manager,
         method="in_person",
         delivered_on=today,

@@ -41,13 +41,13 @@ def demand(world):
     # June 2014 was paid at the time: the letter shows two runs of months around it.
     DebtPeriod.objects.filter(household=world.house_a, month=D(2014, 6, 1)).update(amount_paid=100)
     return issued_letter(
-        letter_issue(world.case_a, kind="demand", by=world.manager, deadline_days=20)
+        letter_issue(case=world.case_a, kind="demand", by=world.manager, deadline_days=20)
     )
 
 
 @pytest.fixture
 def notice(world):
-    return issued_letter(letter_issue(world.case_b, kind="notice", by=world.manager))
+    return issued_letter(letter_issue(case=world.case_b, kind="notice", by=world.manager))
 
 
 def test_the_page_is_a4_portrait_with_20_mm_margins(demand):

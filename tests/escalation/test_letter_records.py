@@ -44,19 +44,19 @@ def code_of(error: ValidationError) -> str:
 
 
 def issue(case, by, kind="demand", **kw):
-    return letter_issue(case, kind=kind, by=by, **kw)
+    return letter_issue(case=case, kind=kind, by=by, **kw)
 
 
 def deliver_in_person(letter, by, on=TODAY, **kw):
     kw.setdefault("proof", Letter.Proof.SIGNATURE)
     kw.setdefault("proof_detail", "业主本人签收")
     kw.setdefault("scans", [scan()])
-    return letter_record_delivery(letter, by=by, delivered_on=on, method="in_person", **kw)
+    return letter_record_delivery(letter=letter, by=by, delivered_on=on, method="in_person", **kw)
 
 
 def send_by_ems(letter, by, on=TODAY):
     return letter_record_dispatch(
-        letter, by=by, method=Letter.Method.EMS, sent_on=on, tracking_number="EA123456789CN"
+        letter=letter, by=by, method=Letter.Method.EMS, sent_on=on, tracking_number="EA123456789CN"
     )
 
 
@@ -132,7 +132,7 @@ def test_a_demand_giving_less_than_15_days_is_refused(world):
 
 def test_a_batch_skips_the_cases_that_owe_nothing(world):
     record_payment(world.house_b, "1700.00", world.collector_b)
-    batch = letters_issue_batch([world.case_a, world.case_b], kind="notice", by=world.manager)
+    batch = letters_issue_batch(cases=[world.case_a, world.case_b], kind="notice", by=world.manager)
     assert [x.case for x in batch.letters] == [world.case_a]
     assert batch.skipped == [world.case_b]
 
@@ -145,7 +145,7 @@ def test_mail_needs_a_tracking_number(world, method):
     letter = issue(world.case_a, world.manager)
     with pytest.raises(ValidationError) as refused:
         letter_record_dispatch(
-            letter, by=world.collector_a, method=method, sent_on=TODAY, tracking_number="   "
+            letter=letter, by=world.collector_a, method=method, sent_on=TODAY, tracking_number="   "
         )
     assert field_of(refused.value) == ["tracking_number"]
     letter.refresh_from_db()
@@ -155,7 +155,9 @@ def test_mail_needs_a_tracking_number(world, method):
 @pytest.mark.parametrize("method", ["courier", "in_person"])
 def test_a_courier_or_a_hand_delivery_needs_no_tracking_number(world, method):
     letter = issue(world.case_a, world.manager, "notice")
-    letter = letter_record_dispatch(letter, by=world.collector_a, method=method, sent_on=TODAY)
+    letter = letter_record_dispatch(
+        letter=letter, by=world.collector_a, method=method, sent_on=TODAY
+    )
     assert (letter.status, letter.method, letter.sent_on) == (Letter.Status.SENT, method, TODAY)
 
 
@@ -205,7 +207,11 @@ def test_a_letter_is_sent_only_once_even_from_a_stale_copy(world):
     send_by_ems(letter, world.collector_a)
     with pytest.raises(ValidationError):
         letter_record_dispatch(
-            stale, by=world.collector_b, method="courier", sent_on=TODAY, tracking_number="SF1"
+            letter=stale,
+            by=world.collector_b,
+            method="courier",
+            sent_on=TODAY,
+            tracking_number="SF1",
         )
     assert ContactAttempt.objects.count() == 1
 
@@ -234,7 +240,7 @@ def test_a_letter_handed_over_in_person_is_sent_and_delivered_at_once(world):
 def test_a_mailed_letter_is_delivered_with_the_tracking_record(world):
     letter = send_by_ems(issue(world.case_a, world.manager), world.collector_a)
     letter = letter_record_delivery(
-        letter,
+        letter=letter,
         by=world.collector_a,
         delivered_on=TODAY,
         proof="tracking",
@@ -268,7 +274,7 @@ def test_a_letter_not_handed_over_must_be_recorded_as_sent_first(world, method):
     letter = issue(world.case_a, world.manager)
     with pytest.raises(ValidationError) as refused:
         letter_record_delivery(
-            letter,
+            letter=letter,
             by=world.collector_a,
             delivered_on=TODAY,
             proof="tracking",
@@ -288,10 +294,12 @@ def test_tracking_proof_for_a_letter_handed_over_in_person_is_refused(world):
 
 def test_tracking_proof_for_a_letter_sent_by_hand_is_refused(world):
     letter = issue(world.case_a, world.manager)
-    letter = letter_record_dispatch(letter, by=world.collector_a, method="in_person", sent_on=TODAY)
+    letter = letter_record_dispatch(
+        letter=letter, by=world.collector_a, method="in_person", sent_on=TODAY
+    )
     with pytest.raises(ValidationError) as refused:
         letter_record_delivery(
-            letter,
+            letter=letter,
             by=world.collector_a,
             delivered_on=TODAY,
             proof="tracking",
@@ -306,7 +314,7 @@ def test_delivery_before_the_letter_was_sent_is_refused(world):
     letter = send_by_ems(letter, world.collector_a, on=TODAY - days(2))
     with pytest.raises(ValidationError) as refused:
         letter_record_delivery(
-            letter,
+            letter=letter,
             by=world.collector_a,
             delivered_on=TODAY - days(3),
             proof="tracking",
@@ -333,10 +341,10 @@ def test_a_letter_is_delivered_only_once(world):
 def test_a_returned_letter_cannot_be_delivered_from_a_stale_copy(world):
     letter = send_by_ems(issue(world.case_a, world.manager), world.collector_a)
     stale = Letter.objects.get(pk=letter.pk)
-    letter_record_return(letter, by=world.collector_a, returned_on=TODAY, reason="查无此人")
+    letter_record_return(letter=letter, by=world.collector_a, returned_on=TODAY, reason="查无此人")
     with pytest.raises(ValidationError):
         letter_record_delivery(
-            stale,
+            letter=stale,
             by=world.collector_b,
             delivered_on=TODAY,
             proof="tracking",
@@ -353,7 +361,7 @@ def test_a_delivered_demand_restarts_the_limitation_clock_on_the_day_of_delivery
     )
     assert unpaid_clocks([house])[house][0].clock.limit == datetime.date(2027, 1, 1)  # sent only
     letter_record_delivery(
-        letter,
+        letter=letter,
         by=world.manager,
         delivered_on=TODAY - days(6),
         proof="tracking",
@@ -371,18 +379,20 @@ def test_a_delivered_demand_restarts_the_limitation_clock_on_the_day_of_delivery
 def test_only_a_letter_that_was_sent_can_come_back(world):
     issued = issue(world.case_a, world.manager)
     with pytest.raises(ValidationError) as refused:
-        letter_record_return(issued, by=world.collector_a, returned_on=TODAY, reason="拒收")
+        letter_record_return(letter=issued, by=world.collector_a, returned_on=TODAY, reason="拒收")
     assert refused.value.code == "state"
     delivered = deliver_in_person(issue(world.case_b, world.manager), world.collector_a)
     with pytest.raises(ValidationError) as refused:
-        letter_record_return(delivered, by=world.collector_a, returned_on=TODAY, reason="拒收")
+        letter_record_return(
+            letter=delivered, by=world.collector_a, returned_on=TODAY, reason="拒收"
+        )
     assert refused.value.code == "state"
 
 
 def test_a_return_needs_a_reason(world):
     letter = send_by_ems(issue(world.case_a, world.manager), world.collector_a)
     with pytest.raises(ValidationError) as refused:
-        letter_record_return(letter, by=world.collector_a, returned_on=TODAY, reason="  ")
+        letter_record_return(letter=letter, by=world.collector_a, returned_on=TODAY, reason="  ")
     assert field_of(refused.value) == ["return_reason"]
 
 
@@ -391,7 +401,7 @@ def test_a_return_before_the_letter_was_sent_is_refused(world):
     letter = send_by_ems(letter, world.collector_a, on=TODAY - days(2))
     with pytest.raises(ValidationError) as refused:
         letter_record_return(
-            letter, by=world.collector_a, returned_on=TODAY - days(3), reason="拒收"
+            letter=letter, by=world.collector_a, returned_on=TODAY - days(3), reason="拒收"
         )
     assert code_of(refused.value) == "too_early"
 
@@ -403,7 +413,7 @@ def test_a_returned_letter_is_not_delivered_and_moves_no_limitation(world, fresh
         issue(fresh_case, world.manager, dated=TODAY - days(5)), world.manager, on=TODAY - days(4)
     )
     letter = letter_record_return(
-        letter, by=world.manager, returned_on=TODAY - days(1), reason=" 查无此人 "
+        letter=letter, by=world.manager, returned_on=TODAY - days(1), reason=" 查无此人 "
     )
     assert letter.status == Letter.Status.RETURNED
     assert (letter.returned_on, letter.return_reason) == (TODAY - days(1), "查无此人")
@@ -461,7 +471,7 @@ def test_a_return_reason_that_names_a_method_is_saved_and_flagged_for_the_manage
 
     letter = send_by_ems(issue(world.case_a, world.manager), world.collector_a)
     letter = letter_record_return(
-        letter, by=world.collector_a, returned_on=TODAY, reason="拒收，建议到其单位送达"
+        letter=letter, by=world.collector_a, returned_on=TODAY, reason="拒收，建议到其单位送达"
     )
     assert letter.status == Letter.Status.RETURNED
     assert letter.outcome_attempt.flagged_terms == ["到其单位"]
@@ -473,6 +483,6 @@ def test_a_return_reason_that_names_a_method_is_saved_and_flagged_for_the_manage
 def test_a_plain_return_reason_is_not_flagged(world):
     letter = send_by_ems(issue(world.case_a, world.manager), world.collector_a)
     letter = letter_record_return(
-        letter, by=world.collector_a, returned_on=TODAY, reason="查无此人，单位地址不详"
+        letter=letter, by=world.collector_a, returned_on=TODAY, reason="查无此人，单位地址不详"
     )
     assert letter.outcome_attempt.flagged_terms == []

@@ -127,7 +127,7 @@ def test_a_plan_without_instalments_is_running():
 
 def record(case, by, instalments, agreed_on=TODAY, **kw):
     return plan_record(
-        case, by=by, agreed_on=agreed_on, instalments=[(d, M(a)) for d, a in instalments], **kw
+        case=case, by=by, agreed_on=agreed_on, instalments=[(d, M(a)) for d, a in instalments], **kw
     )
 
 
@@ -264,7 +264,7 @@ def test_a_reversed_payment_keeps_nothing(plan_case, world):
     record(plan_case, world.collector_a, [(TODAY, "100")], agreed_on=TODAY - days(1))
     paid = record_payment(plan_case.household, "100.00", world.collector_a)
     assert plans_for_case(plan_case, today=TODAY)[0].state == COMPLETED
-    payment_reverse(payment=paid, recorded_by=world.manager, reason="录错")
+    payment_reverse(payment=paid, by=world.manager, reason="录错")
     assert plans_for_case(plan_case, today=TODAY)[0].instalments[0].state == PENDING
 
 

@@ -38,9 +38,9 @@ D = datetime.date
 
 
 def deliver_demand(case, by, *, dated, delivered_on=None):
-    letter = letter_issue(case, kind="demand", by=by, dated=dated)
+    letter = letter_issue(case=case, kind="demand", by=by, dated=dated)
     return letter_record_delivery(
-        letter,
+        letter=letter,
         by=by,
         delivered_on=delivered_on or dated,
         proof="signature",
@@ -59,11 +59,11 @@ def ready(world, fresh_case):
 
 @pytest.fixture
 def action(world, ready):
-    return legal_open(ready, by=world.manager, route="payment_order")
+    return legal_open(case=ready, by=world.manager, route="payment_order")
 
 
 def step(action, by, stage, on=TODAY, **kw):
-    return legal_record_step(action, by=by, stage=stage, on=on, **kw)
+    return legal_record_step(action=action, by=by, stage=stage, on=on, **kw)
 
 
 def decide(action, by, awarded, stage="decided"):
@@ -78,7 +78,7 @@ def balance(case) -> Decimal:
 
 def refusal_code(case, by, route="payment_order") -> str:
     with pytest.raises(LegalStageRefused) as refused:
-        legal_open(case, by=by, route=route)
+        legal_open(case=case, by=by, route=route)
     return refused.value.code
 
 
@@ -92,17 +92,21 @@ def test_no_demand_no_legal_stage(world, fresh_case):
 
 
 def test_a_demand_sent_but_not_delivered_does_not_count(world, fresh_case):
-    letter = letter_issue(fresh_case, kind="demand", by=world.manager, dated=TODAY - days(30))
+    letter = letter_issue(case=fresh_case, kind="demand", by=world.manager, dated=TODAY - days(30))
     letter_record_dispatch(
-        letter, by=world.manager, method="ems", sent_on=TODAY - days(30), tracking_number="EA1"
+        letter=letter,
+        by=world.manager,
+        method="ems",
+        sent_on=TODAY - days(30),
+        tracking_number="EA1",
     )
     assert refusal_code(fresh_case, world.manager) == NO_DEMAND
 
 
 def test_a_delivered_notice_is_not_a_demand(world, fresh_case):
-    notice = letter_issue(fresh_case, kind="notice", by=world.manager, dated=TODAY - days(30))
+    notice = letter_issue(case=fresh_case, kind="notice", by=world.manager, dated=TODAY - days(30))
     letter_record_delivery(
-        notice,
+        letter=notice,
         by=world.manager,
         delivered_on=TODAY - days(30),
         proof="signature",
@@ -116,14 +120,14 @@ def test_a_delivered_notice_is_not_a_demand(world, fresh_case):
 def test_the_legal_stage_opens_the_day_after_the_deadline_not_on_it(world, fresh_case, frozen):
     deliver_demand(fresh_case, world.manager, dated=TODAY)  # deadline TODAY + 15
     with pytest.raises(LegalStageRefused) as refused:
-        legal_open(fresh_case, by=world.manager, route="payment_order")
+        legal_open(case=fresh_case, by=world.manager, route="payment_order")
     assert refused.value.code == DEADLINE_NOT_PASSED
     assert (TODAY + days(16)).isoformat() in refused.value.messages[0]
 
     frozen.shift(days(15))  # the deadline day: the owner may still pay
     assert refusal_code(fresh_case, world.manager) == DEADLINE_NOT_PASSED
     frozen.shift(days(1))
-    action = legal_open(fresh_case, by=world.manager, route="payment_order")
+    action = legal_open(case=fresh_case, by=world.manager, route="payment_order")
     assert action.steps.get().on == TODAY + days(16)
 
 
@@ -135,7 +139,7 @@ def test_a_demand_delivered_late_gives_15_days_from_its_arrival(world, fresh_cas
 
 def test_opening_sets_the_case_to_legal_and_claims_the_balance(world, ready):
     record_payment(ready.household, "300.00", world.collector_a)
-    action = legal_open(ready, by=world.manager, route="lawsuit")
+    action = legal_open(case=ready, by=world.manager, route="lawsuit")
     ready.refresh_from_db()
     assert ready.status == Case.Status.LEGAL
     assert action.claimed == M("900.00") and action.route == "lawsuit"
@@ -158,7 +162,7 @@ def test_nothing_owed_no_legal_stage(world, ready):
 def test_arbitration_without_a_clause_is_refused(world, ready):
     assert legal_position(ready).suggestion.route == "payment_order"
     with pytest.raises(ValidationError) as refused:
-        legal_open(ready, by=world.manager, route="arbitration")
+        legal_open(case=ready, by=world.manager, route="arbitration")
     assert sorted(refused.value.message_dict) == ["route"]
     ready.refresh_from_db()
     assert ready.status == Case.Status.OPEN and not LegalAction.objects.exists()
@@ -168,7 +172,7 @@ def test_with_an_arbitration_clause_arbitration_is_suggested_and_allowed(world, 
     world.office.arbitration_clause = True
     world.office.save()
     assert legal_position(ready).suggestion.route == "arbitration"
-    action = legal_open(ready, by=world.manager, route="arbitration")
+    action = legal_open(case=ready, by=world.manager, route="arbitration")
     assert action.route == action.suggested_route == "arbitration"
 
 
@@ -176,7 +180,7 @@ def test_with_an_arbitration_clause_a_suit_is_refused(world, ready):
     world.office.arbitration_clause = True
     world.office.save()
     with pytest.raises(ValidationError) as refused:
-        legal_open(ready, by=world.manager, route="lawsuit")
+        legal_open(case=ready, by=world.manager, route="lawsuit")
     assert sorted(refused.value.message_dict) == ["route"]
 
 
@@ -189,12 +193,16 @@ def test_an_unreachable_owner_who_signed_for_the_demand_can_be_served(world, rea
 def test_an_unreachable_owner_reached_only_by_mail_cannot_be_served(world, fresh_case):
     fresh_case.category = DebtorCategory.UNREACHABLE
     fresh_case.save()
-    letter = letter_issue(fresh_case, kind="demand", by=world.manager, dated=TODAY - days(20))
+    letter = letter_issue(case=fresh_case, kind="demand", by=world.manager, dated=TODAY - days(20))
     letter_record_dispatch(
-        letter, by=world.manager, method="ems", sent_on=TODAY - days(20), tracking_number="EA3"
+        letter=letter,
+        by=world.manager,
+        method="ems",
+        sent_on=TODAY - days(20),
+        tracking_number="EA3",
     )
     letter_record_delivery(
-        letter,
+        letter=letter,
         by=world.manager,
         delivered_on=TODAY - days(18),
         proof="tracking",
@@ -211,11 +219,17 @@ def test_a_grievance_makes_the_suggestion_a_suit(world, ready):
 
 
 def test_a_letter_that_came_back_after_the_delivery_makes_the_suggestion_a_suit(world, ready):
-    letter = letter_issue(ready, kind="notice", by=world.manager, dated=TODAY - days(3))
+    letter = letter_issue(case=ready, kind="notice", by=world.manager, dated=TODAY - days(3))
     letter_record_dispatch(
-        letter, by=world.manager, method="ems", sent_on=TODAY - days(3), tracking_number="EA2"
+        letter=letter,
+        by=world.manager,
+        method="ems",
+        sent_on=TODAY - days(3),
+        tracking_number="EA2",
     )
-    letter_record_return(letter, by=world.manager, returned_on=TODAY - days(1), reason="查无此人")
+    letter_record_return(
+        letter=letter, by=world.manager, returned_on=TODAY - days(1), reason="查无此人"
+    )
     assert legal_position(ready).suggestion.route == "lawsuit"
 
 
@@ -313,7 +327,7 @@ def test_closing_hands_the_case_back_partly_paid_after_a_payment(world, action):
 
 def test_after_closing_a_new_legal_action_may_open(world, action):
     step(action, world.manager, "closed")
-    again = legal_open(action.case, by=world.manager, route="lawsuit")
+    again = legal_open(case=action.case, by=world.manager, route="lawsuit")
     assert again.pk != action.pk
 
 
@@ -358,7 +372,7 @@ def test_a_judgment_for_the_whole_claim_proposes_no_waiver_of_months_never_claim
     world.campaign.arrears_through = D(2024, 12, 1)
     world.campaign.save()
     deliver_demand(fresh_case, world.manager, dated=TODAY - days(20))
-    action = legal_open(fresh_case, by=world.manager, route="payment_order")
+    action = legal_open(case=fresh_case, by=world.manager, route="payment_order")
     assert action.claimed == M("1200.00")
     # Months later the manager widens the campaign to 2025-03; then the order is made.
     frozen.shift(days(60))
@@ -390,7 +404,7 @@ def pending(world, action):
 @pytest.mark.parametrize("who", ["leader_a", "collector_a", "ops", "other_manager"])
 def test_only_a_manager_of_the_office_decides_a_waiver(world, pending, who):
     with pytest.raises(PermissionDenied):
-        waiver_decide(pending, by=world.roles[who], approve=True)
+        waiver_decide(waiver=pending, by=world.roles[who], approve=True)
     pending.refresh_from_db()
     assert pending.status == Waiver.Status.PENDING
     assert balance(pending.case) == M("1200.00")
@@ -400,7 +414,9 @@ def test_an_approved_waiver_lowers_the_oldest_months_first(world, action):
     # Owed 1,200; 150 paid during the proceedings (January, half of February); awarded 800.
     record_payment(action.case.household, "150.00", world.collector_a)
     decide(action, world.manager, "800.00")
-    waiver = waiver_decide(Waiver.objects.get(), by=world.manager, approve=True, note=" 同意 ")
+    waiver = waiver_decide(
+        waiver=Waiver.objects.get(), by=world.manager, approve=True, note=" 同意 "
+    )
     assert waiver.status == Waiver.Status.APPROVED and waiver.amount == M("250.00")
     assert (waiver.decided_by, waiver.decision_note) == (world.manager, "同意")
     assert waiver.decided_at is not None
@@ -428,7 +444,7 @@ def test_a_waiver_larger_than_what_is_now_owed_is_refused(world, pending):
     # 200 to waive, but the owner has since paid 1,100 of the 1,200: only 100 is owed.
     record_payment(pending.case.household, "1100.00", world.collector_a)
     with pytest.raises(ValidationError) as refused:
-        waiver_decide(pending, by=world.manager, approve=True)
+        waiver_decide(waiver=pending, by=world.manager, approve=True)
     assert refused.value.code == "too_large"
     pending.refresh_from_db()
     assert pending.status == Waiver.Status.PENDING and not WaiverAllocation.objects.exists()
@@ -438,7 +454,7 @@ def test_a_waiver_larger_than_what_is_now_owed_is_refused(world, pending):
 def test_a_waiver_that_brings_the_balance_to_zero_closes_the_case(world, action):
     record_payment(action.case.household, "1000.00", world.collector_a)
     decide(action, world.manager, "0.00")  # the court awards none of the last 200
-    waiver = waiver_decide(Waiver.objects.get(), by=world.manager, approve=True)
+    waiver = waiver_decide(waiver=Waiver.objects.get(), by=world.manager, approve=True)
     assert waiver.amount == M("200.00")
     case = Case.objects.get(pk=action.case_id)
     assert case.status == Case.Status.CLOSED and case.closed_reason
@@ -447,21 +463,21 @@ def test_a_waiver_that_brings_the_balance_to_zero_closes_the_case(world, action)
 
 def test_a_refused_waiver_changes_no_ledger(world, pending):
     before = list(pending.case.periods().values_list("month", "amount_due", "amount_paid"))
-    waiver = waiver_decide(pending, by=world.manager, approve=False, note="应上诉")
+    waiver = waiver_decide(waiver=pending, by=world.manager, approve=False, note="应上诉")
     assert waiver.status == Waiver.Status.REFUSED and waiver.decided_by == world.manager
     assert list(pending.case.periods().values_list("month", "amount_due", "amount_paid")) == before
     assert not WaiverAllocation.objects.exists()
 
 
 def test_a_waiver_is_decided_once(world, pending):
-    waiver_decide(pending, by=world.manager, approve=False)
+    waiver_decide(waiver=pending, by=world.manager, approve=False)
     with pytest.raises(ValidationError) as refused:
-        waiver_decide(pending, by=world.manager, approve=True)
+        waiver_decide(waiver=pending, by=world.manager, approve=True)
     assert refused.value.code == "state"
 
 
 def test_after_a_refusal_the_step_can_be_recorded_again_for_the_right_amount(world, pending):
-    waiver_decide(pending, by=world.manager, approve=False)
+    waiver_decide(waiver=pending, by=world.manager, approve=False)
     step(Waiver.objects.get().action, world.manager, "decided", awarded=M("1100.00"))
     assert [w.amount for w in Waiver.objects.order_by("pk")] == [M("200.00"), M("100.00")]
 
@@ -515,7 +531,9 @@ def test_a_waiver_decision_that_approves_a_method_is_refused_and_nothing_moves(w
     decide(action, world.manager, "1000.00")
     waiver = Waiver.objects.get()
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        waiver_decide(waiver, by=world.manager, approve=True, note="同意减免，余款未付则停水")
+        waiver_decide(
+            waiver=waiver, by=world.manager, approve=True, note="同意减免，余款未付则停水"
+        )
     assert "Civil Code art. 944" in refused.value.message_dict["note"][0]
     waiver.refresh_from_db()
     assert waiver.status == "pending" and balance(action.case) == M("1200.00")
@@ -523,5 +541,7 @@ def test_a_waiver_decision_that_approves_a_method_is_refused_and_nothing_moves(w
 
 def test_a_plain_waiver_decision_is_not_flagged(world, action):
     decide(action, world.manager, "1000.00")
-    waiver = waiver_decide(Waiver.objects.get(), by=world.manager, approve=True, note="按判决执行")
+    waiver = waiver_decide(
+        waiver=Waiver.objects.get(), by=world.manager, approve=True, note="按判决执行"
+    )
     assert waiver.flagged_terms == []

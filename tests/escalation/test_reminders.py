@@ -26,9 +26,11 @@ def _inbox(user):
 
 
 def test_each_reminder_reaches_who_acts_on_it_once(world):
-    demand = letter_issue(world.case_a, kind="demand", by=world.manager, dated=TODAY - days(20))
+    demand = letter_issue(
+        case=world.case_a, kind="demand", by=world.manager, dated=TODAY - days(20)
+    )
     letter_record_delivery(
-        demand,
+        letter=demand,
         by=world.manager,
         delivered_on=TODAY - days(20),
         proof="signature",
@@ -36,12 +38,18 @@ def test_each_reminder_reaches_who_acts_on_it_once(world):
         scans=[scan()],
         method="in_person",
     )
-    notice = letter_issue(world.case_b, kind="notice", by=world.leader_a, dated=TODAY - days(10))
+    notice = letter_issue(
+        case=world.case_b, kind="notice", by=world.leader_a, dated=TODAY - days(10)
+    )
     letter_record_dispatch(
-        notice, by=world.leader_a, method="ems", sent_on=TODAY - days(10), tracking_number="EA7"
+        letter=notice,
+        by=world.leader_a,
+        method="ems",
+        sent_on=TODAY - days(10),
+        tracking_number="EA7",
     )
     plan_record(
-        world.case_a,
+        case=world.case_a,
         by=world.collector_a,
         agreed_on=TODAY - days(1),
         instalments=[(TODAY, Decimal("200.00")), (TODAY + days(30), Decimal("200.00"))],
@@ -70,10 +78,14 @@ def test_each_reminder_reaches_who_acts_on_it_once(world):
 
 
 def test_a_letter_delivered_in_time_needs_no_chasing(world):
-    notice = letter_issue(world.case_b, kind="notice", by=world.manager, dated=TODAY - days(10))
-    letter_record_dispatch(notice, by=world.manager, method="courier", sent_on=TODAY - days(10))
+    notice = letter_issue(
+        case=world.case_b, kind="notice", by=world.manager, dated=TODAY - days(10)
+    )
+    letter_record_dispatch(
+        letter=notice, by=world.manager, method="courier", sent_on=TODAY - days(10)
+    )
     letter_record_delivery(
-        Letter.objects.get(pk=notice.pk),
+        letter=Letter.objects.get(pk=notice.pk),
         by=world.manager,
         delivered_on=TODAY - days(8),
         proof="tracking",
@@ -96,7 +108,7 @@ def test_the_catch_up_sends_what_the_morning_missed_and_nothing_before_it(world)
     from escalation.tasks import catch_up_reminders
 
     plan_record(
-        world.case_a,
+        case=world.case_a,
         by=world.collector_a,
         agreed_on=TODAY - days(1),
         instalments=[(TODAY, Decimal("200.00"))],
@@ -130,12 +142,18 @@ def test_the_catch_up_waits_for_the_reminders_time_of_the_settings(world, settin
 
 
 def test_reminders_skip_a_responsible_person_who_left_the_team_and_reach_the_leader(world):
-    notice = letter_issue(world.case_a, kind="notice", by=world.collector_a, dated=TODAY - days(10))
+    notice = letter_issue(
+        case=world.case_a, kind="notice", by=world.collector_a, dated=TODAY - days(10)
+    )
     letter_record_dispatch(
-        notice, by=world.collector_a, method="ems", sent_on=TODAY - days(10), tracking_number="EA8"
+        letter=notice,
+        by=world.collector_a,
+        method="ems",
+        sent_on=TODAY - days(10),
+        tracking_number="EA8",
     )
     plan_record(
-        world.case_a,
+        case=world.case_a,
         by=world.collector_a,
         agreed_on=TODAY - days(1),
         instalments=[(TODAY, Decimal("200.00"))],

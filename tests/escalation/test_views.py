@@ -119,9 +119,9 @@ def test_a_filed_legal_action_keeps_the_legal_rung_once_it_is_closed(client, wor
     from tests.escalation.conftest import TODAY, scan
 
     dated = TODAY - datetime.timedelta(days=20)
-    letter = letter_issue(world.case_a, kind="demand", by=world.manager, dated=dated)
+    letter = letter_issue(case=world.case_a, kind="demand", by=world.manager, dated=dated)
     letter_record_delivery(
-        letter,
+        letter=letter,
         by=world.manager,
         delivered_on=dated,
         proof="signature",
@@ -129,10 +129,12 @@ def test_a_filed_legal_action_keeps_the_legal_rung_once_it_is_closed(client, wor
         scans=[scan()],
         method="in_person",
     )
-    action = legal_open(world.case_a, by=world.manager, route="lawsuit")
+    action = legal_open(case=world.case_a, by=world.manager, route="lawsuit")
     client.force_login(world.manager)
     assert _rungs(client, world.case_a)[1] == ["legal"]  # open, not yet filed
-    legal_record_step(action, by=world.manager, stage="filed", on=TODAY, institution="北苑法院")
-    legal_record_step(action, by=world.manager, stage="closed", on=TODAY)
+    legal_record_step(
+        action=action, by=world.manager, stage="filed", on=TODAY, institution="北苑法院"
+    )
+    legal_record_step(action=action, by=world.manager, stage="closed", on=TODAY)
     reached, current = _rungs(client, world.case_a)
     assert "legal" in reached and current == ["legal"]

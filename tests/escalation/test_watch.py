@@ -20,9 +20,9 @@ def test_the_pack_lists_what_is_ready_stuck_or_behind(world, django_assert_max_n
     start = timezone.now() - datetime.timedelta(days=40)
     with time_machine.travel(start):
         today = timezone.localdate()
-        demand = letter_issue(world.case_a, kind="demand", by=world.manager)
+        demand = letter_issue(case=world.case_a, kind="demand", by=world.manager)
         letter_record_delivery(
-            demand,
+            letter=demand,
             by=world.manager,
             delivered_on=today,
             proof=Letter.Proof.SIGNATURE,
@@ -30,12 +30,16 @@ def test_the_pack_lists_what_is_ready_stuck_or_behind(world, django_assert_max_n
             scans=[SimpleUploadedFile("s.png", PNG)],
             method=Letter.Method.IN_PERSON,
         )
-        notice = letter_issue(world.case_b, kind="notice", by=world.manager)
+        notice = letter_issue(case=world.case_b, kind="notice", by=world.manager)
         letter_record_dispatch(
-            notice, by=world.manager, method=Letter.Method.EMS, sent_on=today, tracking_number="EA9"
+            letter=notice,
+            by=world.manager,
+            method=Letter.Method.EMS,
+            sent_on=today,
+            tracking_number="EA9",
         )
         plan_record(
-            world.case_b,
+            case=world.case_b,
             by=world.manager,
             agreed_on=today,
             instalments=[(today + datetime.timedelta(days=5), Decimal("200.00"))],
@@ -60,7 +64,7 @@ def test_the_18_00_report_counts_instalments_due_that_day(world):
 
     today = timezone.localdate()
     plan_record(
-        world.case_a,
+        case=world.case_a,
         by=world.manager,
         agreed_on=today,
         instalments=[

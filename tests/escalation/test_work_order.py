@@ -20,7 +20,7 @@ def test_plans_order_the_work(world):
     today = timezone.localdate()
     assert _priority(world, world.case_a) == CONTACT_ALLOWED
     plan_record(
-        world.case_a,
+        case=world.case_a,
         by=world.collector_a,
         agreed_on=today,
         instalments=[
@@ -45,7 +45,7 @@ def test_the_case_list_query_count_does_not_grow_with_plans(
     today = timezone.localdate()
     for case in world.campaign.cases.all():
         plan_record(
-            case, by=world.manager, agreed_on=today, instalments=[(today, Decimal("100.00"))]
+            case=case, by=world.manager, agreed_on=today, instalments=[(today, Decimal("100.00"))]
         )
     client.force_login(world.collector_a)
     from django.db import connection
@@ -56,7 +56,7 @@ def test_the_case_list_query_count_does_not_grow_with_plans(
     add_cases(world, 10, "Q")
     for case in world.campaign.cases.filter(payment_plans__isnull=True):
         plan_record(
-            case, by=world.manager, agreed_on=today, instalments=[(today, Decimal("100.00"))]
+            case=case, by=world.manager, agreed_on=today, instalments=[(today, Decimal("100.00"))]
         )
     with CaptureQueriesContext(connection) as many:
         client.get("/cases/")

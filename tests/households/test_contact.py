@@ -38,7 +38,7 @@ def log(world, at=NOON, **kw):
     kw.setdefault("channel", "phone_call")
     kw.setdefault("person_contacted", "owner")
     kw.setdefault("outcome", "no_answer")
-    return attempt_log(case=world.case_a, made_by=world.collector_a, occurred_at=at, **kw)
+    return attempt_log(case=world.case_a, by=world.collector_a, occurred_at=at, **kw)
 
 
 def test_a_lawful_call_is_saved_without_breaches(world):

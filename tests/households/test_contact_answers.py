@@ -39,7 +39,7 @@ def log(world, at, case=None, **kw):
         kw.setdefault("staff_count", 2)
     if kw["channel"] in ("sms", "wechat"):
         kw.setdefault("message_has_opt_out", True)
-    return attempt_log(case=case or world.case_a, made_by=world.collector_a, occurred_at=at, **kw)
+    return attempt_log(case=case or world.case_a, by=world.collector_a, occurred_at=at, **kw)
 
 
 def answers_for(household, now=NOON):

@@ -57,7 +57,7 @@ def media(settings, tmp_path):
 def log(world, files):
     return attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=NOON,
         channel="payment_notice",
         person_contacted="owner",

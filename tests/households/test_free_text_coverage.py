@@ -52,9 +52,7 @@ def test_an_import_tells_the_managers_itself_so_a_row_is_flagged_without_a_notic
 
 def test_a_reversal_reason_naming_a_method_is_flagged(world):
     payment = record_payment(world.house_a, "100.00", world.collector_a)
-    reversal = payment_reverse(
-        payment=payment, recorded_by=world.manager, reason="录错户；该户应拉横幅公示"
-    )
+    reversal = payment_reverse(payment=payment, by=world.manager, reason="录错户；该户应拉横幅公示")
     assert "横幅" in "".join(reversal.flagged_terms)
     assert len(flag_notes(world.manager)) == 1
 

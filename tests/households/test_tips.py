@@ -6,9 +6,7 @@ from households.tips import tip_report
 
 
 def test_a_tip_reaches_the_responsible_collector(world):
-    tip = tip_report(
-        household=world.house_a, kind=OnSiteTip.Kind.OWNER_SEEN, reported_by=world.site
-    )
+    tip = tip_report(household=world.house_a, kind=OnSiteTip.Kind.OWNER_SEEN, by=world.site)
     note = Notification.objects.get()
     assert note.recipient == world.collector_a
     assert note.kind == Notification.Kind.TIP
@@ -20,9 +18,7 @@ def test_a_tip_reaches_the_responsible_collector(world):
 def test_without_a_responsible_person_the_team_leader_hears(world):
     world.case_a.responsible = None
     world.case_a.save()
-    tip_report(
-        household=world.house_a, kind=OnSiteTip.Kind.RENOVATION_STARTED, reported_by=world.site
-    )
+    tip_report(household=world.house_a, kind=OnSiteTip.Kind.RENOVATION_STARTED, by=world.site)
     assert Notification.objects.get().recipient == world.leader_a
 
 
@@ -33,7 +29,7 @@ def test_a_tip_note_that_mentions_an_unlawful_method_is_saved_flagged_and_the_ma
         tip = tip_report(
             household=world.house_a,
             kind=OnSiteTip.Kind.OWNER_SEEN,
-            reported_by=world.site,
+            by=world.site,
             note="业主回来了，门岗可以限制车辆进出吗",
         )
     tip.refresh_from_db()
@@ -49,7 +45,7 @@ def test_a_plain_tip_is_not_flagged(world):
     tip = tip_report(
         household=world.house_a,
         kind=OnSiteTip.Kind.RENOVATION_STARTED,
-        reported_by=world.site,
+        by=world.site,
         note="装修队今天进场，夜间巡逻时见灯亮",
     )
     assert tip.flagged_terms == []
@@ -61,7 +57,7 @@ def test_a_responsible_person_no_longer_in_the_team_hears_nothing_the_leader_doe
 
     # Removed in the administration: her name is still on case_a, she no longer sees it.
     TeamMember.objects.get(team=world.team_a, user=world.collector_a).delete()
-    tip_report(household=world.house_a, kind=OnSiteTip.Kind.OWNER_SEEN, reported_by=world.site)
+    tip_report(household=world.house_a, kind=OnSiteTip.Kind.OWNER_SEEN, by=world.site)
     assert Notification.objects.get().recipient == world.leader_a
 
 

@@ -318,7 +318,7 @@ def test_an_owner_who_walked_in_at_22_00_is_visibly_exempt(client, world, noon):
 def _exempt_call(world):
     return attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=NOON.replace(hour=21, minute=30) - datetime.timedelta(days=1),
         channel="phone_call",
         person_contacted="owner",
@@ -397,7 +397,7 @@ def test_the_breaches_page_makes_the_same_queries_for_one_or_many_exemptions(cli
     for hour in (7, 21):
         attempt = attempt_log(
             case=world.case_b,
-            made_by=world.collector_b,
+            by=world.collector_b,
             occurred_at=NOON.replace(hour=hour, minute=15) - datetime.timedelta(days=2),
             channel="phone_call",
             person_contacted="owner",
@@ -445,7 +445,7 @@ def answer_lines(html):
 def test_the_log_form_shows_the_three_answers_and_highlights_the_chosen_channel(client, world):
     attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=NOON.replace(hour=10),
         channel="home_visit",
         person_contacted="owner",
@@ -539,13 +539,11 @@ def test_the_breaches_page_lists_flagged_texts_with_phrase_and_rule(client, worl
 
     issue_raise(
         case=world.case_a,
-        raised_by=world.collector_a,
+        by=world.collector_a,
         title="恶意拒交",
         description="建议对其停水停电，到其单位拉横幅",
     )
-    tip_report(
-        household=world.house_a, kind="owner_seen", reported_by=world.site, note="门口蹲守到了"
-    )
+    tip_report(household=world.house_a, kind="owner_seen", by=world.site, note="门口蹲守到了")
     client.force_login(world.manager)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the page is in English only if chosen
     response = client.get(reverse("breach-list"))
@@ -559,9 +557,7 @@ def test_the_breaches_page_lists_flagged_texts_with_phrase_and_rule(client, worl
 def test_another_offices_manager_does_not_see_the_flagged_texts(client, world):
     from arrears.issues import issue_raise
 
-    issue_raise(
-        case=world.case_a, raised_by=world.collector_a, title="x", description="对其停水停电"
-    )
+    issue_raise(case=world.case_a, by=world.collector_a, title="x", description="对其停水停电")
     client.force_login(world.other_manager)
     response = client.get(reverse("breach-list"))
     assert "停水停电" not in response.content.decode()
@@ -573,10 +569,10 @@ def test_the_breaches_page_makes_the_same_number_of_queries_for_more_flagged_tex
 
     def add():
         issue = issue_raise(
-            case=world.case_a, raised_by=world.collector_a, title="x", description="对其停水停电"
+            case=world.case_a, by=world.collector_a, title="x", description="对其停水停电"
         )
-        issue_discuss(issue=issue, author=world.leader_a, text="晚上11点上门")
-        tip_report(household=world.house_a, kind="other", reported_by=world.site, note="蹲守")
+        issue_discuss(issue=issue, by=world.leader_a, text="晚上11点上门")
+        tip_report(household=world.house_a, kind="other", by=world.site, note="蹲守")
 
     client.force_login(world.manager)
     add()

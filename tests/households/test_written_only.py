@@ -65,7 +65,7 @@ def withdraw(world, by=None, **kw):
 def call(world, at=NOON, by=None):
     return attempt_log(
         case=world.case_a,
-        made_by=by or world.collector_a,
+        by=by or world.collector_a,
         occurred_at=at,
         channel="phone_call",
         person_contacted="owner",

@@ -54,7 +54,7 @@ def test_clearing_a_case_puts_the_team_first_with_20_points(world):
 
 def test_a_reversed_payment_takes_the_points_away(world):
     payment = clear(world, world.case_a)
-    payment_reverse(payment=payment, recorded_by=world.manager, reason="录错户")
+    payment_reverse(payment=payment, by=world.manager, reason="录错户")
     assert board(world)["A"] == (1, 0, 0, D("0.00"))
 
 
@@ -70,7 +70,7 @@ def test_a_clearance_after_a_policy_breach_earns_nothing(world):
     night = timezone.localtime().replace(hour=23, minute=0) - datetime.timedelta(days=1)
     attempt = attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=night,
         channel="phone_call",
         person_contacted="owner",
@@ -157,7 +157,7 @@ def _night_call(world):
     night = timezone.localtime().replace(hour=23, minute=0) - datetime.timedelta(days=2)
     attempt = attempt_log(
         case=world.case_a,
-        made_by=world.collector_a,
+        by=world.collector_a,
         occurred_at=night,
         channel="phone_call",
         person_contacted="owner",

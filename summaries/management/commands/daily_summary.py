@@ -11,4 +11,4 @@ class Command(SummaryCommand):
         return timezone.localdate()
 
     def produce(self, when, region):
-        return produce_daily(when, by="command", region=region)
+        return produce_daily(day=when, by="command", region=region)

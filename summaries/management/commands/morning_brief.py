@@ -13,4 +13,4 @@ class Command(SummaryCommand):
         return timezone.localdate() - datetime.timedelta(days=1)
 
     def produce(self, when, region):
-        return produce_brief(when, by="command", region=region)
+        return produce_brief(day=when, by="command", region=region)

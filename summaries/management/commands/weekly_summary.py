@@ -13,4 +13,4 @@ class Command(SummaryCommand):
         return timezone.localdate()
 
     def produce(self, when, region):
-        return produce_weekly(when, by="command", region=region)
+        return produce_weekly(monday=when, by="command", region=region)
