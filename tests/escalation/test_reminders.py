@@ -129,7 +129,7 @@ def test_the_catch_up_waits_for_the_reminders_time_of_the_settings(world, settin
 
     settings.REMINDERS_AT = datetime.time(10, 15)
     plan_record(
-        world.case_a,
+        case=world.case_a,
         by=world.collector_a,
         agreed_on=TODAY - days(1),
         instalments=[(TODAY, Decimal("200.00"))],
