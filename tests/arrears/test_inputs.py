@@ -16,7 +16,7 @@ from arrears import inputs
 from arrears.models import Summary
 from households.models import ContactAttempt
 from imports.ledger_import import LedgerFileError, parse_workbook
-from tests.arrears.test_ledger_import import FLAT_HEADERS, GOOD, xlsx
+from tests.imports.test_ledger_import import FLAT_HEADERS, GOOD, xlsx
 
 ABSURD_DAYS = ["9999-12-31", "0001-01-01"]
 

@@ -6,12 +6,10 @@ Rules.from_policy, which never builds looser rules even from a stale object.
 """
 
 import datetime
-import importlib
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -284,62 +282,3 @@ def test_eight_calls_in_a_day_under_a_stale_looser_policy_breach_from_the_third(
     ]
     breached = [CALLS_PER_DAY in v.breach_codes for v in verdicts]
     assert breached == [False, False] + [True] * 6
-
-
-# --- The data migration ---------------------------------------------------------------------
-
-
-def _without_check_constraints(table):
-    """Let the test write rows that only an old database could hold."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA ignore_check_constraints = ON")
-        else:
-            # PostgreSQL refuses ALTER TABLE while the test's deferred foreign-key checks are
-            # pending: run them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for constraint in ContactPolicy._meta.constraints:
-                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint.name}"')
-
-
-def _with_check_constraints():
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA ignore_check_constraints = OFF")
-
-
-def test_the_data_migration_sets_looser_values_back_and_keeps_the_old_ones_in_history(world):
-    clamp = importlib.import_module("households.migrations.0005_policy_clamp_to_defaults").clamp
-    loose = ContactPolicy.objects.create(office=world.office, calls_per_day=1)
-    strict = ContactPolicy.objects.create(
-        office=world.other_office, calls_per_day=1, quiet_days_after_conversation=10
-    )
-    table = ContactPolicy._meta.db_table
-    _without_check_constraints(table)
-    try:
-        with connection.cursor() as cursor:
-            for field, value in SEEN_IN_THE_ISSUE.items():
-                cursor.execute(_update(field), [int(value), loose.pk])
-            cursor.execute(_update("visit_staff_recommended"), [1, loose.pk])
-            cursor.execute(_update("visit_staff_max"), [1, loose.pk])
-        clamp(apps, None)
-    finally:
-        _with_check_constraints()
-    loose.refresh_from_db()
-    assert (loose.calls_per_day, loose.calls_per_7_days) == (2, 7)
-    assert loose.quiet_days_after_conversation == 7
-    assert (loose.messages_per_day, loose.messages_per_7_days) == (1, 3)
-    assert loose.visits_per_7_days == 1
-    # Two staff are recommended at least; a maximum of 1 rises to 2 to stay consistent.
-    assert (loose.visit_staff_recommended, loose.visit_staff_max) == (2, 2)
-    history = list(loose.history.order_by("history_date", "history_id"))
-    found, clamped = history[-2], history[-1]
-    assert found.calls_per_day == 32767 and found.quiet_days_after_conversation == 0
-    assert clamped.history_type == "~"
-    assert "never looser" in clamped.history_change_reason
-    assert clamped.calls_per_day == 2
-    # A policy that was stricter already is left alone, with no new history.
-    strict_history = strict.history.count()
-    strict.refresh_from_db()
-    assert (strict.calls_per_day, strict.quiet_days_after_conversation) == (1, 10)
-    assert strict.history.count() == strict_history == 1

@@ -10,7 +10,7 @@ from arrears.models import ImportJob
 from config.celery import app
 from households.models import Household
 from imports import jobs as import_jobs
-from tests.arrears.test_ledger_import import huating, in_english, xlsx  # noqa: F401 - fixtures
+from tests.imports.test_ledger_import import huating, in_english, xlsx  # noqa: F401 - fixtures
 
 THRESHOLD = 40  # the real one is 2,000 rows; a smaller one keeps the tests quick
 ROWS = THRESHOLD + 20

@@ -222,7 +222,7 @@ def test_it_refuses_to_run_on_the_production_settings(settings, capsys):
 
 def test_the_refusal_exits_with_an_error_code():
     # The production settings refuse before touching the database (nothing to connect to).
-    from tests.arrears.test_settings import PRODUCTION, manage
+    from tests.config.test_settings import PRODUCTION, manage
 
     result = manage("load_demo", env=PRODUCTION)
     assert result.returncode == 1
