@@ -43,6 +43,12 @@ def pytest_configure(config):
 
     # Hashing a dozen passwords per test with PBKDF2 costs seconds; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Under pytest-xdist each worker has its own test database, so the same primary keys:
+    # keep the cache (an import's progress, by job id) apart as well.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    cache = settings.CACHES["default"]
+    if worker and cache["BACKEND"].endswith("FileBasedCache"):
+        cache["LOCATION"] = f"{cache['LOCATION'].rstrip('/')}-{worker}"
 
 
 @pytest.hookimpl(hookwrapper=True)
