@@ -88,6 +88,8 @@ def open_menu(page):
     """On a phone the nav bar is collapsed behind the menu button."""
     page.get_by_role("button", name="菜单").click()
     expect(page.get_by_role("link", name="我的工作台")).to_be_visible()
+    # Until it has finished opening: a tap while it slides open may miss (logout did).
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
 
 
 def test_a_collector_logs_a_call_on_a_phone_and_sees_it_on_the_timeline(world, phone):
