@@ -60,6 +60,7 @@ def test_a_broken_promise_goes_to_the_top_then_plans_reached(client, world):
     assert units(get(client, world.manager)) == ["C6-101", "C13-103"]
 
 
+@time_machine.travel(NOON, tick=False)  # calls are "allowed" now only in the allowed hours
 def test_a_household_that_may_not_be_contacted_now_comes_after_one_that_may(client, world):
     world.house_a.written_contact_only = True
     world.house_a.written_only_since = timezone.localdate()
