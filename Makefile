@@ -45,8 +45,11 @@ system-deps:
 	  else echo "Missing (apt-get install $(SYSTEM_PACKAGES)): the tests that need them will be skipped"; fi; \
 	fi
 
+# The suite runs in one worker per core (pytest-xdist; each has its own test database and
+# temporary files): `make test TEST_WORKERS=0` runs it in this process alone.
+TEST_WORKERS ?= auto
 test: messages system-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	ruff check .

@@ -1,6 +1,9 @@
 """Shared fixtures: two offices in two regions, and a named user for every role.
 
 `world` is what most tests start from; each test gets it fresh inside its transaction.
+It is built once and shared by the tests that only start from it (tests/shared_world.py):
+each test still gets its own instances, dated by its own clock, and its changes are rolled
+back as before.
 """
 
 import datetime
@@ -10,7 +13,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
+from pytest_django.fixtures import validate_django_db
 from simple_history.utils import bulk_create_with_history
 
 from arrears.ledger import months_between
@@ -27,6 +32,7 @@ from arrears.models import (
 from arrears.roles import user_set_role
 from households.models import Household, Owner
 from teams.models import Team, TeamMember
+from tests.shared_world import SharedWorld, check_against_fresh
 
 # In CI (.ci/run sets this) a skipped test is a failure: every layer must really run there.
 REQUIRE_ALL = os.environ.get("ARREARS_REQUIRE_SERVICES") == "1"
@@ -37,6 +43,12 @@ def pytest_configure(config):
 
     # Hashing a dozen passwords per test with PBKDF2 costs seconds; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Under pytest-xdist each worker has its own test database, so the same primary keys:
+    # keep the cache (an import's progress, by job id) apart as well.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    cache = settings.CACHES["default"]
+    if worker and cache["BACKEND"].endswith("FileBasedCache"):
+        cache["LOCATION"] = f"{cache['LOCATION'].rstrip('/')}-{worker}"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -111,8 +123,7 @@ def make_office_with_campaign(region, code, name):
     return office, campaign
 
 
-@pytest.fixture
-def world(db):
+def build_world():
     w = SimpleNamespace()
     w.region = Region.objects.create(name="东区", code="east")
     w.other_region = Region.objects.create(name="西区", code="west")
@@ -184,6 +195,68 @@ def world(db):
         "nobody": w.nobody,
     }
     return w
+
+
+# ARREARS_CHECK_SHARED_WORLD=1: every test builds its own world and proves the shared one
+# equal to it (tests/shared_world.py). Slow; for when build_world or the models change.
+CHECK_SHARED_WORLD = os.environ.get("ARREARS_CHECK_SHARED_WORLD") == "1"
+SHARED_WORLD = SharedWorld(build_world)
+TRANSACTIONAL_FIXTURES = {
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def _uses_shared_world(request) -> bool:
+    """A non-transactional test that asks for `world`: as a fixture, or (when it asks at run
+    time, with request.getfixturevalue) through the `world` marker."""
+    if CHECK_SHARED_WORLD:
+        return False
+    node = request.node
+    if "world" not in request.fixturenames and node.get_closest_marker("world") is None:
+        return False
+    marker = node.get_closest_marker("django_db")
+    if marker is not None:
+        transaction, reset_sequences, *_ = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return False
+    return not TRANSACTIONAL_FIXTURES & set(request.fixturenames)
+
+
+@pytest.fixture(scope="session")
+def _shared_world_session(django_db_setup, django_db_blocker):
+    yield SHARED_WORLD
+    with django_db_blocker.unblock():
+        SHARED_WORLD.close()
+
+
+@pytest.fixture
+def _shared_world_below(request, _shared_world_session, django_db_blocker):
+    """Before a test's own transaction begins: the shared world's transaction is open below
+    it if the test uses the world, and rolled back (the database as the test expects it,
+    without the world) if not."""
+    with django_db_blocker.unblock():
+        if _uses_shared_world(request):
+            SHARED_WORLD.open()
+        else:
+            SHARED_WORLD.close()
+
+
+@pytest.fixture
+def _django_db_helper(_shared_world_below, _django_db_helper):
+    """pytest-django's per-test database fixture, after _shared_world_below."""
+    return _django_db_helper
+
+
+@pytest.fixture
+def world(db):
+    if CHECK_SHARED_WORLD and connection.in_atomic_block:
+        return check_against_fresh(build_world)
+    if SHARED_WORLD.is_open:
+        return SHARED_WORLD.get()
+    return build_world()
 
 
 # A real one-pixel PNG: evidence is decoded and written again, so it must be a picture.

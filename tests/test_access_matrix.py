@@ -318,6 +318,8 @@ def _params(method, table):
             if (method, view, role) in KNOWN_BUGS:
                 reason, raises = KNOWN_BUGS[(method, view, role)]
                 marks.append(pytest.mark.xfail(strict=True, reason=reason, raises=raises))
+            if role != "anon":
+                marks.append(pytest.mark.world)  # _login asks for the world at run time
             params.append(pytest.param(view, role, status, id=f"{view}-{role}", marks=marks))
     return params
 

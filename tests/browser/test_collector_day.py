@@ -41,7 +41,8 @@ def yesterday_at(hour, minute=0):
 
 
 def open_case(page, unit="C6-101"):
-    page.get_by_test_id("case-table").get_by_role("link", name=unit).click()
+    with page.expect_navigation():
+        page.get_by_test_id("case-table").get_by_role("link", name=unit).click()
     expect(page.get_by_role("heading", name=unit)).to_be_visible()
 
 
@@ -52,13 +53,15 @@ def tap_choice(page, field, label):
 
 
 def log_call(page, *, when, outcome):
-    page.get_by_test_id("case-actions").get_by_role("link", name=zh("Log contact")).click()
+    with page.expect_navigation():
+        page.get_by_test_id("case-actions").get_by_role("link", name=zh("Log contact")).click()
     expect(page.get_by_test_id("attempt-form")).to_be_visible()
     tap_choice(page, "channel", "电话")
     tap_choice(page, "person_contacted", "业主")
     tap_choice(page, "outcome", outcome)
     page.get_by_label(zh("When")).fill(timezone.localtime(when).strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_role("button", name=zh("Save contact")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=zh("Save contact")).click()
 
 
 def balance_cell(page):
@@ -72,17 +75,21 @@ def status_badge(page):
 
 
 def record_payment_in_form(page, amount, receipt_no):
-    page.get_by_test_id("case-actions").get_by_role("link", name=zh("Record payment")).click()
+    with page.expect_navigation():
+        page.get_by_test_id("case-actions").get_by_role("link", name=zh("Record payment")).click()
     page.get_by_label(zh("Amount (¥)")).fill(amount)
     page.get_by_label(zh("Receipt number")).fill(receipt_no)
     page.get_by_label(zh("Method")).select_option(label="现金")
-    page.get_by_role("button", name=zh("Save payment")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=zh("Save payment")).click()
 
 
 def open_menu(page):
     """On a phone the nav bar is collapsed behind the menu button."""
     page.get_by_role("button", name="菜单").click()
     expect(page.get_by_role("link", name="我的工作台")).to_be_visible()
+    # Until it has finished opening: a tap while it slides open may miss (logout did).
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
 
 
 def test_a_collector_logs_a_call_on_a_phone_and_sees_it_on_the_timeline(world, phone):
@@ -160,10 +167,12 @@ def test_a_gate_tip_takes_two_taps_shows_no_debtor_data_and_reaches_the_collecto
     grid = phone.get_by_test_id("unit-grid")
     expect(grid.get_by_role("link", name="C13-103")).to_be_visible()
     look(phone)
-    grid.get_by_role("link", name="C6-101").click()  # tap one
+    with phone.expect_navigation():
+        grid.get_by_role("link", name="C6-101").click()  # tap one
     expect(phone.get_by_role("heading", name="C6-101")).to_be_visible()
     look(phone)
-    phone.get_by_role("button", name="见到业主").click()  # tap two
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="见到业主").click()  # tap two
     expect(phone.get_by_role("alert")).to_contain_text("C6-101")
     expect(phone.get_by_test_id("unit-grid")).to_be_visible()
     look(phone)
@@ -174,18 +183,21 @@ def test_a_gate_tip_takes_two_taps_shows_no_debtor_data_and_reaches_the_collecto
         assert not found, f"{url} shows {found}"
 
     open_menu(phone)
-    phone.get_by_role("button", name="退出登录").click()
-    expect(phone).to_have_url(re.compile(r"/login/"))  # the logout finished before the next goto
+    with phone.expect_navigation():  # the logout finished before the next goto
+        phone.get_by_role("button", name="退出登录").click()
+    expect(phone).to_have_url(re.compile(r"/login/"))
     log_in(phone, "collector_a", "pw-collector_a")
     open_menu(phone)
     inbox_link = phone.get_by_test_id("inbox-link")
     expect(inbox_link.locator(".badge")).to_have_text("1")
-    inbox_link.click()
+    with phone.expect_navigation():
+        inbox_link.click()
     tip = phone.get_by_test_id("inbox").get_by_role("listitem")
     expect(tip).to_have_count(1)
     expect(tip).to_contain_text("C6-101")
     expect(tip).to_contain_text("见到业主")
-    tip.get_by_role("link").click()
+    with phone.expect_navigation():
+        tip.get_by_role("link").click()
     expect(phone.get_by_test_id("timeline")).to_contain_text("见到业主")
     expect(phone.get_by_test_id("timeline")).to_contain_text("门岗")
 
@@ -203,16 +215,19 @@ def test_a_manager_resolves_a_difficult_issue_from_the_desk(world, desktop):
     log_in(desktop, "manager", "pw-manager")
     open_issues = desktop.get_by_test_id("open-issues")
     expect(open_issues).to_contain_text(title)
-    open_issues.get_by_role("link", name=f"C6-101 · {title}").click()
+    with desktop.expect_navigation():
+        open_issues.get_by_role("link", name=f"C6-101 · {title}").click()
     expect(desktop.get_by_role("heading", name=title)).to_be_visible()
     desktop.get_by_label(zh("Decision"), exact=True).fill(decision)
-    desktop.get_by_role("button", name=zh("Resolve with this decision")).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name=zh("Resolve with this decision")).click()
 
     expect(desktop.get_by_test_id("decision")).to_contain_text(decision)
     expect(desktop.get_by_test_id("decision")).to_contain_text("北苑经理")
     expect(desktop.get_by_role("heading", name=title)).to_contain_text("已解决")
 
-    desktop.get_by_role("link", name="我的工作台").click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("link", name="我的工作台").click()
     open_issues = desktop.get_by_test_id("open-issues")
     expect(open_issues).to_contain_text("暂无待处理的疑难问题。")
     expect(open_issues).not_to_contain_text(title)
@@ -271,8 +286,10 @@ def test_the_collector_pages_are_all_in_chinese(world, phone):
     collect("case page action", phone.get_by_test_id("case-actions").get_by_role("link"))
     collect("case page breach", phone.get_by_test_id("breach"))
     collect("nav inbox link", phone.get_by_test_id("inbox-link"))
-    phone.get_by_test_id("case-actions").get_by_role("link").first.click()
+    with phone.expect_navigation():
+        phone.get_by_test_id("case-actions").get_by_role("link").first.click()
     form = phone.get_by_test_id("attempt-form")
+    expect(form).to_be_visible()
     collect("contact form label", form.locator("label.form-label"))
     collect("contact form button", form.get_by_role("button"))
     phone.go_back()

@@ -45,7 +45,8 @@ def test_a_visit_yesterday_blocks_visits_only_and_the_form_highlights_the_tapped
     expect(phone.get_by_test_id("contact-now").get_by_test_id("contact-answer")).to_have_count(3)
     screenshot(phone, "contact-now-case-phone")
 
-    phone.get_by_test_id("case-actions").get_by_role("link", name=zh("Log contact")).click()
+    with phone.expect_navigation():
+        phone.get_by_test_id("case-actions").get_by_role("link", name=zh("Log contact")).click()
     answers = phone.get_by_test_id("contact-now")
     expect(answers.locator("li.chosen")).to_have_count(0)
     tap_choice(phone, "channel", zh(Channel.HOME_VISIT.label))

@@ -88,7 +88,9 @@ def limitation_rows(page):
 
 
 def submit(form):
-    form.locator("button[type=submit]").click()
+    """Send the form and wait for the page it leads to (database checks come next)."""
+    with form.page.expect_navigation():
+        form.locator("button[type=submit]").click()
 
 
 def test_a_manager_prints_and_delivers_a_demand_and_the_legal_stage_must_wait(
@@ -109,9 +111,10 @@ def test_a_manager_prints_and_delivers_a_demand_and_the_legal_stage_must_wait(
     expect(page.get_by_test_id("legal-refusal")).to_have_attribute("data-code", "no_demand")
 
     # The case-actions button "Formal demand" opens the draft.
-    page.get_by_test_id("case-actions").locator(
-        f'a[href="/cases/{case.pk}/letters/demand/"]'
-    ).click()
+    with page.expect_navigation():
+        page.get_by_test_id("case-actions").locator(
+            f'a[href="/cases/{case.pk}/letters/demand/"]'
+        ).click()
     expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/letters/demand/$"))
     letter = page.get_by_test_id("letter")
     expect(letter.get_by_role("heading", level=1)).to_have_text("催告函")
@@ -125,13 +128,14 @@ def test_a_manager_prints_and_delivers_a_demand_and_the_legal_stage_must_wait(
 
     # A longer deadline is shown on the draft before it is issued.
     page.get_by_test_id("draft-days").locator("#days").fill(str(DAYS_TO_PAY))
-    page.get_by_test_id("draft-days").locator("button[type=submit]").click()
+    submit(page.get_by_test_id("draft-days"))
     later = today + datetime.timedelta(days=DAYS_TO_PAY)
     expect(page.get_by_test_id("letter-deadline")).to_have_attribute(
         "data-deadline", f"{later:%Y-%m-%d}"
     )
     assert not Letter.objects.exists()
-    page.get_by_test_id("issue-letter").click()
+    with page.expect_navigation():
+        page.get_by_test_id("issue-letter").click()
     issued = Letter.objects.get(case=case)
     expect(page).to_have_url(re.compile(rf"/letters/{issued.pk}/$"))
     expect(page.get_by_test_id("letter-reference")).to_have_text(f"编号：{issued.reference}")
@@ -189,7 +193,8 @@ def test_a_manager_prints_and_delivers_a_demand_and_the_legal_stage_must_wait(
     assert attempt.evidence.get().original_name == "ems-tracking.png"
 
     # Back on the case: the delivery restarted every month's clock, three years from today.
-    page.get_by_test_id("letter-actions").locator(f'a[href="/cases/{case.pk}/"]').click()
+    with page.expect_navigation():
+        page.get_by_test_id("letter-actions").locator(f'a[href="/cases/{case.pk}/"]').click()
     expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
     limit = add_years(today, 3)
     after = limitation_rows(page)
@@ -210,7 +215,8 @@ def test_a_manager_prints_and_delivers_a_demand_and_the_legal_stage_must_wait(
     button = page.get_by_test_id("legal-open-form").locator("button[type=submit]")
     expect(button).to_be_disabled()
     expect(page.get_by_test_id("legal-refusal")).to_contain_text(f"{opens:%Y-%m-%d}")
-    page.get_by_test_id("legal-open-form").evaluate("form => form.submit()")
+    with page.expect_navigation():
+        page.get_by_test_id("legal-open-form").evaluate("form => form.submit()")
     expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/#legal$"))
     refusal = page.locator(".alert-danger[role=alert]")
     expect(refusal).to_have_count(1)
@@ -344,7 +350,8 @@ def test_a_manager_issues_notices_for_two_ticked_cases_and_downloads_them(
 def test_the_message_shown_after_issuing_is_not_printed_on_the_letter(world, recent_case, desktop):
     log_in(desktop, "manager", "pw-manager")
     desktop.goto(f"/cases/{recent_case.pk}/letters/demand/")
-    desktop.get_by_test_id("issue-letter").click()
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("issue-letter").click()
     message = desktop.get_by_role("alert")
     expect(message).to_be_visible()  # the page the clerk prints from says "print it"
     desktop.emulate_media(media="print")

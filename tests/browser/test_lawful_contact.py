@@ -39,7 +39,8 @@ def test_a_manager_cannot_loosen_the_policy_and_reads_the_default_and_the_law(wo
     log_in(desktop, "manager", "pw-manager")
     desktop.goto(reverse("contact-policy"))
     desktop.locator("[name=calls_per_day]").fill("5")
-    desktop.get_by_test_id("save-policy").click()
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("save-policy").click()
 
     error = desktop.locator("[data-field=calls_per_day] .invalid-feedback")
     expect(error).to_be_visible()
@@ -53,7 +54,8 @@ def test_a_manager_cannot_loosen_the_policy_and_reads_the_default_and_the_law(wo
 
     # Stricter is fine.
     desktop.locator("[name=calls_per_day]").fill("1")
-    desktop.get_by_test_id("save-policy").click()
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("save-policy").click()
     expect(desktop.locator(".invalid-feedback")).to_have_count(0)
     assert ContactPolicy.objects.get(office=world.office).calls_per_day == 1
 
@@ -89,14 +91,16 @@ def test_a_collector_cannot_lift_a_written_only_request_and_the_manager_can_with
     # The manager records the owner's signed letter with a scan.
     log_in(desktop, "manager", "pw-manager")
     desktop.goto(written_only)
-    desktop.get_by_test_id("withdraw-link").click()
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("withdraw-link").click()
     expect(desktop).to_have_url(withdraw)
     desktop.locator("[name=withdrawn_on]").fill(timezone.localdate().isoformat())
     desktop.locator("[name=evidence]").set_input_files(
         files=[{"name": "撤回函.png", "mimeType": "image/png", "buffer": PNG}]
     )
     desktop.locator("[name=note]").fill("业主来函撤回，同意电话联系")
-    desktop.get_by_test_id("withdraw").click()
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("withdraw").click()
 
     expect(desktop).to_have_url(reverse("case-detail", args=[case]))
     timeline = desktop.get_by_test_id("timeline")

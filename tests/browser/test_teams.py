@@ -45,7 +45,8 @@ def names(code):
 
 
 def open_leaderboard(page, campaign):
-    page.get_by_role("navigation").get_by_role("link", name=zh("Leaderboard")).click()
+    with page.expect_navigation():
+        page.get_by_role("navigation").get_by_role("link", name=zh("Leaderboard")).click()
     expect(page).to_have_url(re.compile(re.escape(reverse("leaderboard", args=[campaign.pk]))))
     expect(page.get_by_test_id("leaderboard")).to_be_visible()
 
@@ -74,12 +75,14 @@ def test_the_manager_splits_the_cases_and_a_clearance_puts_team_b_first(desktop)
 
     log_in(desktop, "manager", settings.DEMO_PASSWORD)
     open_leaderboard(desktop, campaign)
-    desktop.get_by_role("link", name=zh("Assign cases to teams")).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("link", name=zh("Assign cases to teams")).click()
     expect(desktop.get_by_role("heading", name=zh("Assign cases to teams"))).to_be_visible()
 
     # Preview the split evenly by number of cases.
     desktop.get_by_label(zh("Split")).select_option(label=zh("evenly by number of cases"))
-    desktop.get_by_role("button", name=zh("Preview")).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name=zh("Preview")).click()
     expect(desktop).to_have_url(re.compile(r"[?&]mode=count"))
     preview = desktop.get_by_test_id("split-preview")
     expect(preview.locator("tbody tr")).to_have_count(len(HOUSEHOLDS))
@@ -92,7 +95,8 @@ def test_the_manager_splits_the_cases_and_a_clearance_puts_team_b_first(desktop)
         expect(card).to_have_count(1)
         expect(card).to_contain_text(two_cases)
 
-    desktop.get_by_role("button", name=zh("Save this split")).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name=zh("Save this split")).click()
     expect(desktop.get_by_test_id("leaderboard")).to_be_visible()
     for code, team in teams.items():
         assert Case.objects.filter(campaign=campaign, team=team).count() == 2, code
@@ -105,17 +109,23 @@ def test_the_manager_splits_the_cases_and_a_clearance_puts_team_b_first(desktop)
     )
     assert case.balance > 0
     unit = case.household.unit_code
-    desktop.get_by_role("navigation").get_by_role("link", name="我的工作台").click()
-    desktop.get_by_test_id("case-table").get_by_role("link", name=unit, exact=True).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("navigation").get_by_role("link", name="我的工作台").click()
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("case-table").get_by_role("link", name=unit, exact=True).click()
     expect(desktop.get_by_role("heading", name=unit)).to_be_visible()
     expect(desktop.get_by_test_id("ledger").locator("tfoot td").last).to_have_text(
         f"¥{case.balance:,.2f}"
     )
-    desktop.get_by_test_id("case-actions").get_by_role("link", name=zh("Record payment")).click()
+    with desktop.expect_navigation():
+        desktop.get_by_test_id("case-actions").get_by_role(
+            "link", name=zh("Record payment")
+        ).click()
     desktop.get_by_label(zh("Amount (¥)")).fill(f"{case.balance:.2f}")
     desktop.get_by_label(zh("Receipt number")).fill("HT-0101")
     desktop.get_by_label(zh("Method")).select_option(label="现金")
-    desktop.get_by_role("button", name=zh("Save payment")).click()
+    with desktop.expect_navigation():
+        desktop.get_by_role("button", name=zh("Save payment")).click()
     expect(desktop).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
     expect(desktop.get_by_role("alert")).to_contain_text(unit)
     expect(desktop.locator("h1.unit-code + .badge")).to_have_text(zh("cleared"))
@@ -163,8 +173,9 @@ def test_collectors_see_the_ranking_only_and_a_leader_sees_their_own_people(desk
         assert plan.phone not in html, f"the leaderboard shows the phone {plan.phone}"
     assert not PHONE.findall(html), f"the leaderboard shows {PHONE.findall(html)}"
 
-    desktop.get_by_role("button", name="退出登录").click()
-    expect(desktop).to_have_url(re.compile(r"/login/"))  # the logout finished before the next goto
+    with desktop.expect_navigation():  # the logout finished before the next goto
+        desktop.get_by_role("button", name="退出登录").click()
+    expect(desktop).to_have_url(re.compile(r"/login/"))
     log_in(desktop, "linshan", settings.DEMO_PASSWORD)  # team B's leader
     open_leaderboard(desktop, campaign)
     people = desktop.get_by_test_id("member-table").locator("tbody tr")
