@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django.fixtures import validate_django_db
 from simple_history.utils import bulk_create_with_history
 
@@ -58,6 +58,16 @@ def pytest_runtest_makereport(item, call):
     if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _language_as_in_a_fresh_process():
+    """Every test starts in the default language (Chinese), as if run alone: a request made
+    through the test client leaves its language active in the thread, so without this a test
+    would see the language of whichever test ran before it on the same worker."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def make_user(username, role, *, office=None, region=None, offices=(), name=""):
