@@ -88,11 +88,6 @@ def _sees_household(user, household) -> bool:
     return not scope.team_bound or cases(user).filter(household_id=household.pk).exists()
 
 
-def _runs_office(user, office_id) -> bool:
-    """The office manager of that office (by their profile), or an administrator."""
-    return _is(user, OFFICE_RUNNERS) and _in_office(user, office_id)
-
-
 # Pages and menus
 
 

@@ -10,7 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arrears import scoping
-from arrears.backdating import backdate_approve, may_approve_backdate
+from arrears.access import may_approve_backdate
+from arrears.backdating import backdate_approve
 from arrears.credit import credit_balance, credit_refund, household_balance
 from arrears.forms import (
     CreditRefundForm,

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,17 +47,18 @@ from escalation.limitation import (
     Event,
     clock,
 )
-from escalation.models import Letter, PaymentPlan
+from escalation.models import PaymentPlan
 from escalation.proceedings import filing_dates
 from households.claims import (
     FILINGS,
     WHY_NO_CONVERSATION,
     WHY_PLAN_LATE,
-    WRITTEN_DEMANDS,
+    promise_rows,
     promise_why,
+    written_rows,
     written_why,
 )
-from households.models import AttemptEvidence, Channel, ContactAttempt, Outcome
+from households.models import Channel, ContactAttempt, Outcome
 
 
 @dataclass(frozen=True)
@@ -99,24 +100,8 @@ def _written_and_filings(ids: list[int], found: dict[int, Interruptions]) -> Non
     proven only by the letter's delivery record with its scan; a filing never is (it is
     proven by the legal stage, read separately)."""
     local = timezone.localdate
-    rows = (
-        ContactAttempt.objects.filter(household_id__in=ids, corrections__isnull=True)
-        .filter(Q(channel__in=WRITTEN_DEMANDS, outcome=Outcome.DELIVERED) | Q(channel__in=FILINGS))
-        .annotate(scanned=Exists(AttemptEvidence.objects.filter(attempt=OuterRef("pk"))))
-        .values_list(
-            "pk",
-            "household_id",
-            "channel",
-            "outcome",
-            "occurred_at",
-            "recorded_at",
-            "letter_outcome__status",
-            "letter_outcome__delivered_on",
-            "scanned",
-        )
-    )
-    for pk, household_id, channel, outcome, at, recorded, status, delivered_on, has_scan in rows:
-        proven = status == Letter.Status.DELIVERED and bool(delivered_on) and has_scan
+    rows = written_rows(ContactAttempt.objects.filter(household_id__in=ids))
+    for pk, household_id, channel, outcome, at, recorded, delivered_on, proven in rows:
         why = written_why(channel, proven=proven)
         if why is None:
             found[household_id].events.append(Event(delivered_on, DEMAND_DELIVERED))
@@ -137,24 +122,7 @@ def _written_and_filings(ids: list[int], found: dict[int, Interruptions]) -> Non
 def _promises(ids: list[int], found: dict[int, Interruptions]) -> None:
     """Promises, from the conversation that recorded them (see the module's rules)."""
     local = timezone.localdate
-    attempt = OuterRef("attempt_id")
-    rows = (
-        PromiseToPay.objects.filter(case__household_id__in=ids)
-        .annotate(
-            withdrawn=Exists(ContactAttempt.objects.filter(corrects=attempt)),
-            attempt_scanned=Exists(AttemptEvidence.objects.filter(attempt=attempt)),
-        )
-        .values_list(
-            "case__household_id",
-            "attempt_id",
-            "attempt__occurred_at",
-            "attempt__recorded_at",
-            "attempt__person_contacted",
-            "recorded_at",
-            "withdrawn",
-            "attempt_scanned",
-        )
-    )
+    rows = promise_rows(PromiseToPay.objects.filter(case__household_id__in=ids))
     what = str(_("promise to pay"))
     for household_id, attempt_id, made, typed, person, recorded, withdrawn, has_file in rows:
         if attempt_id is None:

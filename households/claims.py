@@ -44,6 +44,52 @@ WHY_PLAN_LATE = _(
 )
 
 
+def written_rows(attempts):
+    """Of `attempts`, written contact logged as delivered and filings logged as attempts, not
+    withdrawn: (pk, household_id, channel, outcome, occurred_at, recorded_at, delivered_on,
+    proven). A delivery is proven only by the letter's delivery record with its scan."""
+    rows = (
+        attempts.filter(corrections__isnull=True)
+        .filter(Q(channel__in=WRITTEN_DEMANDS, outcome=Outcome.DELIVERED) | Q(channel__in=FILINGS))
+        .annotate(scanned=Exists(AttemptEvidence.objects.filter(attempt=OuterRef("pk"))))
+        .values_list(
+            "pk",
+            "household_id",
+            "channel",
+            "outcome",
+            "occurred_at",
+            "recorded_at",
+            "letter_outcome__status",
+            "letter_outcome__delivered_on",
+            "scanned",
+        )
+    )
+    delivered = _letter_delivered()
+    for pk, household_id, channel, outcome, at, recorded, status, on, scanned in rows:
+        proven = status == delivered and bool(on) and scanned
+        yield pk, household_id, channel, outcome, at, recorded, on, proven
+
+
+def promise_rows(promises):
+    """Of `promises`: (household_id, attempt_id, made, typed, person, recorded, withdrawn,
+    has_file) — the conversation that recorded each, whether a correcting entry withdrew it,
+    and whether a file is attached to it."""
+    attempt = OuterRef("attempt_id")
+    return promises.annotate(
+        withdrawn=Exists(ContactAttempt.objects.filter(corrects=attempt)),
+        attempt_scanned=Exists(AttemptEvidence.objects.filter(attempt=attempt)),
+    ).values_list(
+        "case__household_id",
+        "attempt_id",
+        "attempt__occurred_at",
+        "attempt__recorded_at",
+        "attempt__person_contacted",
+        "recorded_at",
+        "withdrawn",
+        "attempt_scanned",
+    )
+
+
 def written_why(channel: str, *, proven: bool) -> str | None:
     """Why written contact or a filing logged as an attempt proves nothing (None: it does).
 
@@ -75,30 +121,15 @@ def _letter_delivered() -> str:
 
 def attempt_claims(attempt: ContactAttempt) -> list[str]:
     """Why what this attempt records is claimed, not proven: nothing when it proves it."""
-    whys = []
-    written = (
-        ContactAttempt.objects.filter(pk=attempt.pk, corrections__isnull=True)
-        .filter(Q(channel__in=WRITTEN_DEMANDS, outcome=Outcome.DELIVERED) | Q(channel__in=FILINGS))
-        .annotate(scanned=Exists(AttemptEvidence.objects.filter(attempt=OuterRef("pk"))))
-        .values_list("channel", "letter_outcome__status", "letter_outcome__delivered_on", "scanned")
-    )
-    for channel, status, delivered_on, scanned in written:
-        proven = status == _letter_delivered() and bool(delivered_on) and scanned
-        why = written_why(channel, proven=proven)
-        if why:
-            whys.append(why)
-    promises = PromiseToPay.objects.filter(attempt_id=attempt.pk).annotate(
-        withdrawn=Exists(ContactAttempt.objects.filter(corrects=OuterRef("attempt_id"))),
-        scanned=Exists(AttemptEvidence.objects.filter(attempt=OuterRef("attempt_id"))),
-    )
-    for person, made, typed, withdrawn, scanned in promises.values_list(
-        "attempt__person_contacted",
-        "attempt__occurred_at",
-        "attempt__recorded_at",
-        "withdrawn",
-        "scanned",
+    whys = [
+        written_why(channel, proven=proven)
+        for _pk, _h, channel, _o, _at, _rec, _on, proven in written_rows(
+            ContactAttempt.objects.filter(pk=attempt.pk)
+        )
+    ]
+    for _h, _a, made, typed, person, _rec, withdrawn, has_file in promise_rows(
+        PromiseToPay.objects.filter(attempt_id=attempt.pk)
     ):
-        why = None if withdrawn else promise_why(person, made=made, typed=typed, has_file=scanned)
-        if why:
-            whys.append(why)
-    return whys
+        if not withdrawn:
+            whys.append(promise_why(person, made=made, typed=typed, has_file=has_file))
+    return [why for why in whys if why]

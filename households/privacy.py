@@ -1,12 +1,5 @@
-"""What of an owner's personal information each role may see (PIPL: the minimum needed)."""
-
-from arrears.access import CASE_WORKERS
-
-
-def can_see_phones(role: str | None) -> bool:
-    """Whether a role sees full numbers: the rule is arrears.access.may_see_phones, which
-    views ask with the user and the household."""
-    return role in CASE_WORKERS
+"""Owners' phone numbers masked for those who may not see them (PIPL: the minimum needed);
+who may is arrears.access.may_see_phones."""
 
 
 def mask_phone(phone: str) -> str:
