@@ -243,8 +243,11 @@ class Campaign(models.Model):
 
 
 class DebtorCategory(models.TextChoices):
-    """The plan's five kinds of debtor; each has a lawful playbook."""
+    """The plan's five kinds of debtor, each with a lawful playbook; and "not yet classified"
+    for a case whose ledger did not say (most sheets outside this product have no such column):
+    its playbook is to find out, then only the steps every category shares."""
 
+    UNCLASSIFIED = "unclassified", _("not yet classified (待分类)")
     VACANT = "vacant", _("vacant (空关)")
     UNREACHABLE = "unreachable", _("unreachable (无法联系)")
     AWAY = "away", _("away for long periods (异地出差)")
@@ -288,7 +291,12 @@ class Case(models.Model):
         related_name="responsible_cases",
         verbose_name=_("responsible person"),
     )
-    category = models.CharField(_("debtor category"), max_length=20, choices=DebtorCategory.choices)
+    category = models.CharField(
+        _("debtor category"),
+        max_length=20,
+        choices=DebtorCategory.choices,
+        default=DebtorCategory.UNCLASSIFIED,
+    )
     reason = models.CharField(_("reason for arrears"), max_length=300, blank=True)
     planned_date = models.DateField(_("planned collection date"), null=True, blank=True)
     plan_note = models.CharField(

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 import pytest
 from django.db import IntegrityError, transaction
 
-from arrears.models import Case, DebtPeriod
+from arrears.models import Case, DebtorCategory, DebtPeriod
 from households.models import Household
 from teams.models import TeamMember
 
@@ -75,3 +75,11 @@ def test_who_moved_a_case_from_which_team_is_kept(world):
     assert (previous.team_id, latest.team_id) == (world.team_a.pk, world.team_b.pk)
     assert latest.history_user == world.manager
     assert [c.field for c in latest.diff_against(previous).changes] == ["team"]
+
+
+def test_a_case_made_without_a_category_is_not_yet_classified(world):
+    household = Household.objects.create(office=world.office, unit_code="N9-901")
+    case = Case.objects.create(campaign=world.campaign, household=household)
+    case.refresh_from_db()
+    assert case.category == DebtorCategory.UNCLASSIFIED
+    assert case.get_category_display() == "not yet classified (待分类)"
