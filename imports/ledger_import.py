@@ -86,6 +86,9 @@ CATEGORY_WORDS = {
     "异地": DebtorCategory.AWAY,
     "特殊拒交": DebtorCategory.GRIEVANCE,
     "恶意拒交": DebtorCategory.REFUSAL,
+    "待分类": DebtorCategory.UNCLASSIFIED,
+    "未分类": DebtorCategory.UNCLASSIFIED,
+    "未分类别": DebtorCategory.UNCLASSIFIED,
 } | {c.value: c for c in DebtorCategory}
 OCCUPANCY_WORDS = {
     "入住": Occupancy.OCCUPIED,
@@ -96,7 +99,7 @@ OCCUPANCY_WORDS = {
     "已装修未入住": Occupancy.RENOVATED_EMPTY,
     "已装修完毕": Occupancy.RENOVATED_EMPTY,  # the plan's wording for E2-2-201
 } | {o.value: o for o in Occupancy}
-CATEGORY_CHOICES = "空关、无法联系、异地出差、特殊拒交、恶意拒交"
+CATEGORY_CHOICES = "空关、无法联系、异地出差、特殊拒交、恶意拒交，或留空（待分类）"
 OCCUPANCY_CHOICES = "入住、空关、未入住、装修中、已装修未入住"
 
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -137,6 +140,9 @@ def _word(value, table: dict, message: str, choices: str):
 
 
 def read_category(value) -> str:
+    """The category a cell names; "" for an empty cell, which says nothing (see _plan_case)."""
+    if blank(value):
+        return ""
     return _word(
         value,
         CATEGORY_WORDS,
@@ -711,12 +717,14 @@ def _plan_household(row: _Row, plan: RowPlan, area) -> None:
 
 def _plan_case(row: _Row, ctx: _Context, plan: RowPlan, flags: list[str]) -> None:
     wanted = {}
-    category = row.read("category")
-    if category is None and blank(row.row.values.get("category")):
-        row.problem(
-            _("column 欠费类型 is empty; use 空关、无法联系、异地出差、特殊拒交 or 恶意拒交")
-        )
-    if category:
+    held = ctx.cases.get(plan.household.pk) if plan.household else None
+    category = row.read("category")  # None: an unknown word, already a problem of the row
+    # An empty cell, or no category column at all, says nothing: a new case starts not yet
+    # classified (待分类), a case already held keeps its category. 待分类 in the cell says no
+    # more than an empty one, so it never undoes a classification someone has made since.
+    if held is None and category is not None:
+        wanted["category"] = category or DebtorCategory.UNCLASSIFIED
+    elif category and category != DebtorCategory.UNCLASSIFIED:
         wanted["category"] = category
     reason = row.row.text("reason")[:300]
     if reason:
