@@ -44,7 +44,23 @@ LEGAL = Step(
     ),
 )
 
+CLASSIFY = Step(
+    _("Classify the case: find out why it is unpaid"),
+    _(
+        "Call the owner in allowed hours or visit (unless they asked for written contact only), "
+        "check whether the unit is lived in, and read the reason the ledger gives. Then set the "
+        "category on this page: its own steps replace these. Until then only the steps every "
+        "category shares apply."
+    ),
+)
+# What every category's road has in common: nothing here presumes why the owner does not pay.
+SHARED = [WRITTEN_NOTICE, DEMAND, LEGAL]
+
 PLAYBOOKS: dict[str, list[Step]] = {
+    # Not yet classified (an imported ledger did not say): find out first; no method of
+    # another category (an unreachable owner's registry search, a grievance's mediation, the
+    # owners' committee for a refusal) is suggested on a guess.
+    DebtorCategory.UNCLASSIFIED: [CLASSIFY, *SHARED],
     DebtorCategory.VACANT: [
         Step(
             _("Reach the owner where they live now"),
@@ -136,4 +152,4 @@ PLAYBOOKS: dict[str, list[Step]] = {
 
 
 def playbook_for(category: str) -> list[Step]:
-    return PLAYBOOKS.get(category, [WRITTEN_NOTICE, DEMAND, LEGAL])
+    return PLAYBOOKS.get(category, SHARED)

@@ -157,10 +157,11 @@ class RouteSuggestion:
 
 
 def suggest_route(
-    *, disputed: bool, serviceable: bool, arbitration_clause: bool
+    *, disputed: bool, serviceable: bool, arbitration_clause: bool, classified: bool = True
 ) -> RouteSuggestion:
     """§5.4: arbitration only with a clause; a payment order where the amount is fixed,
-    undisputed and the owner can be served; otherwise a suit, with mediation offered."""
+    undisputed and the owner can be served; otherwise a suit, with mediation offered.
+    A case not yet classified is not known to be undisputed: never a payment order."""
     if arbitration_clause:
         return RouteSuggestion(
             ARBITRATION,
@@ -174,7 +175,7 @@ def suggest_route(
             ],
         )
     reasons = [str(_("The service contract has no arbitration clause, so arbitration is out."))]
-    if not disputed and serviceable:
+    if not disputed and serviceable and classified:
         reasons.append(
             str(
                 _(
@@ -184,6 +185,15 @@ def suggest_route(
             )
         )
         return RouteSuggestion(PAYMENT_ORDER, reasons)
+    if not classified:
+        reasons.append(
+            str(
+                _(
+                    "The case is not yet classified: nobody has found out why the owner does not "
+                    "pay, so the fees are not known to be undisputed. Set its category first."
+                )
+            )
+        )
     if disputed:
         reasons.append(
             str(

@@ -118,7 +118,16 @@ def legal_position(case: Case, *, today: datetime.date | None = None) -> LegalPo
         open_action=open_action,
         refusal=refusal,
         suggestion=suggest_route(
-            disputed=_disputed(case), serviceable=_serviceable(case), arbitration_clause=clause
+            disputed=_disputed(case),
+            serviceable=_serviceable(case),
+            arbitration_clause=clause,
+            # Not yet classified (待分类): why the owner does not pay is unknown, so neither
+            # "undisputed" (a payment order falls at the first objection, and a justified
+            # grievance is then met with a court order) nor "cannot be served" is presumed.
+            # _disputed and _serviceable keep reading only recorded facts (open issues,
+            # disputed attempts, returned or signed letters); the route simply never
+            # suggests a payment order until someone has classified the case.
+            classified=case.category != DebtorCategory.UNCLASSIFIED,
         ),
         arbitration_clause=clause,
         balance=due - paid,

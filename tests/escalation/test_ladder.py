@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from escalation.ladder import (
     ALREADY_OPEN,
@@ -265,6 +266,24 @@ def test_a_suggested_suit_offers_mediation():
 def test_a_disputed_but_serviceable_owner_gets_one_reason_against_a_payment_order():
     suggestion = suggest_route(disputed=True, serviceable=True, arbitration_clause=False)
     assert suggestion.route == LAWSUIT and len(suggestion.reasons) == 3
+
+
+@pytest.mark.parametrize(("disputed", "serviceable"), [(False, True), (True, False)])
+def test_a_case_not_yet_classified_gets_a_suit_and_says_why(disputed, serviceable):
+    with translation.override("en"):
+        suggestion = suggest_route(
+            disputed=disputed, serviceable=serviceable, arbitration_clause=False, classified=False
+        )
+    assert suggestion.route == LAWSUIT
+    assert any("not yet classified" in r for r in suggestion.reasons)
+    assert "调解" in suggestion.reasons[-1]
+
+
+def test_a_clause_still_means_arbitration_for_a_case_not_yet_classified():
+    suggestion = suggest_route(
+        disputed=False, serviceable=True, arbitration_clause=True, classified=False
+    )
+    assert suggestion.route == ARBITRATION
 
 
 def test_arbitration_is_refused_without_a_clause():

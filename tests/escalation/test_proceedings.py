@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from arrears.cases import case_balance
 from arrears.models import Case, DebtorCategory, DebtPeriod, Notification
@@ -216,6 +217,16 @@ def test_a_grievance_makes_the_suggestion_a_suit(world, ready):
     ready.category = DebtorCategory.GRIEVANCE
     ready.save()
     assert legal_position(ready).suggestion.route == "lawsuit"
+
+
+def test_a_case_not_yet_classified_is_never_suggested_a_payment_order(world, ready):
+    ready.category = DebtorCategory.UNCLASSIFIED
+    ready.save()
+    with translation.override("en"):
+        position = legal_position(ready)
+    assert position.refusal is None  # the stage may open: a suit, with mediation offered
+    assert position.suggestion.route == "lawsuit"
+    assert any("not yet classified" in r for r in position.suggestion.reasons)
 
 
 def test_a_letter_that_came_back_after_the_delivery_makes_the_suggestion_a_suit(world, ready):
