@@ -219,6 +219,15 @@ def may_set_responsible(user, case) -> bool:
     )
 
 
+def may_set_category(user, case=None) -> bool:
+    """Team leaders, office managers and administrators set a case's debtor category (it
+    chooses the playbook and the legal route) on a case of their scope; a collector finds out
+    why the owner does not pay and tells them."""
+    return user.has_perm("arrears.change_case") and (
+        case is None or cases(user).filter(pk=case.pk).exists()
+    )
+
+
 def may_manage_team(user, team=None) -> bool:
     """The office manager (or an administrator) opens a team of their office's campaigns and
     removes its members."""

@@ -1,12 +1,21 @@
 """A case's status as its ledger changes, and the clearances that scoring counts."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from arrears.models import Campaign, Case, Clearance, Payment
+from arrears.access import may_set_category
+from arrears.models import Campaign, Case, Clearance, DebtorCategory, Payment
 from arrears.money import ZERO
+
+# What a person may set a case's category to: "not yet classified" is where a case starts,
+# never a choice (a category once found out is corrected to another, not forgotten).
+SETTABLE_CATEGORIES = [c for c in DebtorCategory if c != DebtorCategory.UNCLASSIFIED]
 
 # Statuses a person sets (a promise, the legal stage) survive part payments; only the
 # case being cleared, or a reversal that reopens it, moves them.
@@ -62,3 +71,51 @@ def case_sync_status(case: Case, *, payment: Payment) -> Case:
             case.status = Case.Status.PARTLY_PAID if paid > 0 else Case.Status.OPEN
     case.save(update_fields=["status", "cleared_at"])
     return case
+
+
+def case_set_category(*, case: Case, category: str, by) -> Case:
+    """Set the case's debtor category (arrears.access.may_set_category); the case's history
+    keeps who changed it from what, and when."""
+    if category not in SETTABLE_CATEGORIES:
+        raise ValidationError(
+            _("Choose one of the five categories: vacant, unreachable, away, grievance, refusal."),
+            code="not_a_category",
+        )
+    if not may_set_category(by, case):
+        raise PermissionDenied
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.category != category:
+            case.category = category
+            case._history_user = by
+            case.save(update_fields=["category"])
+    return case
+
+
+@dataclass(frozen=True)
+class CategoryChange:
+    when: object
+    by: object  # the user, or None (an import, a migration)
+    before: str  # the labels
+    after: str
+
+
+def category_history(case: Case) -> list[CategoryChange]:
+    """Every change of the case's category after it was opened, oldest first (one query)."""
+    labels = dict(DebtorCategory.choices)
+    records = case.history.order_by("history_date", "history_id").select_related(
+        "history_user__staff_profile"
+    )
+    changes, before = [], None
+    for record in records:
+        if before is not None and record.category != before:
+            changes.append(
+                CategoryChange(
+                    record.history_date,
+                    record.history_user,
+                    str(labels.get(before, before)),
+                    str(labels.get(record.category, record.category)),
+                )
+            )
+        before = record.category
+    return changes

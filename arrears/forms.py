@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from arrears.cases import SETTABLE_CATEGORIES
 from arrears.inputs import MoneyField, SaneDateTimeField
 from arrears.models import PaymentMethod
 
@@ -123,4 +124,13 @@ class ResolveForm(BootstrapMixin, forms.Form):
         label=_("Decision"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What was decided and what the collector does next."),
+    )
+
+
+class CategoryForm(BootstrapMixin, forms.Form):
+    """The case's debtor category, as the person who found out sets it."""
+
+    category = forms.ChoiceField(
+        label=_("Debtor category"),
+        choices=[("", "—"), *((c.value, c.label) for c in SETTABLE_CATEGORIES)],
     )

@@ -6,6 +6,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("cases/<int:pk>/payments/new/", views.payment_new, name="payment-new"),
     path("cases/<int:pk>/issues/new/", views.issue_new, name="issue-new"),
+    path("cases/<int:pk>/category/", views.case_category_view, name="case-category"),
     path("payments/<int:pk>/reverse/", views.payment_reverse_view, name="payment-reverse"),
     path("cases/<int:pk>/credit/refund/", views.credit_refund_view, name="credit-refund"),
     path(

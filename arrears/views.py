@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,10 +10,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arrears import scoping
-from arrears.access import may_approve_backdate
+from arrears.access import may_approve_backdate, may_set_category
 from arrears.backdating import backdate_approve
+from arrears.cases import case_set_category
 from arrears.credit import credit_balance, credit_refund, household_balance
 from arrears.forms import (
+    CategoryForm,
     CreditRefundForm,
     IssueForm,
     IssueNoteForm,
@@ -88,6 +90,32 @@ def payment_new(request, pk):
             "credit": credit_balance(case.household),
         },
     )
+
+
+def case_category_view(request, pk):
+    """Set the case's debtor category (POST only). Who may never set one gets 403 before the
+    case is looked up; a case outside the user's scope is 404."""
+    if not may_set_category(request.user):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    case = scoped_case(request.user, pk)
+    form = CategoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Choose one of the five categories: vacant, unreachable, away, grievance, refusal."),
+        )
+        return redirect("case-detail", pk=case.pk)
+    try:
+        case = case_set_category(case=case, category=form.cleaned_data["category"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Category set: %(category)s.") % {"category": case.get_category_display()}
+        )
+    return redirect("case-detail", pk=case.pk)
 
 
 @permission_required("arrears.reverse_payment", raise_exception=True)

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from arrears.models import Case
+from arrears.models import Case, DebtorCategory
 from arrears.people import person_name
 from arrears.promises import BROKEN, LABELS, PENDING
 from arrears.templatetags.desk import cny
@@ -121,10 +121,16 @@ class CaseTable(tables.Table):
             '<a class="unit-code text-nowrap" href="{}">{}</a><div class="small text-body-secondary d-md-none">{}</div>',
             reverse("case-detail", args=[record.pk]),
             value,
-            record.get_category_display(),
+            self.render_category(record),
         )
 
     def render_category(self, record):
+        # Not yet classified stands out: its first step is to find out (arrears.playbooks).
+        if record.category == DebtorCategory.UNCLASSIFIED:
+            return format_html(
+                '<span class="badge text-bg-warning" data-testid="unclassified">{}</span>',
+                record.get_category_display(),
+            )
         return record.get_category_display()
 
     def render_status(self, record):

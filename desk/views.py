@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from arrears import access, scoping
+from arrears.cases import category_history
 from arrears.credit import credit_balance
 from arrears.downloads import attachment
+from arrears.forms import CategoryForm
 from arrears.ledger import ledger_ranges
 from arrears.models import Campaign, Case, DifficultIssue, WorkerHeartbeat
 from arrears.playbooks import playbook_for
@@ -212,6 +214,12 @@ def case_detail(request, pk):
             "timeline": case_timeline(case),
             "contact": contact_answers([case.household], now=timezone.now())[case.household_id],
             "playbook": playbook_for(case.category),
+            "category_form": (
+                CategoryForm(initial={"category": case.category})
+                if access.may_set_category(user, case)
+                else None
+            ),
+            "category_history": category_history(case),
             "limitation": household_limitation(case.household_id),
             "can_pay": user.has_perm("arrears.add_payment"),
             "can_reverse": user.has_perm("arrears.reverse_payment"),

@@ -115,6 +115,8 @@ GET_EXPECTED = {
     "campaign-split":  (403,  403,   403,   200, 403, 403, 404, 200,  404,  404,  404,   302),
     "case-team":       (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
     "case-responsible": (405, 405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    # The debtor category (issue 14.3): who may never set one gets 403 before the lookup.
+    "case-category":   (403,  405,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
     "summary-list":    (200,  200,   200,   200, 200, 200, 403, 200,  200,  200,  403,   302),
     "summary-detail":  (404,  404,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     # Every summary kind, owned and foreign (issue 12). The Monday pack is stored once per
@@ -185,6 +187,7 @@ POST_EXPECTED = {
     "campaign-split":       (403,  403,   403,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "case-team":            (403,  403,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "case-responsible":     (403,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "case-category":        (403,  302,   403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "summary-run":          (403,  403,   403,   302, 302, 302, 403, 302,  302,  403,  403,   302),
     # Escalation. Letters are issued and recorded by collectors, leaders and managers; a batch
     # only by leaders and managers (the other office's manager is answered, but a batch writes
@@ -287,6 +290,7 @@ OBJECT_VIEWS = {
     "summary-detail",
     "case-team",
     "case-responsible",
+    "case-category",
     "legal-open",
     "plan-new",
     "payment-backdate-approve",
@@ -719,6 +723,9 @@ def _action(view, objs):
     if view == "case-responsible":
         named = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a)
         return {"person": world.leader_a.pk}, named.exists
+    if view == "case-category":  # case_a refuses over a grievance; found out: unreachable
+        classified = Case.objects.filter(pk=world.case_a.pk, category="unreachable")
+        return {"category": "unreachable"}, classified.exists
     if view == "payment-backdate-approve":
         approved = BackdateApproval.objects.filter(payment=objs.backdated_payment)
         return {"note": "银行回单显示当月到账"}, approved.exists

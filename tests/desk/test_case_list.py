@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from arrears.models import DebtorCategory, PromiseToPay
+from arrears.models import Case, DebtorCategory, PromiseToPay
 from desk.case_queries import BROKEN_PROMISE, PLAN_REACHED, cases_to_work
 from desk.filters import ageing_q
 from households.contact import attempt_log
@@ -276,3 +276,27 @@ def test_a_collector_downloads_only_their_teams_cases(client, world):
     response = client.get(reverse("case-list"), {"export": "xlsx"})
     ws = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["C13-103"]
+
+
+# --- not yet classified (issue 14.3) ----------------------------------------------------------
+
+
+def _unclassify(case):
+    Case.objects.filter(pk=case.pk).update(category=DebtorCategory.UNCLASSIFIED)
+
+
+def test_a_case_not_yet_classified_shows_a_badge(client, world):
+    _unclassify(world.case_b)
+    html = get(client, world.manager).content.decode()
+    rows = dict(re.findall(r'<tr[^>]*data-unit="([^"]+)"[^>]*>(.*?)</tr>', html, re.S))
+    assert 'data-testid="unclassified"' in rows["C13-103"]
+    assert "待分类" in rows["C13-103"]
+    assert 'data-testid="unclassified"' not in rows["C6-101"]
+
+
+def test_the_list_filters_the_cases_not_yet_classified(client, world):
+    _unclassify(world.case_b)
+    response = get(client, world.manager, category=DebtorCategory.UNCLASSIFIED)
+    assert units(response) == ["C13-103"]
+    choices = dict(response.context["filter"].form.fields["category"].choices)
+    assert DebtorCategory.UNCLASSIFIED in choices

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from lxml import html as lxml_html
 
+from arrears.models import Case, DebtorCategory
 from households.contact import attempt_log
 from households.contact_policy import make_breach
 from tests.conftest import add_cases, record_payment
@@ -217,3 +219,68 @@ def test_case_page_answers_call_message_and_visit_each_on_its_own(client, world)
     assert banner.count(escape(gettext("allowed now"))) == 2
     assert "2026-12-02 10:00" in banner
     assert escape(make_breach("visits_per_7_days").message) in banner
+
+
+# --- not yet classified (issue 14.3) ----------------------------------------------------------
+
+
+def _case_page(client, user, case):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the msgids, whatever is translated
+    client.force_login(user)
+    response = client.get(reverse("case-detail", args=[case.pk]))
+    assert response.status_code == 200
+    return lxml_html.fromstring(response.content.decode())
+
+
+def _unclassified(world):
+    Case.objects.filter(pk=world.case_a.pk).update(category=DebtorCategory.UNCLASSIFIED)
+    return world.case_a
+
+
+def _testid(page, name):
+    return page.xpath(f'//*[@data-testid="{name}"]')
+
+
+@pytest.mark.parametrize("who", ["leader_a", "manager", "admin"])
+def test_the_case_page_asks_for_the_category_with_a_form_for_who_may_set_it(client, world, who):
+    case = _unclassified(world)
+    page = _case_page(client, world.roles[who], case)
+    assert "待分类" in _testid(page, "unclassified")[0].text_content()
+    assert _testid(page, "classify")
+    (form,) = _testid(page, "category-form")
+    assert form.get("action") == reverse("case-category", args=[case.pk])
+    options = form.xpath(".//select[@name='category']/option/@value")
+    assert "unclassified" not in options and "vacant" in options
+    # The playbook starts by finding out.
+    assert (
+        _testid(page, "playbook")[0]
+        .xpath(".//li")[0]
+        .text_content()
+        .startswith("Classify the case")
+    )
+
+
+@pytest.mark.parametrize("who", ["collector_a", "ops", "director"])
+def test_those_who_may_not_set_it_see_the_prompt_without_a_form(client, world, who):
+    page = _case_page(client, world.roles[who], _unclassified(world))
+    assert _testid(page, "unclassified") and _testid(page, "classify")
+    assert not _testid(page, "category-form")
+
+
+def test_a_classified_case_shows_no_prompt_but_lets_a_manager_change_it(client, world):
+    page = _case_page(client, world.manager, world.case_a)
+    assert not _testid(page, "unclassified") and not _testid(page, "classify")
+    assert _testid(page, "category-form")
+    page = _case_page(client, world.collector_a, world.case_a)
+    assert not _testid(page, "category-form")
+
+
+def test_setting_the_category_shows_on_the_page_with_who_and_when(client, world):
+    case = _unclassified(world)
+    client.force_login(world.leader_a)
+    response = client.post(reverse("case-category", args=[case.pk]), {"category": "away"})
+    page = _case_page(client, world.manager, case)
+    assert not _testid(page, "classify")
+    (history,) = _testid(page, "category-history")
+    assert "赵组长" in history.text_content()  # leader_a's name
+    assert response.status_code == 302
