@@ -12,6 +12,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -19,11 +20,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from arrears.models import Case, DebtPeriod, DifficultIssue, Payment
+from arrears.models import Case, DebtorCategory, DebtPeriod, DifficultIssue, Payment
 from arrears.money import MONEY, ZERO
 
 NO_MONEY = Value(ZERO, output_field=MONEY)
 EARLIEST = Value(datetime.date(1900, 1, 1), output_field=DateField())
+# Cases still to classify (待分类): a cleared or closed case needs no playbook any more.
+TO_CLASSIFY = Q(category=DebtorCategory.UNCLASSIFIED) & ~Q(
+    status__in=[Case.Status.CLEARED, Case.Status.CLOSED]
+)
 
 
 def _campaign_periods(unpaid_only=False) -> QuerySet:

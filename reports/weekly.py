@@ -28,7 +28,7 @@ from arrears.models import (
     Payment,
 )
 from arrears.people import person_name
-from arrears.selectors import with_case_figures
+from arrears.selectors import TO_CLASSIFY, with_case_figures
 from households.contact_policy import make_breach
 from households.models import IS_BREACH, ContactAttempt, Owner
 from reports.exporters import (
@@ -122,13 +122,15 @@ class WeeklyReport(Exporter):
             .annotate(n=Count("case", distinct=True))
             .order_by()
         }
-        cases = {
-            r["campaign__office_id"]: r["n"]
-            for r in Case.objects.filter(campaign__in=self.campaigns)
+        cases, to_classify = {}, {}
+        for r in (
+            Case.objects.filter(campaign__in=self.campaigns)
             .values("campaign__office_id")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("pk"), unclassified=Count("pk", filter=TO_CLASSIFY))
             .order_by()
-        }
+        ):
+            cases[r["campaign__office_id"]] = r["n"]
+            to_classify[r["campaign__office_id"]] = r["unclassified"]
         # The workbook's window is the calendar week, by the date money was paid (an
         # accountant's week); the Monday pack's figures are the week's 18:00 windows instead.
         counted_by = _("payments by the date paid; breaches by the time of the attempt")
@@ -152,6 +154,7 @@ class WeeklyReport(Exporter):
                     _local(self.start),
                     _local(self.end),
                     counted_by,
+                    to_classify.get(office_id, 0),
                 ]
             )
 
@@ -187,6 +190,8 @@ class WeeklyReport(Exporter):
                 Column(_("Week from"), DATETIME, 16),
                 Column(_("Week to (not included)"), DATETIME, 16),
                 Column(_("Counted by"), width=36),
+                # Its own category: open cases whose ledger did not say (arrears.playbooks).
+                Column(_("Open cases not yet classified"), INTEGER, 14),
             ],
             rows,
             charts=[Chart(chart, anchor="A" + str(len(self.campaigns) + 4))],

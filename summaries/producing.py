@@ -49,6 +49,7 @@ from arrears.models import (
 )
 from arrears.money import ZERO
 from arrears.people import person_name
+from arrears.selectors import TO_CLASSIFY
 from escalation.limitation import OK
 from escalation.limitation_records import earliest_limit, unpaid_clocks, worst_state
 from escalation.models import Instalment
@@ -548,13 +549,15 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
     # Everything is as it stood at the meeting, however late the pack is produced.
     now = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(16, 0)))
     standing = Q(cleared_at__lt=now) & (Q(revoked_at__isnull=True) | Q(revoked_at__gte=now))
-    cases_per_office = {
-        row["campaign__office_id"]: row["cases"]
-        for row in Case.objects.filter(campaign__in=campaigns)
+    case_counts = list(
+        Case.objects.filter(campaign__in=campaigns)
         .values("campaign__office_id")
-        .annotate(cases=Count("pk"))
+        .annotate(cases=Count("pk"), unclassified=Count("pk", filter=TO_CLASSIFY))
         .order_by()
-    }
+    )
+    cases_per_office = {row["campaign__office_id"]: row["cases"] for row in case_counts}
+    # Its own category: open cases still to classify (待分类), a task for the meeting.
+    unclassified = {row["campaign__office_id"]: row["unclassified"] for row in case_counts}
     cleared_per_office = {
         row["case__campaign__office_id"]: row["cleared"]
         for row in Clearance.objects.filter(standing, case__campaign__in=campaigns)
@@ -586,6 +589,7 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
                 "days_left": (campaign.target_date - monday).days,
                 "cases": p["cases"],
                 "cleared": p["cleared"],
+                "unclassified": unclassified.get(office.pk, 0),
                 "collected_to_date": collected_total.get(office.pk, ZERO),
                 "week": asdict(week.get(office.pk, Figures())),
                 "leaderboard": [

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from arrears.models import Office, Summary
+from arrears.models import Case, DebtorCategory, Office, Summary
 from households.models import Owner
 from reports.exporters import MONEY_FORMAT, cell_for
 from reports.weekly import WeeklyReport
@@ -256,3 +256,15 @@ def test_a_look_alike_formula_in_the_report_is_written_as_text(week, name):
     _, wb = workbook(week)
     owner = next(c for c in wb["案件"]["C"] if c.value == name)
     assert owner.data_type == "s" and owner.quotePrefix
+
+
+def test_cases_not_yet_classified_are_counted_and_listed_as_their_own_category(week):
+    # case_b is open; case_a (cleared this week) needs no classifying any more.
+    Case.objects.filter(pk__in=[week.case_a.pk, week.case_b.pk]).update(
+        category=DebtorCategory.UNCLASSIFIED
+    )
+    _, wb = workbook(week)
+    header, row = rows(wb["概览"])[:2]
+    assert header[13] and row[13] == 1
+    detail = {r[1]: r for r in rows(wb["案件"])[1:]}
+    assert "待分类" in detail["C13-103"][3]

@@ -42,7 +42,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from arrears.issues import issue_raise, issue_resolve
-from arrears.models import Case, DebtPeriod, Notification, PromiseToPay, Role, Summary
+from arrears.models import (
+    Case,
+    DebtorCategory,
+    DebtPeriod,
+    Notification,
+    PromiseToPay,
+    Role,
+    Summary,
+)
 from arrears.payments import payment_reverse
 from arrears.scoping import summaries as visible_summaries
 from households.contact import PromiseInput, attempt_log
@@ -433,6 +441,16 @@ def test_the_monday_pack_has_progress_last_weeks_figures_and_the_leaderboard(wor
         {"rank": 2, "team": str(world.team_b), "cleared": 0, "collected": D("500"),
          "points": 0, "change": -1},
     ]  # fmt: skip
+
+
+def test_the_monday_pack_counts_open_cases_not_yet_classified_per_office(world, plans):
+    # P0 and P1 are open; case_a is cleared: it needs no classifying any more.
+    units = ["P0-101", "P1-101", "C6-101"]
+    Case.objects.filter(campaign=world.campaign, household__unit_code__in=units).update(
+        category=DebtorCategory.UNCLASSIFIED
+    )
+    [office] = weekly_pack(MONDAY, world.region)["offices"]
+    assert office["unclassified"] == 2
 
 
 def test_the_monday_packs_week_counts_every_promise_due_that_week(world, plans):
