@@ -52,6 +52,7 @@ CSV_SAMPLE_CHARS = 8_192  # csv.Sniffer's regular expressions are slow on long s
 TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # tab, LF, FF and CR are text
 MARKUP_START = re.compile(r"^\s*<(?:!doctype|html|\?xml|table|head|body|meta|!--)", re.IGNORECASE)
 CELL_REF = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+DIGITS = "0123456789"
 RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PURL_RELS_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
@@ -578,9 +579,19 @@ class _SheetScan(_Markup):
         self.counting = False  # inside <v> or an inline string's <t>
         self.chars = 0
         self.index_text = ""  # a shared string's index, as written
+        # This pass is most of what the checks cost: names and column letters are looked up
+        # once each (both caches are small: a namespace's few names, at most 16,384 columns).
+        self.names: dict[str, str] = {}
+        self.columns: dict[str, int] = {}
+
+    def _name(self, name: str) -> str:
+        local = _local(name)
+        if len(self.names) < 256:
+            self.names[name] = local
+        return local
 
     def start(self, name, attrs) -> None:
-        local = _local(name)
+        local = self.names.get(name) or self._name(name)
         if local == "c":
             self._start_cell(attrs)
         elif local == "v" or (local == "t" and self.in_cell):
@@ -625,10 +636,14 @@ class _SheetScan(_Markup):
     def _start_cell(self, attrs) -> None:
         ref = attrs.get("r")
         if ref:
-            match = CELL_REF.match(ref.upper())
-            if not match:
-                raise _damaged("xlsx")
-            self.column = _column_index(match.group(1))
+            letters = ref.rstrip(DIGITS)
+            column = self.columns.get(letters)
+            if column is None or not ref[len(letters) :].isdigit():
+                match = CELL_REF.match(ref)
+                if not match:
+                    raise _damaged("xlsx")
+                column = self.columns[letters] = _column_index(match.group(1))
+            self.column = column
         else:
             self.column += 1
         self.row_cells += 1
@@ -660,7 +675,7 @@ class _SheetScan(_Markup):
             raise _cell_too_long(self.limits, self._where())
 
     def end(self, name) -> None:
-        local = _local(name)
+        local = self.names.get(name) or self._name(name)
         if local == "v" or local == "t":
             self.counting = False
             if local == "v" and self.cell_type == "s" and self.in_cell:
