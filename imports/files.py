@@ -911,12 +911,19 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _not_a_table(name: str) -> FileRefused:
+    if name:
+        return FileRefused(
+            _(
+                "The file “%(name)s” is not an Excel workbook (.xlsx, .xls) or a CSV file in "
+                "UTF-8 or GBK. Open it in Excel or WPS, save it as .xlsx and upload that."
+            )
+            % {"name": name}
+        )
     return FileRefused(
         _(
-            "The file %(name)s is not an Excel workbook (.xlsx, .xls) or a CSV file in UTF-8 or "
-            "GBK. Open it in Excel or WPS, save it as .xlsx and upload that."
+            "The file is not an Excel workbook (.xlsx, .xls) or a CSV file in UTF-8 or GBK. "
+            "Open it in Excel or WPS, save it as .xlsx and upload that."
         )
-        % {"name": f"“{name}”" if name else ""}
     )
 
 
