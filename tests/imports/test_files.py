@@ -98,17 +98,21 @@ def strings_xml(*texts: str) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="{len(texts)}" uniqueCount="{len(texts)}">{items}</sst>'
 
 
-def xlsx(sheet: str | bytes, strings: str | None = None, **extra) -> bytes:
-    """A minimal workbook with the given first sheet (and shared strings)."""
+def xlsx(sheet: str | bytes, strings: str | None = None, **parts) -> bytes:
+    """A minimal workbook with the given first sheet (and shared strings); `parts` adds or
+    replaces members by name."""
+    members = {
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": ROOT_RELS,
+        "xl/workbook.xml": WORKBOOK,
+        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
+        "xl/worksheets/sheet1.xml": sheet,
+        "xl/sharedStrings.xml": strings if strings is not None else strings_xml(),
+        **parts,
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", ROOT_RELS)
-        archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-        archive.writestr("xl/sharedStrings.xml", strings if strings is not None else strings_xml())
-        for name, content in extra.items():
+        for name, content in members.items():
             archive.writestr(name, content)
     return buffer.getvalue()
 
@@ -729,7 +733,6 @@ def test_a_later_sheet_without_a_dimension_is_bounded_too():
             "xl/worksheets/sheet2.xml": sheet_xml(big_row),
         },
     )
-    # zipfile warns about the duplicate names we wrote over; the last one wins in its directory
     assert "A sheet after the first one is too large" in refused(data)
 
 
