@@ -29,8 +29,10 @@ What people type, and what each shape means here:
   half-width, with inner spaces collapsed, dashes made “-” and Latin letters upper-case;
   `unit_code` says what it changed so the preview can show it.
 - A whole arrears period in one cell: 2013年5月-2015年5月(25), 2013.5-2015.5, 201305-201505,
-  2013/05~2015/05, 2015年1-5月, with an optional stated count of months that is returned,
-  not checked (the ledger import decides what a disagreement means).
+  2013/05~2015/05, 2015年1-5月, 2014年全年, with an optional stated count of months that is
+  returned, not checked (the ledger import decides what a disagreement means).
+- `NoShape`, a `CellProblem`, says a cell is in no shape the reader knows (words where a date
+  was expected), as opposed to a known shape holding an impossible value (2015-02-30).
 """
 
 import datetime
@@ -449,6 +451,7 @@ STATED_RES = (
 ONE_YEAR_RE = re.compile(
     r"^(\d{4})\s*年\s*(\d{1,2})\s*月?\s*(?:-{1,2}|~|〜|至|到)\s*(\d{1,2})\s*月$"
 )
+WHOLE_YEAR_RE = re.compile(r"^(\d{4})\s*年?\s*(?:全年|整年)$")  # 2014年全年: its twelve months
 UNTIL_NOW = ("至今", "到今", "今", "现在", "至现在", "now")
 PERIOD_EXAMPLE = "2013-05—2015-05"
 
@@ -492,6 +495,9 @@ def _range(words: str, written: str) -> tuple[datetime.date, datetime.date]:
     """The two months of a range. A “-” may separate the months and also sit inside each of
     them (2013-05-2015-05): every place a separator stands is tried, and the range is read
     when exactly one reading gives two months."""
+    match = WHOLE_YEAR_RE.match(words)
+    if match:
+        return _month_of(f"{match.group(1)}-01"), _month_of(f"{match.group(1)}-12")
     match = ONE_YEAR_RE.match(words)
     if match:
         year, first, last = (int(g) for g in match.groups())
