@@ -137,7 +137,7 @@ def unit_code(value) -> tuple[str, str]:
 CURRENCY_RE = re.compile(r"^(?:人民币|rmb|cny|¥)?(.*?)(?:元整|圆整|元|圆|rmb|cny)?$", re.IGNORECASE)
 NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$", re.IGNORECASE)
 GROUPED_RE = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
-MINUS = "\u2212\ufe63"  # the minus sign and the small hyphen-minus some fonts' “-” is
+MINUS = "\u2212\ufe63"  # the minus sign (−) and the small hyphen-minus (﹣), typed for “-”
 
 
 def money(value, *, negative_ok: bool = False, exact: bool = False) -> Decimal | None:
