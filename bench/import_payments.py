@@ -252,9 +252,7 @@ def main() -> None:
     url = database_url(f"import-payments-{n}")
     print(f"Database: {url.split('@')[-1]}")
     started = time.perf_counter()
-    ids = child(
-        __file__, "--setup", "--payments", str(n), "--households", str(args.households)
-    )
+    ids = child(__file__, "--setup", "--payments", str(n), "--households", str(args.households))
     print(
         f"Built {args.households:,} households ({ids['months']:,} months, one case each) and "
         f"{file_path(n)} ({ids['bytes'] / 1e6:.1f} MB, {n:,} payments) in "
