@@ -143,6 +143,7 @@ def credit_apply(*, household, by=None) -> Decimal:
                 )
         PaymentAllocation.objects.bulk_create(lines)
         for period in {line.period.pk: line.period for line in lines}.values():
+            period._history_user = by  # simple_history: who, also outside a request
             period.save(update_fields=["amount_paid"])  # one by one: history keeps each
     return sum((line.amount for line in lines), ZERO)
 
