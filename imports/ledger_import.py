@@ -437,7 +437,7 @@ class _Context:
             DebtPeriod.objects.filter(household__in=households.values())
             .order_by("household_id", "month")
             .values_list("household_id", "month", "pk", "amount_due", "amount_paid")
-            .iterator(chunk_size=20_000)
+            .iterator(chunk_size=2_000)
         ):
             held = periods.get(household_id)
             if held is None:
