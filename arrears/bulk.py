@@ -71,7 +71,7 @@ def rows_insert(model, attnames: Sequence[str], rows) -> None:
     _insert(opts.db_table, [opts.get_field(a) for a in attnames], rows)
 
 
-def history_insert(model, attnames: Sequence[str], rows, *, by, kind: str) -> None:
+def history_insert(*, model, attnames: Sequence[str], rows, by, kind: str) -> None:
     """The history rows of objects created ("+") or changed ("~"): `rows` are tuples of
     every tracked field's value (in `attnames` order, the id included), as they now are."""
     history = model.history.model
@@ -101,7 +101,7 @@ def _tracked(model) -> list[str]:
     return [f.attname for f in model.history.model.tracked_fields]
 
 
-def create_with_history(objects: list, *, by, batch_size: int = 2000) -> list:
+def create_with_history(*, objects: list, by, batch_size: int = 2000) -> list:
     """`bulk_create` the (already checked) objects, then their history rows ("+") from
     their values: what `bulk_create_with_history` writes, without a historical instance
     for each. The backends used here return the new ids from `bulk_create`."""
@@ -112,15 +112,17 @@ def create_with_history(objects: list, *, by, batch_size: int = 2000) -> list:
     if objects[0].pk is None:
         raise RuntimeError("The database did not return the new rows' ids.")
     names = _tracked(model)
-    history_insert(model, names, [[getattr(o, a) for a in names] for o in objects], by=by, kind="+")
+    rows = [[getattr(o, a) for a in names] for o in objects]
+    history_insert(model=model, attnames=names, rows=rows, by=by, kind="+")
     return objects
 
 
-def update_with_history(objects: list, fields, *, by, batch_size: int = 2000) -> None:
+def update_with_history(*, objects: list, fields, by, batch_size: int = 2000) -> None:
     """`bulk_update` these fields of the objects, then their history rows ("~")."""
     if not objects:
         return
     model = type(objects[0])
     model._default_manager.bulk_update(objects, sorted(fields), batch_size=batch_size)
     names = _tracked(model)
-    history_insert(model, names, [[getattr(o, a) for a in names] for o in objects], by=by, kind="~")
+    rows = [[getattr(o, a) for a in names] for o in objects]
+    history_insert(model=model, attnames=names, rows=rows, by=by, kind="~")

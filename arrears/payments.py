@@ -282,9 +282,9 @@ def _apply(payment: Payment, lines, periods: dict, sign: int, by) -> None:
     # the number of months, as a payment for five years of arrears pays sixty.
     rows_update(DebtPeriod, ["amount_paid"], [(p.pk, p.amount_paid) for p in changed])
     history_insert(
-        DebtPeriod,
-        PERIOD_HISTORY,
-        [(p.pk, p.household_id, p.month, p.amount_due, p.amount_paid) for p in changed],
+        model=DebtPeriod,
+        attnames=PERIOD_HISTORY,
+        rows=[(p.pk, p.household_id, p.month, p.amount_due, p.amount_paid) for p in changed],
         by=by,
         kind="~",
     )

@@ -1123,9 +1123,9 @@ def _write_months(plans: list[RowPlan], households: list[Household], by) -> None
         ).values_list("household_id", "month", "pk")
     }
     history_insert(
-        DebtPeriod,
-        PERIOD_FIELDS,
-        [(ids[row[0], row[1]], *row) for row in new],
+        model=DebtPeriod,
+        attnames=PERIOD_FIELDS,
+        rows=[(ids[row[0], row[1]], *row) for row in new],
         by=by,
         kind="+",
     )
@@ -1165,7 +1165,7 @@ def _create(objects: list, by, *, check: bool = False) -> None:
     if check:
         for instance in objects:
             _check(instance)
-    create_with_history(objects, by=by, batch_size=BULK_SIZE)
+    create_with_history(objects=objects, by=by, batch_size=BULK_SIZE)
 
 
 def _update(objects: list, fields: set, by) -> None:
@@ -1174,7 +1174,7 @@ def _update(objects: list, fields: set, by) -> None:
         return
     for instance in objects:
         _check(instance)
-    update_with_history(objects, fields, by=by, batch_size=BULK_SIZE)
+    update_with_history(objects=objects, fields=fields, by=by, batch_size=BULK_SIZE)
 
 
 def _check(instance) -> None:
