@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,11 @@ from arrears.money import CENT, ZERO
 from arrears.receipts import receipt_key
 from arrears.text_flags import flags_notify
 from arrears.unlawful import flagged_terms
+
+# The condition of the office's unique receipt key, written as the constraint writes it: with
+# it the database looks the key up in that index; without it, it read every payment of the
+# office for each one recorded (an import of 10,000 payments read 50 million rows).
+RECEIPT_KEYED = Q(kind=Payment.Kind.PAYMENT) & ~Q(receipt_key="") & Q(receipt_key__isnull=False)
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timezone.timedelta(minutes=5)
@@ -136,7 +141,7 @@ def payment_record(
         if (
             key
             and Payment.objects.filter(
-                office_id=household.office_id, kind=Payment.Kind.PAYMENT, receipt_key=key
+                RECEIPT_KEYED, office_id=household.office_id, receipt_key=key
             ).exists()
         ):
             raise duplicate_receipt_error(receipt_no)
