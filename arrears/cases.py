@@ -45,7 +45,13 @@ def case_sync_status(case: Case, *, payment: Payment) -> Case:
     A case is cleared when every period its campaign collects is paid; the team holding
     it at that moment gets the clearance. A reversal that reopens it revokes the clearance.
     """
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    # The household and campaign come with the case (case_balance reads both); only the
+    # case's row is locked.
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("household", "campaign")
+        .get(pk=case.pk)
+    )
     due, paid, months = case_balance(case)
     cleared = months > 0 and paid >= due
     standing = case.clearances.filter(revoked_at__isnull=True).first()

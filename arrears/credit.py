@@ -38,6 +38,11 @@ def household_balance(household) -> Decimal:
 
 def _unallocated(household_id: int):
     """The household's standing payments with what of each is not allocated, oldest first."""
+    return _with_money_left(household_id=household_id).order_by("paid_at", "pk")
+
+
+def _with_money_left(**where):
+    """Standing payments (matching `where`) with money not allocated to a month, as `left`."""
     allocated = (
         PaymentAllocation.objects.filter(payment=OuterRef("pk"))
         .order_by()
@@ -46,12 +51,24 @@ def _unallocated(household_id: int):
         .values("v")
     )
     return (
-        Payment.objects.filter(
-            household_id=household_id, kind=Payment.Kind.PAYMENT, reversed_by__isnull=True
-        )
+        Payment.objects.filter(kind=Payment.Kind.PAYMENT, reversed_by__isnull=True, **where)
         .annotate(left=F("amount") - Coalesce(Subquery(allocated, output_field=MONEY), ZERO))
         .filter(left__gt=0)
-        .order_by("paid_at", "pk")
+    )
+
+
+def households_with_credit(household_ids) -> set[int]:
+    """Which of these households have money of a standing payment not yet set against a
+    month, in one query: the only households `credit_apply` can set anything for (a refund
+    may since have given some of it back; `credit_apply` then takes that into account)."""
+    ids = list(household_ids)
+    if not ids:
+        return set()
+    return set(
+        _with_money_left(household_id__in=ids)
+        .order_by()
+        .values_list("household_id", flat=True)
+        .distinct()
     )
 
 
@@ -126,6 +143,7 @@ def credit_apply(*, household, by=None) -> Decimal:
                 )
         PaymentAllocation.objects.bulk_create(lines)
         for period in {line.period.pk: line.period for line in lines}.values():
+            period._history_user = by  # simple_history: who, also outside a request
             period.save(update_fields=["amount_paid"])  # one by one: history keeps each
     return sum((line.amount for line in lines), ZERO)
 

@@ -12,12 +12,13 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arrears.allocation import OpenPeriod, allocate
+from arrears.bulk import history_insert, rows_update
 from arrears.cases import case_for_household, case_sync_status
 from arrears.credit import credit_balance
 from arrears.models import Case, DebtPeriod, Payment, PaymentAllocation, PaymentMethod
@@ -25,6 +26,11 @@ from arrears.money import CENT, ZERO
 from arrears.receipts import receipt_key
 from arrears.text_flags import flags_notify
 from arrears.unlawful import flagged_terms
+
+# The condition of the office's unique receipt key, written as the constraint writes it: with
+# it the database looks the key up in that index; without it, it read every payment of the
+# office for each one recorded (an import of 10,000 payments read 50 million rows).
+RECEIPT_KEYED = Q(kind=Payment.Kind.PAYMENT) & ~Q(receipt_key="") & Q(receipt_key__isnull=False)
 
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timezone.timedelta(minutes=5)
@@ -135,7 +141,7 @@ def payment_record(
         if (
             key
             and Payment.objects.filter(
-                office_id=household.office_id, kind=Payment.Kind.PAYMENT, receipt_key=key
+                RECEIPT_KEYED, office_id=household.office_id, receipt_key=key
             ).exists()
         ):
             raise duplicate_receipt_error(receipt_no)
@@ -180,7 +186,7 @@ def payment_record(
             if key and _is_receipt_clash(exc):
                 raise duplicate_receipt_error(receipt_no) from exc
             raise
-        _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1)
+        _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1, by=by)
         if case is not None:
             case_sync_status(case, payment=payment)
         if notify_flags:
@@ -256,14 +262,17 @@ def payment_reverse(*, payment: Payment, by, reason: str) -> Payment:
             credited_to_id=original.credited_to_id,
             recorded_by=by,
         )
-        _apply(reversal, lines, periods, sign=-1)
+        _apply(reversal, lines, periods, sign=-1, by=by)
         if original.case is not None:
             case_sync_status(original.case, payment=reversal)
         _tell_of_flags(reversal, _("Reason for a reversal"))
     return reversal
 
 
-def _apply(payment: Payment, lines, periods: dict, sign: int) -> None:
+PERIOD_HISTORY = ("id", "household_id", "month", "amount_due", "amount_paid")
+
+
+def _apply(payment: Payment, lines, periods: dict, sign: int, by) -> None:
     PaymentAllocation.objects.bulk_create(
         PaymentAllocation(payment=payment, period_id=pid, amount=sign * amount)
         for pid, amount in lines
@@ -273,7 +282,14 @@ def _apply(payment: Payment, lines, periods: dict, sign: int) -> None:
         period = periods[pid]
         period.amount_paid += sign * amount
         changed.append(period)
-    # bulk_update bypasses simple_history, so save one by one: the ledger's history is
-    # what an auditor reads.
-    for period in changed:
-        period.save(update_fields=["amount_paid"])
+    # The ledger's history is what an auditor reads: each month paid gets the history row a
+    # save would write (by whoever recorded the payment), all in two statements whatever
+    # the number of months, as a payment for five years of arrears pays sixty.
+    rows_update(DebtPeriod, ["amount_paid"], [(p.pk, p.amount_paid) for p in changed])
+    history_insert(
+        model=DebtPeriod,
+        attnames=PERIOD_HISTORY,
+        rows=[(p.pk, p.household_id, p.month, p.amount_due, p.amount_paid) for p in changed],
+        by=by,
+        kind="~",
+    )

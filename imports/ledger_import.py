@@ -22,10 +22,14 @@ preview, on the case (`Case.flagged_terms`), and to the office manager once the 
 """
 
 import datetime
+import functools
 import io
 import re
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -36,9 +40,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from simple_history.utils import bulk_create_with_history
 
-from arrears.credit import credit_apply
+from arrears.bulk import create_with_history, history_insert, rows_insert, update_with_history
+from arrears.credit import credit_apply, households_with_credit
 from arrears.inputs import MONEY_DIGITS, too_large, too_long
 from arrears.ledger import CENT, monthly_fee, months_between
 from arrears.models import (
@@ -50,6 +54,7 @@ from arrears.models import (
     Notification,
     Office,
 )
+from arrears.money import ZERO
 from arrears.notifications import notify, office_managers
 from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
@@ -73,7 +78,10 @@ from imports.sheet import month as read_month
 from teams.models import Team
 
 MAX_BYTES = 10 * 1024 * 1024
-PROGRESS_EVERY = 250
+# Rows written per batch: each batch costs the same few statements whatever the rows hold,
+# and the progress of a background job moves once per batch.
+PROGRESS_EVERY = 500
+BULK_SIZE = 2000  # objects per INSERT/UPDATE statement (SQLite lowers it to its own limit)
 MAX_ROWS = 100_000  # 50,000-row ledgers run as background jobs (imports.jobs)
 MAX_COLUMNS = 40
 EXAMPLE_MARK = "例："  # the template's example row starts so, and is skipped
@@ -339,7 +347,7 @@ class RowPlan:
     owner: tuple[str, str] | None = None  # (name, phone) to add or update
     owner_change: bool = False
     new_periods: dict = field(default_factory=dict)  # month → amount
-    changed_periods: list = field(default_factory=list)  # (period, new amount)
+    changed_periods: list = field(default_factory=list)  # (HeldPeriod, new amount)
     unchanged_periods: int = 0
     case: Case | None = None
     case_fields: dict = field(default_factory=dict)  # changed or new field values
@@ -412,7 +420,7 @@ class _Context:
     create_households: bool
     update_amounts: bool
     households: dict
-    periods: dict  # household id → {month: DebtPeriod}
+    periods: dict  # household id → HeldMonths
     waived: set  # ids of periods an approved waiver lowered
     cases: dict  # household id → Case
     teams: dict  # code → Team
@@ -428,11 +436,23 @@ class _Context:
                 "owners"
             )
         }
+        # The months held, as plain values in arrays: a re-imported ledger of 1.5 million
+        # months would otherwise hold 1.5 million model instances (about 750 MB).
         periods: dict = {}
-        for p in DebtPeriod.objects.filter(household__in=households.values()):
-            periods.setdefault(p.household_id, {})[p.month] = p
+        for household_id, month, pk, due, paid in (
+            DebtPeriod.objects.filter(household__in=households.values())
+            .order_by("household_id", "month")
+            .values_list("household_id", "month", "pk", "amount_due", "amount_paid")
+            .iterator(chunk_size=2_000)
+        ):
+            held = periods.get(household_id)
+            if held is None:
+                held = periods[household_id] = HeldMonths()
+            held.add(month, pk, due, paid)
         cases = {c.household_id: c for c in Case.objects.filter(campaign=campaign)}
         teams = {t.code.upper(): t for t in Team.objects.filter(campaign=campaign)}
+        people = _people(office, campaign)
+        _attach(cases.values(), teams, people)
         waived = set(
             WaiverAllocation.objects.filter(period__household__in=households.values()).values_list(
                 "period_id", flat=True
@@ -449,12 +469,77 @@ class _Context:
             waived=waived,
             cases=cases,
             teams=teams,
-            people=_people(office, campaign),
+            people=people,
             rates=list(FeeRate.objects.filter(office=office).order_by("-effective_from")),
         )
 
     def rate_for(self, month: datetime.date) -> Decimal | None:
         return next((r.rate_per_m2 for r in self.rates if r.effective_from <= month), None)
+
+
+class HeldPeriod(NamedTuple):
+    """A month as held, for comparing with the file (and for updating it by its id)."""
+
+    pk: int
+    month: datetime.date
+    amount_due: Decimal
+    amount_paid: Decimal
+
+
+def _fen(amount: Decimal) -> int | None:
+    """The amount in whole fen, or None when it has a fraction of a fen (never held so)."""
+    fen = amount.scaleb(2)
+    return int(fen) if fen == fen.to_integral_value() else None
+
+
+class HeldMonths:
+    """One household's months as held: month numbers, ids and amounts in fen in arrays, about
+    32 bytes a month, looked up by bisection (the query gives them in month order)."""
+
+    __slots__ = ("due", "ids", "months", "paid")
+
+    def __init__(self):
+        self.months, self.ids = array("l"), array("q")
+        self.due, self.paid = array("q"), array("q")
+
+    def add(self, month: datetime.date, pk: int, due: Decimal, paid: Decimal) -> None:
+        self.months.append(month.year * 12 + month.month - 1)
+        self.ids.append(pk)
+        self.due.append(_fen(due))
+        self.paid.append(_fen(paid))
+
+    def find(self, month: datetime.date) -> int | None:
+        """The month's place in the arrays, or None when it is not held."""
+        key = month.year * 12 + month.month - 1
+        i = bisect_left(self.months, key)
+        return i if i < len(self.months) and self.months[i] == key else None
+
+    def period(self, i: int, month: datetime.date) -> HeldPeriod:
+        return HeldPeriod(
+            self.ids[i],
+            month,
+            Decimal(self.due[i]).scaleb(-2).quantize(CENT),
+            Decimal(self.paid[i]).scaleb(-2).quantize(CENT),
+        )
+
+
+_NOTHING_HELD = HeldMonths()
+
+
+def _attach(cases, teams: dict, people: dict) -> None:
+    """Give each case its team and responsible person from what is loaded already, so that
+    comparing them with the file costs no query per row; people no longer on the office's
+    staff or teams are fetched in one query."""
+    by_id = {t.pk: t for t in teams.values()}
+    users = {u.pk: u for found in people.values() for u in found}
+    missing = {c.responsible_id for c in cases if c.responsible_id} - set(users)
+    if missing:
+        users |= get_user_model().objects.in_bulk(missing)
+    for case in cases:
+        if case.team_id is not None and case.team_id in by_id:
+            case.team = by_id[case.team_id]
+        if case.responsible_id is not None:
+            case.responsible = users[case.responsible_id]
 
 
 def _people(office, campaign) -> dict:
@@ -787,15 +872,21 @@ def _responsible(row: _Row, ctx: _Context):
 
 
 def _plan_periods(row: _Row, ctx: _Context, plan: RowPlan, amounts: dict) -> None:
-    held = ctx.periods.get(plan.household.pk, {}) if plan.household else {}
+    held = ctx.periods.get(plan.household.pk, _NOTHING_HELD) if plan.household else _NOTHING_HELD
     differing = []
+    fen: dict = {}  # amount → fen: a row's months mostly share one amount
     for month, amount in amounts.items():
-        period = held.get(month)
-        if period is None:
+        i = held.find(month)
+        if i is None:
             plan.new_periods[month] = amount
-        elif period.amount_due == amount:
+            continue
+        if amount not in fen:
+            fen[amount] = _fen(amount)
+        if held.due[i] == fen[amount]:
             plan.unchanged_periods += 1
-        elif period.pk in ctx.waived:
+            continue
+        period = held.period(i, month)
+        if period.pk in ctx.waived:
             # The court or the settlement decided this month's amount; a file does not.
             row.problem(
                 _(
@@ -929,11 +1020,13 @@ def ledger_import(
         report = ImportReport(rows=results, dry_run=dry_run)
         report.count()
         if report.ok and not dry_run:
-            total = len(results)
-            for done, result in enumerate(results, start=1):
-                _write(result.plan, office=office, campaign=campaign, by=by)
-                if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
-                    progress(done, total)
+            plans = [result.plan for result in results]
+            total = len(plans)
+            for start in range(0, total, PROGRESS_EVERY):
+                batch = plans[start : start + PROGRESS_EVERY]
+                _write(batch, office=office, campaign=campaign, by=by)
+                if progress is not None:
+                    progress(start + len(batch), total)
             report.written = True
             _tell_about_flags(report, office=office)
     return report
@@ -956,51 +1049,156 @@ def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
     )
 
 
-def _write(plan: RowPlan, *, office, campaign, by) -> None:
-    household = _write_household(plan, office, by)
-    if plan.new_periods:
-        bulk_create_with_history(
-            [
-                DebtPeriod(household=household, month=m, amount_due=a)
-                for m, a in plan.new_periods.items()
-            ],
-            DebtPeriod,
-            default_user=by,
-        )
-        # Money the household paid beyond what it owed pays the new months first.
-        credit_apply(household=household, by=by)
-    for period, amount in plan.changed_periods:
-        period.amount_due = amount
-        _save(period, by)
-    if plan.case_new:
-        _save(Case(campaign=campaign, household=household, **plan.case_fields), by)
-    elif plan.case_fields:
-        for name, value in plan.case_fields.items():
-            setattr(plan.case, name, value)
-        _save(plan.case, by)
+def _write(plans: list[RowPlan], *, office, campaign, by) -> None:
+    """Write a batch of rows' plans in the same few statements whatever the batch holds:
+    households, owners, months and cases each created and updated in bulk, each with its
+    history rows (the importing user, as a single save records), each object checked as
+    `full_clean` would (`_check`)."""
+    households = _write_households(plans, office, by)
+    _write_owners(plans, households, by)
+    _write_months(plans, households, by)
+    # Money a household paid beyond what it owed pays its new months first. Only households
+    # held before the import can have paid any; one query says which have money left over.
+    topped_up = {
+        household.pk: household
+        for plan, household in zip(plans, households, strict=True)
+        if plan.new_periods and not plan.household_new
+    }
+    for pk in sorted(households_with_credit(topped_up)):
+        credit_apply(household=topped_up[pk], by=by)
+    _write_amounts(plans, by)
+    _write_cases(plans, households, campaign, by)
 
 
-def _write_household(plan: RowPlan, office, by) -> Household:
-    household = plan.household or Household(
-        office=office, unit_code=plan.unit, building=building_of(plan.unit)
-    )
-    if plan.household_new or plan.household_fields:
+def _write_households(plans: list[RowPlan], office, by) -> list[Household]:
+    """Each plan's household: created, updated or as held, in the plans' order."""
+    households, new, changed, fields = [], [], [], set()
+    for plan in plans:
+        household = plan.household
+        if household is None:
+            unit = plan.unit.strip().upper()  # as Household.save() stores it
+            household = Household(office=office, unit_code=unit, building=building_of(unit))
+            new.append(household)
+        elif plan.household_fields:
+            changed.append(household)
+            fields.update(plan.household_fields)
         for name, value in plan.household_fields.items():
             setattr(household, name, value)
-        _save(household, by)
-    if plan.owner and (plan.household_new or plan.owner_change):
+        households.append(household)
+    _create(new, by, check=True)
+    _update(changed, fields, by)
+    return households
+
+
+def _write_owners(plans: list[RowPlan], households: list[Household], by) -> None:
+    """A new household's owner; a new owner, or a held owner's new phone, for one held."""
+    new, changed = [], []
+    for plan, household in zip(plans, households, strict=True):
+        if not plan.owner or not (plan.household_new or plan.owner_change):
+            continue
         name, phone = plan.owner
-        owner = household.owners.filter(name=name).first() or Owner(household=household, name=name)
-        if phone:
-            owner.phone = phone
-        _save(owner, by)
-    return household
+        held = None
+        if not plan.household_new:  # owners were loaded with the household
+            held = next((o for o in household.owners.all() if o.name == name), None)
+        if held is None:
+            new.append(Owner(household=household, name=name, phone=phone))
+        else:
+            if phone:
+                held.phone = phone
+            changed.append(held)
+    _create(new, by, check=True)
+    _update(changed, {"phone"}, by)
 
 
-def _save(instance, by) -> None:
-    instance._history_user = by  # simple_history: who, also outside a request
-    instance.full_clean()
-    instance.save()
+PERIOD_FIELDS = ("id", "household_id", "month", "amount_due", "amount_paid")
+
+
+def _write_months(plans: list[RowPlan], households: list[Household], by) -> None:
+    """New months, from plain values: a ledger holds some thirty for each row, and building
+    a model instance and a history instance for each is most of an import's time."""
+    new = [
+        (household.pk, month, amount, ZERO)
+        for plan, household in zip(plans, households, strict=True)
+        for month, amount in plan.new_periods.items()
+    ]
+    if not new:
+        return
+    rows_insert(DebtPeriod, PERIOD_FIELDS[1:], new)
+    ids = {
+        (household_id, month): pk
+        for household_id, month, pk in DebtPeriod.objects.filter(
+            household_id__in={row[0] for row in new}
+        ).values_list("household_id", "month", "pk")
+    }
+    history_insert(
+        model=DebtPeriod,
+        attnames=PERIOD_FIELDS,
+        rows=[(ids[row[0], row[1]], *row) for row in new],
+        by=by,
+        kind="+",
+    )
+
+
+def _write_amounts(plans: list[RowPlan], by) -> None:
+    """Months held with another amount, when the import replaces amounts. Read again here:
+    setting credit against new months may just have changed what some of them have paid."""
+    wanted = {held.pk: amount for plan in plans for held, amount in plan.changed_periods}
+    if not wanted:
+        return
+    periods = list(DebtPeriod.objects.in_bulk(list(wanted)).values())
+    for period in periods:
+        period.amount_due = wanted[period.pk]
+    _update(periods, {"amount_due"}, by)
+
+
+def _write_cases(plans: list[RowPlan], households: list[Household], campaign, by) -> None:
+    new, changed, fields = [], [], set()
+    for plan, household in zip(plans, households, strict=True):
+        if plan.case_new:
+            new.append(Case(campaign=campaign, household=household, **plan.case_fields))
+        elif plan.case_fields:
+            for name, value in plan.case_fields.items():
+                setattr(plan.case, name, value)
+            changed.append(plan.case)
+            fields.update(plan.case_fields)
+    _create(new, by, check=True)
+    _update(changed, fields, by)
+
+
+def _create(objects: list, by, *, check: bool = False) -> None:
+    """Insert new objects and their history rows ("+", by the importing user), in bulk.
+    Months are not checked: their values come from the parsed amounts, as before."""
+    if not objects:
+        return
+    if check:
+        for instance in objects:
+            _check(instance)
+    create_with_history(objects=objects, by=by, batch_size=BULK_SIZE)
+
+
+def _update(objects: list, fields: set, by) -> None:
+    """Update these fields of held objects and write their history rows ("~"), in bulk."""
+    if not objects:
+        return
+    for instance in objects:
+        _check(instance)
+    update_with_history(objects=objects, fields=fields, by=by, batch_size=BULK_SIZE)
+
+
+def _check(instance) -> None:
+    """What `full_clean` checked, without its queries: every field's value (lengths, choices,
+    digits, blanks) and the model's own `clean()`. Left to the preview, which decided them
+    against the rows it loaded in this same transaction: foreign keys (each object was loaded
+    or has just been created) and uniqueness (one row per unit in the file; a household or a
+    case is created only when none is held). A value that fails here is a bug of the preview:
+    the import stops and writes nothing."""
+    instance.clean_fields(exclude=_relations(type(instance)))
+    instance.clean()
+
+
+@functools.cache
+def _relations(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.is_relation]
 
 
 # --- the template --------------------------------------------------------------------------

@@ -302,3 +302,67 @@ def test_money_arriving_after_the_responsible_person_left_the_team_credits_nobod
     later = record_payment(world.house_a, "100.00", world.leader_a, case=world.case_a)
     assert later.credited_to_id is None
     assert later.team_id == world.team_a.pk  # the team keeps the credit
+
+
+# --- the months a payment pays, written in two statements (issue 14, item 9) ---------------
+
+
+def _query_count(world, household, amount):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        record_payment(household, amount, world.collector_a)
+    return len(queries)
+
+
+def test_paying_one_month_or_twenty_three_costs_the_same_queries(world):
+    from tests.conftest import make_household
+
+    one = make_household(
+        world.office, "Q-1", first=datetime.date(2013, 1, 1), last=datetime.date(2014, 12, 1)
+    )
+    many = make_household(
+        world.office, "Q-2", first=datetime.date(2013, 1, 1), last=datetime.date(2014, 12, 1)
+    )
+    for household in (one, many):
+        case = Case.objects.create(campaign=world.campaign, household=household, category="refusal")
+        assert case.pk
+    # Neither clears its case (a clearance is one more row): 1 month paid, and 23.
+    assert _query_count(world, one, "100.00") == _query_count(world, many, "2300.00")
+
+
+def test_each_month_paid_gets_the_history_row_a_save_wrote_with_who_recorded_it(world):
+    payment = pay(world, "150.00")
+    lines = list(payment.allocations.order_by("period__month"))
+    assert len(lines) == 2
+    for line in lines:
+        period = DebtPeriod.objects.get(pk=line.period_id)
+        record = period.history.order_by("-history_id").first()
+        assert (record.history_type, record.history_user, record.history_change_reason) == (
+            "~",
+            world.collector_a,
+            None,
+        )
+        assert (record.amount_due, record.amount_paid, record.month) == (
+            period.amount_due,
+            period.amount_paid,
+            period.month,
+        )
+    reversal = payment_reverse(payment=payment, by=world.manager, reason="wrong household")
+    assert reversal.pk
+    first = DebtPeriod.objects.get(pk=lines[0].period_id)
+    assert first.history.order_by("-history_id").first().history_user == world.manager
+    assert first.history.order_by("-history_id").first().amount_paid == D("0.00")
+
+
+def test_the_duplicate_receipt_check_looks_the_key_up_in_its_index(world):
+    """Without the constraint's condition the check read every payment of the office for
+    each payment recorded: an import of 10,000 payments grew with their square."""
+    from django.db import connection
+
+    from arrears.payments import RECEIPT_KEYED
+
+    plan = Payment.objects.filter(RECEIPT_KEYED, office=world.office, receipt_key="R1").explain()
+    index = "payment_receipt_key_unique_in_office"
+    assert index in plan or connection.vendor != "sqlite"
