@@ -123,7 +123,9 @@ def combine_rows(parent, child) -> list[str] | None:
         return None
     # A merged parent: a blank in the parent row, after a parent, over a child.
     first = next((i for i, p in enumerate(parent) if p), width)
-    if not any(c and not p and i > first for i, (p, c) in enumerate(zip(parent, child))):
+    if not any(
+        c and not p and i > first for i, (p, c) in enumerate(zip(parent, child, strict=True))
+    ):
         return None
     combined, running = [], ""
     for p, c in zip(parent, child, strict=True):
@@ -176,7 +178,7 @@ def guess_header(rows: list[tuple]) -> int | None:
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cells = [_text(c) for c in row]
         filled = [c for c in cells if c]
-        if len(filled) >= 2 and all(_looks_like_header(c) for c in filled):
-            if index + 1 < len(rows) and any(_text(c) for c in rows[index + 1]):
-                return index
+        followed = index + 1 < len(rows) and any(_text(c) for c in rows[index + 1])
+        if len(filled) >= 2 and all(_looks_like_header(c) for c in filled) and followed:
+            return index
     return None

@@ -67,14 +67,13 @@ from imports.sheet import (
     SheetFormat,
     blank,
     row_problem,
-    row_warning,
     text,
 )
-from imports.sheet import period as read_period
-from imports.sheet import unit_code as read_unit
 from imports.sheet import count as read_count
 from imports.sheet import money as read_amount
 from imports.sheet import month as read_month
+from imports.sheet import period as read_period
+from imports.sheet import unit_code as read_unit
 from teams.models import Team
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -183,7 +182,11 @@ FIELDS = (
         "业主",
         "业主 业主姓名 姓名 业主名称 户主 户主姓名 客户名称 住户 owner ownername name",
         width=10,
-        rules=(rule("业主 户主 客户 住户 姓名", none_of="电话 手机 证 卡 账号 地址 责任 负责 经办 收费"),),
+        rules=(
+            rule(
+                "业主 户主 客户 住户 姓名", none_of="电话 手机 证 卡 账号 地址 责任 负责 经办 收费"
+            ),
+        ),
         explanation="业主姓名；与已有业主不同则新增一位业主。",
     ),
     Field(
@@ -246,7 +249,10 @@ FIELDS = (
         "每月金额",
         "每月金额 月金额 月物业费 每月物业费 monthly monthlyamount monthlyfee",
         parse=read_amount,
-        rules=(rule("每月 月度 单月 月费"), rule("月", "物业费 管理费 金额 标准 收费", none_of="月数 合计 总 欠费 起 止 至")),
+        rules=(
+            rule("每月 月度 单月 月费"),
+            rule("月", "物业费 管理费 金额 标准 收费", none_of="月数 合计 总 欠费 起 止 至"),
+        ),
         width=10,
         explanation="可不填：不填时按 建筑面积 × 当月收费标准 计算。",
     ),

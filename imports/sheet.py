@@ -107,7 +107,9 @@ class CellError(Exception):
         """The problem as a row's list shows it: “Row 7, column D (起始月份): …”."""
         if not self.letter:
             return Problem(self.row, self.message)
-        problem = _("empty; %(problem)s") % {"problem": self.problem} if self.empty else self.problem
+        problem = (
+            _("empty; %(problem)s") % {"problem": self.problem} if self.empty else self.problem
+        )
         return Problem(self.row, problem, column=self.letter, label=self.column)
 
     def __str__(self) -> str:
@@ -311,9 +313,7 @@ class SheetFormat:
         for group in self.required_groups:
             if any(all(k in columns for k in alt) for alt in group):
                 continue
-            out.append(
-                _(" or ").join(" + ".join(self.labels[k] for k in alt) for alt in group)
-            )
+            out.append(_(" or ").join(" + ".join(self.labels[k] for k in alt) for alt in group))
         return out
 
     def match_headers(self, cells, mapping: dict | None = None) -> dict[str, int]:
@@ -382,7 +382,9 @@ def read_table(table, fmt: SheetFormat, *, mapping: dict | None = None) -> "Pars
     used = {c.field: c.index for c in columns if c.field}
     missing = fmt.missing(used)
     if missing:
-        message = str(fmt.no_header) if unknown else fmt.missing_columns % {"names": "；".join(missing)}
+        message = (
+            str(fmt.no_header) if unknown else fmt.missing_columns % {"names": "；".join(missing)}
+        )
         error = fmt.error(message)
         error.columns, error.missing = columns, missing
         raise error
@@ -405,7 +407,7 @@ def read_table(table, fmt: SheetFormat, *, mapping: dict | None = None) -> "Pars
 
 
 def _columns(fmt, found: HeaderFound, below: list[tuple], mapping) -> list[SheetColumn]:
-    width = max([len(found.headers), *(len(r) for r in below)] or [0])
+    width = max([len(found.headers), *(len(r) for r in below)])
     width = min(width, fmt.max_columns)
     taken = {i: k for k, i in found.columns.items()}
     columns = []
@@ -670,7 +672,9 @@ def period(value) -> Period | None:
     words = text(value)
     match = _PERIOD_RE.match(words)
     if not match:
-        raise CellProblem(_("“%(value)s” is not a period like 2013年5月-2015年5月") % {"value": words})
+        raise CellProblem(
+            _("“%(value)s” is not a period like 2013年5月-2015年5月") % {"value": words}
+        )
     first, last = month(match.group(1).replace(".", "-")), month(match.group(2).replace(".", "-"))
     if last < first:
         raise CellProblem(_("the period ends before it starts"))

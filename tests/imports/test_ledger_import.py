@@ -292,14 +292,20 @@ def _with(**changes):
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (_with(类型="欠费"), "Row 2, column I (欠费类型): unknown category “欠费”; use one of 空关、"),
+        (
+            _with(类型="欠费"),
+            "Row 2, column I (欠费类型): unknown category “欠费”; use one of 空关、",
+        ),
         (_with(类型=None), "Row 2: column 欠费类型 is empty"),
         (
             _with(欠费周期起="2015-13"),
             "Row 2, column D (起始月份): “2015-13” is not a month like 2013-05.",
         ),
         (_with(欠费周期起="今年"), "Row 2, column D (起始月份): “今年” is not a month"),
-        (_with(欠费周期起=2015.1), "Row 2, column D (起始月份): write the month as text like 2013-05."),
+        (
+            _with(欠费周期起=2015.1),
+            "Row 2, column D (起始月份): write the month as text like 2013-05.",
+        ),
         (_with(欠费周期止="2999-01"), "Row 2: 2999-01 is in the future"),
         (
             _with(欠费周期止="2014-12"),
@@ -457,7 +463,10 @@ def _no_xlsx_parts() -> io.BytesIO:
         (_empty, "The first sheet of the workbook is empty."),
         (lambda: io.BytesIO(b"PK" + b"\x00" * li.MAX_BYTES), "larger than 10 MB"),
         (lambda: xlsx([["x", "y"]], headers=["甲", "乙"]), "No header row found"),
-        (lambda: xlsx([GOOD[:3]], headers=FLAT_HEADERS[:3]), "no column for: 欠费期间 or 起始月份 . 截止月份"),
+        (
+            lambda: xlsx([GOOD[:3]], headers=FLAT_HEADERS[:3]),
+            "no column for: 欠费期间 or 起始月份 . 截止月份",
+        ),
         (lambda: xlsx([GOOD[:4]], headers=FLAT_HEADERS[:4]), "no column for: 欠费期间 or 起始"),
     ],
 )

@@ -256,7 +256,10 @@ def test_a_row_paying_more_than_owed_is_warned_and_kept_as_credit(world):
         ({"缴费金额": "五百"}, "Row 2, column D (缴费金额): “五百” is not a number"),
         ({"缴费金额": "100.005"}, "Row 2, column D (缴费金额): 100.005 has more than two decimal"),
         ({"缴费金额": None}, "Row 2, column D (缴费金额): empty; enter the amount received"),
-        ({"缴费日期": "2999-01-01"}, "Row 2, column E (缴费日期): 2999-01-01 12:00 is in the future"),
+        (
+            {"缴费日期": "2999-01-01"},
+            "Row 2, column E (缴费日期): 2999-01-01 12:00 is in the future",
+        ),
         ({"缴费日期": "2015-02-30"}, "Row 2, column E (缴费日期): “2015-02-30” is not a date."),
         ({"缴费日期": "昨天"}, "Row 2, column E (缴费日期): “昨天” is not a date; write it like"),
         ({"缴费日期": 42000}, "Row 2, column E (缴费日期): “42000” is not a date"),
