@@ -137,7 +137,8 @@ def combine_rows(parent, child) -> list[str] | None:
 def _looks_like_header(cell: str) -> bool:
     """Header words are short text, not numbers or dates (a data row is not a header's second
     row)."""
-    return bool(cell) and len(cell) <= 30 and not re.fullmatch(r"[\d\s.,:/\-年月日]+", cell)
+    data = re.fullmatch(r"[\d\s.,:/\-年月日]+", cell) and re.search(r"\d", cell)
+    return bool(cell) and len(cell) <= 30 and not data
 
 
 @dataclass
