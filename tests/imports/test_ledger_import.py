@@ -766,3 +766,35 @@ def test_the_preview_shows_each_rows_flags_with_the_rule(client, world, var_dir)
     page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
     assert "收缴措施：到其单位拉横幅" in page  # kept as written, not dropped
     assert 'data-testid="flags"' in page and 'data-rule="public_shaming"' in page
+
+
+# --- the preview validates what the commit will ------------------------------------------------
+
+EDGES = [
+    _with(房号="N" * 20 + "-" + "1" * 9),  # a unit code and its building at their limits
+    _with(房号="N" * 21 + "-1"),  # a building part one too long
+    _with(房号="-101"),  # no building part
+    _with(房号=" n1 - 101 "),
+    _with(房号="3栋1单元502室"),
+    _with(房号="ｃ６－１０１"),
+    _with(业主="张" * 100, 小组="a组"),
+    _with(业主="张" * 101),
+    _with(欠费原因="长" * 300),
+    _with(欠费原因="长" * 301),
+    _with(计划收取时间="等" * 300, 月数=6),  # the count's warning joins a full plan note
+    _with(计划收取时间="等" * 301),
+    _with(房屋动态="未入住（" + "样" * 250 + "）"),
+    _with(欠费金额="99999999.99", 月数=None),
+    _with(欠费金额="1e12"),
+    _with(欠费金额="0.01"),
+    _with(业主=None, 房屋动态=None, 小组=None, 责任人=None, 欠费原因=None),
+]
+
+
+@pytest.mark.parametrize("row", EDGES)
+def test_a_file_the_preview_accepts_never_fails_at_commit(huating, row):
+    preview = run(huating, xlsx([row]), dry_run=True)
+    if not preview.ok:
+        return  # the preview said what to fix
+    report = run(huating, xlsx([row]), accept_warnings=True)
+    assert report.written, report.problems
