@@ -121,11 +121,19 @@ def combine_rows(parent, child) -> list[str] | None:
     filled = [c for c in child if c]
     if not filled or not all(_looks_like_header(c) for c in filled):
         return None
-    # A merged parent: a blank in the parent row, after a parent, over a child.
-    first = next((i for i, p in enumerate(parent) if p), width)
-    if not any(
-        c and not p and i > first for i, (p, c) in enumerate(zip(parent, child, strict=True))
-    ):
+    if sum(bool(p) for p in parent) < 2:
+        return None  # a title above the header, not a parent row
+    # A merged parent spans blanks to its right, with a part under each of its columns
+    # (its first included): 欠费周期 over 起, the blank after it over 止.
+    spans, start = 0, None
+    for i, (p, c) in enumerate(zip(parent, child, strict=True)):
+        if p:
+            start = i
+        elif c:
+            if start is None or not child[start]:
+                return None
+            spans += 1
+    if not spans:
         return None
     combined, running = [], ""
     for p, c in zip(parent, child, strict=True):

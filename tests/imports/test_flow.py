@@ -65,7 +65,7 @@ def test_headers_not_recognised_lead_to_the_mapping_step_then_the_preview(client
 
     response = answer(client, response, {**MAPPING, "组": "ignore"})
     assert response.status_code == 200
-    assert "data-testid=\"import-ok\"" in response.content.decode()
+    assert 'data-testid="import-ok"' in response.content.decode()
     saved = dict(
         ColumnMapping.objects.filter(office=world.office, kind="ledger").values_list(
             "header", "field"
@@ -186,11 +186,9 @@ def test_the_upload_is_kept_with_its_kind(client, world, var_dir):
 def test_payments_have_the_mapping_step_too(client, world, var_dir):
     client.force_login(world.manager)
     data = xlsx(["票", "房", "钱", "日"], ["R-9", "C6-101", 100, "2015-06-03"])
-    response = client.post(
-        reverse("payment-import"), {"file": SimpleUploadedFile("p.xlsx", data)}
-    )
+    response = client.post(reverse("payment-import"), {"file": SimpleUploadedFile("p.xlsx", data)})
     assert 'data-testid="columns-form"' in response.content.decode()
     choices = {"票": "receipt", "房": "unit", "钱": "amount", "日": "date"}
     response = answer(client, response, choices, url="payment-import-columns")
-    assert "data-testid=\"import-ok\"" in response.content.decode()
+    assert 'data-testid="import-ok"' in response.content.decode()
     assert ColumnMapping.objects.filter(office=world.office, kind="payments").count() == 4

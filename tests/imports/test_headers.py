@@ -204,7 +204,9 @@ def test_unknown_columns_are_listed_never_dropped():
 def test_required_fields_are_groups_of_alternatives():
     assert LEDGER_SHEET.missing({"unit": 0, "period": 1}) == []
     assert LEDGER_SHEET.missing({"unit": 0, "first_month": 1, "last_month": 2}) == []
-    assert LEDGER_SHEET.missing({"unit": 0, "first_month": 1}) == ["欠费期间 or 起始月份 + 截止月份"]
+    assert LEDGER_SHEET.missing({"unit": 0, "first_month": 1}) == [
+        "欠费期间 or 起始月份 + 截止月份"
+    ]
     assert LEDGER_SHEET.missing({"period": 1}) == ["房号"]
 
 
@@ -254,4 +256,25 @@ def test_formula_looking_cells_are_warned_of():
         "Row 2, column C: “=SUM(A1:A2)” looks like a formula or a link; it is kept as text.",
         "Row 2, column D: “http://example.com/x” looks like a formula or a link; it is kept as "
         "text.",
+    ]
+
+
+def test_a_title_right_above_the_header_is_not_a_parent_row():
+    parsed = LEDGER_SHEET.read(
+        xlsx(
+            ["北苑服务处 欠费明细（2015年6月）"],
+            ["门牌号", "户主", "欠费期间", "欠费金额"],
+            ["N8-801", "孙七", "2015.1-2015.5", 500],
+        )
+    )
+    assert parsed.header_row == 2
+    assert parsed.columns["unit"] == "门牌号"
+
+
+def test_a_header_row_followed_by_data_is_not_a_two_row_header():
+    assert h.combine_rows(["房号", "业主", None], ["C6-101", "张静", "x"]) is None
+    assert h.combine_rows(["房号", "欠费周期", None], [None, "起", "止"]) == [
+        "房号",
+        "欠费周期起",
+        "欠费周期止",
     ]
