@@ -271,8 +271,10 @@ def test_a_title_right_above_the_header_is_not_a_parent_row():
     assert parsed.columns["unit"] == "门牌号"
 
 
-def test_a_header_row_followed_by_data_is_not_a_two_row_header():
-    assert h.combine_rows(["房号", "业主", None], ["C6-101", "张静", "x"]) is None
+def test_a_two_row_header_needs_a_parent_spanning_its_parts():
+    # A value under a blank whose parent has none under itself: not a merged parent.
+    assert h.combine_rows(["房号", "业主", None], ["C6-101", None, "x"]) is None
+    assert h.combine_rows(["房号", "业主", "金额"], [None, "张静", None]) is None
     assert h.combine_rows(["房号", "欠费周期", None], [None, "起", "止"]) == [
         "房号",
         "欠费周期起",
