@@ -69,11 +69,11 @@ from imports.sheet import (
     row_problem,
     text,
 )
-from imports.sheet import count as read_count
-from imports.sheet import money as read_amount
-from imports.sheet import month as read_month
-from imports.sheet import period as read_period
-from imports.sheet import unit_code as read_unit
+from imports.values import count as read_count
+from imports.values import money as read_amount
+from imports.values import month as read_month
+from imports.values import period as read_period
+from imports.values import unit_code as read_unit
 from teams.models import Team
 
 MAX_BYTES = 10 * 1024 * 1024

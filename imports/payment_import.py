@@ -57,7 +57,7 @@ from imports.sheet import (
     row_warning,
     text,
 )
-from imports.sheet import unit_code as read_unit
+from imports.values import unit_code as read_unit
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10000

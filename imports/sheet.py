@@ -17,20 +17,17 @@ What an import makes of its rows (households and debt periods, receipts and allo
 own business; the field table is the one place where a file's columns meet our fields.
 """
 
-import datetime
 import io
 import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from arrears.ledger import CENT
 from imports.headers import (
     HEADER_SEARCH_ROWS,
     HeaderFound,
@@ -40,6 +37,19 @@ from imports.headers import (
     is_totals_row,
     match_columns,
     normalise_header,
+)
+from imports.sensitive import describe_kind, sensitive_kind
+from imports.values import (  # noqa: F401 - the cell readers, also where imports found them before
+    CellProblem,
+    EmptyCell,
+    Period,
+    blank,
+    count,
+    money,
+    month,
+    period,
+    text,
+    unit_code,
 )
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -75,14 +85,6 @@ class SheetFileError(Exception):
     missing: list | None = None
 
 
-class CellProblem(ValueError):
-    """What is wrong with one cell, in words that follow “column X: ”."""
-
-
-class EmptyCell(CellProblem):
-    """A cell that must be filled is empty; the words follow “column X is empty; ”."""
-
-
 class CellError(Exception):
     """A cell that cannot be read, with where it is: the row as the spreadsheet numbers it,
     the column as our template names it (`column`) and its letter in the file (`letter`)."""
@@ -116,67 +118,7 @@ class CellError(Exception):
         return str(self.as_problem)
 
 
-# --- cells ---------------------------------------------------------------------------------
-
-
-def blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 norm = normalise_header  # the name the imports used before imports.headers
-
-
-def text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a phone number typed as a number
-    return str(value).strip()
-
-
-def month(value) -> datetime.date | None:
-    """First day of the month in a cell: an Excel date, 2013-05, 2013年5月, 2013/5, 201305."""
-    if blank(value):
-        return None
-    if isinstance(value, datetime.datetime | datetime.date):
-        return datetime.date(value.year, value.month, 1)
-    if isinstance(value, float):
-        # 2013.10 typed as a number reads 2013.1: October or January cannot be told apart.
-        raise CellProblem(_("write the month as text like 2013-05"))
-    match = MONTH_RE.match(text(value))
-    if match:
-        number = int(match.group(2) or match.group(3))
-        if 1 <= number <= 12:
-            return datetime.date(int(match.group(1)), number, 1)
-    raise CellProblem(_("“%(value)s” is not a month like 2013-05") % {"value": text(value)})
-
-
-def money(value) -> Decimal | None:
-    """An amount in yuan, to the fen (¥, 元 and thousands commas allowed); not negative."""
-    if blank(value):
-        return None
-    digits = re.sub(r"[\s,¥￥元]", "", text(value))
-    try:
-        amount = Decimal(digits)
-    except InvalidOperation as exc:
-        raise CellProblem(_("“%(value)s” is not a number") % {"value": text(value)}) from exc
-    if not amount.is_finite():
-        raise CellProblem(_("“%(value)s” is not a number") % {"value": text(value)})
-    if amount < 0:
-        raise CellProblem(_("%(value)s is negative") % {"value": digits})
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def count(value) -> int | None:
-    """A whole number, such as a count of months (25, 25个月)."""
-    if blank(value):
-        return None
-    digits = re.sub(r"\s|个月|月", "", text(value))
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if digits.isdecimal():
-        return int(digits)
-    raise CellProblem(_("“%(value)s” is not a whole number") % {"value": text(value)})
 
 
 # --- problems ------------------------------------------------------------------------------
@@ -444,7 +386,7 @@ def _read_rows(table, fmt: SheetFormat, parsed: "ParsedSheet", header_number: in
     wanted = set(fields.values()) | {i for i, _h in extras}
     normalisers = {k: fmt.by_key[k].normalise for k in fields if fmt.by_key[k].normalise}
     formulas = getattr(table, "formula_cells", frozenset())
-    count = 0
+    read = 0
     for number, cells in table.rows():
         if number <= header_number:
             continue
@@ -458,8 +400,8 @@ def _read_rows(table, fmt: SheetFormat, parsed: "ParsedSheet", header_number: in
             continue
         if fmt.skip is not None and fmt.skip(values):
             continue
-        count += 1
-        if count > fmt.max_rows:
+        read += 1
+        if read > fmt.max_rows:
             raise fmt.error(fmt.too_many_rows % {"n": fmt.max_rows})
         extra = {
             name: text(cells[i]) for i, name in extras if i < len(cells) and not blank(cells[i])
@@ -628,60 +570,3 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-def sensitive_kind(header, values) -> str | None:
-    key = normalise_header(header)
-    if any(w in key for w in ("身份证", "证件号", "idcard", "idno")):
-        return "id_card"
-    if any(w in key for w in ("银行卡", "卡号", "银行账号", "bankcard")):
-        return "bank_card"
-    return None
-
-
-def describe_kind(kind: str) -> str:
-    return {"id_card": _("ID card numbers"), "bank_card": _("bank card numbers")}[kind]
-
-
-@dataclass(frozen=True)
-class Period:
-    first: datetime.date
-    last: datetime.date
-    stated: int | None = None
-
-    @property
-    def months(self) -> int:
-        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
-
-    def describe(self) -> str:
-        return _("%(first)s — %(last)s, %(n)d months") % {
-            "first": f"{self.first:%Y-%m}",
-            "last": f"{self.last:%Y-%m}",
-            "n": self.months,
-        }
-
-
-_PERIOD_RE = re.compile(
-    r"^(.+?)\s*(?:-|–|—|―|～|~|至|到)\s*(.+?)\s*(?:[(（]\s*(?:共)?\s*(\d+)\s*(?:个月)?\s*[)）]|(?:共)?(\d+)\s*个月)?$"
-)
-
-
-def period(value) -> Period | None:
-    if blank(value):
-        return None
-    words = text(value)
-    match = _PERIOD_RE.match(words)
-    if not match:
-        raise CellProblem(
-            _("“%(value)s” is not a period like 2013年5月-2015年5月") % {"value": words}
-        )
-    first, last = month(match.group(1).replace(".", "-")), month(match.group(2).replace(".", "-"))
-    if last < first:
-        raise CellProblem(_("the period ends before it starts"))
-    stated = match.group(3) or match.group(4)
-    return Period(first, last, int(stated) if stated else None)
-
-
-def unit_code(value) -> tuple[str, str]:
-    code = text(value)
-    return code.upper(), ""

@@ -304,15 +304,15 @@ def _with(**changes):
         (_with(欠费周期起="今年"), "Row 2, column D (起始月份): “今年” is not a month"),
         (
             _with(欠费周期起=2015.1),
-            "Row 2, column D (起始月份): write the month as text like 2013-05.",
+            "Row 2, column D (起始月份): 2015.1 may be 2015-01 or 2015-10",
         ),
-        (_with(欠费周期止="2999-01"), "Row 2: 2999-01 is in the future"),
+        (_with(欠费周期止="2099-01"), "Row 2: 2099-01 is in the future"),
         (
             _with(欠费周期止="2014-12"),
             "Row 2: the last month 2014-12 is before the first month 2015-01.",
         ),
-        (_with(欠费金额=-5), "Row 2, column G (欠费金额): -5 is negative."),
-        (_with(欠费金额="五百"), "Row 2, column G (欠费金额): “五百” is not a number."),
+        (_with(欠费金额=-5), "Row 2, column G (欠费金额): -5 is negative;"),
+        (_with(欠费金额="五百"), "Row 2, column G (欠费金额): “五百” is not a number;"),
         (_with(小组="E"), "Row 2: unknown team “E”; the campaign's teams are A、B、C、D."),
         (_with(责任人="路人甲"), "Row 2: unknown responsible person “路人甲”"),
         (_with(房屋动态="出租"), "Row 2, column C (房屋动态): unknown occupancy “出租”"),
@@ -798,3 +798,61 @@ def test_a_file_the_preview_accepts_never_fails_at_commit(huating, row):
         return  # the preview said what to fix
     report = run(huating, xlsx([row]), accept_warnings=True)
     assert report.written, report.problems
+
+
+# --- the period in one column ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2013年5月-2015年5月",
+        "2013年5月至2015年5月",
+        "2013.5-2015.5",
+        "2013/05~2015/05",
+        "201305-201505",
+        "2013年5月-2015年5月(25)",
+        "2013-05—2015-05 25个月",
+        "２０１３年５月－２０１５年５月（２５）",
+    ],
+)
+def test_a_period_column_is_read_in_the_shapes_offices_write(huating, written):
+    headers = ["房号", "欠费期间", "欠费金额", "欠费类型"]
+    report = run(huating, xlsx([["N9-901", written, 2500, "空关"]], headers=headers))
+    assert report.written, report.problems
+    assert report.rows[0].period == "2013-05 — 2015-05, 25 months"
+    house = Household.objects.get(office=huating.h_office, unit_code="N9-901")
+    assert house.debt_periods.count() == 25
+    assert sum(p.amount_due for p in house.debt_periods.all()) == Decimal("2500.00")
+
+
+def test_a_lawyers_list_period_and_a_stated_count_that_disagrees(huating):
+    headers = ["房号", "欠费期间", "欠费金额", "欠费类型"]
+    rows = [
+        ["N9-902", "2019.1-2020.12", 2400, "空关"],
+        ["N9-903", "2013年5月-2015年5月(24)", 2500, "空关"],
+    ]
+    report = run(huating, xlsx(rows, headers=headers))
+    assert report.ok and not report.written
+    assert report.warnings == [
+        "Row 3, column B (欠费期间): 24 months are stated but 2013-05 – 2015-05 is 25 months; "
+        "the range is imported."
+    ]
+    assert report.rows[0].period == "2019-01 — 2020-12, 24 months"
+
+
+def test_unit_codes_are_kept_as_written_and_the_normalisation_said(huating):
+    headers = ["房号", "欠费期间", "欠费金额", "欠费类型"]
+    rows = [
+        ["３栋１单元５０２室", "2015.1-2015.5", 500, "空关"],
+        [" c6 - 101 ", "2015.1-2015.5", 500, "空关"],
+        ["3-502", "2015.1-2015.5", 500, "空关"],
+    ]
+    report = run(huating, xlsx(rows, headers=headers))
+    assert report.written, report.problems
+    assert [r.unit for r in report.rows] == ["3栋1单元502室", "C6 - 101", "3-502"]
+    assert report.rows[0].unit_note and not report.rows[2].unit_note
+    codes = set(
+        Household.objects.filter(office=huating.h_office).values_list("unit_code", flat=True)
+    )
+    assert codes == {"3栋1单元502室", "C6 - 101", "3-502"}

@@ -148,7 +148,7 @@ def test_a_cell_that_cannot_be_read_says_its_row_and_column():
     assert str(month.value) == "Row 3, column B (月份): “2015-13” is not a month like 2013-05."
     with pytest.raises(CellError) as amount:
         row.read("amount")
-    assert amount.value.message == "column 金额: -5 is negative"
+    assert amount.value.message.startswith("column 金额: -5 is negative")
     with pytest.raises(CellError) as note:
         row.read("note")
     assert note.value.empty
