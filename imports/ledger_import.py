@@ -79,7 +79,7 @@ from teams.models import Team
 MAX_BYTES = 10 * 1024 * 1024
 PROGRESS_EVERY = 250
 MAX_ROWS = 100_000  # 50,000-row ledgers run as background jobs (imports.jobs)
-MAX_COLUMNS = 40
+MAX_COLUMNS = 60  # as imports.files.Limits: a wider sheet is refused, never cut
 EXAMPLE_MARK = "例："  # the template's example row starts so, and is skipped
 
 CATEGORY_WORDS = {

@@ -61,7 +61,7 @@ from imports.values import unit_code as read_unit
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10000
-MAX_COLUMNS = 40
+MAX_COLUMNS = 60  # as imports.files.Limits: a wider sheet is refused, never cut
 IMPORT_NOTE = "账单系统导入"  # stored on every imported payment, so it can be told apart
 NOTE_LENGTH = 300
 RECEIPT_LENGTH = 60

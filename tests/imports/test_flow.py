@@ -192,3 +192,15 @@ def test_payments_have_the_mapping_step_too(client, world, var_dir):
     response = answer(client, response, choices, url="payment-import-columns")
     assert 'data-testid="import-ok"' in response.content.decode()
     assert ColumnMapping.objects.filter(office=world.office, kind="payments").count() == 4
+
+
+def test_a_gbk_csv_is_imported_and_kept_as_csv(client, world, var_dir):
+    client.force_login(world.manager)
+    text = "门牌号,户主,欠费期间,欠费金额,类型\r\nN7-704,钱九,2015年1月-2015年5月,500,空关\r\n"
+    response = upload(client, world.campaign, text.encode("gb18030"), name="台账.csv")
+    assert 'data-testid="import-ok"' in response.content.decode()
+    assert [p.suffix for p in (var_dir / "imports").iterdir()] == [".csv"]
+    assert response.context["parsed"].kind == "csv"
+    client.post(reverse("ledger-import-commit"), {"token": response.context["token"]})
+    house = Household.objects.get(office=world.office, unit_code="N7-704")
+    assert (house.debt_periods.count(), house.owners.get().name) == (5, "钱九")

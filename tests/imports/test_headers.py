@@ -280,3 +280,30 @@ def test_a_two_row_header_needs_a_parent_spanning_its_parts():
         "欠费周期起",
         "欠费周期止",
     ]
+
+
+def test_a_formula_cell_is_read_as_its_cached_value_and_warned_of():
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(
+        xlsx(["房号", "欠费期间", "欠费金额"], ["C6-101", "2013.5-2015.5", 4800])
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith("sheet1.xml"):
+                # C2 as Excel saves a formula: the formula and its last calculated value.
+                data = re.sub(
+                    rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2"><f>SUM(B9:B10)</f><v>4800</v></c>', data
+                )
+                assert b"<f>" in data
+            target.writestr(item, data)
+    out.seek(0)
+    parsed = LEDGER_SHEET.read(out)
+    assert parsed.rows[0].values["total"] == 4800  # the cached value: nothing is evaluated
+    assert parsed.warnings == [
+        "Row 2, column C: a formula: its last calculated value “4800” is imported (nothing is "
+        "recalculated); check it."
+    ]
