@@ -307,3 +307,25 @@ def test_a_formula_cell_is_read_as_its_cached_value_and_warned_of():
         "Row 2, column C: a formula: its last calculated value “4800” is imported (nothing is "
         "recalculated); check it."
     ]
+
+
+def _id(first17: str) -> str:
+    from imports.sensitive import id_check_character
+
+    return first17 + id_check_character(first17)
+
+
+def test_a_column_holding_id_card_numbers_is_never_read_whatever_its_header():
+    ids = [_id("11010119900307451"), _id("31010419851120002")]
+    parsed = LEDGER_SHEET.read(
+        xlsx(
+            ["房号", "备用", "欠费期间", "欠费金额", "联系电话"],
+            ["C6-101", ids[0], "2013.5-2015.5", 4800, "13900000000"],
+            ["C6-102", ids[1], "2013.5-2015.5", 4800, "13900000001"],
+        )
+    )
+    spare, phone = parsed.all_columns[1], parsed.all_columns[4]
+    assert (spare.sensitive, spare.samples) == ("id_card", [])
+    assert (phone.sensitive, phone.field) == ("", "phone")  # a phone is not an ID
+    everything = repr([(r.values, r.extra, r.warnings) for r in parsed.rows])
+    assert ids[0] not in everything and ids[1] not in everything

@@ -328,3 +328,35 @@ def test_a_large_file_with_warnings_is_imported_only_once_they_are_ticked(client
     job = ImportJob.objects.exclude(pk=preview.pk).get()
     assert job.report["written"]
     assert Household.objects.filter(office=huating.h_office).count() == ROWS
+
+
+def test_an_id_card_column_reaches_no_job_record_and_no_table(client, huating, eager):
+    from arrears.models import Case
+    from imports.sensitive import id_check_character
+    from tests.imports.test_ledger_import import FLAT_HEADERS
+
+    first17 = "11010119900307451"
+    number = first17 + id_check_character(first17)
+    data = [
+        [f"S{i}-101", "业主", "空关", "2015-01", "2015-01", None, 100.0]
+        + [None, "空关", None, None, None, number]
+        for i in range(ROWS)
+    ]
+    upload(client, huating, xlsx(data, headers=[*FLAT_HEADERS, "身份证号码"]))
+    preview = ImportJob.objects.get()
+    assert preview.report["ok"]
+    client.post(reverse("import-job-commit", args=[preview.pk]))
+    job = ImportJob.objects.exclude(pk=preview.pk).get()
+    assert job.report["written"]
+    stored = repr(
+        [
+            list(ImportJob.objects.values()),
+            list(Case.objects.values("imported_text", "plan_note", "reason")),
+            list(Household.objects.values()),
+        ]
+    )
+    assert number not in stored
+    assert (
+        "sensitive personal information" in job.report["columns"][12]["sensitive"]
+        or (job.report["columns"][12]["sensitive"])
+    )
