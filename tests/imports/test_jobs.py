@@ -356,7 +356,9 @@ def test_an_id_card_column_reaches_no_job_record_and_no_table(client, huating, e
         ]
     )
     assert number not in stored
-    assert (
-        "sensitive personal information" in job.report["columns"][12]["sensitive"]
-        or (job.report["columns"][12]["sensitive"])
+    column = job.report["columns"][12]
+    assert (column["header"], bool(column["sensitive"]), column["label"]) == (
+        "身份证号码",
+        True,
+        "",
     )
