@@ -71,7 +71,7 @@ def job_start(
     )
 
 
-def job_restart(preview: ImportJob, *, by, accept_warnings: bool) -> ImportJob:
+def job_restart(*, preview: ImportJob, by, accept_warnings: bool) -> ImportJob:
     """The import of a previewed file, as previewed."""
     return _queued(
         kind=preview.kind,

@@ -221,5 +221,5 @@ def import_job_commit(request, pk):
     if preview.report.get("warning_count") and not accepted:
         error = _("The file has warnings: read them, tick “I have read the warnings” and import.")
         return _job_page(request, preview, "imports/job.html", error=error)
-    job = job_restart(preview, by=request.user, accept_warnings=accepted)
+    job = job_restart(preview=preview, by=request.user, accept_warnings=accepted)
     return redirect("import-job", pk=job.pk)
