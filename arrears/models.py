@@ -876,7 +876,8 @@ class Summary(models.Model):
 
 
 class ImportJob(models.Model):
-    """A large ledger import run by a worker: first a preview, then (when asked) the import."""
+    """A large import (a ledger or payments) run by a worker: first a preview, then (when
+    asked) the import."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -884,8 +885,16 @@ class ImportJob(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
+    class Kind(models.TextChoices):
+        LEDGER = "ledger", _("arrears ledger")
+        PAYMENTS = "payments", _("payments")
+
+    kind = models.CharField(_("import"), max_length=20, choices=Kind.choices, default=Kind.LEDGER)
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="import_jobs")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="import_jobs")
+    # A ledger is imported into a campaign; payments into the office.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="import_jobs", null=True, blank=True
+    )
     path = models.CharField(_("stored upload"), max_length=300)
     file_name = models.CharField(_("file name"), max_length=200)
     options = models.JSONField(_("options"), default=dict)

@@ -60,21 +60,25 @@ from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
 from escalation.models import WaiverAllocation
 from households.models import Household, Occupancy, Owner, building_of
+from imports.headers import rule
 from imports.sheet import (
     CellError,
     CellProblem,
     Field,
     ParsedRow,
     ParsedSheet,
+    Problem,
     SheetFileError,
     SheetFormat,
     blank,
     row_problem,
     text,
 )
-from imports.sheet import count as read_count
-from imports.sheet import money as read_amount
-from imports.sheet import month as read_month
+from imports.values import count as read_count
+from imports.values import money as read_amount
+from imports.values import month as read_month
+from imports.values import period as read_period
+from imports.values import unit_code as read_unit
 from teams.models import Team
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -83,7 +87,7 @@ MAX_BYTES = 10 * 1024 * 1024
 PROGRESS_EVERY = 500
 BULK_SIZE = 2000  # objects per INSERT/UPDATE statement (SQLite lowers it to its own limit)
 MAX_ROWS = 100_000  # 50,000-row ledgers run as background jobs (imports.jobs)
-MAX_COLUMNS = 40
+MAX_COLUMNS = 60  # as imports.files.Limits: a wider sheet is refused, never cut
 EXAMPLE_MARK = "例："  # the template's example row starts so, and is skipped
 
 CATEGORY_WORDS = {
@@ -180,16 +184,24 @@ FIELDS = (
     Field(
         "unit",
         "房号",
-        "房号 房屋编号 房间号 户号 单元房号 unit unitcode room",
+        "房号 房屋编号 房间号 户号 单元房号 房屋代码 门牌号 室号 房产编号 unit unitcode room roomno",
         required=True,
         width=12,
-        explanation="必填。房号，如 C6-101、E2-2-201；同一房号只写一行。",
+        explanation="必填。房号，如 C6-101、E2-2-201、3栋502；同一房号只写一行。",
+        rules=(rule("房号 房间号 门牌 户号 房屋编号 房产编号 单元号", none_of="面积 状态 动态"),),
+        normalise=read_unit,
     ),
     Field(
         "owner",
         "业主",
-        "业主 业主姓名 姓名 业主名称 owner ownername",
+        "业主 业主姓名 姓名 业主名称 户主 户主姓名 客户名称 住户 owner ownername name",
         width=10,
+        rules=(
+            rule(
+                "业主 户主 客户 住户 姓名",
+                none_of="电话 手机 证 卡 账号 地址 责任 负责 经办 收费 类",
+            ),
+        ),
         explanation="业主姓名；与已有业主不同则新增一位业主。",
     ),
     Field(
@@ -197,6 +209,7 @@ FIELDS = (
         "业主电话",
         "业主电话 电话 联系电话 手机 手机号 phone telephone mobile",
         width=14,
+        rules=(rule("电话 手机 联系方式 tel phone mobile"),),
         explanation="业主电话。",
     ),
     Field(
@@ -204,6 +217,7 @@ FIELDS = (
         "房屋动态",
         "房屋动态 房屋状态 入住情况 入住状态 occupancy",
         parse=read_occupancy,
+        rules=(rule("动态 入住 房屋状态 居住状态 使用状态"),),
         width=14,
         explanation=(
             "入住、空关、未入住、装修中、已装修未入住；括号内可写备注，如 未入住（样板房）。"
@@ -214,6 +228,7 @@ FIELDS = (
         "建筑面积",
         "建筑面积 面积 area aream2 buildingarea",
         parse=read_amount,
+        rules=(rule("面积 area"),),
         width=10,
         explanation="建筑面积（㎡），大于 0。",
     ),
@@ -221,25 +236,26 @@ FIELDS = (
         "first_month",
         "起始月份",
         "起始月份 欠费周期起 欠费起始月份 欠费起始 开始月份 起始 from frommonth firstmonth startmonth",
-        required=True,
         parse=read_month,
         width=11,
-        explanation="必填。欠费起始月份，如 2013-05、2013年5月、2013/5。",
+        explanation="必填（或填“欠费期间”）。欠费起始月份，如 2013-05、2013年5月、2013/5。",
+        rules=(rule("起始 开始 起", "月 期 时间 日期", none_of="计划 止 至"),),
     ),
     Field(
         "last_month",
         "截止月份",
         "截止月份 欠费周期止 欠费截止月份 欠费截止 结束月份 截止 to tomonth lastmonth endmonth through",
-        required=True,
         parse=read_month,
         width=11,
-        explanation="必填。欠费截止月份（含），不得早于起始月份，不得晚于本月。",
+        explanation="必填（或填“欠费期间”）。欠费截止月份（含），不得早于起始月份，不得晚于本月。",
+        rules=(rule("截止 截至 结束 止 至", "月 期 时间 日期", none_of="计划 起"),),
     ),
     Field(
         "months",
         "月数",
         "月数 欠费月数 months monthcount numberofmonths",
         parse=read_count,
+        rules=(rule("月数 个月 期数"),),
         width=7,
         explanation="可不填；填写时须与起止月份一致。",
     ),
@@ -248,6 +264,10 @@ FIELDS = (
         "每月金额",
         "每月金额 月金额 月物业费 每月物业费 monthly monthlyamount monthlyfee",
         parse=read_amount,
+        rules=(
+            rule("每月 月度 单月 月费"),
+            rule("月", "物业费 管理费 金额 标准 收费", none_of="月数 合计 总 欠费 起 止 至"),
+        ),
         width=10,
         explanation="可不填：不填时按 建筑面积 × 当月收费标准 计算。",
     ),
@@ -257,22 +277,44 @@ FIELDS = (
         "欠费金额",
         "欠费金额 金额 欠费总额 欠费合计 amount total amountowed",
         parse=read_amount,
+        rules=(
+            rule(
+                "金额 合计 总额 欠费 欠款 应收 应缴",
+                none_of="每月 月 原因 类 期间 周期 时段 说明 备注 措施",
+            ),
+        ),
     ),
-    Field("reason", "欠费原因", "欠费原因 原因 reason", width=24, explanation="欠费原因。"),
+    # Not in our template: the whole period in one cell, as the campaign plan writes it.
+    Field(
+        "period",
+        "欠费期间",
+        "欠费期间 欠费周期 欠费时段 所属期间 期间 周期 起止月份 起止时间 欠费起止 period",
+        parse=read_period,
+        rules=(rule("期间 周期 时段 起止 区间", none_of="计划"),),
+    ),
+    Field(
+        "reason",
+        "欠费原因",
+        "欠费原因 原因 reason",
+        width=24,
+        explanation="欠费原因。",
+        rules=(rule("原因"),),
+    ),
     Field(
         "category",
         "欠费类型",
         "欠费类型 类型 类别 欠费类别 category debtorcategory",
-        required=True,
         parse=read_category,
         width=12,
         explanation="必填。空关、无法联系、异地出差、特殊拒交、恶意拒交。",
+        rules=(rule("类型 类别 分类", none_of="房屋 缴费 支付"),),
     ),
     Field(
         "team",
         "小组",
         "小组 组别 收费小组 team teamcode",
         width=6,
+        rules=(rule("小组 组别 班组"),),
         explanation="收费小组代码，如 A、B、C、D（须为本次清收行动的小组）。",
     ),
     Field(
@@ -280,6 +322,7 @@ FIELDS = (
         "责任人",
         "责任人 负责人 收费责任人 responsible responsibleperson",
         width=10,
+        rules=(rule("责任人 负责人 经办人 催收人 收费员"),),
         explanation="责任人的用户名或姓名。",
     ),
     Field(
@@ -288,6 +331,7 @@ FIELDS = (
         "计划收取时间 计划收取日期 计划时间 计划完成时间 planned planneddate plannedby",
         parse=read_planned,
         width=14,
+        rules=(rule("计划", "时间 日期 收取 完成"),),
         explanation="日期，如 2015-08-15；写文字（如 已打报告）则记为计划备注。",
     ),
 )
@@ -325,13 +369,18 @@ LEDGER_SHEET = SheetFormat(
         "The sheet has no column for: %(names)s. Add it (see the template)."
     ),
     skip=lambda values: text(values["unit"]).startswith(EXAMPLE_MARK),
+    # A unit, and the months: one period column, or a first and a last month.
+    required=(("unit",), ("period", "first_month+last_month")),
+    kind="ledger",
+    extra_note=gettext_lazy("not imported as a field: kept as written on the case"),
 )
 FIELD_LABELS = LEDGER_SHEET.labels
 
 
-def parse_workbook(file) -> ParsedSheet:
-    """Read the first sheet of an .xlsx (a file object) into rows keyed by our field names."""
-    return LEDGER_SHEET.read(file)
+def parse_workbook(file, *, name: str = "", mapping: dict | None = None) -> ParsedSheet:
+    """Read the first sheet of an upload (a file object) into rows keyed by our field names;
+    `mapping` is what the office said of its columns (imports.models.ColumnMapping)."""
+    return LEDGER_SHEET.read(file, name=name, mapping=mapping)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -376,6 +425,9 @@ class RowResult:
     problems: list[str]
     plan: RowPlan | None = None
     flags: list[str] = field(default_factory=list)  # phrases of unlawful methods in its cells
+    warnings: list[Problem] = field(default_factory=list)  # shown; accepted to import
+    period: str = ""  # how the months were read: “2013-05 — 2015-05, 25 months”
+    unit_note: str = ""  # how the unit code was normalised, if it was
 
     @property
     def flag_details(self):
@@ -593,17 +645,38 @@ class _Row:
     def __init__(self, row: ParsedRow):
         self.row = row
         self.problems: list[str] = []
+        self.warnings: list[Problem] = list(row.warnings)
+        self.period = ""
+        self.plan_note = ""  # a warning the case keeps as its plan note
 
     def problem(self, message: str) -> None:
         self.problems.append(row_problem(self.row.number, message))
+
+    def warning(self, message: str, *, key: str = "") -> None:
+        column = self.row.letters.get(key, "")
+        label = FIELD_LABELS.get(key, "") if column else ""
+        self.warnings.append(
+            Problem(self.row.number, message, column=column, label=label, level=Problem.WARNING)
+        )
 
     def read(self, name: str):
         """The cell read by its field's parser, or None with a problem naming the column."""
         try:
             return self.row.read(name)
         except CellError as error:
-            self.problem(error.message)
+            self.problems.append(error.as_problem)
             return None
+
+    def result(self, unit: str, plan=None) -> "RowResult":
+        return RowResult(
+            self.row.number,
+            unit,
+            self.problems,
+            None if self.problems else plan,
+            warnings=self.warnings,
+            period=self.period,
+            unit_note=self.row.notes.get("unit", ""),
+        )
 
 
 def _row_texts(parsed_row: ParsedRow) -> list[str]:
@@ -628,7 +701,7 @@ def _validate_cells(
     unit = parsed_row.text("unit").upper()
     if not unit:
         row.problem(_("the unit (房号) is empty"))
-        return RowResult(parsed_row.number, unit, row.problems)
+        return row.result(unit)
     if first_row[unit] != parsed_row.number:
         row.problem(
             _("unit %(unit)s is also on row %(first)d; keep one row per household")
@@ -658,9 +731,7 @@ def _validate_cells(
     _plan_case(row, ctx, plan, flags)
     if amounts:
         _plan_periods(row, ctx, plan, amounts)
-    if row.problems:
-        return RowResult(parsed_row.number, unit, row.problems)
-    return RowResult(parsed_row.number, unit, [], plan)
+    return row.result(unit, plan)
 
 
 AREA_DIGITS = Household._meta.get_field("area_m2").max_digits
@@ -695,14 +766,27 @@ def _lengths(row: _Row, unit: str) -> None:
 
 
 def _months(row: _Row, ctx: _Context) -> list[datetime.date]:
-    first = row.read("first_month")
-    last = row.read("last_month")
+    """The months of the row: its period column, else its first and last month."""
     stated = row.read("months")
-    for name, found in (("first_month", first), ("last_month", last)):
-        if found is None and blank(row.row.values.get(name)):
-            row.problem(_("column %(column)s is empty") % {"column": FIELD_LABELS[name]})
-    if first is None or last is None:
-        return []
+    if "period" in row.row.letters:
+        period = row.read("period")
+        if period is None:
+            if blank(row.row.values.get("period")):
+                row.problem(_("column %(column)s is empty") % {"column": FIELD_LABELS["period"]})
+            return []
+        first, last = period.first, period.last
+        if period.stated is not None:
+            stated = period.stated
+        where = "period"
+    else:
+        first = row.read("first_month")
+        last = row.read("last_month")
+        for name, found in (("first_month", first), ("last_month", last)):
+            if found is None and blank(row.row.values.get(name)):
+                row.problem(_("column %(column)s is empty") % {"column": FIELD_LABELS[name]})
+        if first is None or last is None:
+            return []
+        where = "months"
     this_month = ctx.today.replace(day=1)
     if last > this_month or first > this_month:
         row.problem(
@@ -717,20 +801,24 @@ def _months(row: _Row, ctx: _Context) -> list[datetime.date]:
         )
         return []
     months = months_between(first, last)
+    row.period = _("%(first)s — %(last)s, %(n)d months") % {
+        "first": f"{first:%Y-%m}",
+        "last": f"{last:%Y-%m}",
+        "n": len(months),
+    }
     if stated is not None and stated != len(months):
-        row.problem(
-            _(
-                "%(stated)d months are stated but %(first)s – %(last)s is %(n)d months; "
-                "correct the months or the range"
-            )
-            % {
-                "stated": stated,
-                "first": f"{first:%Y-%m}",
-                "last": f"{last:%Y-%m}",
-                "n": len(months),
-            }
-        )
-        return []
+        # The range is what is imported; the case keeps the disagreement as its plan note.
+        note = _(
+            "%(stated)d months are stated but %(first)s – %(last)s is %(n)d months; "
+            "the range is imported"
+        ) % {
+            "stated": stated,
+            "first": f"{first:%Y-%m}",
+            "last": f"{last:%Y-%m}",
+            "n": len(months),
+        }
+        row.warning(note, key=where if where == "period" else "months")
+        row.plan_note = note
     return months
 
 
@@ -826,6 +914,9 @@ def _plan_case(row: _Row, ctx: _Context, plan: RowPlan, flags: list[str]) -> Non
     if person:
         wanted["responsible"] = person
     plan.case = ctx.cases.get(plan.household.pk) if plan.household else None
+    if row.plan_note:
+        held = wanted.get("plan_note") or (plan.case.plan_note if plan.case else "")
+        wanted["plan_note"] = _note_added(held, row.plan_note)
     extra = "\n".join(f"{name}：{text}" for name, text in row.row.extra.items())
     if extra:
         wanted["imported_text"] = extra
@@ -835,6 +926,15 @@ def _plan_case(row: _Row, ctx: _Context, plan: RowPlan, flags: list[str]) -> Non
     plan.case_fields = {
         k: v for k, v in wanted.items() if plan.case is None or getattr(plan.case, k) != v
     }
+
+
+def _note_added(held: str, note: str) -> str:
+    """`note` after what is held (once: importing the file again adds nothing), within the
+    plan note's length."""
+    if note in held:
+        return held
+    limit = Case._meta.get_field("plan_note").max_length
+    return (f"{held}\n{note}" if held else note)[:limit]
 
 
 def _team(row: _Row, ctx: _Context) -> Team | None:
@@ -903,11 +1003,13 @@ def _plan_periods(row: _Row, ctx: _Context, plan: RowPlan, amounts: dict) -> Non
         else:
             differing.append((period, amount))
     if differing and not ctx.update_amounts:
+        # A warning: accepted, the held amounts stay and the rest of the row is imported.
         period, amount = differing[0]
-        row.problem(
+        row.warning(
             _(
                 "%(n)d months are already held with another amount (%(month)s: %(held)s held, "
-                "%(amount)s in the file); correct the file, or import with “replace amounts”"
+                "%(amount)s in the file); the held amounts are kept. To replace them, import "
+                "with “replace amounts”"
             )
             % {
                 "n": len(differing),
@@ -916,6 +1018,7 @@ def _plan_periods(row: _Row, ctx: _Context, plan: RowPlan, amounts: dict) -> Non
                 "amount": amount,
             }
         )
+        differing = []
     plan.changed_periods = differing
     case = plan.case
     settled = case and case.status in (Case.Status.CLEARED, Case.Status.CLOSED)
@@ -942,14 +1045,21 @@ class ImportReport:
     periods_unchanged: int = 0
     cases_created: int = 0
     cases_updated: int = 0
+    accept_warnings: bool = False
+    sheet_warnings: list = field(default_factory=list)  # from reading: totals rows left out
 
     @property
     def problems(self) -> list[str]:
         return [p for r in self.rows for p in r.problems]
 
     @property
-    def warnings(self) -> list[str]:
-        return []  # a ledger row is either right or a problem
+    def warnings(self) -> list[Problem]:
+        return [*self.sheet_warnings, *(w for r in self.rows for w in r.warnings)]
+
+    @property
+    def may_write(self) -> bool:
+        """No error, and no warning unless the user has read them."""
+        return self.ok and (self.accept_warnings or not self.warnings)
 
     @property
     def flagged_rows(self) -> list[RowResult]:
@@ -1001,6 +1111,7 @@ def ledger_import(
     today: datetime.date | None = None,
     create_households: bool = True,
     update_amounts: bool = False,
+    accept_warnings: bool = False,
     progress=None,
 ) -> ImportReport:
     """Validate every row and, unless `dry_run` or any row has a problem, write them all.
@@ -1017,9 +1128,14 @@ def ledger_import(
             create_households=create_households,
             update_amounts=update_amounts,
         )
-        report = ImportReport(rows=results, dry_run=dry_run)
+        report = ImportReport(
+            rows=results,
+            dry_run=dry_run,
+            accept_warnings=accept_warnings,
+            sheet_warnings=list(parsed.skipped),
+        )
         report.count()
-        if report.ok and not dry_run:
+        if report.may_write and not dry_run:
             plans = [result.plan for result in results]
             total = len(plans)
             for start in range(0, total, PROGRESS_EVERY):
@@ -1234,10 +1350,12 @@ def template_workbook() -> bytes:
     for line in (
         "第 2 行以“例：”开头，是示例，导入时跳过；可删除。",
         "空白单元格不会清除系统中已有的内容。",
-        "已有月份金额不同时，导入会报错；确认后可选择“替换不同的金额”，但不得低于已缴金额。",
+        "已有月份金额不同时给出提示：确认后保留已有金额；选择“替换不同的金额”则替换，但不得低于已缴金额。",
         "任一行有问题时，整个文件都不会导入；请按提示修改后重新上传。",
         "也可上传自有的欠费明细表（如 房号、业主、欠费周期起、欠费周期止、月数、欠费金额……），"
         "其中“欠费金额”为整个区间的合计。",
+        "起止月份也可写在一列“欠费期间”中，如 2013年5月-2015年5月(25)、2019.1-2020.12。",
+        "月数与起止月份不一致时给出提示：确认后按起止月份导入，提示记入计划备注。",
     ):
         notes.append(["", line])
     notes.column_dimensions["A"].width = 16

@@ -41,6 +41,7 @@ from arrears.receipts import receipt_key
 from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
 from households.models import Household
+from imports.headers import rule
 from imports.sheet import (
     CellError,
     CellProblem,
@@ -48,16 +49,19 @@ from imports.sheet import (
     Field,
     ParsedRow,
     ParsedSheet,
+    Problem,
     SheetFileError,
     SheetFormat,
     blank,
     row_problem,
+    row_warning,
     text,
 )
+from imports.values import unit_code as read_unit
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10000
-MAX_COLUMNS = 40
+MAX_COLUMNS = 60  # as imports.files.Limits: a wider sheet is refused, never cut
 IMPORT_NOTE = "账单系统导入"  # stored on every imported payment, so it can be told apart
 NOTE_LENGTH = 300
 RECEIPT_LENGTH = 60
@@ -198,14 +202,23 @@ FIELDS = (
         "收据号 票据号 收据编号 票据编号 收据号码 票据号码 receipt receiptno receiptnumber",
         required=True,
         parse=read_receipt,
+        rules=(rule("收据 票据 单号 凭证号 流水号"),),
     ),
-    Field("unit", "房号", "房号 房屋编号 房间号 户号 unit unitcode room", required=True),
+    Field(
+        "unit",
+        "房号",
+        "房号 房屋编号 房间号 户号 房屋代码 门牌号 室号 unit unitcode room roomno",
+        required=True,
+        rules=(rule("房号 房间号 门牌 户号 房屋编号 单元号", none_of="面积 状态 动态"),),
+        normalise=read_unit,
+    ),
     Field(
         "amount",
         "缴费金额",
         "缴费金额 实收金额 金额 收款金额 amount amountpaid paidamount",
         required=True,
         parse=read_amount,
+        rules=(rule("金额 实收 收款 缴费额 实缴", none_of="应收 欠费"),),
     ),
     Field(
         "date",
@@ -213,15 +226,24 @@ FIELDS = (
         "缴费日期 收款日期 日期 缴费时间 收款时间 date paymentdate paiddate paidat",
         required=True,
         parse=read_paid_at,
+        rules=(rule("日期 时间", none_of="计划 起 止"),),
     ),
     Field(
         "method",
         "缴费方式",
         "缴费方式 支付方式 付款方式 收款方式 method paymentmethod",
         parse=read_method,
+        rules=(rule("方式 渠道"),),
     ),
-    Field("owner", "业主", "业主 业主姓名 姓名 owner ownername"),
-    Field("note", "备注", "备注 说明 note notes remark remarks"),
+    Field(
+        "owner",
+        "业主",
+        "业主 业主姓名 姓名 户主 客户名称 owner ownername",
+        rules=(rule("业主 户主 客户 姓名", none_of="电话 手机 证 卡 账号 收款人 经办"),),
+    ),
+    Field(
+        "note", "备注", "备注 说明 摘要 note notes remark remarks", rules=(rule("备注 说明 摘要"),)
+    ),
 )
 PAYMENT_SHEET = SheetFormat(
     fields=FIELDS,
@@ -239,12 +261,15 @@ PAYMENT_SHEET = SheetFormat(
     missing_columns=gettext_lazy(
         "The sheet has no column for: %(names)s. Export it from the billing system."
     ),
+    kind="payments",
+    extra_note=gettext_lazy("not imported as a field: added to the payment's note"),
 )
 
 
-def parse_workbook(file) -> ParsedSheet:
-    """Read the first sheet of an .xlsx (a file object) into rows keyed by our field names."""
-    return PAYMENT_SHEET.read(file)
+def parse_workbook(file, *, name: str = "", mapping: dict | None = None) -> ParsedSheet:
+    """Read the first sheet of an upload (a file object) into rows keyed by our field names;
+    `mapping` is what the office said of its columns (imports.models.ColumnMapping)."""
+    return PAYMENT_SHEET.read(file, name=name, mapping=mapping)
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -264,7 +289,7 @@ class RowResult:
     unit: str
     status: str = Status.NEW
     problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     household: Household | None = None
     amount: Decimal | None = None
     paid_at: datetime.datetime | None = None
@@ -272,6 +297,7 @@ class RowResult:
     note: str = ""
     payment: Payment | None = None
     flags: list[str] = field(default_factory=list)  # phrases of unlawful methods in its cells
+    unit_note: str = ""  # how the unit code was normalised, if it was
 
     @property
     def ok(self) -> bool:
@@ -296,14 +322,15 @@ class RowResult:
         self.problems.append(row_problem(self.number, message))
 
     def warning(self, message: str) -> None:
-        self.warnings.append(row_problem(self.number, message))
+        self.warnings.append(row_warning(self.number, message))
 
     def read(self, parsed_row: ParsedRow, name: str, **context):
         """The cell read by its field's parser, or None with a problem naming the column."""
         try:
             return parsed_row.read(name, **context)
         except CellError as error:
-            self.problem(error.message)
+            self.status = Status.PROBLEM
+            self.problems.append(error.as_problem)
             return None
 
     def outcome(self) -> str:
@@ -400,6 +427,8 @@ def _validate_row(parsed_row: ParsedRow, office, households: dict, now) -> RowRe
         number=parsed_row.number,
         receipt=parsed_row.text("receipt"),
         unit=parsed_row.text("unit").upper(),
+        warnings=list(parsed_row.warnings),
+        unit_note=parsed_row.notes.get("unit", ""),
     )
     row.read(parsed_row, "receipt")
     if not row.unit:
@@ -467,14 +496,21 @@ class ImportReport:
     written: bool = False
     cases_cleared: int = 0
     errors: list[str] = field(default_factory=list)  # raised while writing (a race)
+    accept_warnings: bool = False
+    sheet_warnings: list = field(default_factory=list)  # from reading: totals rows left out
 
     @property
     def problems(self) -> list[str]:
         return [p for r in self.rows for p in r.problems] + self.errors
 
     @property
-    def warnings(self) -> list[str]:
-        return [w for r in self.rows for w in r.warnings]
+    def warnings(self) -> list[Problem]:
+        return [*self.sheet_warnings, *(w for r in self.rows for w in r.warnings)]
+
+    @property
+    def may_write(self) -> bool:
+        """No error, and no warning unless the user has read them."""
+        return self.ok and (self.accept_warnings or not self.warnings)
 
     @property
     def ok(self) -> bool:
@@ -531,15 +567,28 @@ class _WriteFailed(Exception):
 
 
 def payment_import(
-    *, parsed: ParsedSheet, office: Office, by, dry_run: bool, now=None
+    *,
+    parsed: ParsedSheet,
+    office: Office,
+    by,
+    dry_run: bool,
+    now=None,
+    accept_warnings: bool = False,
+    progress=None,
 ) -> ImportReport:
-    """Validate every row and, unless `dry_run` or any row has a problem, record every new
-    row, oldest first, all or none. Validation runs in the same transaction as the writes."""
+    """Validate every row and, unless `dry_run`, any row has a problem or a warning was not
+    accepted, record every new row, oldest first, all or none. Validation runs in the same
+    transaction as the writes. `progress(done, total)`: for background jobs."""
     if by is None and not dry_run:
         raise ValueError("An import that writes needs the user who records the payments.")
     with transaction.atomic():
-        report = ImportReport(rows=validate(parsed, office=office, now=now), dry_run=dry_run)
-        if not report.ok or dry_run:
+        report = ImportReport(
+            rows=validate(parsed, office=office, now=now),
+            dry_run=dry_run,
+            accept_warnings=accept_warnings,
+            sheet_warnings=list(parsed.skipped),
+        )
+        if not report.may_write or dry_run:
             return report
         try:
             with transaction.atomic():
@@ -553,6 +602,8 @@ def payment_import(
             report.errors.append(str(exc))
             return report
         report.written = True
+        if progress is not None:  # the writes report their own progress: see the write loop
+            progress(len(report.new_rows), len(report.new_rows))
         _tell_about_flags(report, office=office)
     return report
 

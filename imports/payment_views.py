@@ -1,23 +1,37 @@
-"""The payments import pages: upload → dry-run preview → commit → report (imports.flow).
+"""The payments import pages: upload → (mapping step) → dry-run preview → commit → report
+(imports.flow); large files go to a background job (imports.jobs), as ledgers do.
 
 An office manager imports into their own office; an administrator chooses the office.
 """
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import access, scoping
-from imports.flow import Column, Flow, require_manager
-from imports.payment_import import MAX_BYTES, parse_workbook, payment_import
+from arrears.models import ImportJob
+from imports.flow import Column, Flow, require_manager, saved_mapping
+from imports.jobs import FOREGROUND_ROWS, job_start
+from imports.payment_import import (
+    MAX_BYTES,
+    PAYMENT_SHEET,
+    PaymentFileError,
+    parse_workbook,
+    payment_import,
+)
 
 PAYMENTS = Flow(
+    kind=ImportJob.Kind.PAYMENTS,
     session_key="payment_imports",
+    sheet=PAYMENT_SHEET,
     parse=parse_workbook,
-    preview_template="imports/payments_preview.html",
+    title=gettext_lazy("Payments import preview"),
+    upload_url="payment-import",
+    commit_url="payment-import-commit",
+    columns_url="payment-import-columns",
     report_template="imports/payments_report.html",
     columns=(
         Column(gettext_lazy("Receipt"), "receipt"),
@@ -30,7 +44,7 @@ PAYMENTS = Flow(
 
 class PaymentUploadForm(forms.Form):
     office = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Service office"))
-    file = forms.FileField(label=gettext_lazy("Billing system export (.xlsx)"))
+    file = forms.FileField(label=gettext_lazy("Billing system export (.xlsx, .xls or .csv)"))
 
     def __init__(self, *args, offices, choose_office: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,7 +53,9 @@ class PaymentUploadForm(forms.Form):
             self.fields["office"].widget.attrs["class"] = "form-select"
         else:
             del self.fields["office"]  # a manager imports into their own office, whatever is posted
-        self.fields["file"].widget.attrs.update({"accept": ".xlsx", "class": "form-control"})
+        self.fields["file"].widget.attrs.update(
+            {"accept": ".xlsx,.xls,.csv", "class": "form-control"}
+        )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -58,15 +74,6 @@ def _own_office(user):
     return offices[0]
 
 
-def _run(request, *, office, file, dry_run):
-    return PAYMENTS.run(
-        file,
-        lambda parsed: payment_import(
-            parsed=parsed, office=office, by=request.user, dry_run=dry_run
-        ),
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def payment_upload(request):
     require_manager(request.user, access.may_import_payments)
@@ -77,22 +84,76 @@ def payment_upload(request):
     )
     if request.method == "POST" and form.is_valid():
         office = form.cleaned_data["office"] if choose else _own_office(request.user)
-        upload = form.cleaned_data["file"]
-        report, error = _run(request, office=office, file=upload, dry_run=True)
-        if error:
-            form.add_error("file", error)
-        else:
-            context = {"report": report, "office": office}
-            return PAYMENTS.preview(request, upload, {"office": office.pk}, context)
+        entry = {"office": office.pk, "mapping": saved_mapping(office, PAYMENTS.kind)}
+        token, entry = PAYMENTS.keep(request, form.cleaned_data["file"], entry)
+        response = _step(request, token, entry, office)
+        if response is not None:
+            return response
+        form.add_error("file", entry["error"])
     return render(request, "imports/payments_form.html", {"form": form})
+
+
+def _step(request, token, entry, office, mapping_form=None):
+    """As the ledger's (imports.views): the mapping step, a job, or the preview."""
+    try:
+        parsed = PAYMENTS.read(token, entry, entry["mapping"])
+    except PaymentFileError as error:
+        if error.columns:
+            return PAYMENTS.mapping_page(request, token, error, mapping_form, office=office)
+        PAYMENTS.forget(request, token)
+        entry["error"] = str(error)
+        return None
+    if len(parsed.rows) > FOREGROUND_ROWS:
+        job = job_start(
+            kind=PAYMENTS.kind,
+            office=office,
+            token=token,
+            file_kind=entry["kind"],
+            file_name=entry["name"],
+            options={"columns": entry["mapping"]},
+            rows=len(parsed.rows),
+            by=request.user,
+        )
+        request.session.get(PAYMENTS.session_key, {}).pop(token, None)  # the job keeps the file
+        request.session.modified = True
+        return redirect("import-job", pk=job.pk)
+    report = payment_import(parsed=parsed, office=office, by=request.user, dry_run=True)
+    return PAYMENTS.preview(request, token, parsed, report, office=office, name=entry["name"])
+
+
+def _office(request, entry):
+    return get_object_or_404(scoping.offices(request.user), pk=entry["office"])
+
+
+@require_POST
+def payment_columns(request):
+    require_manager(request.user, access.may_import_payments)
+    token, entry = PAYMENTS.stored(request)
+    office = _office(request, entry)
+    return PAYMENTS.columns_step(
+        request,
+        token,
+        entry,
+        office=office,
+        step=lambda token, entry, form: _step(request, token, entry, office, form),
+    )
 
 
 @require_POST
 def payment_commit(request):
     require_manager(request.user, access.may_import_payments)
-    token, path, entry = PAYMENTS.stored(request)
-    office = get_object_or_404(scoping.offices(request.user), pk=entry["office"])
-    with open(path, "rb") as file:
-        report, error = _run(request, office=office, file=file, dry_run=False)
-    context = {"report": report, "error": error, "office": office, "name": entry["name"]}
-    return PAYMENTS.committed(request, token, path, context)
+    token, entry = PAYMENTS.stored(request)
+    office = _office(request, entry)
+    context = {"office": office, "name": entry["name"]}
+    try:
+        parsed = PAYMENTS.read(token, entry, entry["mapping"])
+    except PaymentFileError as error:
+        return PAYMENTS.committed(request, token, None, None, str(error), **context)
+    report = payment_import(
+        parsed=parsed,
+        office=office,
+        by=request.user,
+        dry_run=False,
+        accept_warnings=request.POST.get("accept_warnings") == "on",
+    )
+    return PAYMENTS.committed(request, token, parsed, report, "", **context)

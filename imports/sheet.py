@@ -1,83 +1,89 @@
-"""The sheet reader both Excel imports share (the office's ledger, the billing system's payments).
+"""The one reader every import shares (the office's ledger, the billing system's payments, and
+any later one).
 
-An import declares its FIELD TABLE — for each of our fields, the header texts that name it in a
-file, whether a file must have it, and how its cells are read — and a `SheetFormat` (the table,
-its limits and the messages that say how to fix this kind of file). The reader then:
+An import declares its FIELD TABLE — for each of our fields, its label, the header texts and
+containment rules that name it (imports.headers), how its cells are read (imports.values) — and
+a `SheetFormat`: the table, the required fields as groups of alternatives, the limits and the
+messages that say how to fix this kind of file. The reader then:
 
-- opens the upload safely: a file that is too large, password-protected (an OLE container, as
-  Excel writes encrypted workbooks and old .xls files), not a workbook, or damaged is refused
-  with a message that says what to do; nothing is half-read;
-- finds the header row (a title or two may stand above it) and matches its headers to fields;
-- reads the rows below into `ParsedRow`s: the cells keyed by field, blank rows skipped, the
-  columns no field names kept as text (`extra`), so that nothing in the file is dropped;
-- reads a cell through its field's parser when the import asks for it (`ParsedRow.read`); a
-  cell that cannot be read raises `CellError`, which knows its row and column.
+- opens the upload through imports.files (.xlsx, .xls, CSV; every limit checked before
+  loading; anything malformed refused with a message that says what to do);
+- finds the header row among the first rows (titles above it, a two-row header under merged
+  cells) and matches every column to a field by meaning, or by what the office said of its
+  columns (a mapping: imports.models.ColumnMapping, --columns). When a required field is still
+  missing, the error carries the file's columns for the mapping step;
+- lists every column (`SheetColumn`): its letter, header, first values, the field it is read
+  as or none ("not imported", kept as text: never dropped silently), and whether it holds
+  sensitive personal information (imports.sensitive): such a column is never read, its values
+  never reach a row, a report, a job record or a log;
+- reads the rows below into `ParsedRow`s: cells keyed by field (unit codes normalised as
+  they are read, so every later step sees one code), blank rows and a 合计/总计 row skipped,
+  formula cells and cells that look like formulas or links warned of;
+- reads a cell through its field's parser when the import asks (`ParsedRow.read`); a cell that
+  cannot be read raises `CellError`, which knows its row and its column letter.
 
-What an import makes of its rows (households and debt periods, receipts and allocation) is its
-own business; the field table is the one place where a file's columns meet our fields.
+Problems are `Problem`s, errors or warnings, shown as “Row 7, column D (起始月份): …”.
+What an import makes of its rows is its own business; the field table is the one place where a
+file's columns meet our fields.
 """
 
-import datetime
-import io
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
-from arrears.ledger import CENT
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# What openpyxl lets through from a damaged file: a broken zip, a missing part (KeyError),
-# broken XML inside a sound zip (xml.etree's ParseError and lxml's XMLSyntaxError are both
-# SyntaxErrors), or a part that is XML but not what a workbook holds.
-DAMAGED = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    KeyError,
-    OSError,
-    ValueError,
-    SyntaxError,
-    TypeError,
-    AttributeError,
-    IndexError,
-    EOFError,
+from imports.files import OLE_MAGIC, FileRefused, Limits, column_letter, open_table  # noqa: F401 - OLE_MAGIC: also where the tests found it
+from imports.headers import (
+    HEADER_SEARCH_ROWS,
+    HeaderFound,
+    Rule,
+    find_header,
+    guess_header,
+    is_totals_row,
+    match_columns,
+    normalise_header,
 )
-HEADER_SEARCH_ROWS = 10  # a file may have a title or two above its header
-MONTH_RE = re.compile(
-    r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})|(\d{2}))\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?$"
+from imports.sensitive import describe_kind, sensitive_kind
+from imports.values import (  # noqa: F401 - the cell readers, also where imports found them before
+    CellProblem,
+    EmptyCell,
+    Period,
+    blank,
+    count,
+    money,
+    month,
+    period,
+    text,
+    unit_code,
 )
 
 
 class SheetFileError(Exception):
     """The file cannot be read as this import's sheet at all; the message says why, for the
-    user. Each import raises its own subclass."""
+    user. Each import raises its own subclass.
 
+    When a header row was found (or guessed) but a required field has no column, `columns`
+    lists the file's columns (SheetColumn) and `missing` the fields: the web import then asks
+    the user what the columns are (the mapping step)."""
 
-class CellProblem(ValueError):
-    """What is wrong with one cell, in words that follow “column X: ”."""
-
-
-class EmptyCell(CellProblem):
-    """A cell that must be filled is empty; the words follow “column X is empty; ”."""
+    columns: list | None = None
+    missing: list | None = None
 
 
 class CellError(Exception):
-    """A cell that cannot be read, with where it is: the row as Excel numbers it and the
-    column as our template names it."""
+    """A cell that cannot be read, with where it is: the row as the spreadsheet numbers it,
+    the column as our template names it (`column`) and its letter in the file (`letter`)."""
 
-    def __init__(self, row: int, column: str, problem: str, *, empty: bool = False):
+    def __init__(self, row: int, column: str, problem: str, *, empty=False, letter: str = ""):
         super().__init__(row, column, problem)
         self.row, self.column, self.problem, self.empty = row, column, problem, empty
+        self.letter = letter
 
     @property
     def message(self) -> str:
-        """The problem naming its column, for the row's list of problems."""
+        """The problem naming its column by label, without the row."""
         text = (
             _("column %(column)s is empty; %(problem)s")
             if self.empty
@@ -85,79 +91,76 @@ class CellError(Exception):
         )
         return text % {"column": self.column, "problem": self.problem}
 
+    @property
+    def as_problem(self) -> "Problem":
+        """The problem as a row's list shows it: “Row 7, column D (起始月份): …”."""
+        if not self.letter:
+            return Problem(self.row, self.message)
+        problem = (
+            _("empty; %(problem)s") % {"problem": self.problem} if self.empty else self.problem
+        )
+        return Problem(self.row, problem, column=self.letter, label=self.column)
+
     def __str__(self) -> str:
-        return row_problem(self.row, self.message)
+        return str(self.as_problem)
 
 
-def row_problem(number: int, message: str) -> str:
-    """A problem as the preview lists it: “Row 7: …”."""
-    return _("Row %(row)d: %(problem)s.") % {"row": number, "problem": message}
+norm = normalise_header  # the name the imports used before imports.headers
 
 
-# --- cells ---------------------------------------------------------------------------------
+# --- problems ------------------------------------------------------------------------------
 
 
-def blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+class Problem(str):
+    """One problem of a row, as the preview lists it: “Row 7, column D (起始月份): …”.
+
+    An error blocks the import; a warning is shown and the import proceeds once the user has
+    read it (“I have read the warnings”, --accept-warnings). A Problem is the text it shows
+    (a str, rendered in the language active when it was made), so lists of them print,
+    compare and store as text."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    row: int
+    column: str
+    label: str
+    message: str
+    level: str
+
+    def __new__(cls, row: int, message: str, *, column: str = "", label: str = "", level=ERROR):
+        if column and label:
+            shown = _("Row %(row)d, column %(column)s (%(label)s): %(problem)s.") % {
+                "row": row,
+                "column": column,
+                "label": label,
+                "problem": message,
+            }
+        elif column:
+            shown = _("Row %(row)d, column %(column)s: %(problem)s.") % {
+                "row": row,
+                "column": column,
+                "problem": message,
+            }
+        else:
+            shown = _("Row %(row)d: %(problem)s.") % {"row": row, "problem": message}
+        problem = super().__new__(cls, shown)
+        problem.row, problem.column, problem.label = row, column, label
+        problem.message, problem.level = message, level
+        return problem
+
+    @property
+    def is_warning(self) -> bool:
+        return self.level == self.WARNING
 
 
-def norm(value) -> str:
-    """A header as compared: no spaces, no bracketed unit (面积(㎡)), lower case."""
-    value = re.sub(r"[(（\[【].*?[)）\]】]", "", str(value or ""))
-    return re.sub(r"[\s_*:：]", "", value).lower()
+def row_problem(number: int, message: str, *, level: str = Problem.ERROR) -> Problem:
+    """A problem of a row as a whole: “Row 7: …”."""
+    return Problem(number, message, level=level)
 
 
-def text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a phone number typed as a number
-    return str(value).strip()
-
-
-def month(value) -> datetime.date | None:
-    """First day of the month in a cell: an Excel date, 2013-05, 2013年5月, 2013/5, 201305."""
-    if blank(value):
-        return None
-    if isinstance(value, datetime.datetime | datetime.date):
-        return datetime.date(value.year, value.month, 1)
-    if isinstance(value, float):
-        # 2013.10 typed as a number reads 2013.1: October or January cannot be told apart.
-        raise CellProblem(_("write the month as text like 2013-05"))
-    match = MONTH_RE.match(text(value))
-    if match:
-        number = int(match.group(2) or match.group(3))
-        if 1 <= number <= 12:
-            return datetime.date(int(match.group(1)), number, 1)
-    raise CellProblem(_("“%(value)s” is not a month like 2013-05") % {"value": text(value)})
-
-
-def money(value) -> Decimal | None:
-    """An amount in yuan, to the fen (¥, 元 and thousands commas allowed); not negative."""
-    if blank(value):
-        return None
-    digits = re.sub(r"[\s,¥￥元]", "", text(value))
-    try:
-        amount = Decimal(digits)
-    except InvalidOperation as exc:
-        raise CellProblem(_("“%(value)s” is not a number") % {"value": text(value)}) from exc
-    if not amount.is_finite():
-        raise CellProblem(_("“%(value)s” is not a number") % {"value": text(value)})
-    if amount < 0:
-        raise CellProblem(_("%(value)s is negative") % {"value": digits})
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def count(value) -> int | None:
-    """A whole number, such as a count of months (25, 25个月)."""
-    if blank(value):
-        return None
-    digits = re.sub(r"\s|个月|月", "", text(value))
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if digits.isdecimal():
-        return int(digits)
-    raise CellProblem(_("“%(value)s” is not a whole number") % {"value": text(value)})
+def row_warning(number: int, message: str) -> Problem:
+    return Problem(number, message, level=Problem.WARNING)
 
 
 # --- the field table -----------------------------------------------------------------------
@@ -169,16 +172,25 @@ class Field:
 
     key: str
     label: str  # how our template, and every message, names the column
-    headers: tuple[str, ...]  # the header texts that name it in a file, compared after `norm`;
-    # may be written as one string, the texts separated by spaces
-    required: bool = False  # a file without such a column is refused
+    headers: tuple[str, ...]  # synonyms: header texts that name it, compared whole after
+    # `normalise_header`; may be written as one string, the texts separated by spaces
+    required: bool = False  # a file without such a column is refused (unless the format
+    # gives its own `required` groups)
     parse: Callable = text  # a cell → its value; raises CellProblem
     width: int = 0  # the column's width in the import's template; 0: not a template column
     explanation: str = ""  # what the template's notes sheet says of the column
+    rules: tuple[Rule, ...] = ()  # containment rules (imports.headers.Rule)
+    # A cell → (the value to keep, how it was changed: "" if kept as written), applied while
+    # reading, so that every later step sees the same value (unit codes).
+    normalise: Callable | None = None
 
     def __post_init__(self):
         if isinstance(self.headers, str):
             object.__setattr__(self, "headers", tuple(self.headers.split()))
+
+    @cached_property
+    def synonyms(self) -> frozenset[str]:
+        return frozenset(normalise_header(h) for h in (*self.headers, self.label))
 
 
 @dataclass(frozen=True)
@@ -199,6 +211,13 @@ class SheetFormat:
     missing_columns: str
     min_fields: int = 3  # …and at least this many in all
     skip: Callable[[dict], bool] | None = None  # rows that are not data (a template's example)
+    # Required fields as groups of alternatives: every group must be met by one of its
+    # alternatives, an alternative being field keys joined by "+" (("unit",),
+    # ("period", "first_month+last_month")). Empty: each `Field.required` alone.
+    required: tuple[tuple[str, ...], ...] = ()
+    kind: str = ""  # the import's name, for saved mappings ("ledger", "payments")
+    # What happens to a column no field takes (shown in the preview's column list).
+    extra_note: str = ""
 
     @cached_property
     def by_key(self) -> dict[str, Field]:
@@ -213,66 +232,214 @@ class SheetFormat:
         return tuple(f for f in self.fields if f.width)
 
     @cached_property
-    def _header_index(self) -> dict[str, str]:
-        return {norm(word): f.key for f in self.fields for word in f.headers}
+    def required_groups(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        groups = self.required or tuple((f.key,) for f in self.fields if f.required)
+        return tuple(tuple(tuple(alt.split("+")) for alt in group) for group in groups)
 
-    def match_headers(self, cells) -> dict[str, int]:
+    def missing(self, columns) -> list[str]:
+        """The required fields `columns` lacks, in words: “起始月份 + 截止月份 or 欠费期间”."""
+        out = []
+        for group in self.required_groups:
+            if any(all(k in columns for k in alt) for alt in group):
+                continue
+            out.append(_(" or ").join(" + ".join(self.labels[k] for k in alt) for alt in group))
+        return out
+
+    def match_headers(self, cells, mapping: dict | None = None) -> dict[str, int]:
         """Our field → the index of the first column whose header names it."""
-        columns: dict[str, int] = {}
-        for index, cell in enumerate(cells):
-            key = self._header_index.get(norm(cell))
-            if key and key not in columns:
-                columns[key] = index
-        return columns
+        return match_columns([normalise_header(c) for c in cells], self.fields, mapping)
 
-    def read(self, file) -> "ParsedSheet":
-        """The first sheet of an .xlsx (a file object) as rows keyed by our fields."""
-        rows = read_first_sheet(
-            file,
-            error=self.error,
-            max_bytes=self.max_bytes,
-            max_rows=self.max_rows + HEADER_SEARCH_ROWS,
-            max_columns=self.max_columns,
-            too_big=str(self.too_big),
-            too_many_rows=self.too_many_rows % {"n": self.max_rows},
+    def read(self, file, *, name: str = "", mapping: dict | None = None) -> "ParsedSheet":
+        """The first sheet of an upload (a file object) as rows keyed by our fields.
+
+        `mapping`: normalised header → field key ("" to ignore the column), what the office
+        said of its columns; it wins over the headers' meaning."""
+        table = _open(file, self, name=name)
+        return read_table(table, self, mapping=mapping)
+
+
+@dataclass
+class SheetColumn:
+    """A column of the file, as the preview and the mapping step list it."""
+
+    index: int
+    letter: str
+    header: str  # as written (a two-row header combined)
+    key: str  # normalised, what a saved mapping remembers
+    samples: list[str] = field(default_factory=list)  # a few of its first values
+    field: str | None = None  # our field, or None: not imported as a field
+    label: str = ""  # our field's label
+    how: str = ""  # "saved" (the office's mapping), "meaning", "" (not imported)
+    sensitive: str = ""  # imports.sensitive kind: never read
+    ignored: bool = False  # the office said "ignore"
+
+    @property
+    def sensitive_text(self) -> str:
+        return describe_kind(self.sensitive) if self.sensitive else ""
+
+
+FORMULAS_LISTED = 20  # a sheet of formula totals is said once, not on every row
+SAMPLE_ROWS = 50  # rows after the header read for samples and the sensitive check
+SAMPLES_SHOWN = 3
+LOOKS_LIKE_FORMULA = re.compile(r"^\s*[=＝]\s*[A-Za-z_]|^\s*(https?://|www\.|file:|\\\\)", re.I)
+
+
+def read_table(table, fmt: SheetFormat, *, mapping: dict | None = None) -> "ParsedSheet":
+    """Find the header, match the columns, and read the rows of a `Table` (imports.files)."""
+    head: list[tuple[int, tuple]] = []
+    for number, cells in table.rows():
+        head.append((number, tuple(cells)))
+        if len(head) >= HEADER_SEARCH_ROWS + SAMPLE_ROWS:
+            break
+    if not any(not blank(v) for _n, row in head for v in row):
+        raise fmt.error(_("The first sheet of the workbook is empty."))
+    cells = [row for _n, row in head]
+    found = find_header(
+        cells, fmt.fields, anchors=fmt.anchors, min_fields=fmt.min_fields, mapping=mapping
+    )
+    if found is None:
+        guessed = guess_header(cells)
+        if guessed is None:
+            raise fmt.error(str(fmt.no_header))
+        # Headers we do not know: the mapping step asks what the columns are.
+        found = HeaderFound(guessed, [text(c) for c in cells[guessed]], {}, 1)
+        found.columns = fmt.match_headers(found.headers, mapping)
+        unknown = not found.columns
+    else:
+        unknown = False
+    header_number = head[found.index][0]
+    columns = _columns(fmt, found, [row for _n, row in head[found.index + 1 :]], mapping)
+    used = {c.field: c.index for c in columns if c.field}
+    missing = fmt.missing(used)
+    if missing:
+        message = (
+            str(fmt.no_header) if unknown else fmt.missing_columns % {"names": "；".join(missing)}
         )
-        if not any(not blank(v) for row in rows for v in row):
-            raise self.error(_("The first sheet of the workbook is empty."))
-        for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-            columns = self.match_headers(row)
-            if any(a in columns for a in self.anchors) and len(columns) >= self.min_fields:
-                return self._sheet(rows, index, columns)
-        raise self.error(str(self.no_header))
+        error = fmt.error(message)
+        error.columns, error.missing = columns, missing
+        raise error
+    parsed = ParsedSheet(
+        header_row=header_number,
+        columns={c.field: c.header for c in columns if c.field},
+        ignored=[c.header for c in columns if not c.field and c.header and not c.sensitive],
+        rows=[],
+        all_columns=columns,
+        kind=getattr(table, "kind", "xlsx"),
+    )
+    ours = {normalise_header(f.label) for f in fmt.template_fields}
+    headers = [c.key for c in columns if c.header]
+    if ours and headers and all(h in ours for h in headers):
+        parsed.shape = "template"
+    _read_rows(table, fmt, parsed, header_number)
+    if not parsed.rows:
+        raise fmt.error(_("The sheet has a header row but no rows of data."))
+    return parsed
 
-    def _sheet(self, rows, index: int, columns: dict[str, int]) -> "ParsedSheet":
-        missing = [f.label for f in self.fields if f.required and f.key not in columns]
-        if missing:
-            raise self.error(self.missing_columns % {"names": "、".join(missing)})
-        header = rows[index]
-        used = set(columns.values())
-        unmapped = [(i, str(h).strip()) for i, h in enumerate(header) if h and i not in used]
-        parsed = []
-        for number, row in enumerate(rows[index + 1 :], start=index + 2):
-            values = {key: (row[i] if i < len(row) else None) for key, i in columns.items()}
-            if all(blank(v) for v in values.values()):
+
+def _columns(fmt, found: HeaderFound, below: list[tuple], mapping) -> list[SheetColumn]:
+    width = max([len(found.headers), *(len(r) for r in below)])
+    width = min(width, fmt.max_columns)
+    taken = {i: k for k, i in found.columns.items()}
+    columns = []
+    for index in range(width):
+        header = found.headers[index] if index < len(found.headers) else ""
+        values = [r[index] for r in below if index < len(r) and not blank(r[index])]
+        key = normalise_header(header)
+        column = SheetColumn(index=index, letter=column_letter(index), header=header, key=key)
+        kind = sensitive_kind(header, values[:SAMPLE_ROWS])
+        if kind:
+            # PIPL art. 6 and 28: collection does not need it; its values are never read.
+            column.sensitive = kind
+        elif index in taken:
+            column.field = taken[index]
+            column.label = fmt.labels[column.field]
+            column.how = "saved" if mapping and key in mapping else "meaning"
+            column.samples = [text(v)[:40] for v in values[:SAMPLES_SHOWN]]
+        else:
+            column.ignored = bool(mapping) and mapping.get(key, None) == ""
+            column.samples = [text(v)[:40] for v in values[:SAMPLES_SHOWN]]
+        if header or values:
+            columns.append(column)
+    return columns
+
+
+def _read_rows(table, fmt: SheetFormat, parsed: "ParsedSheet", header_number: int) -> None:
+    fields = {c.field: c.index for c in parsed.all_columns if c.field}
+    letters = {c.field: c.letter for c in parsed.all_columns if c.field}
+    extras = [
+        (c.index, c.header)
+        for c in parsed.all_columns
+        if not c.field and not c.sensitive and not c.ignored and c.header
+    ]
+    wanted = set(fields.values()) | {i for i, _h in extras}
+    normalisers = {k: fmt.by_key[k].normalise for k in fields if fmt.by_key[k].normalise}
+    formulas = getattr(table, "formula_cells", frozenset())
+    flagged = 0
+    read = 0
+    for number, cells in table.rows():
+        if number <= header_number:
+            continue
+        values = {key: (cells[i] if i < len(cells) else None) for key, i in fields.items()}
+        if all(blank(v) for v in values.values()):
+            continue
+        if is_totals_row(cells):
+            parsed.skipped.append(
+                row_warning(number, _("a totals row (合计/总计/小计); it is not imported"))
+            )
+            continue
+        if fmt.skip is not None and fmt.skip(values):
+            continue
+        read += 1
+        if read > fmt.max_rows:
+            raise fmt.error(fmt.too_many_rows % {"n": fmt.max_rows})
+        extra = {
+            name: text(cells[i]) for i, name in extras if i < len(cells) and not blank(cells[i])
+        }
+        row = ParsedRow(number, values, extra, sheet=fmt, letters=letters)
+        for key, normalise in normalisers.items():
+            try:
+                value, how = normalise(values[key])
+            except CellProblem:
+                continue  # the field's parser says what is wrong
+            values[key] = value
+            if how:
+                row.notes[key] = how
+        for index in wanted:
+            value = cells[index] if index < len(cells) else None
+            formula = (number, index) in formulas
+            if not (formula or (isinstance(value, str) and LOOKS_LIKE_FORMULA.match(value))):
                 continue
-            if self.skip is not None and self.skip(values):
-                continue
-            extra = {
-                name: text(row[i])
-                for i, name in unmapped
-                if i < len(row) and isinstance(row[i], str) and row[i].strip()
-            }
-            parsed.append(ParsedRow(number, values, extra, sheet=self))
-        if not parsed:
-            raise self.error(_("The sheet has a header row but no rows of data."))
-        ours = {norm(f.label) for f in self.template_fields}
-        return ParsedSheet(
-            shape="template" if ours and all(norm(h) in ours for h in header if h) else "flat",
-            header_row=index + 1,
-            columns={key: str(header[i]).strip() for key, i in columns.items()},
-            ignored=[name for _i, name in unmapped],
-            rows=parsed,
+            flagged += 1
+            if flagged > FORMULAS_LISTED:
+                continue  # counted, and said once below
+            row.warnings.append(
+                Problem(
+                    number,
+                    (
+                        _(
+                            "a formula: its last calculated value “%(value)s” is imported "
+                            "(nothing is recalculated); check it"
+                        )
+                        if formula
+                        else _("“%(value)s” looks like a formula or a link; it is kept as text")
+                    )
+                    % {"value": text(value)[:60]},
+                    column=column_letter(index),
+                    level=Problem.WARNING,
+                )
+            )
+        parsed.rows.append(row)
+    if flagged > FORMULAS_LISTED:
+        parsed.skipped.append(
+            Problem(
+                header_number,
+                _(
+                    "%(n)d more cells hold formulas or look like formulas or links; their "
+                    "values are imported as the file shows them"
+                )
+                % {"n": flagged - FORMULAS_LISTED},
+                level=Problem.WARNING,
+            )
         )
 
 
@@ -282,9 +449,12 @@ class SheetFormat:
 @dataclass
 class ParsedRow:
     number: int  # as Excel numbers it
-    values: dict[str, object]  # our field → the cell as the file holds it
+    values: dict[str, object]  # our field → the cell as the file holds it (normalised)
     extra: dict[str, str] = field(default_factory=dict)  # columns with no field: header → text
     sheet: SheetFormat | None = field(default=None, repr=False, compare=False)
+    letters: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    notes: dict[str, str] = field(default_factory=dict)  # field → how its value was normalised
+    warnings: list[Problem] = field(default_factory=list)  # found while reading (formulas)
 
     def text(self, key: str) -> str:
         return text(self.values.get(key))
@@ -297,7 +467,11 @@ class ParsedRow:
             return column.parse(self.values.get(key), **context)
         except CellProblem as exc:
             raise CellError(
-                self.number, column.label, str(exc), empty=isinstance(exc, EmptyCell)
+                self.number,
+                column.label,
+                str(exc),
+                empty=isinstance(exc, EmptyCell),
+                letter=self.letters.get(key, ""),
             ) from exc
 
 
@@ -308,47 +482,28 @@ class ParsedSheet:
     ignored: list[str]  # headers no field names
     rows: list[ParsedRow]
     shape: str = "flat"  # "template": the headers are our template's, else "flat"
+    all_columns: list[SheetColumn] = field(default_factory=list)  # every column of the file
+    skipped: list[Problem] = field(default_factory=list)  # totals rows left out
+    kind: str = "xlsx"  # the file's kind (imports.files): "xlsx", "xls", "csv"
+
+    @property
+    def sensitive_columns(self) -> list[SheetColumn]:
+        return [c for c in self.all_columns if c.sensitive]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """What reading found: formula cells, totals rows left out."""
+        return [*self.skipped, *(w for r in self.rows for w in r.warnings)]
 
 
-# --- the workbook --------------------------------------------------------------------------
+# --- the file ------------------------------------------------------------------------------
 
 
-def read_first_sheet(
-    file,
-    *,
-    error,
-    max_bytes: int,
-    max_rows: int,
-    max_columns: int,
-    too_big: str,
-    too_many_rows: str,
-) -> list[tuple]:
-    """The first sheet's rows as tuples of values. `error` is the exception class to raise;
-    `too_big` and `too_many_rows` say how to split this kind of file."""
-    data = file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise error(too_big)
-    if data.startswith(OLE_MAGIC):
-        raise error(
-            _(
-                "The file is password-protected or an old .xls workbook. Remove the password "
-                "and save it as an Excel workbook (.xlsx)."
-            )
-        )
+def _open(file, fmt: SheetFormat, *, name: str = ""):
+    """The upload as a Table (imports.files: any kind, every limit checked before loading);
+    a file that cannot be read raises the import's own error with the reader's words."""
+    limits = Limits(max_bytes=fmt.max_bytes, max_rows=fmt.max_rows, max_columns=fmt.max_columns)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, *DAMAGED) as exc:
-        raise error(
-            _("The file is not an Excel workbook (.xlsx) or it is damaged. Save it again as .xlsx.")
-        ) from exc
-    try:
-        rows = []
-        for row in book.worksheets[0].iter_rows(max_col=max_columns, values_only=True):
-            rows.append(row)
-            if len(rows) > max_rows:
-                raise error(too_many_rows)
-        return rows
-    except DAMAGED as exc:  # damaged inside the zip
-        raise error(_("The workbook is damaged. Save it again as .xlsx.")) from exc
-    finally:
-        book.close()
+        return open_table(file, name=name, limits=limits)
+    except FileRefused as exc:
+        raise fmt.error(str(exc)) from exc

@@ -7,6 +7,7 @@ from imports import views as import_views
 urlpatterns: list = [
     path("imports/ledger/", import_views.ledger_upload, name="ledger-import"),
     path("imports/ledger/commit/", import_views.ledger_commit, name="ledger-import-commit"),
+    path("imports/ledger/columns/", import_views.ledger_columns, name="ledger-import-columns"),
     path(
         "imports/ledger/template.xlsx",
         import_views.ledger_template,
@@ -14,7 +15,7 @@ urlpatterns: list = [
     ),
 ]
 
-# Large ledgers: previewed and imported by a worker, with a progress page.
+# Large files (ledgers and payments): previewed and imported by a worker, with a progress page.
 urlpatterns += [
     path("imports/jobs/<int:pk>/", import_views.import_job, name="import-job"),
     path(
@@ -33,5 +34,10 @@ urlpatterns += [
         "imports/payments/commit/",
         payment_import_views.payment_commit,
         name="payment-import-commit",
+    ),
+    path(
+        "imports/payments/columns/",
+        payment_import_views.payment_columns,
+        name="payment-import-columns",
     ),
 ]

@@ -1,8 +1,7 @@
-"""The ledger import pages: upload → dry-run preview → commit → report (imports.flow), and
-the background jobs that preview and import large ledgers (imports.jobs).
+"""The ledger import pages: upload → (mapping step) → dry-run preview → commit → report
+(imports.flow), and the background jobs that preview and import large files of any import
+(imports.jobs).
 """
-
-from pathlib import Path
 
 from django import forms
 from django.http import Http404
@@ -14,26 +13,41 @@ from django.views.decorators.http import require_http_methods, require_POST
 from arrears import access, scoping
 from arrears.downloads import attachment
 from arrears.models import ImportJob
-from imports.flow import Column, Flow, require_manager, store, upload_dir
-from imports.jobs import FOREGROUND_ROWS, job_progress, job_start
-from imports.ledger_import import MAX_BYTES, LedgerFileError, ledger_import, parse_workbook
+from imports.flow import Column, Flow, require_manager, saved_mapping
+from imports.jobs import FOREGROUND_ROWS, job_progress, job_restart, job_start
+from imports.ledger_import import (
+    LEDGER_SHEET,
+    MAX_BYTES,
+    LedgerFileError,
+    ledger_import,
+    parse_workbook,
+)
 from imports.ledger_import import template_workbook as build_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPT = ".xlsx,.xls,.csv"
 OPTIONS = ("create_households", "update_amounts")
 LEDGER = Flow(
+    kind=ImportJob.Kind.LEDGER,
     session_key="ledger_imports",
+    sheet=LEDGER_SHEET,
     parse=parse_workbook,
-    preview_template="imports/ledger_preview.html",
+    title=gettext_lazy("Import preview"),
+    upload_url="ledger-import",
+    commit_url="ledger-import-commit",
+    columns_url="ledger-import-columns",
     report_template="imports/ledger_report.html",
-    columns=(Column(gettext_lazy("Unit"), "unit", kind="unit"),),
+    columns=(
+        Column(gettext_lazy("Unit"), "unit", kind="unit"),
+        Column(gettext_lazy("Months"), "period"),
+    ),
 )
 
 
 class LedgerUploadForm(forms.Form):
     # The campaign is looked up through scoping in the view (another office's → 404).
     campaign = forms.IntegerField(label=gettext_lazy("Campaign"), widget=forms.Select)
-    file = forms.FileField(label=gettext_lazy("Ledger (.xlsx)"))
+    file = forms.FileField(label=gettext_lazy("Ledger (.xlsx, .xls or .csv)"))
     create_households = forms.BooleanField(
         label=gettext_lazy("Create households the office does not have yet"),
         required=False,
@@ -47,7 +61,7 @@ class LedgerUploadForm(forms.Form):
     def __init__(self, *args, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].widget.choices = [(c.pk, f"{c.office} · {c}") for c in campaigns]
-        self.fields["file"].widget.attrs["accept"] = ".xlsx"
+        self.fields["file"].widget.attrs["accept"] = ACCEPT
         for name in ("campaign", "file"):
             self.fields[name].widget.attrs["class"] = "form-control"
 
@@ -64,20 +78,6 @@ def _campaigns(user):
     return scoping.campaigns(user).order_by("office__name", "-start_date")
 
 
-def _run(request, *, campaign, file, options, dry_run):
-    return LEDGER.run(
-        file,
-        lambda parsed: ledger_import(
-            parsed=parsed,
-            office=campaign.office,
-            campaign=campaign,
-            by=request.user,
-            dry_run=dry_run,
-            **options,
-        ),
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def ledger_upload(request):
     require_manager(request.user, access.may_import_ledger)
@@ -86,55 +86,130 @@ def ledger_upload(request):
     if request.method == "POST" and form.is_valid():
         campaign = get_object_or_404(campaigns, pk=form.cleaned_data["campaign"])
         options = {name: form.cleaned_data[name] for name in OPTIONS}
-        upload = form.cleaned_data["file"]
-        large = _large(upload)
-        if large:
-            # Too many rows for one request: a worker previews it, the page shows progress.
-            upload.seek(0)
-            path = upload_dir() / f"{store(upload)}.xlsx"
-            job = job_start(
-                campaign=campaign,
-                path=path,
-                file_name=upload.name,
-                options=options,
-                dry_run=True,
-                rows=large,
-                by=request.user,
-            )
-            return redirect("import-job", pk=job.pk)
-        upload.seek(0)
-        report, error = _run(request, campaign=campaign, file=upload, options=options, dry_run=True)
-        if error:
-            form.add_error("file", error)
-        else:
-            entry = {"campaign": campaign.pk, **options}
-            return LEDGER.preview(request, upload, entry, {"report": report, "campaign": campaign})
+        mapping = saved_mapping(campaign.office, LEDGER.kind)
+        entry = {"campaign": campaign.pk, "options": options, "mapping": mapping}
+        token, entry = LEDGER.keep(request, form.cleaned_data["file"], entry)
+        response = _step(request, token, entry, campaign)
+        if response is not None:
+            return response
+        form.add_error("file", entry["error"])
     return render(request, "imports/ledger_form.html", {"form": form})
 
 
-def _large(upload) -> int:
-    """The number of rows when a file needs a background job, else 0."""
+def _step(request, token, entry, campaign, mapping_form=None):
+    """Read the stored file with the entry's columns: the mapping step when a required
+    column is missing, a background job when it is large, else the preview. None (with
+    entry["error"]) when the file cannot be read at all."""
     try:
-        rows = len(parse_workbook(upload).rows)
-    except LedgerFileError:
-        return 0  # the ordinary path explains what is wrong with the file
-    return rows if rows > FOREGROUND_ROWS else 0
+        parsed = LEDGER.read(token, entry, entry["mapping"])
+    except LedgerFileError as error:
+        if error.columns:
+            return LEDGER.mapping_page(request, token, error, mapping_form, campaign=campaign)
+        LEDGER.forget(request, token)
+        entry["error"] = str(error)
+        return None
+    if len(parsed.rows) > FOREGROUND_ROWS:
+        # Too many rows for one request: a worker previews it, the page shows progress.
+        job = job_start(
+            kind=LEDGER.kind,
+            office=campaign.office,
+            campaign=campaign,
+            token=token,
+            file_kind=entry["kind"],
+            file_name=entry["name"],
+            options={**entry["options"], "columns": entry["mapping"]},
+            rows=len(parsed.rows),
+            by=request.user,
+        )
+        request.session.get(LEDGER.session_key, {}).pop(token, None)  # the job keeps the file
+        request.session.modified = True
+        return redirect("import-job", pk=job.pk)
+    report = ledger_import(
+        parsed=parsed,
+        office=campaign.office,
+        campaign=campaign,
+        by=request.user,
+        dry_run=True,
+        **entry["options"],
+    )
+    return LEDGER.preview(request, token, parsed, report, campaign=campaign, name=entry["name"])
+
+
+@require_POST
+def ledger_columns(request):
+    """The mapping step's answer (or, from the preview, a change of the columns)."""
+    require_manager(request.user, access.may_import_ledger)
+    token, entry = LEDGER.stored(request)
+    campaign = get_object_or_404(_campaigns(request.user), pk=entry["campaign"])
+    return LEDGER.columns_step(
+        request,
+        token,
+        entry,
+        office=campaign.office,
+        step=lambda token, entry, form: _step(request, token, entry, campaign, form),
+        campaign=campaign,
+    )
+
+
+@require_POST
+def ledger_commit(request):
+    require_manager(request.user, access.may_import_ledger)
+    token, entry = LEDGER.stored(request)
+    campaign = get_object_or_404(_campaigns(request.user), pk=entry["campaign"])
+    context = {"campaign": campaign, "name": entry["name"]}
+    try:
+        parsed = LEDGER.read(token, entry, entry["mapping"])
+    except LedgerFileError as error:
+        return LEDGER.committed(request, token, None, None, str(error), **context)
+    report = ledger_import(
+        parsed=parsed,
+        office=campaign.office,
+        campaign=campaign,
+        by=request.user,
+        dry_run=False,
+        accept_warnings=request.POST.get("accept_warnings") == "on",
+        **entry["options"],
+    )
+    return LEDGER.committed(request, token, parsed, report, "", **context)
+
+
+def ledger_template(request):
+    require_manager(request.user, access.may_import_ledger)
+    return attachment(build_template(), filename="ledger-template.xlsx", content_type=XLSX)
+
+
+# --- background jobs (both imports) ----------------------------------------------------------
 
 
 def _job(user, pk) -> ImportJob:
-    require_manager(user, access.may_import_ledger)
-    return get_object_or_404(ImportJob.objects.filter(campaign__in=_campaigns(user)), pk=pk)
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.kind == ImportJob.Kind.PAYMENTS:
+        require_manager(user, access.may_import_payments)
+        if not scoping.offices(user).filter(pk=job.office_id).exists():
+            raise Http404
+    else:
+        require_manager(user, access.may_import_ledger)
+        if not _campaigns(user).filter(pk=job.campaign_id).exists():
+            raise Http404
+    return job
+
+
+def _job_page(request, job, template, **context):
+    upload = "payment-import" if job.kind == ImportJob.Kind.PAYMENTS else "ledger-import"
+    return render(
+        request,
+        template,
+        {"job": job, "progress": job_progress(job), "upload": upload, **context},
+    )
 
 
 def import_job(request, pk):
-    job = _job(request.user, pk)
-    return render(request, "imports/job.html", {"job": job, "progress": job_progress(job)})
+    return _job_page(request, _job(request.user, pk), "imports/job.html")
 
 
 def import_job_progress(request, pk):
     """The part of the job page that htmx refreshes until the job is finished."""
-    job = _job(request.user, pk)
-    return render(request, "imports/job_progress.html", {"job": job, "progress": job_progress(job)})
+    return _job_page(request, _job(request.user, pk), "imports/job_progress.html")
 
 
 @require_POST
@@ -142,30 +217,9 @@ def import_job_commit(request, pk):
     preview = _job(request.user, pk)
     if not (preview.dry_run and preview.status == ImportJob.Status.DONE and preview.report["ok"]):
         raise Http404
-    job = job_start(
-        campaign=preview.campaign,
-        path=Path(preview.path),
-        file_name=preview.file_name,
-        options=preview.options,
-        dry_run=False,
-        rows=preview.rows,
-        by=request.user,
-    )
+    accepted = request.POST.get("accept_warnings") == "on"
+    if preview.report.get("warning_count") and not accepted:
+        error = _("The file has warnings: read them, tick “I have read the warnings” and import.")
+        return _job_page(request, preview, "imports/job.html", error=error)
+    job = job_restart(preview=preview, by=request.user, accept_warnings=accepted)
     return redirect("import-job", pk=job.pk)
-
-
-@require_POST
-def ledger_commit(request):
-    require_manager(request.user, access.may_import_ledger)
-    token, path, entry = LEDGER.stored(request)
-    campaign = get_object_or_404(_campaigns(request.user), pk=entry["campaign"])
-    options = {name: entry[name] for name in OPTIONS}
-    with open(path, "rb") as file:
-        report, error = _run(request, campaign=campaign, file=file, options=options, dry_run=False)
-    context = {"report": report, "error": error, "campaign": campaign, "name": entry["name"]}
-    return LEDGER.committed(request, token, path, context)
-
-
-def ledger_template(request):
-    require_manager(request.user, access.may_import_ledger)
-    return attachment(build_template(), filename="ledger-template.xlsx", content_type=XLSX)

@@ -236,7 +236,7 @@ def test_two_workers_racing_for_one_job_only_one_imports(huating, tmp_path, monk
         while len(imports) < 2 and not returned.is_set() and time.monotonic() < deadline:
             time.sleep(0.01)
         return SimpleNamespace(
-            ok=True, written=False, summary_lines=list, problems=[], flagged_rows=[]
+            ok=True, written=False, summary_lines=list, problems=[], flagged_rows=[], warnings=[]
         )
 
     monkeypatch.setattr(import_jobs, "ledger_import", import_waiting_for_the_other)
@@ -253,3 +253,112 @@ def test_two_workers_racing_for_one_job_only_one_imports(huating, tmp_path, monk
     assert not errors, errors
     assert len(imports) == 1, imports
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
+
+
+# --- payments in the background ---------------------------------------------------------------
+
+
+@pytest.fixture
+def payment_threshold(monkeypatch):
+    monkeypatch.setattr("imports.payment_views.FOREGROUND_ROWS", THRESHOLD)
+
+
+def test_a_large_payments_file_is_previewed_and_imported_in_the_background(
+    client, world, eager, payment_threshold, settings, tmp_path
+):
+    import datetime
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from arrears.models import DebtPeriod, Payment
+    from tests.imports.test_payment_import import DAY_CELL
+    from tests.imports.test_payment_import import xlsx as payments_xlsx
+
+    settings.VAR_DIR = tmp_path
+    houses = [
+        Household.objects.create(office=world.office, unit_code=f"P{i}-101") for i in range(ROWS)
+    ]
+    for house in houses:
+        DebtPeriod.objects.create(
+            household=house, month=datetime.date(2015, 1, 1), amount_due=Decimal("100.00")
+        )
+    rows = [
+        [f"PR{i}", house.unit_code, None, 100, DAY_CELL, "现金", None]
+        for i, house in enumerate(houses)
+    ]
+    client.force_login(world.manager)
+    data = payments_xlsx(rows).getvalue()
+    response = client.post(
+        reverse("payment-import"), {"file": SimpleUploadedFile("payments.csv", data)}
+    )
+    preview = ImportJob.objects.get()
+    assert response["Location"] == reverse("import-job", args=[preview.pk])
+    assert (preview.kind, preview.campaign, preview.office) == ("payments", None, world.office)
+    assert preview.path.endswith(".xlsx")  # the stored upload keeps its kind, not its name
+    assert preview.report["ok"] and preview.report["warning_count"] == 0
+    assert not Payment.objects.filter(household__in=houses).exists()
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="job-commit"' in page
+    client.post(reverse("import-job-commit", args=[preview.pk]))
+    job = ImportJob.objects.exclude(pk=preview.pk).get()
+    assert (job.kind, job.status, job.report["written"]) == ("payments", "done", True)
+    assert Payment.objects.filter(household__in=houses).count() == ROWS
+    # Another office's manager cannot see it; a collector may not.
+    client.force_login(world.other_manager)
+    assert client.get(reverse("import-job", args=[job.pk])).status_code == 404
+
+
+def test_a_large_file_with_warnings_is_imported_only_once_they_are_ticked(client, huating, eager):
+    data = []
+    for i in range(ROWS):
+        stated = 2 if i == 5 else None  # 2015-01 – 2015-01 is one month
+        data.append(
+            [f"W{i}-101", "业主", "空关", "2015-01", "2015-01", stated, 100.0]
+            + [None, "空关", None, None, None]
+        )
+    upload(client, huating, xlsx(data))
+    preview = ImportJob.objects.get()
+    assert preview.report["ok"] and preview.report["warning_count"] == 1
+    assert "Row 7, column F" in preview.report["warnings"][0]
+    response = client.post(reverse("import-job-commit", args=[preview.pk]))
+    assert "I have read the warnings" in response.content.decode()
+    assert ImportJob.objects.count() == 1
+    client.post(reverse("import-job-commit", args=[preview.pk]), {"accept_warnings": "on"})
+    job = ImportJob.objects.exclude(pk=preview.pk).get()
+    assert job.report["written"]
+    assert Household.objects.filter(office=huating.h_office).count() == ROWS
+
+
+def test_an_id_card_column_reaches_no_job_record_and_no_table(client, huating, eager):
+    from arrears.models import Case
+    from imports.sensitive import id_check_character
+    from tests.imports.test_ledger_import import FLAT_HEADERS
+
+    first17 = "11010119900307451"
+    number = first17 + id_check_character(first17)
+    data = [
+        [f"S{i}-101", "业主", "空关", "2015-01", "2015-01", None, 100.0]
+        + [None, "空关", None, None, None, number]
+        for i in range(ROWS)
+    ]
+    upload(client, huating, xlsx(data, headers=[*FLAT_HEADERS, "身份证号码"]))
+    preview = ImportJob.objects.get()
+    assert preview.report["ok"]
+    client.post(reverse("import-job-commit", args=[preview.pk]))
+    job = ImportJob.objects.exclude(pk=preview.pk).get()
+    assert job.report["written"]
+    stored = repr(
+        [
+            list(ImportJob.objects.values()),
+            list(Case.objects.values("imported_text", "plan_note", "reason")),
+            list(Household.objects.values()),
+        ]
+    )
+    assert number not in stored
+    column = job.report["columns"][12]
+    assert (column["header"], bool(column["sensitive"]), column["label"]) == (
+        "身份证号码",
+        True,
+        "",
+    )

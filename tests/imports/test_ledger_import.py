@@ -135,14 +135,25 @@ def ledger_size():
 
 
 def test_the_plan_as_written_is_caught_on_f1_1802(huating):
+    # The stated count disagrees with the range: a warning, not an error. Nothing is written
+    # until the user says they have read it; then the range is imported and the case keeps
+    # the warning as its plan note.
     before = ledger_size()
     report = run(huating, xlsx(plan_rows(f1_months=28)))
-    assert not report.written
-    assert report.problems == [
-        "Row 8: 28 months are stated but 2013-01 – 2015-05 is 29 months; "
-        "correct the months or the range."
+    assert report.ok and not report.written
+    assert report.warnings == [
+        "Row 8, column F (月数): 28 months are stated but 2013-01 – 2015-05 is 29 months; "
+        "the range is imported."
     ]
     assert ledger_size() == before
+    report = run(huating, xlsx(plan_rows(f1_months=28)), accept_warnings=True)
+    assert report.written
+    f1 = Case.objects.get(household__unit_code="F1-1802", campaign=huating.h_campaign)
+    assert f1.household.debt_periods.count() == 29
+    assert "28 months are stated but 2013-01 – 2015-05 is 29 months" in f1.plan_note
+    # Importing it again changes nothing, the note included.
+    again = run(huating, xlsx(plan_rows(f1_months=28)), accept_warnings=True)
+    assert counts(again) == (0, 0, 0, 0, 183, 0, 0)
 
 
 def test_the_plan_imports_with_exact_counts(huating):
@@ -218,18 +229,25 @@ def test_a_month_added_later_is_paid_first_from_the_households_credit(huating):
     assert household_balance(c6) == Decimal("138.61")
 
 
-def test_a_different_amount_is_a_problem_until_replacing_is_asked_for(huating):
+def test_a_different_amount_is_a_warning_until_replacing_is_asked_for(huating):
     run(huating, xlsx(plan_rows()))
     rows = plan_rows()
     rows[1][6] = 17 * 200.0  # C13-103 at ¥200 a month
     report = run(huating, xlsx(rows))
-    assert report.problems == [
+    assert report.ok and not report.written
+    assert report.warnings == [
         "Row 3: 17 months are already held with another amount (2014-01: 177.12 held, "
-        "200.00 in the file); correct the file, or import with “replace amounts”."
+        "200.00 in the file); the held amounts are kept. To replace them, import with "
+        "“replace amounts”."
     ]
+    # Accepted: the held amounts stay, the rest of the file is imported.
+    report = run(huating, xlsx(rows), accept_warnings=True)
+    assert report.written
+    assert counts(report) == (0, 0, 0, 0, 166, 0, 0)
+    house = Household.objects.get(office=huating.h_office, unit_code="C13-103")
+    assert {p.amount_due for p in house.debt_periods.all()} == {Decimal("177.12")}
     report = run(huating, xlsx(rows), update_amounts=True)
     assert counts(report) == (0, 0, 0, 17, 166, 0, 0)
-    house = Household.objects.get(office=huating.h_office, unit_code="C13-103")
     assert {p.amount_due for p in house.debt_periods.all()} == {Decimal("200.00")}
 
 
@@ -274,27 +292,32 @@ def _with(**changes):
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (_with(类型="欠费"), "Row 2: column 欠费类型: unknown category “欠费”; use one of 空关、"),
+        (
+            _with(类型="欠费"),
+            "Row 2, column I (欠费类型): unknown category “欠费”; use one of 空关、",
+        ),
         (
             _with(欠费周期起="2015-13"),
-            "Row 2: column 起始月份: “2015-13” is not a month like 2013-05.",
+            "Row 2, column D (起始月份): “2015-13” is not a month like 2013-05.",
         ),
-        (_with(欠费周期起="今年"), "Row 2: column 起始月份: “今年” is not a month"),
-        (_with(欠费周期起=2015.1), "Row 2: column 起始月份: write the month as text like 2013-05."),
-        (_with(欠费周期止="2999-01"), "Row 2: 2999-01 is in the future"),
+        (_with(欠费周期起="今年"), "Row 2, column D (起始月份): “今年” is not a month"),
+        (
+            _with(欠费周期起=2015.1),
+            "Row 2, column D (起始月份): 2015.1 may be 2015-01 or 2015-10",
+        ),
+        (_with(欠费周期止="2099-01"), "Row 2: 2099-01 is in the future"),
         (
             _with(欠费周期止="2014-12"),
             "Row 2: the last month 2014-12 is before the first month 2015-01.",
         ),
-        (_with(月数=6), "Row 2: 6 months are stated but 2015-01 – 2015-05 is 5 months"),
-        (_with(欠费金额=-5), "Row 2: column 欠费金额: -5 is negative."),
-        (_with(欠费金额="五百"), "Row 2: column 欠费金额: “五百” is not a number."),
+        (_with(欠费金额=-5), "Row 2, column G (欠费金额): -5 is negative;"),
+        (_with(欠费金额="五百"), "Row 2, column G (欠费金额): “五百” is not a number;"),
         (_with(小组="E"), "Row 2: unknown team “E”; the campaign's teams are A、B、C、D."),
         (_with(责任人="路人甲"), "Row 2: unknown responsible person “路人甲”"),
-        (_with(房屋动态="出租"), "Row 2: column 房屋动态: unknown occupancy “出租”"),
+        (_with(房屋动态="出租"), "Row 2, column C (房屋动态): unknown occupancy “出租”"),
         (
             _with(计划收取时间="2015-02-30"),
-            "Row 2: column 计划收取时间: “2015-02-30” is not a date.",
+            "Row 2, column L (计划收取时间): “2015-02-30” is not a date.",
         ),
         (_with(欠费金额=None), "Row 2: no amount and no area"),
         # Longer than the column holds: said at preview, never cut short or failed at commit.
@@ -532,15 +555,18 @@ def _no_xlsx_parts() -> io.BytesIO:
 @pytest.mark.parametrize(
     ("file", "message"),
     [
-        (lambda: io.BytesIO("房号,业主\nC6-101,张静\n".encode()), "not an Excel workbook"),
-        (_truncated, "not an Excel workbook"),
+        (lambda: io.BytesIO("房号,业主\nC6-101,张静\n".encode()), "no column for: 欠费期间"),
+        (_truncated, "cannot be read"),
         (_no_xlsx_parts, "not an Excel workbook"),
-        (lambda: io.BytesIO(OLE_MAGIC + b"\x00" * 600), "password-protected"),
+        (lambda: io.BytesIO(OLE_MAGIC + b"\x00" * 600), "cannot be read"),
         (_empty, "The first sheet of the workbook is empty."),
         (lambda: io.BytesIO(b"PK" + b"\x00" * li.MAX_BYTES), "larger than 10 MB"),
         (lambda: xlsx([["x", "y"]], headers=["甲", "乙"]), "No header row found"),
-        (lambda: xlsx([GOOD[:3]], headers=FLAT_HEADERS[:3]), "no column for: 起始月份、截止"),
-        (lambda: xlsx([GOOD[:4]], headers=FLAT_HEADERS[:4]), "no column for: 截止月份、欠费类型"),
+        (
+            lambda: xlsx([GOOD[:3]], headers=FLAT_HEADERS[:3]),
+            "no column for: 欠费期间 or 起始月份 . 截止月份",
+        ),
+        (lambda: xlsx([GOOD[:4]], headers=FLAT_HEADERS[:4]), "no column for: 欠费期间 or 起始"),
     ],
 )
 def test_bad_files_get_a_clear_message(file, message):
@@ -598,7 +624,7 @@ def test_a_bad_file_is_refused_on_the_form(client, world, var_dir):
     before = ledger_size()
     response = _upload(client, world.campaign, io.BytesIO(b"not a workbook"))
     assert response.status_code == 200
-    assert "not an Excel workbook" in response.content.decode()
+    assert "No header row found" in response.content.decode()  # read as a CSV
     assert ledger_size() == before
     assert not list(var_dir.glob("imports/*.xlsx"))
 
@@ -674,10 +700,42 @@ def test_the_command_imports_into_the_running_campaign(huating, tmp_path):
 
 def test_the_command_prints_problems_and_fails(huating, tmp_path):
     out = io.StringIO()
-    path = _file(tmp_path, xlsx(plan_rows(f1_months=28)))
+    rows = plan_rows()
+    rows[2][3] = "2015-13"
+    path = _file(tmp_path, xlsx(rows))
     with pytest.raises(CommandError, match="1 problems; nothing was imported"):
         call_command("import_arrears", path, "--office", "huating", stdout=out)
-    assert "Row 8: 28 months are stated" in out.getvalue()
+    assert "Row 4, column D (起始月份): “2015-13” is not a month" in out.getvalue()
+
+
+def test_the_command_imports_warnings_only_when_accepted(huating, tmp_path):
+    out = io.StringIO()
+    path = _file(tmp_path, xlsx(plan_rows(f1_months=28)))
+    with pytest.raises(CommandError, match="1 warnings; nothing was imported.*--accept-warnings"):
+        call_command("import_arrears", path, "--office", "huating", stdout=out)
+    assert "Row 8, column F (月数): 28 months are stated" in out.getvalue()
+    assert not Household.objects.filter(office=huating.h_office).exists()
+    call_command("import_arrears", path, "--office", "huating", "--accept-warnings", stdout=out)
+    assert "Imported." in out.getvalue()
+    assert Household.objects.filter(office=huating.h_office).count() == 8
+
+
+def test_the_command_takes_the_columns_it_is_told(huating, tmp_path):
+    headers = ["门牌", "户名", "起", "止", "钱", "分组", "类型"]
+    rows = [["N1-101", "王五", "2015-01", "2015-05", 500, "A", "空关"]]
+    path = _file(tmp_path, xlsx(rows, headers=headers))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="--columns"):
+        call_command("import_arrears", path, "--office", "huating", stdout=out)
+    assert "A  门牌" in out.getvalue()  # the columns are listed, to name them
+    columns = "门牌=unit,户名=owner,起=first_month,止=last_month,钱=total,分组=ignore"
+    call_command("import_arrears", path, "--office", "huating", "--columns", columns, stdout=out)
+    house = Household.objects.get(office=huating.h_office, unit_code="N1-101")
+    assert house.debt_periods.count() == 5
+    assert house.owners.get().name == "王五"
+    assert Case.objects.get(household=house).team is None  # 分组 ignored
+    with pytest.raises(CommandError, match="'amount' is not a field"):
+        call_command("import_arrears", path, "--office", "huating", "--columns", "钱=amount")
 
 
 def test_a_month_lowered_by_an_approved_waiver_is_not_raised_again(huating):
@@ -807,3 +865,93 @@ def test_the_preview_shows_each_rows_flags_with_the_rule(client, world, var_dir)
     page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
     assert "收缴措施：到其单位拉横幅" in page  # kept as written, not dropped
     assert 'data-testid="flags"' in page and 'data-rule="public_shaming"' in page
+
+
+# --- the preview validates what the commit will ------------------------------------------------
+
+EDGES = [
+    _with(房号="N" * 20 + "-" + "1" * 9),  # a unit code and its building at their limits
+    _with(房号="N" * 21 + "-1"),  # a building part one too long
+    _with(房号="-101"),  # no building part
+    _with(房号=" n1 - 101 "),
+    _with(房号="3栋1单元502室"),
+    _with(房号="ｃ６－１０１"),
+    _with(业主="张" * 100, 小组="a组"),
+    _with(业主="张" * 101),
+    _with(欠费原因="长" * 300),
+    _with(欠费原因="长" * 301),
+    _with(计划收取时间="等" * 300, 月数=6),  # the count's warning joins a full plan note
+    _with(计划收取时间="等" * 301),
+    _with(房屋动态="未入住（" + "样" * 250 + "）"),
+    _with(欠费金额="99999999.99", 月数=None),
+    _with(欠费金额="1e12"),
+    _with(欠费金额="0.01"),
+    _with(业主=None, 房屋动态=None, 小组=None, 责任人=None, 欠费原因=None),
+]
+
+
+@pytest.mark.parametrize("row", EDGES)
+def test_a_file_the_preview_accepts_never_fails_at_commit(huating, row):
+    preview = run(huating, xlsx([row]), dry_run=True)
+    if not preview.ok:
+        return  # the preview said what to fix
+    report = run(huating, xlsx([row]), accept_warnings=True)
+    assert report.written, report.problems
+
+
+# --- the period in one column ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2013年5月-2015年5月",
+        "2013年5月至2015年5月",
+        "2013.5-2015.5",
+        "2013/05~2015/05",
+        "201305-201505",
+        "2013年5月-2015年5月(25)",
+        "2013-05—2015-05 25个月",
+        "２０１３年５月－２０１５年５月（２５）",
+    ],
+)
+def test_a_period_column_is_read_in_the_shapes_offices_write(huating, written):
+    headers = ["房号", "欠费期间", "欠费金额", "欠费类型"]
+    report = run(huating, xlsx([["N9-901", written, 2500, "空关"]], headers=headers))
+    assert report.written, report.problems
+    assert report.rows[0].period == "2013-05 — 2015-05, 25 months"
+    house = Household.objects.get(office=huating.h_office, unit_code="N9-901")
+    assert house.debt_periods.count() == 25
+    assert sum(p.amount_due for p in house.debt_periods.all()) == Decimal("2500.00")
+
+
+def test_a_lawyers_list_period_and_a_stated_count_that_disagrees(huating):
+    headers = ["房号", "欠费期间", "欠费金额", "欠费类型"]
+    rows = [
+        ["N9-902", "2019.1-2020.12", 2400, "空关"],
+        ["N9-903", "2013年5月-2015年5月(24)", 2500, "空关"],
+    ]
+    report = run(huating, xlsx(rows, headers=headers))
+    assert report.ok and not report.written
+    assert report.warnings == [
+        "Row 3, column B (欠费期间): 24 months are stated but 2013-05 – 2015-05 is 25 months; "
+        "the range is imported."
+    ]
+    assert report.rows[0].period == "2019-01 — 2020-12, 24 months"
+
+
+def test_unit_codes_are_kept_as_written_and_the_normalisation_said(huating):
+    headers = ["房号", "欠费期间", "欠费金额", "欠费类型"]
+    rows = [
+        ["３栋１单元５０２室", "2015.1-2015.5", 500, "空关"],
+        [" c6 - 101 ", "2015.1-2015.5", 500, "空关"],
+        ["3-502", "2015.1-2015.5", 500, "空关"],
+    ]
+    report = run(huating, xlsx(rows, headers=headers))
+    assert report.written, report.problems
+    assert [r.unit for r in report.rows] == ["3栋1单元502室", "C6 - 101", "3-502"]
+    assert report.rows[0].unit_note and not report.rows[2].unit_note
+    codes = set(
+        Household.objects.filter(office=huating.h_office).values_list("unit_code", flat=True)
+    )
+    assert codes == {"3栋1单元502室", "C6 - 101", "3-502"}

@@ -1,14 +1,16 @@
-"""import_arrears FILE --office CODE [--campaign ID] [--dry-run]: the ledger import from a shell."""
+"""import_arrears FILE --office CODE [--campaign ID] [--dry-run] [--columns …] [--accept-warnings]:
+the ledger import from a shell."""
 
 from django.core.management.base import CommandError
 
 from arrears.models import Campaign
-from imports.ledger_import import ledger_import, parse_workbook
+from imports.ledger_import import LEDGER_SHEET, ledger_import, parse_workbook
 from imports.management.importing import ImportCommand
 
 
 class Command(ImportCommand):
-    help = "Import an office's arrears ledger from an .xlsx file (all rows or none)."
+    help = "Import an office's arrears ledger from an .xlsx, .xls or .csv file (all rows or none)."
+    sheet = LEDGER_SHEET
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -27,7 +29,7 @@ class Command(ImportCommand):
     def handle(self, *args, **options):
         office = self.office(options["office"])
         campaign = self._campaign(office, options["campaign"])
-        parsed = self.parsed(options["file"], parse_workbook)
+        parsed = self.parsed(options["file"], parse_workbook, options["columns"])
         report = ledger_import(
             parsed=parsed,
             office=office,
@@ -36,6 +38,7 @@ class Command(ImportCommand):
             dry_run=options["dry_run"],
             create_households=not options["no_create_households"],
             update_amounts=options["update_amounts"],
+            accept_warnings=options["accept_warnings"],
         )
         self.print_report(report)
 

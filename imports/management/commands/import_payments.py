@@ -4,14 +4,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from imports.management.importing import ImportCommand
-from imports.payment_import import parse_workbook, payment_import
+from imports.payment_import import PAYMENT_SHEET, parse_workbook, payment_import
 
 
 class Command(ImportCommand):
     help = (
-        "Import payments from the billing system's .xlsx export (all new rows or none; "
+        "Import payments from the billing system's export (.xlsx, .xls or .csv) (all new rows or none; "
         "receipts already recorded are skipped)."
     )
+    sheet = PAYMENT_SHEET
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -28,6 +29,12 @@ class Command(ImportCommand):
                 raise CommandError(f"No user {options['user']!r}.")
         elif not options["dry_run"]:
             raise CommandError("Name who records the payments with --user (or use --dry-run).")
-        parsed = self.parsed(options["file"], parse_workbook)
-        report = payment_import(parsed=parsed, office=office, by=user, dry_run=options["dry_run"])
+        parsed = self.parsed(options["file"], parse_workbook, options["columns"])
+        report = payment_import(
+            parsed=parsed,
+            office=office,
+            by=user,
+            dry_run=options["dry_run"],
+            accept_warnings=options["accept_warnings"],
+        )
         self.print_report(report)
