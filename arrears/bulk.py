@@ -58,6 +58,17 @@ def _insert(table: str, fields: Sequence, rows) -> None:
     columns = [f.column for f in fields]
     adapters = [_adapter(f) for f in fields]
     names = ", ".join(quote(c) for c in columns)
+    if connection.vendor == "postgresql":
+        # COPY: PostgreSQL runs an INSERT per row of an executemany, about 30,000 rows a
+        # second with the history tables' indexes; COPY takes them several times faster.
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
+        ):
+            for chunk in _chunks(rows):
+                for row in _adapted(chunk, adapters):
+                    copy.write_row(row)
+        return
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608 - model names
     with connection.cursor() as cursor:
