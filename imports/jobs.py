@@ -170,7 +170,7 @@ def _kept(parsed, report) -> dict:
     return {
         "ok": report.ok,
         "written": report.written,
-        "summary": [str(line) for line in report.summary_lines()],
+        "summary": [str(line) for line in [*report.summary_lines(), *report.notes]],
         "problems": [str(p) for p in report.problems[:PROBLEMS_KEPT]],
         "problem_count": len(report.problems),
         "warnings": [str(w) for w in report.warnings[:PROBLEMS_KEPT]],

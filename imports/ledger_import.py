@@ -70,6 +70,7 @@ from imports.sheet import (
     Problem,
     SheetFileError,
     SheetFormat,
+    SheetReport,
     blank,
     row_problem,
     text,
@@ -1034,10 +1035,8 @@ def _plan_periods(row: _Row, ctx: _Context, plan: RowPlan, amounts: dict) -> Non
 
 
 @dataclass
-class ImportReport:
+class ImportReport(SheetReport):
     rows: list[RowResult]
-    dry_run: bool
-    written: bool = False
     households_created: int = 0
     households_updated: int = 0
     periods_created: int = 0
@@ -1045,29 +1044,6 @@ class ImportReport:
     periods_unchanged: int = 0
     cases_created: int = 0
     cases_updated: int = 0
-    accept_warnings: bool = False
-    sheet_warnings: list = field(default_factory=list)  # from reading: totals rows left out
-
-    @property
-    def problems(self) -> list[str]:
-        return [p for r in self.rows for p in r.problems]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [*self.sheet_warnings, *(w for r in self.rows for w in r.warnings)]
-
-    @property
-    def may_write(self) -> bool:
-        """No error, and no warning unless the user has read them."""
-        return self.ok and (self.accept_warnings or not self.warnings)
-
-    @property
-    def flagged_rows(self) -> list[RowResult]:
-        return [r for r in self.rows if r.flags]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
     def count(self) -> None:
         plans = [r.plan for r in self.rows if r.plan]
@@ -1132,7 +1108,7 @@ def ledger_import(
             rows=results,
             dry_run=dry_run,
             accept_warnings=accept_warnings,
-            sheet_warnings=list(parsed.skipped),
+            from_reading=list(parsed.skipped),
         )
         report.count()
         if report.may_write and not dry_run:

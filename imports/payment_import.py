@@ -52,6 +52,7 @@ from imports.sheet import (
     Problem,
     SheetFileError,
     SheetFormat,
+    SheetReport,
     blank,
     row_problem,
     row_warning,
@@ -490,31 +491,14 @@ def _compare_with_held(row: RowResult, payment: Payment) -> None:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(SheetReport):
     rows: list[RowResult]
-    dry_run: bool
-    written: bool = False
     cases_cleared: int = 0
     errors: list[str] = field(default_factory=list)  # raised while writing (a race)
-    accept_warnings: bool = False
-    sheet_warnings: list = field(default_factory=list)  # from reading: totals rows left out
 
     @property
     def problems(self) -> list[str]:
-        return [p for r in self.rows for p in r.problems] + self.errors
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [*self.sheet_warnings, *(w for r in self.rows for w in r.warnings)]
-
-    @property
-    def may_write(self) -> bool:
-        """No error, and no warning unless the user has read them."""
-        return self.ok and (self.accept_warnings or not self.warnings)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+        return [*super().problems, *self.errors]
 
     @property
     def new_rows(self) -> list[RowResult]:
@@ -557,10 +541,6 @@ class ImportReport:
             )
         return lines
 
-    @property
-    def flagged_rows(self) -> list[RowResult]:
-        return [r for r in self.rows if r.flags]
-
 
 class _WriteFailed(Exception):
     pass
@@ -586,7 +566,7 @@ def payment_import(
             rows=validate(parsed, office=office, now=now),
             dry_run=dry_run,
             accept_warnings=accept_warnings,
-            sheet_warnings=list(parsed.skipped),
+            from_reading=list(parsed.skipped),
         )
         if not report.may_write or dry_run:
             return report

@@ -121,6 +121,7 @@ class Problem(str):
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # said in the preview, asks nothing of the user (a totals row left out)
 
     row: int
     column: str
@@ -383,8 +384,13 @@ def _read_rows(table, fmt: SheetFormat, parsed: "ParsedSheet", header_number: in
         if all(blank(v) for v in values.values()):
             continue
         if is_totals_row(cells):
+            # Nearly every office's ledger ends so: said, never a warning to tick.
             parsed.skipped.append(
-                row_warning(number, _("a totals row (合计/总计/小计); it is not imported"))
+                Problem(
+                    number,
+                    _("a totals row (合计/总计/小计); it is not imported"),
+                    level=Problem.NOTE,
+                )
             )
             continue
         if fmt.skip is not None and fmt.skip(values):
@@ -483,7 +489,7 @@ class ParsedSheet:
     rows: list[ParsedRow]
     shape: str = "flat"  # "template": the headers are our template's, else "flat"
     all_columns: list[SheetColumn] = field(default_factory=list)  # every column of the file
-    skipped: list[Problem] = field(default_factory=list)  # totals rows left out
+    skipped: list[Problem] = field(default_factory=list)  # what reading left out or found
     kind: str = "xlsx"  # the file's kind (imports.files): "xlsx", "xls", "csv"
 
     @property
@@ -492,8 +498,53 @@ class ParsedSheet:
 
     @property
     def warnings(self) -> list[Problem]:
-        """What reading found: formula cells, totals rows left out."""
-        return [*self.skipped, *(w for r in self.rows for w in r.warnings)]
+        """What reading found that the user must read: formula cells."""
+        return [
+            *(p for p in self.skipped if p.is_warning),
+            *(w for r in self.rows for w in r.warnings),
+        ]
+
+
+@dataclass
+class SheetReport:
+    """What every import's report holds and decides alike: its rows' errors and warnings,
+    what reading said of the file, and whether it may be written. Each import adds its
+    counts and its summary lines."""
+
+    rows: list
+    dry_run: bool
+    written: bool = False
+    accept_warnings: bool = False
+    from_reading: list = field(default_factory=list)  # ParsedSheet.skipped
+
+    @property
+    def problems(self) -> list[str]:
+        return [p for r in self.rows for p in r.problems]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [
+            *(p for p in self.from_reading if p.is_warning),
+            *(w for r in self.rows for w in r.warnings),
+        ]
+
+    @property
+    def notes(self) -> list[Problem]:
+        """Said in the preview and the report, asking nothing: totals rows left out."""
+        return [p for p in self.from_reading if p.level == Problem.NOTE]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def may_write(self) -> bool:
+        """No error, and no warning unless the user has read them."""
+        return self.ok and (self.accept_warnings or not self.warnings)
+
+    @property
+    def flagged_rows(self) -> list:
+        return [r for r in self.rows if r.flags]
 
 
 # --- the file ------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"{len(report.problems)} problems; nothing was imported.")
         for warning in report.warnings:
             self.stdout.write(warning)
-        for line in report.summary_lines():
+        for line in [*report.summary_lines(), *report.notes]:
             self.stdout.write(line)
         if report.dry_run:
             self.stdout.write("Dry run: nothing was written.")

@@ -236,7 +236,13 @@ def test_two_workers_racing_for_one_job_only_one_imports(huating, tmp_path, monk
         while len(imports) < 2 and not returned.is_set() and time.monotonic() < deadline:
             time.sleep(0.01)
         return SimpleNamespace(
-            ok=True, written=False, summary_lines=list, problems=[], flagged_rows=[], warnings=[]
+            ok=True,
+            written=False,
+            summary_lines=list,
+            problems=[],
+            flagged_rows=[],
+            warnings=[],
+            notes=[],
         )
 
     monkeypatch.setattr(import_jobs, "ledger_import", import_waiting_for_the_other)
