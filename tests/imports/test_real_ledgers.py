@@ -108,6 +108,8 @@ def test_the_period_in_one_column_as_the_plan_and_a_lawyer_write_it(office):
             ["3栋502", "王五", "2013年5月-2015年5月(25)", "特殊拒交"],
             ["C6-101", "张静", "2019.1-2020.12", "空关"],
             ["3栋1单元502室", "李四", "2013年5月至2015年5月", "恶意拒交"],
+            ["E2-2-201", "赵六", "2013/05~2015/05 25个月", None],
+            ["F1-1802", "钱七", "201305-201505", None],
         ]
     )
     Household.objects.bulk_create(
@@ -115,7 +117,7 @@ def test_the_period_in_one_column_as_the_plan_and_a_lawyer_write_it(office):
             Household(
                 office=office[0], unit_code=u, building=building_of(u), area_m2=Decimal("100")
             )
-            for u in ("3栋502", "C6-101", "3栋1单元502室")
+            for u in ("3栋502", "C6-101", "3栋1单元502室", "E2-2-201", "F1-1802")
         ]
     )
     report = _import(office, book)
@@ -126,6 +128,12 @@ def test_the_period_in_one_column_as_the_plan_and_a_lawyer_write_it(office):
     assert (
         Case.objects.get(household__office__code="lawyers", household__unit_code="3栋502").category
         == DebtorCategory.GRIEVANCE
+    )
+    for unit in ("3栋1单元502室", "E2-2-201", "F1-1802"):
+        assert _months(unit)[0][0::24] == ["2013-05", "2015-05"], unit
+    assert (
+        Case.objects.get(household__office__code="lawyers", household__unit_code="F1-1802").category
+        == DebtorCategory.UNCLASSIFIED
     )
     _again_changes_nothing(office, book)
 
