@@ -95,10 +95,16 @@ def make_household(office, unit, *, first, last, fee="100.00", owner="业主", p
 
 
 def record_payment(household, amount, by, **kw):
-    """A cash payment an hour ago through the real service (allocation, case status)."""
+    """A cash payment an hour ago, but today, through the real service (allocation, case
+    status): a payment at 23:30 yesterday, made just after midnight on the 1st, would fall in
+    last month and off this month's board."""
     from arrears.payments import payment_record
 
-    kw.setdefault("paid_at", timezone.now() - datetime.timedelta(hours=1))
+    now = timezone.now()
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(now), datetime.time())
+    )
+    kw.setdefault("paid_at", max(now - datetime.timedelta(hours=1), midnight))
     kw.setdefault("method", "cash")
     return payment_record(household=household, amount=Decimal(amount), by=by, **kw)
 
