@@ -189,10 +189,16 @@ class Flow:
         return token, entry
 
     def forget(self, request, token: str) -> None:
-        entry = request.session.get(self.session_key, {}).pop(token, None)
-        request.session.modified = True
+        """Forget the upload and delete its file."""
+        entry = self.forget_entry(request, token)
         if entry:
             stored_path(token, entry["kind"]).unlink(missing_ok=True)
+
+    def forget_entry(self, request, token: str) -> dict | None:
+        """Forget the upload but keep its file (a job has taken it over)."""
+        entry = request.session.get(self.session_key, {}).pop(token, None)
+        request.session.modified = True
+        return entry
 
     def read(self, token: str, entry: dict, mapping: dict | None) -> ParsedSheet:
         with open(stored_path(token, entry["kind"]), "rb") as file:

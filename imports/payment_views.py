@@ -6,7 +6,7 @@ An office manager imports into their own office; an administrator chooses the of
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from arrears import access, scoping
 from arrears.models import ImportJob
 from imports.flow import Column, Flow, require_manager, saved_mapping
-from imports.jobs import FOREGROUND_ROWS, job_start
 from imports.payment_import import (
     MAX_BYTES,
     PAYMENT_SHEET,
@@ -22,6 +21,7 @@ from imports.payment_import import (
     parse_workbook,
     payment_import,
 )
+from imports.steps import after_upload
 
 PAYMENTS = Flow(
     kind=ImportJob.Kind.PAYMENTS,
@@ -94,31 +94,17 @@ def payment_upload(request):
 
 
 def _step(request, token, entry, office, mapping_form=None):
-    """As the ledger's (imports.views): the mapping step, a job, or the preview."""
-    try:
-        parsed = PAYMENTS.read(token, entry, entry["mapping"])
-    except PaymentFileError as error:
-        if error.columns:
-            return PAYMENTS.mapping_page(request, token, error, mapping_form, office=office)
-        PAYMENTS.forget(request, token)
-        entry["error"] = str(error)
-        return None
-    if len(parsed.rows) > FOREGROUND_ROWS:
-        job = job_start(
-            kind=PAYMENTS.kind,
-            office=office,
-            token=token,
-            file_kind=entry["kind"],
-            file_name=entry["name"],
-            options={"columns": entry["mapping"]},
-            rows=len(parsed.rows),
-            by=request.user,
-        )
-        request.session.get(PAYMENTS.session_key, {}).pop(token, None)  # the job keeps the file
-        request.session.modified = True
-        return redirect("import-job", pk=job.pk)
-    report = payment_import(parsed=parsed, office=office, by=request.user, dry_run=True)
-    return PAYMENTS.preview(request, token, parsed, report, office=office, name=entry["name"])
+    return after_upload(
+        request,
+        PAYMENTS,
+        token,
+        entry,
+        office=office,
+        mapping_form=mapping_form,
+        dry_run=lambda parsed: payment_import(
+            parsed=parsed, office=office, by=request.user, dry_run=True
+        ),
+    )
 
 
 def _office(request, entry):

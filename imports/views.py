@@ -14,7 +14,7 @@ from arrears import access, scoping
 from arrears.downloads import attachment
 from arrears.models import ImportJob
 from imports.flow import Column, Flow, require_manager, saved_mapping
-from imports.jobs import FOREGROUND_ROWS, job_progress, job_restart, job_start
+from imports.jobs import job_progress, job_restart
 from imports.ledger_import import (
     LEDGER_SHEET,
     MAX_BYTES,
@@ -23,6 +23,7 @@ from imports.ledger_import import (
     parse_workbook,
 )
 from imports.ledger_import import template_workbook as build_template
+from imports.steps import after_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCEPT = ".xlsx,.xls,.csv"
@@ -97,42 +98,25 @@ def ledger_upload(request):
 
 
 def _step(request, token, entry, campaign, mapping_form=None):
-    """Read the stored file with the entry's columns: the mapping step when a required
-    column is missing, a background job when it is large, else the preview. None (with
-    entry["error"]) when the file cannot be read at all."""
-    try:
-        parsed = LEDGER.read(token, entry, entry["mapping"])
-    except LedgerFileError as error:
-        if error.columns:
-            return LEDGER.mapping_page(request, token, error, mapping_form, campaign=campaign)
-        LEDGER.forget(request, token)
-        entry["error"] = str(error)
-        return None
-    if len(parsed.rows) > FOREGROUND_ROWS:
-        # Too many rows for one request: a worker previews it, the page shows progress.
-        job = job_start(
-            kind=LEDGER.kind,
-            office=campaign.office,
-            campaign=campaign,
-            token=token,
-            file_kind=entry["kind"],
-            file_name=entry["name"],
-            options={**entry["options"], "columns": entry["mapping"]},
-            rows=len(parsed.rows),
-            by=request.user,
-        )
-        request.session.get(LEDGER.session_key, {}).pop(token, None)  # the job keeps the file
-        request.session.modified = True
-        return redirect("import-job", pk=job.pk)
-    report = ledger_import(
-        parsed=parsed,
+    options = entry["options"]
+    return after_upload(
+        request,
+        LEDGER,
+        token,
+        entry,
         office=campaign.office,
         campaign=campaign,
-        by=request.user,
-        dry_run=True,
-        **entry["options"],
+        options=options,
+        mapping_form=mapping_form,
+        dry_run=lambda parsed: ledger_import(
+            parsed=parsed,
+            office=campaign.office,
+            campaign=campaign,
+            by=request.user,
+            dry_run=True,
+            **options,
+        ),
     )
-    return LEDGER.preview(request, token, parsed, report, campaign=campaign, name=entry["name"])
 
 
 @require_POST

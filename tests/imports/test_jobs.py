@@ -18,7 +18,7 @@ ROWS = THRESHOLD + 20
 
 @pytest.fixture(autouse=True)
 def small_threshold(monkeypatch):
-    monkeypatch.setattr("imports.views.FOREGROUND_ROWS", THRESHOLD)
+    monkeypatch.setattr("imports.steps.FOREGROUND_ROWS", THRESHOLD)
 
 
 def big_ledger(rows=ROWS, bad_row=None):
@@ -266,7 +266,7 @@ def test_two_workers_racing_for_one_job_only_one_imports(huating, tmp_path, monk
 
 @pytest.fixture
 def payment_threshold(monkeypatch):
-    monkeypatch.setattr("imports.payment_views.FOREGROUND_ROWS", THRESHOLD)
+    monkeypatch.setattr("imports.steps.FOREGROUND_ROWS", THRESHOLD)
 
 
 def test_a_large_payments_file_is_previewed_and_imported_in_the_background(
