@@ -14,14 +14,14 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arrears.allocation import OpenPeriod, allocate
 from arrears.bulk import create_with_history, history_insert, rows_update
-from arrears.cases import case_for_household, case_status_after, case_sync_status
+from arrears.cases import case_status_after, case_sync_status
 from arrears.credit import credit_balance
 from arrears.models import (
     Campaign,
@@ -142,66 +142,20 @@ def payment_record(
     caller tells the managers itself (`notify_flags=False`, an import tells them once per
     file), the office managers hear of it.
     """
-    _validate(amount=amount, paid_at=paid_at, method=method)
-    receipt_no = receipt_no.strip()
-    flags = flagged_terms(note)
-    with transaction.atomic():
-        household = _lock_household(household.pk)
-        key = receipt_key(receipt_no)
-        if (
-            key
-            and Payment.objects.filter(
-                RECEIPT_KEYED, office_id=household.office_id, receipt_key=key
-            ).exists()
-        ):
-            raise duplicate_receipt_error(receipt_no)
-        # Credit goes to whoever holds the case now, not when the form was opened.
-        case = case_for_household(household) if case is None else Case.objects.get(pk=case.pk)
-        if case is not None and case.household_id != household.pk:
-            raise ValidationError(
-                {"case": _error(_("This case belongs to another household."), "case")}
-            )
-        open_periods = list(
-            DebtPeriod.objects.select_for_update()
-            .filter(household=household, amount_paid__lt=F("amount_due"))
-            .order_by("month")
-        )
-        plan = allocate(
-            amount,
-            [OpenPeriod(p.pk, p.month, p.amount_due - p.amount_paid) for p in open_periods],
-        )
-        if plan.remainder > 0 and not confirm_excess:
-            raise excess_unconfirmed_error(amount=amount, owed=plan.allocated)
-        try:
-            # A savepoint: the same receipt recorded at this instant on another connection
-            # passes the check above and fails here, on the office's unique receipt key.
-            with transaction.atomic():
-                payment = Payment.objects.create(
-                    office_id=household.office_id,
-                    household=household,
-                    case=case,
-                    kind=Payment.Kind.PAYMENT,
-                    amount=amount,
-                    allocated=plan.allocated,
-                    paid_at=paid_at,
-                    method=method,
-                    receipt_no=receipt_no,
-                    note=note,
-                    flagged_terms=flags,
-                    team_id=case.team_id if case else None,
-                    credited_to_id=_credited_person(case),
-                    recorded_by=by,
-                )
-        except IntegrityError as exc:
-            if key and _is_receipt_clash(exc):
-                raise duplicate_receipt_error(receipt_no) from exc
-            raise
-        _apply(payment, plan.lines, {p.pk: p for p in open_periods}, sign=1, by=by)
-        if case is not None:
-            case_sync_status(case, payment=payment)
-        if notify_flags:
-            _tell_of_flags(payment, _("Payment note"))
-    return payment
+    item = PaymentItem(
+        household=household,
+        amount=amount,
+        paid_at=paid_at,
+        method=method,
+        receipt_no=receipt_no,
+        case=case,
+        note=note,
+        confirm_excess=confirm_excess,
+    )
+    try:
+        return payments_record([item], by=by, notify_flags=notify_flags)[0]
+    except PaymentRefused as exc:
+        raise exc.error from exc
 
 
 @dataclass(frozen=True)
@@ -271,7 +225,9 @@ def _cases_of(households: dict, given_ids) -> tuple[dict, dict]:
 
 
 def _credited_people(cases) -> set:
-    """(team id, user id) of the cases' responsible people who are still in their teams."""
+    """(team id, user id) of the cases' responsible people who are still in their teams:
+    money arriving now is credited to the case's responsible person while they are in its
+    team; someone who has left it is credited with nothing more (the team keeps it)."""
     pairs = {(c.team_id, c.responsible_id) for c in cases if c.responsible_id is not None}
     if not pairs:
         return set()
@@ -470,8 +426,14 @@ def _write(planned: list[_Planned], by) -> None:
     # The ledger's history is what an auditor reads: each month paid gets the history row a
     # save would write, one per payment that paid it, by whoever recorded the payment.
     months = [m for step in planned for m in step.months]
+    if not months:
+        return _write_cases(planned, by)
     rows_update(DebtPeriod, ["amount_paid"], list({m[0]: (m[0], m[4]) for m in months}.values()))
     history_insert(model=DebtPeriod, attnames=PERIOD_HISTORY, rows=months, by=by, kind="~")
+    _write_cases(planned, by)
+
+
+def _write_cases(planned: list[_Planned], by) -> None:
     # Revoked before the new ones are created (one standing clearance per case); payments
     # only add to what is paid, so a clearance made in this batch is never revoked in it.
     now = timezone.now()
@@ -494,6 +456,8 @@ def _write(planned: list[_Planned], by) -> None:
                 )
             )
     Clearance.objects.bulk_create(clearances)
+    if not synced:
+        return
     cases = {step.payment.case_id: step.payment.case for step in synced}
     rows_update(
         Case, ["status", "cleared_at"], [(c.pk, c.status, c.cleared_at) for c in cases.values()]
@@ -515,16 +479,6 @@ def _tell_of_flags(payment: Payment, what: str) -> None:
         terms=payment.flagged_terms,
         url=reverse("case-detail", args=[payment.case_id]) if payment.case_id else "",
     )
-
-
-def _credited_person(case: Case | None):
-    """Who is credited with money arriving now: the case's responsible person while they are
-    in its team; someone who has left it is credited with nothing more."""
-    if case is None or case.responsible_id is None:
-        return None
-    memberships = apps.get_model("teams", "TeamMember").objects
-    in_team = memberships.filter(team_id=case.team_id, user_id=case.responsible_id)
-    return case.responsible_id if in_team.exists() else None
 
 
 def payment_reverse(*, payment: Payment, by, reason: str) -> Payment:
