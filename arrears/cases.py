@@ -38,6 +38,36 @@ def case_balance(case: Case) -> tuple[Decimal, Decimal, int]:
     return totals["due"] or ZERO, totals["paid"] or ZERO, totals["n"]
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """What a payment (or reversal) does to its case: the case's new status and cleared
+    moment, whether a clearance is created for it, and whether the standing one is revoked."""
+
+    status: str
+    cleared_at: object  # datetime | None
+    clear: bool
+    revoke: bool
+
+
+def case_status_after(
+    *, status: str, cleared_at, standing: bool, due: Decimal, paid: Decimal, months: int, paid_at
+) -> StatusChange | None:
+    """The rule of `case_sync_status` over plain values (the case's status and cleared moment,
+    whether it holds a standing clearance, its balance after the payment, the payment's
+    moment), so that a batch of payments decides it in memory exactly as one payment does.
+    None: the case is closed and nothing changes (not even its history)."""
+    if status == Case.Status.CLOSED:
+        return None
+    cleared = months > 0 and paid >= due
+    if cleared and not standing:
+        return StatusChange(Case.Status.CLEARED, paid_at, clear=True, revoke=False)
+    if cleared:
+        return StatusChange(status, cleared_at, clear=False, revoke=False)
+    if status in PAYMENT_DRIVEN:
+        status = Case.Status.PARTLY_PAID if paid > 0 else Case.Status.OPEN
+    return StatusChange(status, None if standing else cleared_at, clear=False, revoke=standing)
+
+
 def case_sync_status(case: Case, *, payment: Payment) -> Case:
     """Bring the case's status and clearance in line with its ledger after `payment`.
 
@@ -53,11 +83,19 @@ def case_sync_status(case: Case, *, payment: Payment) -> Case:
         .get(pk=case.pk)
     )
     due, paid, months = case_balance(case)
-    cleared = months > 0 and paid >= due
     standing = case.clearances.filter(revoked_at__isnull=True).first()
-    if case.status == Case.Status.CLOSED:
+    change = case_status_after(
+        status=case.status,
+        cleared_at=case.cleared_at,
+        standing=standing is not None,
+        due=due,
+        paid=paid,
+        months=months,
+        paid_at=payment.paid_at,
+    )
+    if change is None:
         return case
-    if cleared and standing is None:
+    if change.clear:
         Clearance.objects.create(
             case=case,
             team_id=case.team_id,
@@ -65,16 +103,11 @@ def case_sync_status(case: Case, *, payment: Payment) -> Case:
             cleared_at=payment.paid_at,
             payment=payment,
         )
-        case.status = Case.Status.CLEARED
-        case.cleared_at = payment.paid_at
-    elif not cleared:
-        if standing is not None:
-            standing.revoked_by = payment
-            standing.revoked_at = timezone.now()
-            standing.save(update_fields=["revoked_by", "revoked_at"])
-            case.cleared_at = None
-        if case.status in PAYMENT_DRIVEN:
-            case.status = Case.Status.PARTLY_PAID if paid > 0 else Case.Status.OPEN
+    if change.revoke:
+        standing.revoked_by = payment
+        standing.revoked_at = timezone.now()
+        standing.save(update_fields=["revoked_by", "revoked_at"])
+    case.status, case.cleared_at = change.status, change.cleared_at
     case.save(update_fields=["status", "cleared_at"])
     return case
 

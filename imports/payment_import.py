@@ -8,8 +8,8 @@ ledger import (`imports.ledger_import`):
   Problems with the file itself raise `PaymentFileError`.
 - `validate` checks every row and says what to fix, with the row number as Excel shows it.
 - `payment_import` runs both inside one transaction and, when no row has a problem, records
-  every new row through `payment_record` (allocation to the oldest months, case status and
-  clearances exactly as for a payment typed in), oldest first.
+  every new row, oldest first, in batches through `payments_record` (allocation to the oldest
+  months, case status and clearances exactly as `payment_record` does for a payment typed in).
 
 The receipt number is what de-duplicates: a receipt already recorded in the office is skipped
 as "already imported", so importing the same export twice changes nothing.
@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.urls import reverse
@@ -36,7 +35,13 @@ from arrears.allocation import CENT
 from arrears.inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
 from arrears.models import Clearance, DebtPeriod, Notification, Office, Payment, PaymentMethod
 from arrears.notifications import notify, office_managers
-from arrears.payments import CLOCK_SKEW, payment_record
+from arrears.payments import (
+    CLOCK_SKEW,
+    PaymentItem,
+    PaymentRefused,
+    households_lock,
+    payments_record,
+)
 from arrears.receipts import receipt_key
 from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
@@ -67,6 +72,9 @@ IMPORT_NOTE = "账单系统导入"  # stored on every imported payment, so it ca
 NOTE_LENGTH = 300
 RECEIPT_LENGTH = 60
 NOON = datetime.time(12, 0)
+# Payments written per batch (arrears.payments.payments_record: a constant number of
+# statements each), and how often a background job's progress moves.
+PROGRESS_EVERY = 500
 
 METHOD_WORDS = {
     "现金": PaymentMethod.CASH,
@@ -570,20 +578,27 @@ def payment_import(
         )
         if not report.may_write or dry_run:
             return report
+        rows = sorted(report.new_rows, key=lambda r: (r.paid_at, r.number))
         try:
             with transaction.atomic():
-                for row in sorted(report.new_rows, key=lambda r: (r.paid_at, r.number)):
-                    row.payment = _record(row, by)
-                payments = [r.payment for r in report.new_rows]
-                report.cases_cleared = Clearance.objects.filter(payment__in=payments).count()
+                # Every household of the file locked at once, in id order, before the first
+                # batch: two imports of overlapping files wait for each other, never deadlock.
+                households_lock(r.household.pk for r in rows)
+                for start in range(0, len(rows), PROGRESS_EVERY):
+                    _record(rows[start : start + PROGRESS_EVERY], by)
+                    if progress is not None:
+                        progress(min(start + PROGRESS_EVERY, len(rows)), len(rows))
+                report.cases_cleared = Clearance.objects.filter(
+                    payment__in=[r.payment.pk for r in rows]
+                ).count()
         except _WriteFailed as exc:
             for row in report.rows:
                 row.payment = None
             report.errors.append(str(exc))
             return report
         report.written = True
-        if progress is not None:  # the writes report their own progress: see the write loop
-            progress(len(report.new_rows), len(report.new_rows))
+        if progress is not None and not rows:
+            progress(0, 0)
         _tell_about_flags(report, office=office)
     return report
 
@@ -602,31 +617,40 @@ def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
     )
 
 
-def _record(row: RowResult, by) -> Payment:
-    note = f"{IMPORT_NOTE}：{row.note}" if row.note else IMPORT_NOTE
-    try:
-        return payment_record(
-            household=row.household,
-            amount=row.amount,
-            paid_at=row.paid_at,
-            method=row.method,
-            by=by,
-            receipt_no=row.receipt,
-            note=note[:NOTE_LENGTH],
-            notify_flags=False,  # the managers hear once for the whole file
-            confirm_excess=True,  # the preview warned of it; importing the file confirms it
+def _record(rows: list[RowResult], by) -> None:
+    """Record a batch of rows (arrears.payments.payments_record: exactly what recording each
+    in turn does), or raise _WriteFailed naming the row refused; nothing is written then."""
+    items = []
+    for row in rows:
+        note = f"{IMPORT_NOTE}：{row.note}" if row.note else IMPORT_NOTE
+        items.append(
+            PaymentItem(
+                household=row.household,
+                amount=row.amount,
+                paid_at=row.paid_at,
+                method=row.method,
+                receipt_no=row.receipt,
+                note=note[:NOTE_LENGTH],
+                confirm_excess=True,  # the preview warned of it; importing the file confirms it
+            )
         )
-    except ValidationError as exc:
+    try:
+        # notify_flags=False: the managers hear once for the whole file.
+        payments = payments_record(items, by=by, notify_flags=False)
+    except PaymentRefused as exc:
         messages = "; ".join(m.rstrip(".") for m in exc.messages)
         raise _WriteFailed(
             _("Row %(row)d: %(problem)s. Nothing was imported; check the file and try again.")
-            % {"row": row.number, "problem": messages}
+            % {"row": rows[exc.index].number, "problem": messages}
         ) from exc
-    except IntegrityError as exc:  # the same receipt recorded at this moment by someone else
+    except IntegrityError as exc:  # a receipt recorded at this moment by someone else
         raise _WriteFailed(
             _(
-                "Row %(row)d: receipt %(no)s was recorded by someone else meanwhile. Nothing "
-                "was imported; import the file again (it will be skipped)."
+                "Rows %(first)d to %(last)d: a receipt was recorded by someone else meanwhile. "
+                "Nothing was imported; import the file again (receipts already recorded are "
+                "skipped)."
             )
-            % {"row": row.number, "no": row.receipt}
+            % {"first": min(r.number for r in rows), "last": max(r.number for r in rows)}
         ) from exc
+    for row, payment in zip(rows, payments, strict=True):
+        row.payment = payment

@@ -321,17 +321,15 @@ def test_one_bad_row_stops_every_row(world):
 
 
 def test_a_failure_while_writing_rolls_back_every_row(world, monkeypatch):
-    real = pi.payment_record
-    calls = []
+    real = pi.payments_record
 
-    def flaky(**kw):
-        calls.append(kw["receipt_no"])
-        if len(calls) == 2:
-            # Someone typed the same receipt in between the check and the write.
-            record_payment(kw["household"], "1", world.collector_b, receipt_no=kw["receipt_no"])
-        return real(**kw)
+    def flaky(items, **kw):
+        # Someone typed the second row's receipt in between the check and the write.
+        second = items[1]
+        record_payment(second.household, "1", world.collector_b, receipt_no=second.receipt_no)
+        return real(items, **kw)
 
-    monkeypatch.setattr(pi, "payment_record", flaky)
+    monkeypatch.setattr(pi, "payments_record", flaky)
     rows = [row(), row(收据号="R0002", 房号="C13-103", 业主=None, 缴费金额=250)]
     report = run(world, xlsx(rows))
     assert not report.written
@@ -608,3 +606,25 @@ def test_the_payments_preview_shows_the_flags(client, world, var_dir):
     response = _upload(client, xlsx([row(备注="下次晚上11点上门")]))
     page = response.content.decode()
     assert 'data-testid="import-flags"' in page and 'data-rule="night_contact"' in page
+
+
+def test_progress_moves_with_every_batch_written(world, monkeypatch):
+    """Batches of one here: the second row's batch sees the months the first one paid."""
+    monkeypatch.setattr(pi, "PROGRESS_EVERY", 1)
+    seen = []
+    rows = [
+        row(缴费金额=250),
+        row(收据号="R0002", 缴费金额=1450, 缴费日期=DAY_CELL + datetime.timedelta(hours=1)),
+        row(收据号="R0003", 房号="C13-103", 业主=None, 缴费金额=100),
+    ]
+    report = pi.payment_import(
+        parsed=pi.parse_workbook(xlsx(rows)),
+        office=world.office,
+        by=world.manager,
+        dry_run=False,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert report.written and report.cases_cleared == 1
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == Case.Status.CLEARED
