@@ -69,6 +69,13 @@ class Limits:
     # openpyxl keeps every shared string as a Python object (about 75 bytes each however short):
     # 40 MB of one-letter strings made 2.4 million of them, 330 MB and 31 s of CPU.
     max_shared_strings: int = 1_000_000
+    # Rows allowed above the data on top of max_rows (titles and the header): a file of
+    # max_rows rows of data is accepted.
+    head_rows: int = 0
+
+    @property
+    def row_limit(self) -> int:
+        return self.max_rows + self.head_rows
 
 
 class FileRefused(Exception):
@@ -609,7 +616,7 @@ class _SheetScan(_Markup):
         last = ref.split(":")[-1].upper()
         match = CELL_REF.match(last)
         if match:
-            if int(match.group(2)) > self.limits.max_rows:
+            if int(match.group(2)) > self.limits.row_limit:
                 raise _too_many_rows(self.limits)
             if _column_index(match.group(1)) > self.limits.max_columns:
                 raise _too_many_columns(self.limits)
@@ -623,7 +630,7 @@ class _SheetScan(_Markup):
         self.rows_seen += 1
         if self.row < 1 or self.row > EXCEL_MAX_ROWS or self.rows_seen > EXCEL_MAX_ROWS:
             raise _damaged("xlsx")
-        if not self.first and self.rows_seen > self.limits.max_rows:
+        if not self.first and self.rows_seen > self.limits.row_limit:
             raise FileRefused(
                 _(
                     "A sheet after the first one is too large to open safely. Delete the other "
@@ -701,7 +708,7 @@ class _SheetScan(_Markup):
         if not self.first:
             return
         limits = self.limits
-        if self.row > limits.max_rows:
+        if self.row > limits.row_limit:
             raise _too_many_rows(limits)
         if self.column > limits.max_columns:
             raise _too_many_columns(limits)
@@ -776,7 +783,7 @@ def _open_xls(data: bytes, limits: Limits) -> Table:
         if book.nsheets < 1:
             raise _damaged("xls")
         sheet = book.sheet_by_index(0)
-        if sheet.nrows > limits.max_rows:
+        if sheet.nrows > limits.row_limit:
             raise _too_many_rows(limits)
         if sheet.ncols > limits.max_columns:
             raise _too_many_columns(limits)
@@ -857,7 +864,7 @@ def _open_csv(data: bytes, name: str, limits: Limits) -> Table:
     delimiter = _delimiter(text)
     row_count = column_count = cells = 0
     for number, row in _csv_records(text, delimiter, limits):
-        if number > limits.max_rows:
+        if number > limits.row_limit:
             raise _too_many_rows(limits)
         width = 0
         for index, value in enumerate(row):

@@ -553,7 +553,12 @@ class SheetReport:
 def _open(file, fmt: SheetFormat, *, name: str = ""):
     """The upload as a Table (imports.files: any kind, every limit checked before loading);
     a file that cannot be read raises the import's own error with the reader's words."""
-    limits = Limits(max_bytes=fmt.max_bytes, max_rows=fmt.max_rows, max_columns=fmt.max_columns)
+    limits = Limits(
+        max_bytes=fmt.max_bytes,
+        max_rows=fmt.max_rows,
+        max_columns=fmt.max_columns,
+        head_rows=HEADER_SEARCH_ROWS,
+    )
     try:
         return open_table(file, name=name, limits=limits)
     except FileRefused as exc:

@@ -264,3 +264,16 @@ def test_a_damaged_part_inside_the_zip_is_refused():
     out.seek(0)
     with pytest.raises(DemoFileError, match="damaged"):
         DEMO.read(out)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_file_of_exactly_the_most_rows_of_data_is_read_below_a_title_and_header(kind):
+    data = [[f"C6-{n}", "2015-01", 180, "x"] for n in range(100)]  # DEMO.max_rows
+    rows = [["华庭服务处 缴费明细"], HEADER, *data]
+    if kind == "xlsx":
+        file = xlsx(*rows)
+    else:
+        file = io.BytesIO("\n".join(",".join(map(str, r)) for r in rows).encode("gb18030"))
+    assert len(DEMO.read(file, name=f"f.{kind}").rows) == 100
+    with pytest.raises(DemoFileError, match="^More than 100 rows"):  # the import's own words
+        DEMO.read(xlsx(*rows, ["C6-999", "2015-01", 180, "x"]))
