@@ -153,7 +153,7 @@ def payment_record(
         confirm_excess=confirm_excess,
     )
     try:
-        return payments_record([item], by=by, notify_flags=notify_flags)[0]
+        return payments_record(items=[item], by=by, notify_flags=notify_flags)[0]
     except PaymentRefused as exc:
         raise exc.error from exc
 
@@ -262,7 +262,7 @@ class _Ledger:
         return due, paid, n
 
 
-def payments_record(items, *, by, notify_flags: bool = True) -> list[Payment]:
+def payments_record(*, items, by, notify_flags: bool = True) -> list[Payment]:
     """Record many payments at once, exactly as `payment_record` records each of them in
     turn (in the items' order), in a number of queries that does not grow with the items.
 

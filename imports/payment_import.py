@@ -636,7 +636,7 @@ def _record(rows: list[RowResult], by) -> None:
         )
     try:
         # notify_flags=False: the managers hear once for the whole file.
-        payments = payments_record(items, by=by, notify_flags=False)
+        payments = payments_record(items=items, by=by, notify_flags=False)
     except PaymentRefused as exc:
         messages = "; ".join(m.rstrip(".") for m in exc.messages)
         raise _WriteFailed(

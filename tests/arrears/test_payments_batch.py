@@ -144,7 +144,7 @@ def test_a_batch_writes_exactly_what_a_loop_of_payment_record_writes(world):
         looped = state(world, items, since)
         transaction.set_rollback(True)
     since = last_history_ids()
-    payments = payments_record(items, by=by, notify_flags=False)
+    payments = payments_record(items=items, by=by, notify_flags=False)
     batched = state(world, items, since)
 
     assert [p.receipt_no for p in payments] == [i.receipt_no for i in items]
@@ -167,7 +167,7 @@ def test_a_refused_item_writes_nothing_and_says_which(world):
         PaymentItem(world.house_b, D("100.00"), hours_ago(2), "cash", "ｒ－１"),  # same receipt
     ]
     with pytest.raises(PaymentRefused) as refused:
-        payments_record(items, by=world.collector_a)
+        payments_record(items=items, by=world.collector_a)
     assert refused.value.index == 1
     assert refused.value.error_dict["receipt_no"][0].code == "duplicate_receipt"
     assert not Payment.objects.exists()
@@ -175,7 +175,7 @@ def test_a_refused_item_writes_nothing_and_says_which(world):
 
     excess = [PaymentItem(world.house_a, D("1800.00"), hours_ago(1), "cash", "R-9")]
     with pytest.raises(PaymentRefused) as refused:
-        payments_record(excess, by=world.collector_a)
+        payments_record(items=excess, by=world.collector_a)
     assert refused.value.error_dict["amount"][0].code == "excess_unconfirmed"
 
 
@@ -204,7 +204,7 @@ def test_a_receipt_recorded_meanwhile_is_refused_by_the_index(world, monkeypatch
         PaymentItem(world.house_a, D("100.00"), hours_ago(2), "cash", "R-2"),
     ]
     with pytest.raises(PaymentRefused) as refused:
-        payments_record(items, by=world.collector_a)
+        payments_record(items=items, by=world.collector_a)
     assert refused.value.index == 1
     assert refused.value.error_dict["receipt_no"][0].code == "duplicate_receipt"
     assert Payment.objects.count() == 1
@@ -245,7 +245,7 @@ def batch_queries(world, houses, n, prefix):
         for k in range(n)
     ]
     with CaptureQueriesContext(connection) as queries:
-        payments_record(items, by=world.collector_a)
+        payments_record(items=items, by=world.collector_a)
     statements = [q["sql"] for q in queries.captured_queries]
     inserts = [sql.split("(")[0] for sql in statements if sql.startswith("INSERT")]
     return len(statements) - len(inserts), sorted(set(inserts)), len(inserts)

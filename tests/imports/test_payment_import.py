@@ -323,11 +323,11 @@ def test_one_bad_row_stops_every_row(world):
 def test_a_failure_while_writing_rolls_back_every_row(world, monkeypatch):
     real = pi.payments_record
 
-    def flaky(items, **kw):
+    def flaky(*, items, **kw):
         # Someone typed the second row's receipt in between the check and the write.
         second = items[1]
         record_payment(second.household, "1", world.collector_b, receipt_no=second.receipt_no)
-        return real(items, **kw)
+        return real(items=items, **kw)
 
     monkeypatch.setattr(pi, "payments_record", flaky)
     rows = [row(), row(收据号="R0002", 房号="C13-103", 业主=None, 缴费金额=250)]
