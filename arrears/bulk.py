@@ -34,15 +34,29 @@ def _adapter(field):
 
 
 def _adapted(rows, adapters):
-    todo = [(i, adapt) for i, adapt in enumerate(adapters) if adapt is not None]
+    # Dates and moments are hashable and few per batch (its months, one history moment): each
+    # is adapted once. JSON values are adapted every time.
+    todo = [
+        (i, adapt, None if isinstance(adapt, functools.partial) else {})
+        for i, adapt in enumerate(adapters)
+        if adapt is not None
+    ]
     if not todo:
         return [tuple(row) for row in rows]
     out = []
     for row in rows:
         row = list(row)
-        for i, adapt in todo:
-            if row[i] is not None:
-                row[i] = adapt(row[i])
+        for i, adapt, seen in todo:
+            value = row[i]
+            if value is None:
+                continue
+            if seen is None:
+                row[i] = adapt(value)
+                continue
+            adapted = seen.get(value)
+            if adapted is None:
+                adapted = seen[value] = adapt(value)
+            row[i] = adapted
         out.append(row)
     return out
 

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -368,13 +368,21 @@ def scan(*texts: str | None) -> list[Hit]:
     """Every phrase of an unlawful method in the texts, once each, in the order written."""
     hits: dict[Hit, None] = {}
     for text in texts:
-        if not text:
-            continue
-        for sentence in _sentences(text):
-            for clause in sentence:
-                for found in _scan_clause(clause):
-                    hits.setdefault(found.hit)
+        if text:
+            hits.update(dict.fromkeys(_text_hits(text)))
     return list(hits)
+
+
+@lru_cache(maxsize=4096)
+def _text_hits(text: str) -> tuple[Hit, ...]:
+    """One text's hits, in order: an imported ledger repeats the same reasons and notes on
+    thousands of rows, and each is scanned once."""
+    hits: dict[Hit, None] = {}
+    for sentence in _sentences(text):
+        for clause in sentence:
+            for found in _scan_clause(clause):
+                hits.setdefault(found.hit)
+    return tuple(hits)
 
 
 def approved_methods(*texts: str | None) -> list[Hit]:
