@@ -30,6 +30,8 @@ def _adapter(field):
         return connection.ops.adapt_datetimefield_value
     if kind == "DateField":
         return connection.ops.adapt_datefield_value
+    if kind == "TimeField":
+        return connection.ops.adapt_timefield_value
     return None
 
 
