@@ -135,11 +135,16 @@ def role_of(user) -> str | None:
     return role
 
 
+def staff_for(role: str) -> bool:
+    """Whether a user of this role may use the Django admin (only administrators)."""
+    return role == Role.ADMINISTRATOR
+
+
 def user_set_role(*, user, role: str) -> None:
     """Put the user in exactly one role group."""
     role_names = [r.value for r in Role]
     user.groups.remove(*Group.objects.filter(name__in=role_names).exclude(name=role))
     user.groups.add(Group.objects.get(name=role))
-    user.is_staff = role == Role.ADMINISTRATOR
+    user.is_staff = staff_for(role)
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("_arrears_role", None)

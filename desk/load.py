@@ -50,6 +50,7 @@ from arrears.models import (
     Summary,
 )
 from arrears.payments import PaymentItem, payments_record
+from arrears.roles import staff_for
 from escalation.letters import snapshot
 from escalation.models import Instalment, Letter, PaymentPlan
 from households.contact_policy import Attempt, Rules, check_attempt
@@ -318,7 +319,7 @@ class _Generator:
                     username=u,
                     password=password,
                     email=f"{u}@load.invalid",
-                    is_staff=role == Role.ADMINISTRATOR,
+                    is_staff=staff_for(role),
                 )
                 for u, _n, role, _o, _r in people
             ]
