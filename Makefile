@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install messages migrate demo lint format check-migrations check-deploy system-deps bench clean
+.PHONY: run test install messages migrate demo lint format check-migrations check-deploy system-deps bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	@command -v python3.11 >/dev/null || command -v python3 >/dev/null || { echo "Python 3.11 is needed"; exit 1; }
@@ -74,6 +74,11 @@ check-deploy: install
 
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(PY) $$b; done || echo "no benchmarks yet"
+
+# Every page once on two throw-away regions (2 offices × 500 and × 5,000 households): fails
+# if a page errors or its query count grows with the households, never on time.
+bench-smoke: install
+	$(PY) bench/pages.py --smoke
 
 clean:
 	rm -rf var/ .pytest_cache
