@@ -371,6 +371,18 @@ class DebtPeriod(models.Model):
                 name="debt_period_paid_lte_due",
             ),
         ]
+        indexes = [
+            # Every desk, list and summary sums what is unpaid per household; the unpaid
+            # months are a fraction of the table. On the 100,000-household region the
+            # director's office figures went from 1.5 s to 0.25 s with it (bench/README.md).
+            # PostgreSQL keeps the amounts in the index too (SQLite ignores `include`).
+            models.Index(
+                fields=["household"],
+                include=["amount_due", "amount_paid"],
+                condition=Q(amount_paid__lt=F("amount_due")),
+                name="debt_period_unpaid",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.household.unit_code} {self.month:%Y-%m}"
