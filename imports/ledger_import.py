@@ -34,7 +34,6 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,12 +50,9 @@ from arrears.models import (
     DebtorCategory,
     DebtPeriod,
     FeeRate,
-    Notification,
     Office,
 )
 from arrears.money import ZERO
-from arrears.notifications import notify, office_managers
-from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
 from escalation.models import WaiverAllocation
 from households.models import Household, Occupancy, Owner, building_of
@@ -1120,25 +1116,10 @@ def ledger_import(
                 if progress is not None:
                     progress(start + len(batch), total)
             report.written = True
-            _tell_about_flags(report, office=office)
+            report.tell_managers_of_flags(
+                office=office, title=_("Imported ledger: %(n)d rows flagged for review")
+            )
     return report
-
-
-def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
-    """One inbox entry for the office's managers listing the flagged rows of a written file."""
-    rows = report.flagged_rows
-    if not rows:
-        return
-    lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
-    if len(rows) > 50:
-        lines.append("…")
-    notify(
-        recipients=office_managers(office),
-        kind=Notification.Kind.FLAG,
-        title=_("Imported ledger: %(n)d rows flagged for review") % {"n": len(rows)},
-        body="\n".join(lines),
-        url=reverse("breach-list"),
-    )
 
 
 def _write(plans: list[RowPlan], *, office, campaign, by) -> None:

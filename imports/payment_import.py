@@ -26,15 +26,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from arrears.allocation import CENT
 from arrears.inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
-from arrears.models import Clearance, DebtPeriod, Notification, Office, Payment, PaymentMethod
-from arrears.notifications import notify, office_managers
+from arrears.models import Clearance, DebtPeriod, Office, Payment, PaymentMethod
 from arrears.payments import (
     CLOCK_SKEW,
     PaymentItem,
@@ -43,7 +41,6 @@ from arrears.payments import (
     payments_record,
 )
 from arrears.receipts import receipt_key
-from arrears.text_flags import describe
 from arrears.unlawful import flag_details, flagged_terms
 from households.models import Household
 from imports.headers import rule
@@ -599,22 +596,10 @@ def payment_import(
         report.written = True
         if progress is not None and not rows:
             progress(0, 0)
-        _tell_about_flags(report, office=office)
+        report.tell_managers_of_flags(
+            office=office, title=_("Imported payments: %(n)d rows flagged for review")
+        )
     return report
-
-
-def _tell_about_flags(report: ImportReport, *, office: Office) -> None:
-    rows = report.flagged_rows
-    if not rows:
-        return
-    lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:50]]
-    notify(
-        recipients=office_managers(office),
-        kind=Notification.Kind.FLAG,
-        title=_("Imported payments: %(n)d rows flagged for review") % {"n": len(rows)},
-        body="\n".join(lines),
-        url=reverse("breach-list"),
-    )
 
 
 def _record(rows: list[RowResult], by) -> None:

@@ -32,8 +32,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from arrears.models import Notification
+from arrears.notifications import notify, office_managers
+from arrears.text_flags import describe
 from imports.files import OLE_MAGIC, FileRefused, Limits, column_letter, open_table  # noqa: F401 - OLE_MAGIC: also where the tests found it
 from imports.headers import (
     HEADER_SEARCH_ROWS,
@@ -279,6 +283,7 @@ class SheetColumn:
         return describe_kind(self.sensitive) if self.sensitive else ""
 
 
+FLAGS_LISTED = 50  # rows named in the managers' inbox entry; the rest are "…"
 FORMULAS_LISTED = 20  # a sheet of formula totals is said once, not on every row
 SAMPLE_ROWS = 50  # rows after the header read for samples and the sensitive check
 SAMPLES_SHOWN = 3
@@ -545,6 +550,23 @@ class SheetReport:
     @property
     def flagged_rows(self) -> list:
         return [r for r in self.rows if r.flags]
+
+    def tell_managers_of_flags(self, *, office, title: str) -> None:
+        """One inbox entry for the office's managers listing the flagged rows of a written
+        file (`title` takes %(n)d, the number of rows)."""
+        rows = self.flagged_rows
+        if not rows:
+            return
+        lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:FLAGS_LISTED]]
+        if len(rows) > FLAGS_LISTED:
+            lines.append("…")
+        notify(
+            recipients=office_managers(office),
+            kind=Notification.Kind.FLAG,
+            title=title % {"n": len(rows)},
+            body="\n".join(lines),
+            url=reverse("breach-list"),
+        )
 
 
 # --- the file ------------------------------------------------------------------------------
