@@ -63,3 +63,35 @@ def test_a_ledger_with_unknown_headers_is_mapped_previewed_and_imported(
     assert house.debt_periods.count() == 11
     assert Case.objects.get(household=house).team is None  # 组 ignored
     assert ColumnMapping.objects.filter(office=world.office, kind="ledger").count() == 7
+
+
+def test_the_mapping_step_fits_a_phone_in_english(world, phone, live_server, settings, tmp_path):
+    """An office manager on a 390 px phone, in English: the columns scroll inside their table,
+    the page itself never scrolls sideways, and the choice can be made and saved."""
+    settings.VAR_DIR = tmp_path
+    book = Workbook()
+    for row in (HEADERS, *ROWS):
+        book.active.append(row)
+    path = tmp_path / "ledger.xlsx"
+    book.save(path)
+
+    page = phone
+    log_in(page, "manager", "pw-manager")  # the login page asks in Chinese
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    page.goto("/imports/ledger/")
+    page.locator("input[name=file]").set_input_files(str(path))
+    with page.expect_navigation():
+        page.locator("[data-testid=ledger-upload-form] button[type=submit]").click()
+
+    expect(page.get_by_role("heading", name="What are the columns?")).to_be_visible()
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways: {width} px"
+    for header, field in CHOICES.items():
+        page.locator(f'select[data-header="{header}"]').select_option(field)
+    screenshot(page, "import-mapping-phone")
+    with page.expect_navigation():
+        page.get_by_test_id("columns-save").click()
+    expect(page.get_by_test_id("import-ok")).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
