@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from arrears import payments
+from arrears import case_figures, payments
 from arrears.credit import household_balance
 from arrears.inputs import validate_sane_date
 from arrears.models import (
@@ -38,6 +38,33 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Attempts, promises and tips are logged in the app, where the contact policy runs.
         return False
+
+
+class KeepsCaseFigures:
+    """An admin whose saves and deletions change what cases' kept figures are made of
+    (arrears.case_figures): those cases are refreshed in the same transaction."""
+
+    def affected_cases(self, objs):
+        raise NotImplementedError
+
+    def _case_ids(self, objs) -> set[int]:
+        return set(self.affected_cases(objs).values_list("pk", flat=True))
+
+    def save_model(self, request, obj, form, change):
+        before = self._case_ids([obj]) if change else set()
+        super().save_model(request, obj, form, change)
+        cases = before | self._case_ids([obj])
+        case_figures.refresh_cases(Case.objects.filter(pk__in=cases))
+
+    def delete_model(self, request, obj):
+        cases = self._case_ids([obj])
+        super().delete_model(request, obj)
+        case_figures.refresh_cases(Case.objects.filter(pk__in=cases))
+
+    def delete_queryset(self, request, queryset):
+        cases = self._case_ids(queryset)
+        super().delete_queryset(request, queryset)
+        case_figures.refresh_cases(Case.objects.filter(pk__in=cases))
 
 
 @admin.register(Region)
@@ -87,7 +114,7 @@ class StaffProfileAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(KeepsCaseFigures, SimpleHistoryAdmin):
     list_display = ["name", "office", "status", "start_date", "target_date", "arrears_through"]
     list_filter = ["status", "office"]
     search_fields = ["name", "office__name"]
@@ -109,9 +136,13 @@ class CampaignAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    def affected_cases(self, objs):
+        # Its months (arrears_from, arrears_through) bound every case's figures.
+        return Case.objects.filter(campaign__in=[o.pk for o in objs])
+
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(KeepsCaseFigures, SimpleHistoryAdmin):
     list_display = [
         "household",
         "campaign",
@@ -127,9 +158,12 @@ class CaseAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["household", "responsible"]
     readonly_fields = ["cleared_at", "created_at"]
 
+    def affected_cases(self, objs):
+        return Case.objects.filter(pk__in=[o.pk for o in objs])
+
 
 @admin.register(DebtPeriod)
-class DebtPeriodAdmin(SimpleHistoryAdmin):
+class DebtPeriodAdmin(KeepsCaseFigures, SimpleHistoryAdmin):
     list_display = ["household", "month", "amount_due", "amount_paid"]
     list_filter = ["household__office", "month"]
     search_fields = ["household__unit_code"]
@@ -138,6 +172,11 @@ class DebtPeriodAdmin(SimpleHistoryAdmin):
     # What was paid is the sum of allocations; only payments and reversals change it.
     readonly_fields = ["amount_paid"]
     date_hierarchy = "month"
+
+    def affected_cases(self, objs):
+        # Read before a change too: a month moved to another household changes both.
+        pks = [o.pk for o in objs]
+        return Case.objects.filter(household__debt_periods__in=pks)
 
 
 class PaymentAllocationInline(admin.TabularInline):

@@ -18,6 +18,7 @@ from django.db.models import F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from arrears import case_figures
 from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
 from arrears.money import CENT, MONEY, ZERO
 
@@ -145,6 +146,7 @@ def credit_apply(*, household, by=None) -> Decimal:
         for period in {line.period.pk: line.period for line in lines}.values():
             period._history_user = by  # simple_history: who, also outside a request
             period.save(update_fields=["amount_paid"])  # one by one: history keeps each
+        case_figures.refresh([household.pk])
     return sum((line.amount for line in lines), ZERO)
 
 

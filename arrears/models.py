@@ -255,6 +255,19 @@ class DebtorCategory(models.TextChoices):
     REFUSAL = "refusal", _("refuses without a reason (恶意拒交)")
 
 
+# Case columns kept by arrears.case_figures from the ledger, the attempts, promises and plans.
+KEPT_FIGURES = (
+    "owed",
+    "paid",
+    "balance",
+    "unpaid_months",
+    "oldest_unpaid",
+    "last_contact_at",
+    "open_promise_due",
+    "plan_unpaid_due",
+)
+
+
 class Case(models.Model):
     """One household inside one campaign (催收案件)."""
 
@@ -316,7 +329,24 @@ class Case(models.Model):
     closed_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
     cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    history = HistoricalRecords()
+    # Figures of the campaign's months, kept by arrears.case_figures.refresh: derived from
+    # the ledger and the attempts, so they have no history of their own.
+    owed = money_field(_("owed"), default=ZERO, db_default=ZERO, editable=False)
+    paid = money_field(_("paid"), default=ZERO, db_default=ZERO, editable=False)
+    balance = money_field(_("balance"), default=ZERO, db_default=ZERO, editable=False)
+    unpaid_months = models.PositiveIntegerField(
+        _("unpaid months"), default=0, db_default=0, editable=False
+    )
+    oldest_unpaid = models.DateField(_("oldest unpaid month"), null=True, editable=False)
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, editable=False)
+    # What orders the case list (desk.case_queries), also kept by case_figures.refresh:
+    # the latest promise's day while it is not kept, and the day of the first instalment
+    # of the latest payment plan not yet covered by payments.
+    open_promise_due = models.DateField(_("promised for"), null=True, editable=False)
+    plan_unpaid_due = models.DateField(_("next instalment unpaid"), null=True, editable=False)
+    history = HistoricalRecords(
+        excluded_fields=list(KEPT_FIGURES)
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -334,6 +364,17 @@ class Case(models.Model):
 
     def __str__(self):
         return f"{self.household.unit_code} · {self.campaign}"
+
+    def save(self, *args, **kwargs):
+        # The kept figures are written by arrears.case_figures alone: a full save of a case
+        # loaded before a payment or an attempt would put its old balance back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in KEPT_FIGURES
+            ]
+        super().save(*args, **kwargs)
 
     def periods(self):
         return self.household.debt_periods.filter(self.campaign.periods_q())

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears import case_figures
 from arrears.allocation import OpenPeriod, allocate
 from arrears.bulk import create_with_history, history_insert, rows_update
 from arrears.cases import case_status_after, case_sync_status
@@ -430,6 +431,7 @@ def _write(planned: list[_Planned], by) -> None:
         return _write_cases(planned, by)
     rows_update(DebtPeriod, ["amount_paid"], list({m[0]: (m[0], m[4]) for m in months}.values()))
     history_insert(model=DebtPeriod, attnames=PERIOD_HISTORY, rows=months, by=by, kind="~")
+    case_figures.refresh({m[1] for m in months})
     _write_cases(planned, by)
 
 
@@ -560,3 +562,4 @@ def _apply(payment: Payment, lines, periods: dict, sign: int, by) -> None:
         by=by,
         kind="~",
     )
+    case_figures.refresh({p.household_id for p in changed})

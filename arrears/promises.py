@@ -37,7 +37,7 @@ def promise_state(
     return BROKEN if today > due_date else PENDING
 
 
-def _paid_between(household_ref: str, start_ref: str, due_ref: str) -> Subquery:
+def paid_between(household_ref: str, start_ref: str, due_ref: str) -> Subquery:
     """Payments from the promise until the end of its day that were never reversed: a
     reversed payment did not keep a promise, whenever the reversal was entered."""
     payments = (
@@ -63,7 +63,7 @@ def with_promise_state(cases: QuerySet, *, today: datetime.date) -> QuerySet:
         promise_recorded_at=Subquery(latest.values("recorded_at")[:1]),
     ).annotate(
         promise_paid=Coalesce(
-            _paid_between("household", "promise_recorded_at", "promise_due"),
+            paid_between("household", "promise_recorded_at", "promise_due"),
             Value(ZERO, output_field=MONEY),
         ),
         promise_state=Switch(
@@ -80,7 +80,7 @@ def promises_with_state(promises: QuerySet, *, today: datetime.date) -> QuerySet
     """Each promise with paid_since and state, for timelines and lists."""
     return promises.annotate(
         paid_since=Coalesce(
-            _paid_between("case__household", "recorded_at", "due_date"),
+            paid_between("case__household", "recorded_at", "due_date"),
             Value(ZERO, output_field=MONEY),
         )
     ).annotate(

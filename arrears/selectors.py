@@ -3,14 +3,10 @@ database annotations, so a page makes the same few queries however many rows it 
 
 import datetime
 
-from django.apps import apps
 from django.db.models import (
     Count,
-    DateField,
     F,
     IntegerField,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -20,27 +16,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from arrears.case_figures import EARLIEST  # noqa: F401  (the desk's team figures use it)
 from arrears.models import Case, DebtorCategory, DebtPeriod, DifficultIssue, Payment
 from arrears.money import MONEY, ZERO
 
 NO_MONEY = Value(ZERO, output_field=MONEY)
-EARLIEST = Value(datetime.date(1900, 1, 1), output_field=DateField())
 # Cases still to classify (待分类): a cleared or closed case needs no playbook any more.
 TO_CLASSIFY = Q(category=DebtorCategory.UNCLASSIFIED) & ~Q(
     status__in=[Case.Status.CLEARED, Case.Status.CLOSED]
 )
-
-
-def _campaign_periods(unpaid_only=False) -> QuerySet:
-    """Debt periods of the outer case's household within its campaign's months."""
-    qs = DebtPeriod.objects.filter(
-        household=OuterRef("household"),
-        month__lte=OuterRef("campaign__arrears_through"),
-        month__gte=Coalesce(OuterRef("campaign__arrears_from"), EARLIEST),
-    )
-    if unpaid_only:
-        qs = qs.filter(amount_paid__lt=F("amount_due"))
-    return qs.order_by().values("household")
 
 
 def _sum(qs: QuerySet, expr, output=MONEY):
@@ -56,27 +40,11 @@ def _count(qs: QuerySet, distinct_field: str = "pk"):
 
 
 def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Cases with owed, paid, balance, unpaid months, oldest unpaid month, last contact."""
-    periods = _campaign_periods()
-    unpaid = _campaign_periods(unpaid_only=True)
-    # Contact attempts are the households app's, a layer above: named by string, not imported.
-    attempts = apps.get_model("households", "ContactAttempt").objects
-    last_contact = (
-        attempts.filter(household=OuterRef("household"))
-        .order_by()
-        .values("household")
-        .annotate(v=Max("occurred_at"))
-        .values("v")[:1]
-    )
+    """Cases with what their rows show beside their kept figures (owed, paid, balance,
+    unpaid months, oldest unpaid month, last contact: arrears.case_figures)."""
     return qs.select_related(
         "household", "campaign", "campaign__office", "team", "responsible__staff_profile"
     ).annotate(
-        owed=_sum(periods, "amount_due"),
-        paid=_sum(periods, "amount_paid"),
-        balance=F("owed") - F("paid"),
-        unpaid_months=_sum(unpaid, Value(1), output=IntegerField()),
-        oldest_unpaid=Subquery(unpaid.annotate(v=Min("month")).values("v")[:1]),
-        last_contact_at=Subquery(last_contact),
         # A subquery rather than Count(): no GROUP BY, so totals can be aggregated on top.
         open_issues=_count(
             DifficultIssue.objects.filter(case=OuterRef("pk"), status=DifficultIssue.Status.OPEN)

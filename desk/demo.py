@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from arrears import case_figures
 from arrears.ledger import add_months, monthly_fee, months_between
 from arrears.models import (
     Campaign,
@@ -438,6 +439,8 @@ def demo_load(
 
     if created and campaign.status == Campaign.Status.RUNNING:
         _demo_activity(today=today, cases=cases, users=users)
+    # The months and past attempts above are written as they stand, not through the services.
+    case_figures.refresh_cases(Case.objects.filter(campaign=campaign))
     return DemoResult(created=created, month_shift=shift, campaign=campaign, passwords=passwords)
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from arrears import case_figures
 from arrears.cases import case_balance
 from arrears.models import Case, Payment
 from arrears.money import MONEY, ZERO
@@ -142,6 +143,7 @@ def plan_record(
         Instalment.objects.bulk_create(
             Instalment(plan=plan, due_date=d, amount=a) for d, a in sorted(instalments)
         )
+        case_figures.refresh_cases(Case.objects.filter(pk=case.pk))
         if case.status == Case.Status.OPEN:
             case.status = Case.Status.PROMISED
             case._history_user = by

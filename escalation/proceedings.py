@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears import case_figures
 from arrears.access import may_decide_waiver
 from arrears.cases import case_balance
 from arrears.models import Case, DebtorCategory, DifficultIssue, Notification
@@ -364,6 +365,7 @@ def waiver_decide(*, waiver: Waiver, by, approve: bool, note: str = "") -> Waive
                 period._history_user = by
                 period.save(update_fields=["amount_due"])
                 WaiverAllocation.objects.create(waiver=waiver, period=period, amount=part)
+            case_figures.refresh([case.household_id])
             due, paid, _n = case_balance(case)
             if paid >= due and case.status != Case.Status.CLOSED:
                 case.status = Case.Status.CLOSED

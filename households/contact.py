@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext, pgettext_lazy
 
+from arrears import case_figures
 from arrears.access import may_withdraw_written_only
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
@@ -491,6 +492,7 @@ def attempt_log(
             exemptions=verdict.exemption_codes,
             flagged_terms=flags,
         )
+        case_figures.contact_made(household.pk, occurred_at)
         for upload, content_type in checked_files:
             AttemptEvidence.objects.create(
                 attempt=attempt,
@@ -507,6 +509,7 @@ def attempt_log(
                 attempt=attempt,
                 recorded_by=by,
             )
+            case_figures.refresh_cases(Case.objects.filter(pk=case.pk))
             if case.status == Case.Status.OPEN:
                 case.status = Case.Status.PROMISED
                 case._history_user = by

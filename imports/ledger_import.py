@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from arrears import case_figures
 from arrears.bulk import create_with_history, history_insert, rows_insert, update_with_history
 from arrears.credit import credit_apply, households_with_credit
 from arrears.inputs import MONEY_DIGITS, too_large, too_long
@@ -1141,6 +1142,8 @@ def _write(plans: list[RowPlan], *, office, campaign, by) -> None:
         credit_apply(household=topped_up[pk], by=by)
     _write_amounts(plans, by)
     _write_cases(plans, households, campaign, by)
+    # Months and cases of other campaigns of these households change too: refresh them all.
+    case_figures.refresh([household.pk for household in households])
 
 
 def _write_households(plans: list[RowPlan], office, by) -> list[Household]:

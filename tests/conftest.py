@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from pytest_django.fixtures import validate_django_db
 from simple_history.utils import bulk_create_with_history
 
+from arrears import case_figures
 from arrears.ledger import months_between
 from arrears.models import (
     Campaign,
@@ -25,6 +26,7 @@ from arrears.models import (
     DebtorCategory,
     DebtPeriod,
     Office,
+    PromiseToPay,
     Region,
     Role,
     StaffProfile,
@@ -118,7 +120,7 @@ def add_cases(world, n, prefix):
             first=datetime.date(2015, 1, 1),
             last=datetime.date(2015, 5, 1),
         )
-        Case.objects.create(
+        make_case(
             campaign=world.campaign,
             household=house,
             team=world.team_a,
@@ -177,21 +179,21 @@ def build_world():
     w.other_house = make_household(
         w.other_office, "C6-101", first=first, last=last, owner="外处业主"
     )
-    w.case_a = Case.objects.create(
+    w.case_a = make_case(
         campaign=w.campaign,
         household=w.house_a,
         team=w.team_a,
         responsible=w.collector_a,
         category=DebtorCategory.GRIEVANCE,
     )
-    w.case_b = Case.objects.create(
+    w.case_b = make_case(
         campaign=w.campaign,
         household=w.house_b,
         team=w.team_b,
         responsible=w.collector_b,
         category=DebtorCategory.UNREACHABLE,
     )
-    w.other_case = Case.objects.create(
+    w.other_case = make_case(
         campaign=w.other_campaign,
         household=w.other_house,
         team=w.other_team,
@@ -264,6 +266,62 @@ def _shared_world_below(request, _shared_world_session, django_db_blocker):
 def _django_db_helper(_shared_world_below, _django_db_helper):
     """pytest-django's per-test database fixture, after _shared_world_below."""
     return _django_db_helper
+
+
+@pytest.fixture(autouse=True)
+def _case_figures_kept(request):
+    """After every test that used the database, each case's kept figures equal what the
+    ledger and the attempts make them (arrears.case_figures): a service that changes them
+    without refreshing fails the test that uses it. A test that breaks them on purpose
+    carries the `figures_may_drift` marker."""
+    node = request.node
+    uses_db = "_django_db_helper" in request.fixturenames or node.get_closest_marker("django_db")
+    if not uses_db or node.get_closest_marker("figures_may_drift"):
+        yield
+        return
+    # Set up before this fixture's own teardown runs, so the check sees the test's rows.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    if connection.connection is None:
+        return  # a streamed file's end closed the connection, and the test's rows with it
+    found = case_figures.drift()
+    assert not found, f"case figures not kept up to date: {found[:5]}"
+
+
+def make_case(**fields):
+    """A case created as the ledger import and the admin do it: with its figures."""
+    case = Case.objects.create(**fields)
+    case_figures.refresh_cases(Case.objects.filter(pk=case.pk))
+    # Only the figures: refresh_from_db() would leave attributes a loaded case has not.
+    for name, value in Case.objects.filter(pk=case.pk).values(*case_figures.FIELDS)[0].items():
+        setattr(case, name, value)
+    return case
+
+
+def set_campaign_months(campaign, **months):
+    """Change a campaign's months (arrears_from, arrears_through), as the admin does: its
+    cases' figures follow."""
+    for name, value in months.items():
+        setattr(campaign, name, value)
+    campaign.save(update_fields=list(months))
+    case_figures.refresh_cases(Case.objects.filter(campaign=campaign))
+
+
+def add_months(household, months, due="100.00"):
+    """More months owed by a household that may already have a case, as an import adds them."""
+    periods = [
+        DebtPeriod.objects.create(household=household, month=m, amount_due=Decimal(due))
+        for m in months
+    ]
+    case_figures.refresh([household.pk])
+    return periods
+
+
+def make_promise(**fields):
+    """A promise as the attempt form records it: the case's order follows it."""
+    promise = PromiseToPay.objects.create(**fields)
+    case_figures.refresh_cases(Case.objects.filter(pk=promise.case_id))
+    return promise
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ from summaries.producing import produce_daily
 from summaries.windows import report_day
 from teams.membership import team_member_remove
 from teams.models import TeamMember
-from tests.conftest import PNG, make_household, record_payment
+from tests.conftest import PNG, make_case, make_household, record_payment
 
 ISSUE_TITLE = "业主要求先赔付被盗损失"
 OWNER = "张静"  # world.house_a's owner; the other office's C6-101 belongs to 外处业主
@@ -497,7 +497,7 @@ class Objects:
         house = make_household(
             office, "HT8-808", first=datetime.date(2015, 1, 1), last=datetime.date(2015, 5, 1)
         )
-        case = Case.objects.create(campaign=campaign, household=house, category="vacant")
+        case = make_case(campaign=campaign, household=house, category="vacant")
         issue_raise(case=case, by=world.admin, title=HUATING_ISSUE, description="…")
         day = report_day(timezone.now(), world.region)
         produce_daily(day=day)

@@ -14,7 +14,7 @@ from arrears.models import CreditRefund, DebtPeriod, Payment, PaymentAllocation
 from arrears.payments import payment_reverse
 from summaries.producing import day_figures
 from summaries.windows import local_day
-from tests.conftest import record_payment
+from tests.conftest import add_months, record_payment
 
 
 def overpay(world, amount="2000.00", **kw):
@@ -23,9 +23,7 @@ def overpay(world, amount="2000.00", **kw):
 
 
 def new_months(household, *months, due="100.00"):
-    return [
-        DebtPeriod.objects.create(household=household, month=m, amount_due=D(due)) for m in months
-    ]
+    return add_months(household, months, due)
 
 
 JUNE, JULY, AUGUST, SEPTEMBER = (datetime.date(2015, m, 1) for m in (6, 7, 8, 9))

@@ -15,7 +15,7 @@ from arrears.models import (
     PaymentAllocation,
 )
 from arrears.payments import payment_record, payment_reverse
-from tests.conftest import record_payment
+from tests.conftest import make_case, record_payment
 
 NOW = timezone.now
 
@@ -326,7 +326,7 @@ def test_paying_one_month_or_twenty_three_costs_the_same_queries(world):
         world.office, "Q-2", first=datetime.date(2013, 1, 1), last=datetime.date(2014, 12, 1)
     )
     for household in (one, many):
-        case = Case.objects.create(campaign=world.campaign, household=household, category="refusal")
+        case = make_case(campaign=world.campaign, household=household, category="refusal")
         assert case.pk
     # Neither clears its case (a clearance is one more row): 1 month paid, and 23.
     assert _query_count(world, one, "100.00") == _query_count(world, many, "2300.00")

@@ -13,7 +13,7 @@ from arrears.credit import credit_balance
 from arrears.models import Case, Clearance, DebtPeriod, Payment, PaymentAllocation
 from arrears.payments import PaymentItem, PaymentRefused, payment_record, payments_record
 from teams.models import TeamMember
-from tests.conftest import make_household
+from tests.conftest import make_case, make_household
 
 
 def hours_ago(n):
@@ -29,7 +29,7 @@ def mixed_items(world):
     third = make_household(
         world.office, "C9-902", first=datetime.date(2015, 1, 1), last=datetime.date(2015, 4, 1)
     )
-    Case.objects.create(
+    make_case(
         campaign=world.campaign,
         household=third,
         team=world.team_b,
@@ -220,7 +220,7 @@ def households_with_cases(world, n, prefix):
             first=datetime.date(2015, 1, 1),
             last=datetime.date(2015, 5, 1),
         )
-        Case.objects.create(
+        make_case(
             campaign=world.campaign,
             household=house,
             team=world.team_a,
@@ -258,5 +258,6 @@ def test_ten_payments_or_two_hundred_cost_the_same_queries(world):
     # The same statements, but that SQLite takes at most 999 parameters a statement: a
     # bulk_create of 200 payments is sent as four INSERTs there (one on PostgreSQL).
     assert few[:2] == many[:2]
-    assert few[0] <= 16  # savepoints included
+    # Savepoints included, and the cases' kept figures: one read and one write.
+    assert few[0] <= 18
     assert many[2] <= few[2] + 5

@@ -4,10 +4,10 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from arrears.models import Case, PromiseToPay
+from arrears.models import Case
 from arrears.payments import payment_reverse
 from arrears.promises import BROKEN, KEPT, PENDING, promise_state, with_promise_state
-from tests.conftest import record_payment
+from tests.conftest import make_promise, record_payment
 
 TODAY = datetime.date(2026, 11, 27)
 
@@ -28,7 +28,7 @@ def test_promise_state(paid, due, state):
 
 def promise(world, amount, due_in_days, recorded_days_ago=1):
     now = timezone.now()
-    return PromiseToPay.objects.create(
+    return make_promise(
         case=world.case_a,
         amount=D(amount),
         due_date=timezone.localdate() + datetime.timedelta(days=due_in_days),

@@ -31,7 +31,7 @@ from households.models import ContactAttempt, Outcome
 from tests.browser.conftest import screenshot
 from tests.browser.test_collector_day import zh
 from tests.browser.test_login_and_desk import log_in
-from tests.conftest import PNG, make_household
+from tests.conftest import PNG, make_case, make_household, set_campaign_months
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,9 +64,8 @@ def recent_case(world):
         last=LAST,
         owner="陈明",
     )
-    world.campaign.arrears_through = timezone.localdate().replace(day=1)
-    world.campaign.save(update_fields=["arrears_through"])
-    return Case.objects.create(
+    set_campaign_months(world.campaign, arrears_through=timezone.localdate().replace(day=1))
+    return make_case(
         campaign=world.campaign,
         household=house,
         team=world.team_a,

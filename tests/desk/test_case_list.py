@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from arrears.models import Case, DebtorCategory, PromiseToPay
+from arrears.models import Case, DebtorCategory
 from desk.case_queries import BROKEN_PROMISE, PLAN_REACHED, cases_to_work
 from desk.filters import ageing_q
 from households.contact import attempt_log
 from households.contact_policy import make_breach
 from households.models import ContactPolicy
-from tests.conftest import add_cases, record_payment
+from tests.conftest import add_cases, make_promise, record_payment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOON = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)  # a Wednesday
@@ -45,7 +45,7 @@ def test_a_broken_promise_goes_to_the_top_then_plans_reached(client, world):
     today = timezone.localdate()
     world.case_b.planned_date = today - datetime.timedelta(days=1)
     world.case_b.save()
-    PromiseToPay.objects.create(
+    make_promise(
         case=world.case_a,
         amount=D("100"),
         due_date=today - datetime.timedelta(days=2),

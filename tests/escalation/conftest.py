@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from arrears.models import Case, DebtorCategory
-from tests.conftest import PNG, make_household
+from arrears.models import DebtorCategory
+from tests.conftest import PNG, make_case, make_household, set_campaign_months
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 TODAY = datetime.date(2026, 3, 16)  # a Monday
@@ -49,9 +49,8 @@ def fresh_case(world):
     house = make_household(
         world.office, "R2-301", first=datetime.date(2024, 1, 1), last=datetime.date(2024, 12, 1)
     )
-    world.campaign.arrears_through = datetime.date(2026, 10, 1)
-    world.campaign.save()
-    return Case.objects.create(
+    set_campaign_months(world.campaign, arrears_through=datetime.date(2026, 10, 1))
+    return make_case(
         campaign=world.campaign,
         household=house,
         team=world.team_a,

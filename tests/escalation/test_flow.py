@@ -16,10 +16,7 @@ from arrears.models import Case, DebtorCategory
 from escalation.limitation_records import unpaid_clocks
 from escalation.models import LegalAction, Letter, Waiver
 from households.models import ContactAttempt, Outcome
-from tests.conftest import (
-    PNG,
-    make_household,
-)
+from tests.conftest import PNG, make_case, make_household, set_campaign_months
 
 
 @pytest.fixture
@@ -27,9 +24,8 @@ def recent_case(world):
     house = make_household(
         world.office, "R2-301", first=datetime.date(2024, 1, 1), last=datetime.date(2024, 12, 1)
     )
-    world.campaign.arrears_through = datetime.date(2026, 10, 1)
-    world.campaign.save()
-    return Case.objects.create(
+    set_campaign_months(world.campaign, arrears_through=datetime.date(2026, 10, 1))
+    return make_case(
         campaign=world.campaign,
         household=house,
         team=world.team_a,

@@ -8,6 +8,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from arrears import case_figures
 from arrears.models import DebtPeriod
 from arrears.unlawful import flagged_terms
 from escalation.letter_docx import letters_docx
@@ -40,6 +41,7 @@ def page_breaks(document) -> int:
 def demand(world):
     # June 2014 was paid at the time: the letter shows two runs of months around it.
     DebtPeriod.objects.filter(household=world.house_a, month=D(2014, 6, 1)).update(amount_paid=100)
+    case_figures.refresh([world.house_a.pk])
     return issued_letter(
         letter_issue(case=world.case_a, kind="demand", by=world.manager, deadline_days=20)
     )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from arrears.unlawful import flagged_terms
 from escalation.letters import DEMAND, NOTICE, letter_for
 from escalation.limitation_records import household_claims, unpaid_clocks
-from tests.conftest import record_payment
+from tests.conftest import make_case, record_payment
 
 TODAY = datetime.date(2026, 11, 27)
 
@@ -66,13 +66,13 @@ def test_an_unknown_letter_is_404(client, world):
 def test_a_delivery_logged_on_the_contact_form_is_claimed_and_restarts_nothing(client, world):
     # The form offers a demand "delivered" (it records what people say happened), but only a
     # letter issued here with its delivery record and scan restarts the limitation clock.
-    from arrears.models import Case, DebtorCategory
+    from arrears.models import DebtorCategory
     from tests.conftest import make_household
 
     house = make_household(
         world.office, "R1-101", first=datetime.date(2025, 1, 1), last=datetime.date(2025, 6, 1)
     )
-    case = Case.objects.create(
+    case = make_case(
         campaign=world.campaign,
         household=house,
         team=world.team_a,

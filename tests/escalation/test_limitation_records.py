@@ -7,7 +7,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.models import PromiseToPay
 from escalation.limitation import (
     DEMAND_DELIVERED,
     EXPIRED,
@@ -28,7 +27,7 @@ from escalation.limitation_records import (
 )
 from households.contact import PromiseInput, attempt_log
 from summaries.producing import weekly_pack
-from tests.conftest import record_payment
+from tests.conftest import make_promise, record_payment
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 # world's households owe 2014-01 … 2015-05; on this day 2014-01's three years are long over.
@@ -326,9 +325,7 @@ def test_a_promise_whose_conversation_was_withdrawn_counts_for_nothing(world):
 
 def test_a_promise_without_the_conversation_that_made_it_is_claimed(world):
     with time_machine.travel(at(TODAY), tick=False):
-        PromiseToPay.objects.create(
-            case=world.case_a, amount=100, due_date=TODAY, recorded_by=world.collector_a
-        )
+        make_promise(case=world.case_a, amount=100, due_date=TODAY, recorded_by=world.collector_a)
         assert household_events([world.house_a.pk]) == {}
         assert [c.kind for c in claims(world)] == [PROMISE]
 

@@ -25,7 +25,7 @@ from escalation.plans import (
     plan_state,
     plans_for_case,
 )
-from tests.conftest import make_household, record_payment
+from tests.conftest import make_case, make_household, record_payment, set_campaign_months
 from tests.escalation.conftest import TODAY, at, days
 
 D = datetime.date
@@ -302,9 +302,8 @@ def test_plans_for_case_takes_the_same_few_queries_for_one_plan_or_five(plan_cas
 def test_a_plan_interrupts_the_months_already_due_but_not_the_months_to_come(frozen, world):
     # Owes 2025-10 … 2026-06: on TODAY (2026-03-16) April to June have not fallen due yet.
     house = make_household(world.office, "P1-101", first=D(2025, 10, 1), last=D(2026, 6, 1))
-    world.campaign.arrears_through = D(2026, 6, 1)
-    world.campaign.save()
-    case = Case.objects.create(
+    set_campaign_months(world.campaign, arrears_through=D(2026, 6, 1))
+    case = make_case(
         campaign=world.campaign, household=house, team=world.team_a, category=DebtorCategory.AWAY
     )
     agreed = D(2026, 3, 10)

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from arrears.cases import case_balance
-from arrears.models import Case, DebtorCategory, DebtPeriod, Notification
+from arrears.models import Case, DebtorCategory, Notification
 from escalation.ladder import ALREADY_OPEN, DEADLINE_NOT_PASSED, NO_DEMAND, NOTHING_OWED
 from escalation.letter_records import (
     letter_issue,
@@ -29,7 +29,7 @@ from escalation.proceedings import (
     split_waiver,
     waiver_decide,
 )
-from tests.conftest import record_payment
+from tests.conftest import add_months, record_payment, set_campaign_months
 from tests.escalation.conftest import TODAY, days, scan
 
 pytestmark = pytest.mark.usefixtures("frozen", "media")
@@ -378,17 +378,14 @@ def test_a_judgment_for_the_whole_claim_proposes_no_waiver_of_months_never_claim
     world, fresh_case, frozen
 ):
     # The campaign collects 2024 (1,200.00); the household also owes January–March 2025.
-    for month in (D(2025, 1, 1), D(2025, 2, 1), D(2025, 3, 1)):
-        DebtPeriod.objects.create(household=fresh_case.household, month=month, amount_due=100)
-    world.campaign.arrears_through = D(2024, 12, 1)
-    world.campaign.save()
+    add_months(fresh_case.household, [D(2025, 1, 1), D(2025, 2, 1), D(2025, 3, 1)])
+    set_campaign_months(world.campaign, arrears_through=D(2024, 12, 1))
     deliver_demand(fresh_case, world.manager, dated=TODAY - days(20))
     action = legal_open(case=fresh_case, by=world.manager, route="payment_order")
     assert action.claimed == M("1200.00")
     # Months later the manager widens the campaign to 2025-03; then the order is made.
     frozen.shift(days(60))
-    world.campaign.arrears_through = D(2025, 3, 1)
-    world.campaign.save()
+    set_campaign_months(world.campaign, arrears_through=D(2025, 3, 1))
     decide(action, world.manager, "1200.00")
     assert not Waiver.objects.exists()
 

@@ -45,9 +45,7 @@ from arrears.issues import issue_raise, issue_resolve
 from arrears.models import (
     Case,
     DebtorCategory,
-    DebtPeriod,
     Notification,
-    PromiseToPay,
     Role,
     Summary,
 )
@@ -69,7 +67,14 @@ from summaries.producing import (
 )
 from summaries.windows import local_day
 from teams.models import Team
-from tests.conftest import add_cases, make_office_with_campaign, record_payment
+from tests.conftest import (
+    add_cases,
+    add_months,
+    make_case,
+    make_office_with_campaign,
+    make_promise,
+    record_payment,
+)
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 DAY = datetime.date(2026, 11, 25)  # a Wednesday
@@ -177,7 +182,7 @@ def resolve(clock, issue, by, when):
 
 
 def promise(case, amount, due, recorded_at, by):
-    return PromiseToPay.objects.create(
+    return make_promise(
         case=case, amount=D(amount), due_date=due, recorded_at=recorded_at, recorded_by=by
     )
 
@@ -724,9 +729,7 @@ def test_every_attempt_and_payment_falls_in_exactly_one_daily_report(world, cloc
     d0, d1, d2, d3 = (datetime.date(2026, 11, 23) + datetime.timedelta(days=i) for i in range(4))
     sec = datetime.timedelta(seconds=1)
     # An old month large enough that every payment goes wholly to arrears (collected).
-    DebtPeriod.objects.create(
-        household=world.house_a, month=datetime.date(2000, 1, 1), amount_due=D("9999999")
-    )
+    add_months(world.house_a, [datetime.date(2000, 1, 1)], "9999999")
     moments = [
         at(d0, 18) - sec, at(d0, 18), at(d0, 20, 30), at(d0, 23, 59), at(d1, 0),
         at(d1, 17, 59) + 59 * sec, at(d1, 18), at(d1, 20, 30), at(d1, 23, 59), at(d2, 0),
@@ -1135,7 +1138,7 @@ def huating(world, activity, clock):
         last=datetime.date(2015, 5, 1),
         owner=HT_OWNER,
     )
-    case = Case.objects.create(
+    case = make_case(
         campaign=campaign,
         household=house,
         team=team,

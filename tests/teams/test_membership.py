@@ -16,7 +16,7 @@ from teams.membership import (
     team_member_remove,
 )
 from teams.models import Team, TeamMember
-from tests.conftest import make_household, make_user
+from tests.conftest import make_case, make_household, make_user
 
 
 def _membership(world, user=None):
@@ -26,7 +26,7 @@ def _membership(world, user=None):
 def _second_case(world, *, status=Case.Status.OPEN, unit="C16-104"):
     month = datetime.date(2015, 1, 1)
     house = make_household(world.office, unit, first=month, last=month)
-    return Case.objects.create(
+    return make_case(
         campaign=world.campaign,
         household=house,
         team=world.team_a,

@@ -28,7 +28,7 @@ from teams.standings import (
     member_rows,
     period_for,
 )
-from tests.conftest import add_cases, make_household, record_payment
+from tests.conftest import add_cases, make_case, make_household, record_payment
 
 
 def clear(world, case, by=None, **kw):
@@ -140,7 +140,7 @@ def test_another_campaigns_clearances_do_not_count(world):
     house = make_household(
         world.other_office, "Z1-1", first=datetime.date(2015, 5, 1), last=datetime.date(2015, 5, 1)
     )
-    case = Case.objects.create(
+    case = make_case(
         campaign=world.other_campaign,
         household=house,
         team=world.other_team,
