@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from arrears import scoping
 from arrears.models import Campaign, Case
-from arrears.promises import BROKEN, PENDING, with_promise_state
+from arrears.promises import with_promise_state
 from arrears.selectors import with_case_figures
 from escalation.plans import with_plan_state
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
@@ -31,30 +31,42 @@ def cases_to_work(
     qs = with_plan_state(with_promise_state(with_case_figures(qs), today=today), today=today)
     # In the database only the two lasting blocks are visible (written-only, a recent
     # conversation); the exact answer per row comes from the contact policy on the page.
+    # The order is computed from the case's kept columns (arrears.case_figures) and today:
+    # per case in scope a few comparisons, and the one subquery only for the cases contacted
+    # in the last week. The promise and plan annotations above are shown for the page's rows.
+    week_ago = now - datetime.timedelta(days=7)
     recent_conversation = ContactAttempt.objects.filter(
         household=OuterRef("household"),
         person_contacted__in=OWNER_PERSONS,
         outcome__in=CONVERSATION_OUTCOMES,
-        occurred_at__gt=now - datetime.timedelta(days=7),
+        occurred_at__gt=week_ago,
     )
     qs = qs.annotate(
         priority=Switch(
             When(status__in=[Case.Status.CLEARED, Case.Status.CLOSED], then=Value(DONE)),
-            When(promise_state=BROKEN, then=Value(BROKEN_PROMISE)),
-            # A payment plan behind its instalments is a broken promise; one due today, due.
-            When(plan_paid_now__lt=F("plan_owed_now"), then=Value(BROKEN_PROMISE)),
-            When(promise_state=PENDING, promise_due__lte=today, then=Value(PROMISE_DUE)),
-            When(plan_next_due=today, then=Value(PROMISE_DUE)),
+            # A promise not kept by its day is broken; a payment plan behind its
+            # instalments is too. One due today (not yet paid), due.
+            When(open_promise_due__lt=today, then=Value(BROKEN_PROMISE)),
+            When(plan_unpaid_due__lt=today, then=Value(BROKEN_PROMISE)),
+            When(open_promise_due=today, then=Value(PROMISE_DUE)),
+            When(plan_unpaid_due=today, then=Value(PROMISE_DUE)),
             When(planned_date__lte=today, then=Value(PLAN_REACHED)),
             When(household__written_contact_only=True, then=Value(CONTACT_BLOCKED)),
-            When(Exists(recent_conversation), then=Value(CONTACT_BLOCKED)),
+            # Nested, so the subquery runs only for cases contacted in the last week.
+            When(
+                last_contact_at__gt=week_ago,
+                then=Switch(
+                    When(Exists(recent_conversation), then=Value(CONTACT_BLOCKED)),
+                    default=Value(CONTACT_ALLOWED),
+                ),
+            ),
             default=Value(CONTACT_ALLOWED),
             output_field=IntegerField(),
         )
     )
     return qs.order_by(
         "priority",
-        F("promise_due").asc(nulls_last=True),
+        F("open_promise_due").asc(nulls_last=True),
         F("planned_date").asc(nulls_last=True),
         "-balance",
         "household__unit_code",

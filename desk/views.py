@@ -19,7 +19,7 @@ from arrears.playbooks import playbook_for
 from arrears.selectors import EARLIEST, office_figures
 from desk.case_queries import cases_to_work
 from desk.filters import CaseFilter
-from desk.tables import CaseTable
+from desk.tables import CaseTable, PageByKeys
 from desk.timeline import case_timeline
 from escalation.case_panel import case_escalation
 from escalation.forms import IssueLettersForm
@@ -65,13 +65,18 @@ def _case_table(request, *, per_page=CASES_PER_PAGE):
         request.GET or None, queryset=cases_to_work(user, now=now), teams=teams
     )
     qs = case_filter.qs
-    table = CaseTable(qs, exclude=() if access.may_batch_letters(user) else ("select",))
-    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
-    # Keys differ from the annotations' names: an aggregate named like the annotation it
-    # sums replaces it, and PostgreSQL then finds no such column.
+    # The count the pages need comes with the totals: one pass over the cases in scope.
     totals = qs.aggregate(
-        total_owed=Sum("owed"), total_paid=Sum("paid"), total_balance=Sum("balance")
+        total_rows=Count("pk"),
+        total_owed=Sum("owed"),
+        total_paid=Sum("paid"),
+        total_balance=Sum("balance"),
     )
+    table = CaseTable(
+        PageByKeys(qs, count=totals.pop("total_rows")),
+        exclude=() if access.may_batch_letters(user) else ("select",),
+    )
+    RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     table.totals = {key.removeprefix("total_"): value for key, value in totals.items()}
     rows = [row.record for row in table.page.object_list]
     table.availability = contact_answers((r.household for r in rows), now=now)
