@@ -12,7 +12,7 @@ from arrears.promises import with_promise_state
 from arrears.selectors import with_case_figures
 from escalation.plans import with_plan_state
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
-from households.models import ContactAttempt
+from households.models import ContactAttempt, Household
 
 # What to do next, in the order a collector should do it.
 BROKEN_PROMISE, PROMISE_DUE, PLAN_REACHED, CONTACT_ALLOWED, CONTACT_BLOCKED, DONE = range(6)
@@ -35,6 +35,7 @@ def cases_to_work(
     # per case in scope a few comparisons, and the one subquery only for the cases contacted
     # in the last week. The promise and plan annotations above are shown for the page's rows.
     week_ago = now - datetime.timedelta(days=7)
+    written_only = Household.objects.filter(written_contact_only=True).values("pk")
     recent_conversation = ContactAttempt.objects.filter(
         household=OuterRef("household"),
         person_contacted__in=OWNER_PERSONS,
@@ -51,7 +52,9 @@ def cases_to_work(
             When(open_promise_due=today, then=Value(PROMISE_DUE)),
             When(plan_unpaid_due=today, then=Value(PROMISE_DUE)),
             When(planned_date__lte=today, then=Value(PLAN_REACHED)),
-            When(household__written_contact_only=True, then=Value(CONTACT_BLOCKED)),
+            # A set read once, not a join: the totals and the count of the same queryset
+            # would keep the join to every household in scope.
+            When(household__in=written_only, then=Value(CONTACT_BLOCKED)),
             # Nested, so the subquery runs only for cases contacted in the last week.
             When(
                 last_contact_at__gt=week_ago,
