@@ -1,5 +1,8 @@
+import datetime
+
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
@@ -62,6 +65,20 @@ class MoneyColumn(tables.Column):
         return cny(totals.get(self.total_key)) if self.total_key else ""
 
 
+class DayColumn(tables.Column):
+    """A date or a moment (in local time) in Django's date format. django-tables2's
+    DateColumn compiles a template for every cell it renders."""
+
+    def __init__(self, *args, format: str, **kwargs):
+        self.format = format
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        if isinstance(value, datetime.datetime):
+            value = timezone.localtime(value)
+        return dateformat.format(value, self.format)
+
+
 class CaseTable(tables.Table):
     # Shown to those who may issue letters for several cases at once (see _case_table).
     select = tables.CheckBoxColumn(
@@ -88,18 +105,16 @@ class CaseTable(tables.Table):
         },
     )
     balance = MoneyColumn(verbose_name=_("Balance"), total_key="balance")
-    oldest_unpaid = tables.DateColumn(
-        format="Y-m", verbose_name=_("Oldest unpaid"), attrs=PHONE_HIDDEN
-    )
+    oldest_unpaid = DayColumn(format="Y-m", verbose_name=_("Oldest unpaid"), attrs=PHONE_HIDDEN)
     team = tables.Column(accessor="team__code", verbose_name=_("Team"), attrs=PHONE_HIDDEN)
     responsible = tables.Column(
         verbose_name=_("Responsible"), attrs=PHONE_HIDDEN, order_by=("responsible__username",)
     )
-    planned_date = tables.DateColumn(format="m-d", verbose_name=_("Planned"))
+    planned_date = DayColumn(format="m-d", verbose_name=_("Planned"))
     promise = tables.Column(
         accessor="promise_due", verbose_name=_("Promise"), order_by=("promise_due",)
     )
-    last_contact_at = tables.DateTimeColumn(
+    last_contact_at = DayColumn(
         format="m-d H:i", verbose_name=_("Last contact"), attrs=PHONE_HIDDEN
     )
     # Placed right after the balance (see Meta.sequence): on a phone both show unscrolled.
