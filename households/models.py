@@ -276,7 +276,13 @@ class ContactAttempt(AppendOnlyModel):
                 name="attempt_staff_count_positive",
             ),
         ]
-        indexes = [models.Index(fields=["household", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["household", "occurred_at"]),
+            # The attempts list and the breaches page show the newest first: read backwards
+            # from here, the first page of a region's 44,000 attempts takes 50 rows, not a
+            # sort of all of them (issue 15: director's attempts list 500 → 1 ms in PostgreSQL).
+            models.Index(fields=["occurred_at", "id"], name="attempt_newest"),
+        ]
 
     objects = ContactAttemptQuerySet.as_manager()
 
