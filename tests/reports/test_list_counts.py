@@ -1,5 +1,6 @@
 """The payments and attempts lists do not count every row in scope: a page reads one row
-more than it shows to know whether another follows (issue 15)."""
+more than it shows to know whether another follows; the breaches page shows them a page at a
+time (issue 15)."""
 
 import datetime
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.contact import attempt_log
-from reports.activity_views import PER_PAGE
+from reports.activity_views import BREACHES_PER_PAGE, PER_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,26 @@ def test_the_pages_still_follow_one_another(client, world):
     table = second.context["table"]
     assert len(table.page.object_list) == 3 and not table.page.has_next()
     assert 'data-testid="attempt-table"' in second.content.decode()
+
+
+def test_the_breaches_page_shows_them_a_page_at_a_time(client, world):
+    start = timezone.now().replace(hour=23, minute=0, second=0, microsecond=0)
+    for i in range(BREACHES_PER_PAGE + 2):
+        attempt_log(
+            case=world.case_a,
+            by=world.collector_a,
+            occurred_at=start - datetime.timedelta(days=1 + i // 40, minutes=i),
+            channel="phone_call",
+            person_contacted="owner",
+            outcome="no_answer",
+        )
+    client.force_login(world.manager)
+    first, _ = get(client, reverse("breach-list"))
+    page = first.content.decode()  # in Chinese, the default
+    assert len(first.context["attempts"]) == BREACHES_PER_PAGE
+    assert "?days=7&amp;page=2" in page and ">较早的<" in page and ">较新的<" not in page
+    second, _ = get(client, reverse("breach-list") + "?days=7&page=2")
+    older = list(second.context["attempts"])
+    assert len(older) == 2 and all(a.all_breaches for a in older)
+    assert all(a.occurred_at >= older[0].occurred_at for a in first.context["attempts"])
+    assert ">较新的<" in second.content.decode() and ">较早的<" not in second.content.decode()
