@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.contact import attempt_log
+from tests.conftest import make_office_with_campaign, record_payment
 
 pytestmark = [
     pytest.mark.django_db,
@@ -78,3 +79,13 @@ def test_the_exemptions_to_review_are_found_without_reading_every_attempt(world)
         text = "\n".join(row[0] for row in cursor.fetchall())
     # Only the attempts with an exemption: a partial index of them.
     assert "attempt_exempted" in text, text
+
+
+def test_the_payments_list_of_several_offices_reads_the_newest_from_an_index(client, world):
+    # One office's payments come in order from its (office, paid_at) index already.
+    make_office_with_campaign(world.region, "mid", "中苑服务处")
+    record_payment(world.house_a, "100.00", world.collector_a)
+    record_payment(world.house_b, "100.00", world.collector_b)
+    sql = page_query(client, world.director, reverse("payment-list"), "arrears_payment")
+    assert "ORDER BY" in sql
+    assert not sorts(plan(sql)), plan(sql)
