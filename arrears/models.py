@@ -564,7 +564,13 @@ class Payment(AppendOnlyModel):
                 name="payment_receipt_key_unique_in_office",
             ),
         ]
-        indexes = [models.Index(fields=["office", "paid_at"])]
+        indexes = [
+            models.Index(fields=["office", "paid_at"]),
+            # The payments list of several offices (a director's 20), newest first: read
+            # backwards from here instead of sorting every payment of the region (issue 15:
+            # 63 → 5 ms at 3,800 payments; the payments of a year are ten times more).
+            models.Index(fields=["paid_at", "id"], name="payment_newest"),
+        ]
 
     def __str__(self):
         sign = "-" if self.kind == self.Kind.REVERSAL else ""

@@ -2,10 +2,11 @@
 database annotations, so a page makes the same few queries however many rows it shows."""
 
 import datetime
+from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -18,7 +19,7 @@ from django.db.models.functions import Coalesce
 
 from arrears.case_figures import EARLIEST  # noqa: F401  (the desk's team figures use it)
 from arrears.models import Case, DebtorCategory, DebtPeriod, DifficultIssue, Payment
-from arrears.money import MONEY, ZERO
+from arrears.money import CENT, MONEY, ZERO
 
 NO_MONEY = Value(ZERO, output_field=MONEY)
 # Cases still to classify (待分类): a cleared or closed case needs no playbook any more.
@@ -54,14 +55,49 @@ def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def office_figures(offices: QuerySet, *, since: datetime.datetime) -> QuerySet:
-    """Per office: households in arrears, outstanding balance, open and cleared cases,
-    collected since `since` (net of reversals), open difficult issues."""
-    outstanding = (
-        DebtPeriod.objects.filter(household__office=OuterRef("pk"), amount_paid__lt=F("amount_due"))
-        .order_by()
-        .values("household__office")
-    )
+def _unpaid_by_office(office_ids) -> dict[int, tuple[Decimal, int]]:
+    """office id → (outstanding balance, households owing), in one pass over the unpaid months.
+
+    The months are summed per household first (the partial index debt_period_unpaid holds
+    them in household order, amounts included), then the ~15% of households that owe are
+    joined to their offices. The per-office subqueries this replaces read the whole index
+    twice for every office (issue 15: 20 offices, 2.3 s); Django has no derived tables, hence
+    the SQL, which SQLite and PostgreSQL both run.
+    """
+    if not office_ids:
+        return {}
+    quote = connection.ops.quote_name
+    household = DebtPeriod._meta.get_field("household")
+    periods, households = DebtPeriod._meta.db_table, household.related_model._meta.db_table
+    sql = f"""
+        SELECT h.{quote("office_id")}, SUM(owing.balance), COUNT(*)
+        FROM (
+            SELECT {quote(household.column)} AS household_id,
+                   SUM({quote("amount_due")} - {quote("amount_paid")}) AS balance
+            FROM {quote(periods)}
+            WHERE {quote("amount_paid")} < {quote("amount_due")}
+            GROUP BY {quote(household.column)}
+        ) owing
+        JOIN {quote(households)} h ON h.{quote("id")} = owing.household_id
+        WHERE h.{quote("office_id")} IN ({", ".join(["%s"] * len(office_ids))})
+        GROUP BY h.{quote("office_id")}
+    """  # noqa: S608 (names from the models, values as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(office_ids))
+        # SQLite sums decimals as floats: back to yuan and fen, as Django's Sum() does.
+        return {
+            office: (Decimal(str(balance)).quantize(CENT), households)
+            for office, balance, households in cursor.fetchall()
+        }
+
+
+def office_figures(offices: QuerySet, *, since: datetime.datetime) -> list:
+    """The offices, each with: households in arrears, outstanding balance, open and cleared
+    cases, collected since `since` (net of reversals), open difficult issues.
+
+    Two queries whatever the number of offices: the offices with the figures an index finds
+    per office (payments since `since`, cases, issues), then the unpaid months in one pass.
+    """
     received = (
         Payment.objects.filter(office=OuterRef("pk"), paid_at__gte=since)
         .order_by()
@@ -77,13 +113,17 @@ def office_figures(offices: QuerySet, *, since: datetime.datetime) -> QuerySet:
         .order_by()
         .values("case__campaign__office")
     )
-    return offices.annotate(
-        balance=_sum(outstanding, F("amount_due") - F("amount_paid")),
-        households_owing=_count(outstanding, "household"),
-        # What went to debt periods: an excess over the balance is credit, not collection.
-        collected=_sum(received.filter(kind=Payment.Kind.PAYMENT), "allocated")
-        - _sum(received.filter(kind=Payment.Kind.REVERSAL), "allocated"),
-        cases_total=_count(cases),
-        cases_cleared=_count(cases.filter(status=Case.Status.CLEARED)),
-        issues_open=_count(issues),
+    rows = list(
+        offices.annotate(
+            # What went to debt periods: an excess over the balance is credit, not collection.
+            collected=_sum(received.filter(kind=Payment.Kind.PAYMENT), "allocated")
+            - _sum(received.filter(kind=Payment.Kind.REVERSAL), "allocated"),
+            cases_total=_count(cases),
+            cases_cleared=_count(cases.filter(status=Case.Status.CLEARED)),
+            issues_open=_count(issues),
+        )
     )
+    unpaid = _unpaid_by_office([o.pk for o in rows])
+    for office in rows:
+        office.balance, office.households_owing = unpaid.get(office.pk, (ZERO, 0))
+    return rows

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +31,8 @@ from arrears.notifications import inbox_mark_read
 from arrears.pages import add_errors, has_code, scoped_case
 from arrears.payments import payment_record, payment_reverse
 from arrears.refusals import refuses_unlawful_posts
+
+ISSUES_PER_PAGE = 100
 
 
 @login_not_required
@@ -205,12 +208,19 @@ def issue_list(request):
     issues = (
         scoping.difficult_issues(request.user)
         .select_related("case__household", "raised_by__staff_profile", "resolved_by__staff_profile")
-        .order_by("status", "raised_at")
+        .order_by("status", "raised_at", "pk")
     )
     show = request.GET.get("show", "open")
     if show != "all":
         issues = issues.filter(status=DifficultIssue.Status.OPEN)
-    return render(request, "arrears/issue_list.html", {"issues": issues, "show": show})
+    # A page at a time: "all" keeps every resolved issue of the region, a list that only grows
+    # (issue 15). The count is of the issues in scope, a small table.
+    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "arrears/issue_list.html",
+        {"issues": page.object_list, "page": page, "show": show},
+    )
 
 
 @require_http_methods(["GET", "POST"])

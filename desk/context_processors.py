@@ -5,7 +5,13 @@ from arrears.roles import role_of
 
 def role(request):
     """The signed-in user's role label, their unread inbox count and what their menu shows
-    (each entry asked of arrears.access, the rule book)."""
+    (each entry asked of arrears.access, the rule book).
+
+    Computed once per request: django-tables2 renders each table's template with the
+    request, which runs every context processor again (two more queries a table)."""
+    cached = getattr(request, "_desk_role_context", None)
+    if cached is not None:
+        return cached
     user = getattr(request, "user", None)
     value = role_of(user) if user is not None else None
     signed_in = user is not None and user.is_authenticated
@@ -20,7 +26,7 @@ def role(request):
                 .values_list("pk", flat=True)
                 .first()
             )
-    return {
+    request._desk_role_context = {
         "user_role_label": Role(value).label if value else "",
         "unread_count": unread,
         "nav_campaign_id": campaign_id,
@@ -30,3 +36,4 @@ def role(request):
         "may_read_summaries": signed_in and access.may_read_summaries(user),
         "may_read_weekly_report": signed_in and access.may_read_weekly_report(user),
     }
+    return request._desk_role_context

@@ -3,11 +3,12 @@ same rows as an xlsx download; and the breaches page a manager reviews."""
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
+from django_tables2 import LazyPaginator, RequestConfig
 
 from arrears import access, scoping
 from arrears.downloads import attachment
@@ -19,6 +20,24 @@ from reports.exporters import AttemptListExport, PaymentListExport
 from reports.flagged_texts import flagged_texts
 
 PER_PAGE = 50
+# The breaches page shows this many breaches and flagged notes at a time, newest first:
+# a region's week held 270, its 30 days 1,100, each a few model rows to build and render.
+BREACHES_PER_PAGE = 50
+
+
+class _Pages(LazyPaginator):
+    """Pages that are not counted (django-tables2's LazyPaginator: a page reads one row more
+    than it shows, to know whether another follows), up to a page number the database can
+    skip to: page 99999999999999999999 is out of range, as a counted paginator would say,
+    rather than an offset beyond 64 bits. Out of range shows the first page."""
+
+    MAX_PAGE = 1_000_000
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if number > self.MAX_PAGE:
+            raise EmptyPage(number)
+        return number
 
 
 def _xlsx(exporter, stem):
@@ -37,7 +56,11 @@ def _list(request, *, qs, filter_class, table_class, exporter_class, title, stem
         ordering = table_class._meta.order_by
         return _xlsx(exporter_class(filtered.order_by(*ordering), title=title), stem)
     table = table_class(filtered)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    # No count of every row in scope: it joined a region's 44,000 attempts to their
+    # households on every page (issue 15: 40–100 ms, more as the months go by), and the
+    # pager never showed it.
+    paginate = {"per_page": PER_PAGE, "paginator_class": _Pages}
+    RequestConfig(request, paginate=paginate).configure(table)
     return render(
         request,
         "reports/activity_list.html",
@@ -89,11 +112,12 @@ def breach_list(request):
         "case",
         "exemption_review__reviewed_by__staff_profile",
     )
-    attempts = (
+    attempts = _Pages(
         scope.filter(occurred_at__gte=since)
         .filter(IS_BREACH | ~Q(flagged_terms=[]))
-        .order_by("-occurred_at")
-    )
+        .order_by("-occurred_at", "-pk"),
+        BREACHES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     # Every exemption not yet reviewed, however old; those reviewed within the window.
     to_review = scope.exemptions_to_review().order_by("occurred_at", "pk")
     reviewed = (
@@ -105,7 +129,8 @@ def breach_list(request):
         request,
         "reports/breach_list.html",
         {
-            "attempts": attempts,
+            "attempts": attempts.object_list,
+            "attempts_page": attempts,
             "to_review": to_review,
             "reviewed": reviewed,
             "days": days,

@@ -40,7 +40,8 @@ def summary_list(request):
         request,
         "summaries/list.html",
         {
-            "summaries": qs.order_by("-for_date", "kind", "scope")[:200],
+            # The list shows no figures: a pack's run to a megabyte (issue 15).
+            "summaries": qs.defer("data").order_by("-for_date", "kind", "scope")[:200],
             "kind": kind,
             "kinds": Summary.Kind.choices,
             "may_run": access.summaries_to_run(request.user),
@@ -85,6 +86,7 @@ def summary_detail(request, pk):
         scoping.summaries(request.user)
         .filter(kind=summary.kind, scope=summary.scope)
         .exclude(pk=summary.pk)
+        .defer("data")  # links by date only
         .order_by("-for_date")[:14]
     )
     return render(

@@ -86,7 +86,7 @@ def test_the_leaderboard_counts_what_went_to_periods(huge):
 
 
 def test_the_office_figures_count_what_went_to_periods(huge):
-    office = office_figures(Office.objects.filter(pk=huge.office.pk), since=at(0)).get()
+    (office,) = office_figures(Office.objects.filter(pk=huge.office.pk), since=at(0))
     assert office.collected == D("1700.00")
     assert office.balance == D("1700.00")  # house B's months; house A is paid up
 

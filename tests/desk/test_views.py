@@ -145,7 +145,7 @@ def test_director_desk_shows_only_their_regions_offices_with_figures(client, wor
     response = client.get(reverse("desk"))
     page = response.content.decode()
     assert "北苑服务处" in page and "南苑服务处" not in page
-    office = response.context["offices"].get()
+    (office,) = response.context["offices"]
     assert office.households_owing == 2
     assert office.balance == D("3100.00")  # 2 × 17 × 100 − 300
     assert office.collected == D("300.00")
