@@ -17,7 +17,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from arrears.case_figures import EARLIEST  # noqa: F401  (the desk's team figures use it)
 from arrears.models import Case, DebtorCategory, DebtPeriod, DifficultIssue, Payment
 from arrears.money import CENT, MONEY, ZERO
 

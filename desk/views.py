@@ -1,7 +1,7 @@
 import datetime
 
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -14,10 +14,10 @@ from arrears.credit import credit_balance
 from arrears.downloads import attachment
 from arrears.forms import CategoryForm
 from arrears.ledger import ledger_ranges
-from arrears.models import Campaign, Case, DebtPeriod, DifficultIssue, WorkerHeartbeat
+from arrears.models import Campaign, Case, DifficultIssue, WorkerHeartbeat
 from arrears.money import MONEY
 from arrears.playbooks import playbook_for
-from arrears.selectors import EARLIEST, office_figures
+from arrears.selectors import office_figures
 from desk.case_queries import cases_to_work
 from desk.filters import CaseFilter
 from desk.tables import CaseTable, PageByKeys
@@ -46,21 +46,10 @@ def _week_start(now: datetime.datetime) -> datetime.datetime:
 
 
 def _team_figures(teams):
-    """Each team's cases, cleared cases and what its cases' households still owe within the
-    campaign's months, each a subquery of the team's row. Joined together, every case came
-    once per month of its household (22,000 rows for an office of 750 cases), to be counted
-    DISTINCT again. With the case figures kept on Case (issue 15), the balance is a sum of
-    the team's cases' `balance`."""
+    """Each team's cases, cleared cases and what its cases still owe within the campaign's
+    months (the cases' kept balance), each a subquery of the team's row: joined together,
+    every case came once per month of its household, to be counted DISTINCT again."""
     cases = Case.objects.filter(team=OuterRef("pk")).order_by().values("team")
-    periods = (
-        DebtPeriod.objects.filter(
-            household__cases__team=OuterRef("pk"),
-            month__lte=OuterRef("campaign__arrears_through"),
-            month__gte=Coalesce(OuterRef("campaign__arrears_from"), EARLIEST),
-        )
-        .order_by()
-        .values("household__cases__team")
-    )
 
     def count(qs):
         return Coalesce(Subquery(qs.annotate(n=Count("pk")).values("n")[:1]), 0)
@@ -68,10 +57,7 @@ def _team_figures(teams):
     return teams.annotate(
         case_count=count(cases),
         cleared_count=count(cases.filter(status=Case.Status.CLEARED)),
-        balance=Subquery(
-            periods.annotate(v=Sum(F("amount_due") - F("amount_paid"))).values("v")[:1],
-            output_field=MONEY,
-        ),
+        balance=Subquery(cases.annotate(v=Sum("balance")).values("v")[:1], output_field=MONEY),
     ).order_by("code")
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from arrears.models import AppendOnlyModel
+from arrears.models import AppendOnlyModel, choice_label
 from households.contact_policy import (
     POLICY_DEFAULTS,
     POLICY_LIMITS,
@@ -166,14 +166,6 @@ class Outcome(models.TextChoices):
 IS_BREACH = ~Q(breaches=[]) | Q(exemption_review__decision="breach")
 
 
-def _label(choices: type[models.TextChoices], value: str) -> str:
-    """The label of `value`, or the value itself when it is not a choice (as Django does)."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 class ContactAttemptQuerySet(models.QuerySet):
     def effective(self):
         """The attempts that stand: not withdrawn by a correcting entry. A correcting entry
@@ -307,13 +299,13 @@ class ContactAttempt(AppendOnlyModel):
     # call (70 µs): the lists, the breaches page and the case page call these three for
     # every attempt they show (issue 15). The enum finds the label by value.
     def get_channel_display(self) -> str:
-        return _label(Channel, self.channel)
+        return choice_label(Channel, self.channel)
 
     def get_person_contacted_display(self) -> str:
-        return _label(PersonContacted, self.person_contacted)
+        return choice_label(PersonContacted, self.person_contacted)
 
     def get_outcome_display(self) -> str:
-        return _label(Outcome, self.outcome)
+        return choice_label(Outcome, self.outcome)
 
     @property
     def review(self) -> "ExemptionReview | None":

@@ -11,8 +11,9 @@ from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from arrears.case_figures import EARLIEST
 from arrears.models import Case, DebtPeriod, DifficultIssue, Office, Payment
-from arrears.selectors import EARLIEST, _count, _sum, office_figures
+from arrears.selectors import _count, _sum, office_figures
 from desk.load import generate_load
 from desk.views import _team_figures
 from teams.models import Team
