@@ -79,6 +79,14 @@ class Household(models.Model):
                 name="household_area_positive",
             ),
         ]
+        indexes = [
+            # The case list reads the few written-only households as a set on every page.
+            models.Index(
+                fields=["id"],
+                condition=Q(written_contact_only=True),
+                name="household_written_only",
+            ),
+        ]
 
     def __str__(self):
         return self.unit_code
