@@ -3,6 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from arrears.models import Case, DebtorCategory, DebtPeriod
 from households.models import Household
@@ -83,3 +84,15 @@ def test_a_case_made_without_a_category_is_not_yet_classified(world):
     case.refresh_from_db()
     assert case.category == DebtorCategory.UNCLASSIFIED
     assert "待分类" in case.get_category_display()  # in English and in Chinese
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("name", ["category", "status"])
+def test_a_cases_labels_found_by_value_are_djangos(name, language):
+    field = Case._meta.get_field(name)
+    with translation.override(language):
+        for value in [*(v for v, _label in field.choices), "no-such-choice"]:
+            case = Case(**{name: value})
+            djangos = Case._get_FIELD_display(case, field)
+            assert getattr(case, f"get_{name}_display")() == djangos
+            assert type(getattr(case, f"get_{name}_display")()) is str
