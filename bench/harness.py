@@ -154,7 +154,13 @@ def require_loopback(target: str) -> str:
     which would put the server on every interface.
     """
     text = target.strip()
-    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    try:
+        host = str(ipaddress.ip_address(text.strip("[]")))  # a bare address, "::1" too
+    except ValueError:
+        try:
+            host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+        except ValueError:
+            host = ""
     if host == "localhost":
         return host
     try:
@@ -245,9 +251,11 @@ class Gunicorn:
         host: str = "127.0.0.1",
         port: int = 0,
         log_dir: Path = BENCH_DIR,
+        settings_module: str = "config.settings",
         env: dict | None = None,
     ):
         self.host = require_loopback(host)
+        self.settings_module = settings_module
         self.database_url, self.workers, self.port = database_url, workers, port
         self.log_dir, self.extra_env = Path(log_dir), env or {}
         self.popen: subprocess.Popen | None = None
@@ -268,7 +276,7 @@ class Gunicorn:
             log.write_text("")
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SETTINGS_MODULE": self.settings_module,
             "DEBUG": "False",
             "DATABASE_URL": self.database_url,
             "ALLOWED_HOSTS": f"{self.host},127.0.0.1,localhost",
@@ -365,6 +373,19 @@ class Gunicorn:
             method, path, status, _size, micros = line.split()
             out.append((method, path, int(status), int(micros) / 1e6))
         return out
+
+    def time_of(self, path: str, timeout: float = 5) -> float | None:
+        """gunicorn's own time (seconds) of the next logged request for `path` (no query
+        string), skipping any other line: a worker writes its access line after sending
+        the response, so the client may see the response first."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for _method, logged_path, _status, seconds in self.server_times():
+                if logged_path == path:
+                    return seconds
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.005)
 
     def _on_signal(self, signum, frame):
         raise SystemExit(128 + signum)

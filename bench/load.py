@@ -192,6 +192,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--bind", default="127.0.0.1", help="a loopback address")
     parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument(
+        "--settings",
+        default="config.settings",
+        help="gunicorn's DJANGO_SETTINGS_MODULE (default config.settings; the tests give one "
+        "that checks their fast password hashes)",
+    )
     args = parser.parse_args()
     require_loopback(args.bind)
     url = args.database_url or os.environ.get("DATABASE_URL")
@@ -212,7 +218,9 @@ def main() -> int:
         flush=True,
     )
     steps = []
-    with Gunicorn(url, workers=args.workers, host=args.bind) as server:
+    with Gunicorn(
+        url, workers=args.workers, host=args.bind, settings_module=args.settings
+    ) as server:
         started = time.perf_counter()
         sessions = {
             kind: [[name, login(server.url, name, password)] for name in names]

@@ -32,6 +32,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (  # noqa: E402
@@ -42,6 +43,7 @@ from harness import (  # noqa: E402
     http_get,
     login,
     percentile,
+    require_loopback,
     setup_django,
 )
 
@@ -235,7 +237,6 @@ def measure_http(
     for label, username, url in listed:
         if username not in cookies:
             cookies[username] = login(server.url, username, password)
-            server.server_times()  # the sign-in is not the page's
         page = Page(label, username, url)
         spent = 0.0
         for _ in range(repeat):
@@ -244,14 +245,9 @@ def measure_http(
             status, body = http_get(server.url + url, cookies[username])
             seconds = time.perf_counter() - started
             page.times.append(seconds)
-            logged = server.server_times()
-            # The worker writes its access line after the response: wait for it briefly.
-            deadline = time.monotonic() + 2
-            while not logged and time.monotonic() < deadline:
-                time.sleep(0.005)
-                logged = server.server_times()
+            logged = server.time_of(urlsplit(url).path)
             page.cpu.append(server.cpu_seconds() - cpu_started)
-            page.server += [t for _m, _p, _s, t in logged[-1:]]
+            page.server += [logged] if logged is not None else []
             page.status, page.bytes = status, len(body)
             spent += seconds
             if status != 200:
@@ -301,6 +297,8 @@ def run(args) -> int:
     url = args.database_url or os.environ.get("DATABASE_URL")
     if not url:
         raise SystemExit("--database-url or DATABASE_URL is needed (the region's database)")
+    if args.http:
+        require_loopback(args.bind)
     setup_django(url)
     from django.conf import settings
 
