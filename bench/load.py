@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -69,8 +70,9 @@ def people(region: str, users: int) -> tuple[list[str], list[str], str]:
     from django.contrib.auth import get_user_model
 
     names = get_user_model().objects.filter(is_active=True).values_list("username", flat=True)
-    collectors = sorted(names.filter(username__regex=rf"^{region}-\d+-[a-z0-9]+-collector$"))
-    managers = sorted(names.filter(username__regex=rf"^{region}-\d+-manager$"))
+    code = re.escape(region)
+    collectors = sorted(names.filter(username__regex=rf"^{code}-\d+-[a-z0-9]+-collector$"))
+    managers = sorted(names.filter(username__regex=rf"^{code}-\d+-manager$"))
     if not collectors or not managers:
         raise SystemExit(f"no collectors or managers of region {region}: run generate_load")
 

@@ -3,7 +3,10 @@ workers, signs a user in through the login page, logs each request's own time, a
 after the `with` block, also when the block fails."""
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 
 import pytest
 from axes.models import AccessAttempt
@@ -21,8 +24,11 @@ def _gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     # A child of ours that exited but was not reaped yet is a zombie: gone as well.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:  # reaped in between
+        return True
 
 
 def _port_closed(port: int) -> bool:
@@ -68,3 +74,29 @@ def test_a_failing_run_still_stops_it_and_a_wrong_password_is_tried_once(
 def test_it_refuses_to_listen_beyond_the_loopback(tmp_path):
     with pytest.raises(SystemExit, match="loopback only"):
         Gunicorn("sqlite:///unused", host="0.0.0.0", log_dir=tmp_path)  # noqa: S104
+
+
+def test_a_benchmark_stopped_by_sigterm_takes_its_gunicorn_with_it(transactional_db, bench_dir):
+    # What `kill` or a closed terminal does to pages.py --http or load.py mid-run.
+    script = (
+        "import sys, time; sys.path.insert(0, 'bench'); from harness import Gunicorn\n"
+        f"with Gunicorn({database_url_of_test_db()!r}, settings_module={FAST_HASH_SETTINGS!r})"
+        " as g:\n"
+        "    print(g.popen.pid, *g.worker_pids(), g.port, flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    bench = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=bench_dir.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        *pids, port = map(int, bench.stdout.readline().split())
+        assert len(pids) == 3 and not any(_gone(pid) for pid in pids)
+        bench.send_signal(signal.SIGTERM)
+        assert bench.wait(30) == 128 + signal.SIGTERM
+    finally:
+        bench.kill()
+        bench.wait()
+    assert all(_gone(pid) for pid in pids) and _port_closed(int(port))
