@@ -410,3 +410,47 @@ class Gunicorn:
         for sig, handler in self._previous_handlers.items():
             signal.signal(sig, handler)
         self._previous_handlers.clear()
+
+
+def never_analyzed() -> list[str]:
+    """The app's PostgreSQL tables that have rows but no planner statistics yet.
+
+    Without statistics the planner guesses, and a page can take seconds that it would not
+    take once autovacuum has run (this machine's PostgreSQL has autovacuum off, and a region
+    made by generate_load is never analyzed): the page benchmarks print these and
+    `--analyze` runs ANALYZE first. Empty on SQLite.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0"
+            " AND last_analyze IS NULL AND last_autoanalyze IS NULL ORDER BY relname"
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def analyze() -> float:
+    """ANALYZE the whole database (planner statistics only; no row changes): seconds."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def statistics_note(run_analyze: bool) -> str:
+    """One line for a benchmark's header: whether the planner has statistics."""
+    if run_analyze:
+        return f"ANALYZE took {analyze():.1f} s"
+    missing = never_analyzed()
+    if not missing:
+        return "planner statistics present"
+    return (
+        f"WARNING: {len(missing)} tables never analyzed ({', '.join(missing[:3])}, …): the "
+        "planner guesses; run with --analyze, or ANALYZE, for figures as production has them"
+    )

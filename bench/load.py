@@ -41,6 +41,7 @@ from harness import (  # noqa: E402
     percentile,
     require_loopback,
     setup_django,
+    statistics_note,
 )
 
 MAX_USERS = 200
@@ -195,6 +196,9 @@ def main() -> int:
     parser.add_argument("--bind", default="127.0.0.1", help="a loopback address")
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument(
+        "--analyze", action="store_true", help="ANALYZE the database first (PostgreSQL)"
+    )
+    parser.add_argument(
         "--settings",
         default="config.settings",
         help="gunicorn's DJANGO_SETTINGS_MODULE (default config.settings; the tests give one "
@@ -207,6 +211,7 @@ def main() -> int:
         raise SystemExit("--database-url or DATABASE_URL is needed (the region's database)")
     setup_django(url)
     collectors, managers, password = people(args.region, max(args.users))
+    note = statistics_note(args.analyze)
     from django.db import connections
 
     connections.close_all()
@@ -219,6 +224,7 @@ def main() -> int:
         f"× {args.seconds:.0f} s, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
         flush=True,
     )
+    print(note, flush=True)
     steps = []
     with Gunicorn(
         url, workers=args.workers, host=args.bind, settings_module=args.settings

@@ -45,6 +45,7 @@ from harness import (  # noqa: E402
     percentile,
     require_loopback,
     setup_django,
+    statistics_note,
 )
 
 BASELINE = "admin changelist"
@@ -314,6 +315,7 @@ def run(args) -> int:
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
         flush=True,
     )
+    print(statistics_note(args.analyze), flush=True)
     if args.http:
         results = run_http(args, url)
     else:
@@ -464,6 +466,9 @@ def main() -> int:
         help="over HTTP from a gunicorn started on the loopback (query counts in-process)",
     )
     parser.add_argument("--workers", type=int, default=2, help="--http: gunicorn workers")
+    parser.add_argument(
+        "--analyze", action="store_true", help="ANALYZE the database first (PostgreSQL)"
+    )
     parser.add_argument("--bind", default="127.0.0.1", help="--http: a loopback address")
     parser.add_argument("--smoke", action="store_true", help="what make bench-smoke runs")
     args = parser.parse_args()
