@@ -83,9 +83,9 @@ BENCH_REGION ?= load
 BENCH_REPEAT ?= 11
 BENCH_USERS ?= 1,10,20,50
 BENCH_SECONDS ?= 30
-# --analyze: this machine's PostgreSQL runs without autovacuum, and a generated region has no
-# planner statistics until analyzed (bench/README.md).
-BENCH_ARGS = --database-url $(BENCH_DATABASE_URL) --region $(BENCH_REGION) --analyze
+# --vacuum-analyze: this machine's PostgreSQL runs without autovacuum, and a generated region
+# has neither planner statistics nor a visibility map until vacuumed (bench/README.md).
+BENCH_ARGS = --database-url $(BENCH_DATABASE_URL) --region $(BENCH_REGION) --vacuum-analyze
 
 # Every page in this process / over HTTP from gunicorn with 2 workers on the loopback.
 bench-pages: install

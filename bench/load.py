@@ -196,7 +196,9 @@ def main() -> int:
     parser.add_argument("--bind", default="127.0.0.1", help="a loopback address")
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument(
-        "--analyze", action="store_true", help="ANALYZE the database first (PostgreSQL)"
+        "--vacuum-analyze",
+        action="store_true",
+        help="VACUUM (ANALYZE) the database first, as autovacuum would (PostgreSQL)",
     )
     parser.add_argument(
         "--settings",
@@ -211,7 +213,7 @@ def main() -> int:
         raise SystemExit("--database-url or DATABASE_URL is needed (the region's database)")
     setup_django(url)
     collectors, managers, password = people(args.region, max(args.users))
-    note = statistics_note(args.analyze)
+    note = statistics_note(args.vacuum_analyze)
     from django.db import connections
 
     connections.close_all()

@@ -315,7 +315,7 @@ def run(args) -> int:
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
         flush=True,
     )
-    print(statistics_note(args.analyze), flush=True)
+    print(statistics_note(args.vacuum_analyze), flush=True)
     if args.http:
         results = run_http(args, url)
     else:
@@ -467,7 +467,9 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="--http: gunicorn workers")
     parser.add_argument(
-        "--analyze", action="store_true", help="ANALYZE the database first (PostgreSQL)"
+        "--vacuum-analyze",
+        action="store_true",
+        help="VACUUM (ANALYZE) the database first, as autovacuum would (PostgreSQL)",
     )
     parser.add_argument("--bind", default="127.0.0.1", help="--http: a loopback address")
     parser.add_argument("--smoke", action="store_true", help="what make bench-smoke runs")
