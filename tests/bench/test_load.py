@@ -9,6 +9,15 @@ from desk.load import generate_load
 from tests.bench.conftest import FAST_HASH_SETTINGS
 from tests.processes import database_url_of_test_db
 
+COLLECTOR_PAGES = {
+    "case list",
+    "case page",
+    "attempt form",
+    "log contact (call)",
+    "log contact (letter)",
+    "case page after saving",
+}
+
 
 def test_two_users_for_5_seconds_without_an_error(transactional_db, tmp_path, bench_dir):
     generate_load(offices=1, households_per_office=60, seed=9, region_code="lq", summary_days=0)
@@ -32,6 +41,7 @@ def test_two_users_for_5_seconds_without_an_error(transactional_db, tmp_path, be
     assert step["users"] == 2 and step["user_classes"] == {"Collector": 2, "Manager": 0}
     assert step["errors"] == 0 and step["breaches"] == 0
     assert step["requests"] >= 3 and step["rps"] > 0
-    assert "case list" in step["pages"]
+    # Where each user's round stood when the 5 s window opened varies: any of its pages.
+    assert step["pages"] and set(step["pages"]) <= COLLECTOR_PAGES
     assert step["p50"] <= step["p95"] <= step["p99"]
     assert "users  requests   req/s" in done.stdout
