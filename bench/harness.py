@@ -388,11 +388,14 @@ class Gunicorn:
             time.sleep(0.005)
 
     def _on_signal(self, signum, frame):
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise SystemExit(128 + signum)
 
     def __enter__(self) -> "Gunicorn":
-        # SIGTERM (and a closed terminal) unwind through __exit__ as Ctrl-C already does.
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        # SIGTERM and a closed terminal unwind through __exit__ as Ctrl-C does; SIGINT is
+        # handled here too, for a run started in the background (where it starts ignored).
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             self._previous_handlers[sig] = signal.signal(sig, self._on_signal)
         try:
             return self.start()
