@@ -5,13 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test install messages migrate demo lint format check-migrations check-deploy system-deps bench bench-smoke clean
+.PHONY: run test install messages migrate demo lint format check-migrations check-deploy system-deps bench bench-smoke bench-pages bench-http bench-load clean
 
 $(STAMP): pyproject.toml
 	@command -v python3.11 >/dev/null || command -v python3 >/dev/null || { echo "Python 3.11 is needed"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -72,8 +72,30 @@ check-deploy: install
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+# The import and workbook benchmarks, each on its own throw-away data (bench/README.md).
 bench: install
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(PY) $$b; done || echo "no benchmarks yet"
+	set -e; for b in weekly_report import_ledger import_payments; do $(PY) bench/$$b.py; done
+
+# The region's pages and the load test need a generated region (manage.py generate_load) in
+# BENCH_DATABASE_URL, by default the PostgreSQL database arrears_load; figures go to var/bench/.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/arrears_load
+BENCH_REGION ?= load
+BENCH_REPEAT ?= 11
+BENCH_USERS ?= 1,10,20,50
+BENCH_SECONDS ?= 30
+# --vacuum-analyze: this machine's PostgreSQL runs without autovacuum, and a generated region
+# has neither planner statistics nor a visibility map until vacuumed (bench/README.md).
+BENCH_ARGS = --database-url $(BENCH_DATABASE_URL) --region $(BENCH_REGION) --vacuum-analyze
+
+# Every page in this process / over HTTP from gunicorn with 2 workers on the loopback.
+bench-pages: install
+	$(PY) bench/pages.py $(BENCH_ARGS) --repeat $(BENCH_REPEAT) --json var/bench/pages.json
+bench-http: install
+	$(PY) bench/pages.py --http $(BENCH_ARGS) --repeat $(BENCH_REPEAT) --json var/bench/pages-http.json
+
+# The realistic mix under locust at 1, 10, 20 and 50 users (writes contact attempts).
+bench-load: install
+	$(PY) bench/load.py $(BENCH_ARGS) --users $(BENCH_USERS) --seconds $(BENCH_SECONDS) --json var/bench/load.json
 
 # Every page once on two throw-away regions (2 offices × 500 and × 5,000 households): fails
 # if a page errors or its query count grows with the households, never on time.

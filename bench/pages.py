@@ -9,6 +9,15 @@ same data, measured in the same run. Nothing is written to the database.
     .venv/bin/python bench/pages.py --database-url postgres://postgres@127.0.0.1:5432/arrears_load
     .venv/bin/python bench/pages.py --repeat 11 --json var/bench/pages.json
 
+`--http` measures the same pages over HTTP: it counts each page's queries with one in-process
+request, starts gunicorn (`config.wsgi`, 2 sync workers, `config.settings` with DEBUG off) on
+a free loopback port, signs each user in through the login page, and requests every page
+`--repeat` times, one at a time: the client's wall time, gunicorn's own time for the request
+(its access log's %(D)s) and the workers' CPU time. gunicorn is stopped on the way out,
+also on an error, Ctrl-C or SIGTERM. It writes sessions (the sign-ins) and nothing else.
+
+    .venv/bin/python bench/pages.py --http --repeat 11 --database-url postgres://...
+
 `--smoke` (what `make bench-smoke` runs) builds two throw-away regions, 2 offices × 500 and
 2 offices × 5,000 households, runs every page once on each and fails only if a page errors
 or its query count differs between the two; it never fails on time.
@@ -16,7 +25,6 @@ or its query count differs between the two; it never fails on time.
 
 import argparse
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -24,9 +32,21 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BASE_DIR, BENCH_DIR, ensure_database, setup_django  # noqa: E402
+from harness import (  # noqa: E402
+    BASE_DIR,
+    BENCH_DIR,
+    Gunicorn,
+    ensure_database,
+    http_get,
+    login,
+    percentile,
+    require_loopback,
+    setup_django,
+    statistics_note,
+)
 
 BASELINE = "admin changelist"
 
@@ -39,6 +59,8 @@ class Page:
     times: list = field(default_factory=list)
     cpu: list = field(default_factory=list)
     queries: list = field(default_factory=list)
+    # --http: each request's own time in gunicorn's access log (%(D)s), in seconds
+    server: list = field(default_factory=list)
     bytes: int = 0
     status: int = 0
 
@@ -48,13 +70,15 @@ class Page:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.times)  # nearest rank
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+        return percentile(self.times, 95)
 
     def as_dict(self, base: float) -> dict:
         out = asdict(self)
         out.update(median=self.median, p95=self.p95, ratio=self.median / base)
         out["cpu_median"] = statistics.median(self.cpu)
+        if self.server:
+            out.update(server_median=statistics.median(self.server))
+            out.update(server_p95=percentile(self.server, 95))
         return out
 
 
@@ -200,19 +224,72 @@ def measure(region_code: str, repeat: int, page_budget: float | None) -> list[Pa
     return results
 
 
+def measure_http(
+    server: Gunicorn, listed: list[tuple[str, str, str]], repeat: int, page_budget, password
+) -> list[Page]:
+    """Every page over HTTP from gunicorn, one request at a time: the client's wall time on
+    the loopback, gunicorn's own time for the request and the workers' CPU time."""
+    cookies: dict[str, dict] = {}
+    # Each worker's first requests load the URLconf, templates and catalogues: not a page's.
+    for _ in range(4):
+        http_get(f"{server.url}/login/")
+    server.server_times()
+    results = []
+    for label, username, url in listed:
+        if username not in cookies:
+            cookies[username] = login(server.url, username, password)
+        page = Page(label, username, url)
+        spent = 0.0
+        for _ in range(repeat):
+            cpu_started = server.cpu_seconds()
+            started = time.perf_counter()
+            status, body = http_get(server.url + url, cookies[username])
+            seconds = time.perf_counter() - started
+            page.times.append(seconds)
+            logged = server.time_of(urlsplit(url).path)
+            page.cpu.append(server.cpu_seconds() - cpu_started)
+            page.server += [logged] if logged is not None else []
+            page.status, page.bytes = status, len(body)
+            spent += seconds
+            if status != 200:
+                break
+            if page_budget and spent > page_budget and len(page.times) >= 3:
+                break
+        results.append(page)
+        print(
+            f"  {label:<32} {page.status} {page.median * 1000:9.0f} ms  n={len(page.times)}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return results
+
+
 def print_table(results: list[Page]) -> None:
+    """In-process: wall and CPU time of this process. --http: the client's wall time, the
+    workers' CPU per request (mean: /proc counts in 10 ms ticks) and gunicorn's own time."""
     base = results[0].median
+    http = any(p.server for p in results)
+    server = f"{'server ms':>11}{'srv p95':>9}" if http else ""
     header = (
-        f"{'page':<32}{'user':<22}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'cpu ms':>8}"
+        f"{'page':<32}{'user':<22}{'n':>4}{'median ms':>11}{'p95 ms':>9}{server}{'cpu ms':>8}"
         f"{'queries':>9}{'KB':>8}{'t/admin':>9}  status"
     )
     print(header)
     print("-" * len(header))
     for p in results:
-        queries = str(p.queries[0]) if len(set(p.queries)) == 1 else f"{min(p.queries)}-"
+        queries = (
+            str(p.queries[0]) if len(set(p.queries)) == 1 else f"{min(p.queries, default='?')}-"
+        )
+        cpu = statistics.fmean(p.cpu) if http else statistics.median(p.cpu)
+        if http:
+            server = (
+                f"{statistics.median(p.server) * 1000:>11.0f}{percentile(p.server, 95) * 1000:>9.0f}"
+                if p.server
+                else f"{'-':>11}{'-':>9}"
+            )
         print(
             f"{p.label:<32}{p.user:<22}{len(p.times):>4}{p.median * 1000:>11.0f}"
-            f"{p.p95 * 1000:>9.0f}{statistics.median(p.cpu) * 1000:>8.0f}{queries:>9}"
+            f"{p.p95 * 1000:>9.0f}{server}{cpu * 1000:>8.0f}{queries:>9}"
             f"{p.bytes / 1024:>8.0f}{p.median / base:>8.2f}x  {p.status}"
         )
 
@@ -221,6 +298,8 @@ def run(args) -> int:
     url = args.database_url or os.environ.get("DATABASE_URL")
     if not url:
         raise SystemExit("--database-url or DATABASE_URL is needed (the region's database)")
+    if args.http:
+        require_loopback(args.bind)
     setup_django(url)
     from django.conf import settings
 
@@ -232,10 +311,15 @@ def run(args) -> int:
     print(
         f"region {args.region}, {args.repeat} requests per page, "
         f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+        f"{f'HTTP, gunicorn with {args.workers} workers' if args.http else 'in-process'}, "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
         flush=True,
     )
-    results = measure(args.region, args.repeat, args.page_budget)
+    print(statistics_note(args.vacuum_analyze), flush=True)
+    if args.http:
+        results = run_http(args, url)
+    else:
+        results = measure(args.region, args.repeat, args.page_budget)
     print_table(results)
     if args.json:
         base = results[0].median
@@ -244,6 +328,7 @@ def run(args) -> int:
             json.dumps(
                 {
                     "region": args.region,
+                    "mode": f"http, {args.workers} gunicorn workers" if args.http else "in-process",
                     "repeat": args.repeat,
                     "load_average": load,
                     "pages": [p.as_dict(base) for p in results],
@@ -252,6 +337,26 @@ def run(args) -> int:
             )
         )
     return 0 if all(p.status == 200 for p in results) else 1
+
+
+def run_http(args, url: str) -> list[Page]:
+    """--http: the query counts from one in-process request per page, then every page over
+    HTTP from a gunicorn started here (stopped on the way out, whatever happens)."""
+    from django.conf import settings
+    from django.db import connections
+
+    print("query counts: one request per page in this process", file=sys.stderr, flush=True)
+    counted = {p.label: p.queries for p in measure(args.region, 1, None)}
+    listed = pages(args.region)
+    connections.close_all()
+    with Gunicorn(url, workers=args.workers, host=args.bind) as server:
+        print(f"gunicorn on {server.url}, pids {server.worker_pids()}", file=sys.stderr)
+        results = measure_http(
+            server, listed, args.repeat, args.page_budget, settings.DEMO_PASSWORD
+        )
+    for page in results:
+        page.queries = counted.get(page.label) or ["?"]
+    return results
 
 
 # --- make bench-smoke -----------------------------------------------------------------------
@@ -355,6 +460,18 @@ def main() -> int:
         help="stop repeating a page after this many seconds (at least 3 requests)",
     )
     parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="over HTTP from a gunicorn started on the loopback (query counts in-process)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="--http: gunicorn workers")
+    parser.add_argument(
+        "--vacuum-analyze",
+        action="store_true",
+        help="VACUUM (ANALYZE) the database first, as autovacuum would (PostgreSQL)",
+    )
+    parser.add_argument("--bind", default="127.0.0.1", help="--http: a loopback address")
     parser.add_argument("--smoke", action="store_true", help="what make bench-smoke runs")
     args = parser.parse_args()
     return smoke() if args.smoke else run(args)
