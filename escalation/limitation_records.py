@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,8 +90,9 @@ class Interruptions:
 
 
 def household_interruptions(household_ids) -> dict[int, Interruptions]:
-    """Each household's proven interrupting events, and what was only claimed."""
-    ids = list(household_ids)
+    """Each household's proven interrupting events, and what was only claimed (`household_ids`:
+    ids, or a query of them, which the database reads as a subquery)."""
+    ids = household_ids if isinstance(household_ids, QuerySet) else list(household_ids)
     found: dict[int, Interruptions] = defaultdict(Interruptions)
     _written_and_filings(ids, found)
     _promises(ids, found)
@@ -285,16 +286,17 @@ def near_limit(household_ids, *, today: datetime.date) -> dict[int, NearLimit]:
     cutoff = add_years(today + datetime.timedelta(days=NEAR_DAYS), -YEARS) + datetime.timedelta(
         days=1  # a margin for 29 February; `limits` decides exactly
     )
+    candidates = DebtPeriod.objects.filter(
+        household_id__in=household_ids, amount_paid__lt=F("amount_due"), month__lte=cutoff
+    )
     months: dict[int, list[datetime.date]] = defaultdict(list)
-    for household_id, month in (
-        DebtPeriod.objects.filter(
-            household_id__in=household_ids, amount_paid__lt=F("amount_due"), month__lte=cutoff
-        )
-        .order_by("household_id", "month")
-        .values_list("household_id", "month")
+    for household_id, month in candidates.order_by("household_id", "month").values_list(
+        "household_id", "month"
     ):
         months[household_id].append(month)
-    events = household_events(list(months))
+    # their households' events, read through a subquery: thousands of ids as parameters cost
+    # more to send than the rows they select
+    events = household_events(candidates.values("household_id"))
     found = {}
     for household_id, dues in months.items():
         dated = limits(dues, events.get(household_id, []))

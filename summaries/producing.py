@@ -781,12 +781,13 @@ def _limitation_watch(open_cases, monday) -> dict:
     """Cases with months within 90 days of their limitation date, or past it: the first
     PACK_TOP of each office by their earliest limit, and how many there are per office."""
     near = near_limit(open_cases.values("household_id"), today=monday)
+    # every open case's row (a few ints), rather than thousands of ids sent back as parameters
     rows = sorted(
-        (limit.limit, office_id, unit, case_id, household_id)
-        for case_id, office_id, household_id, unit in open_cases.filter(
-            household_id__in=list(near)
-        ).values_list("pk", "campaign__office_id", "household_id", "household__unit_code")
-        for limit in [near[household_id]]
+        (near[household_id].limit, office_id, unit, case_id, household_id)
+        for case_id, office_id, household_id, unit in open_cases.values_list(
+            "pk", "campaign__office_id", "household_id", "household__unit_code"
+        )
+        if household_id in near
     )
     counts: dict[int, int] = defaultdict(int)
     expired: dict[int, int] = defaultdict(int)

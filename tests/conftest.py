@@ -61,6 +61,15 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
+def _an_empty_cache():
+    """Every test starts with an empty cache: what one test kept (a leaderboard, filed under
+    primary keys the next test's rows may reuse) must not be what the next one reads."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _language_as_in_a_fresh_process():
     """Every test starts in the default language (Chinese), as if run alone: a request made
     through the test client leaves its language active in the thread, so without this a test
