@@ -156,8 +156,8 @@ def deliver(summary: Summary) -> int:
 def deliver_all(summaries) -> int:
     """Tell the readers of each summary not told yet; returns how many were told. Call inside
     the transaction that stored them: `notified_at` is set with the inbox entries, so nobody
-    is told twice. A fixed number of queries for any number of summaries (the Monday pack's
-    mail attachments aside)."""
+    is told twice. A fixed number of queries for any number of summaries; the Monday pack's
+    workbooks are written after the commit, with the mails that carry them."""
     pending = list(
         Summary.objects.select_for_update()
         .filter(pk__in=[s.pk for s in summaries], notified_at__isnull=True)
@@ -188,7 +188,9 @@ def deliver_all(summaries) -> int:
             text = render_to_string("emails/summary.txt", context)
             html = render_to_string("emails/summary.html", context)
             for offices, emails in _mail_groups(summary, people).items():
-                attachments = _attachments(summary, offices)
+                # The Monday pack's workbook is written after the commit, when the mail goes:
+                # the transaction that stores the pack and fills the inbox stays short.
+                attachments = partial(_attachments, summary, offices)
                 after.append(partial(_send, title, text, html, emails, attachments))
             notice = _webhook_notice(summary, title, url)
             after.append(partial(_webhook, notice))
@@ -247,9 +249,11 @@ def _webhook_notice(summary: Summary, title: str, url: str) -> str | None:
     return f"**{title}**\n{_('Open it in Arrears Desk:')} {settings.SITE_URL}{url}"
 
 
-def _send(subject, text, html, emails, attachments=()):
+def _send(subject, text, html, emails, attachments=list):
     if not emails:
         return
+    with translation.override(settings.LANGUAGE_CODE):
+        attachments = attachments()
     message = EmailMultiAlternatives(
         f"[清欠台] {subject}", text, settings.DEFAULT_FROM_EMAIL, bcc=emails
     )

@@ -676,9 +676,9 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
     office_of_case = "campaign__office_id"
     plans_due = open_cases.filter(planned_date__gte=monday, planned_date__lt=next_week)
     counts["plans_due"] = _counted(plans_due, office_of_case)
-    for c in _ranked(plans_due, office_of_case, "planned_date").select_related(
-        "household", "campaign__office", "team", "responsible__staff_profile"
-    ):
+    for c in _ranked(
+        plans_due, office_of_case, "planned_date", "household__unit_code"
+    ).select_related("household", "campaign__office", "team", "responsible__staff_profile"):
         lists["plans_due"].append(
             (
                 c.campaign.office_id,
@@ -694,9 +694,9 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
         )
     overdue = open_cases.filter(planned_date__lt=monday)
     counts["overdue"] = _counted(overdue, office_of_case)
-    for c in _ranked(overdue, office_of_case, "planned_date").select_related(
-        "household", "campaign__office", "team"
-    ):
+    for c in _ranked(
+        overdue, office_of_case, "planned_date", "household__unit_code"
+    ).select_related("household", "campaign__office", "team"):
         lists["overdue"].append(
             (
                 c.campaign.office_id,
@@ -851,7 +851,7 @@ def summary_store(
 REPLACED = ["region", "office", "team", "recipient", "data", "generated_at", "generated_by"]
 
 
-def summaries_store(summaries: list[Summary], *, by: str) -> list[Summary]:
+def summaries_store(*, summaries: list[Summary], by: str) -> list[Summary]:
     """Store (or replace) many summaries in one statement (an upsert on kind, scope and
     date), and tell their readers unless it is a manager's "run now". Call inside a
     transaction. A replaced summary keeps its `notified_at`: nobody is told twice."""
@@ -948,7 +948,7 @@ def produce_daily(
         if stored:
             _pause()
         with transaction.atomic():
-            stored += summaries_store(step, by=by)
+            stored += summaries_store(summaries=step, by=by)
     return stored
 
 
@@ -971,7 +971,7 @@ def _produce_per_region(
             data=compute(for_date, r),
         )
         with transaction.atomic():
-            stored += summaries_store([summary], by=by)
+            stored += summaries_store(summaries=[summary], by=by)
     return stored
 
 
@@ -1046,7 +1046,7 @@ def _produce_packs(monday: datetime.date, region: Region, *, by: str) -> list[Su
             )
         )
     with transaction.atomic():
-        stored = summaries_store(copies, by=by)
+        stored = summaries_store(summaries=copies, by=by)
         # A copy of this Monday whose reader no longer has offices here must not stay
         # readable.
         Summary.objects.filter(

@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from arrears.models import Notification, Summary
 from summaries import producing
@@ -70,7 +70,9 @@ def test_a_pack_lists_the_first_rows_of_each_list_and_counts_them_all(world, mon
     assert {row["office"] for row in copy["overdue"]} == {office.name}
 
 
-def test_the_pack_page_links_its_cases_and_says_how_many_more_there_are(client, world, monkeypatch):
+def test_the_pack_page_links_its_cases_and_says_how_many_more_there_are(
+    client, world, monkeypatch, settings
+):
     add_offices(world, 3)
     monkeypatch.setattr(producing, "PACK_TOP", 2)
     produce_weekly(monday=monday(), region=world.region, by="run now")
@@ -78,8 +80,8 @@ def test_the_pack_page_links_its_cases_and_says_how_many_more_there_are(client, 
         kind=Summary.Kind.WEEKLY_PACK, scope=f"region:{world.region.pk}", for_date=monday()
     )
     client.force_login(world.director)
-    with translation.override("en"):
-        html = client.get(reverse("summary-detail", args=[pack.pk])).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("summary-detail", args=[pack.pk])).content.decode()
     first = pack.data["overdue"][0]
     assert f'href="{reverse("case-detail", args=[first["case"]])}"' in html
     assert "The first 2 of 6 cases." in html
