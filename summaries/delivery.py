@@ -166,7 +166,7 @@ def deliver_all(summaries) -> int:
     if not pending:
         return 0
     now = timezone.now()
-    told, notifications, after = 0, [], []
+    told, notifications, after, written = 0, [], [], {}
     with translation.override(settings.LANGUAGE_CODE):
         people_of = readers_of(pending)
         for summary in pending:
@@ -190,7 +190,7 @@ def deliver_all(summaries) -> int:
             for offices, emails in _mail_groups(summary, people).items():
                 # The Monday pack's workbook is written after the commit, when the mail goes:
                 # the transaction that stores the pack and fills the inbox stays short.
-                attachments = partial(_attachments, summary, offices)
+                attachments = partial(_attachments, summary, offices, written)
                 after.append(partial(_send, title, text, html, emails, attachments))
             notice = _webhook_notice(summary, title, url)
             after.append(partial(_webhook, notice))
@@ -219,9 +219,11 @@ def _mail_groups(summary: Summary, people) -> dict[frozenset, list[str]]:
     return groups
 
 
-def _attachments(summary: Summary, office_ids) -> list[tuple[str, bytes, str]]:
+def _attachments(summary: Summary, office_ids, written: dict) -> list[tuple[str, bytes, str]]:
     """The Monday pack carries the weekly Excel report of the week it looks back on, for the
-    offices of the reader's copy that are in the reader's scope, and no other office."""
+    offices of the reader's copy that are in the reader's scope, and no other office.
+    `written` keeps the workbooks of one delivery by their offices: two copies of the same
+    offices (the region's and an operations manager's of all of them) share one."""
     if summary.kind != Summary.Kind.WEEKLY_PACK or not office_ids:
         return []
     offices = list(Office.objects.filter(pk__in=office_ids, region=summary.region).order_by("code"))
@@ -232,8 +234,11 @@ def _attachments(summary: Summary, office_ids) -> list[tuple[str, bytes, str]]:
         # the file names what it holds: the region, or the reader's offices
         name=summary.region.code if whole_region else "-".join(o.code for o in offices),
     )
-    filename, mimetype, data = report.render()
-    return [(filename, data, mimetype)]
+    done = (frozenset(o.pk for o in offices), report.monday)
+    if done not in written:
+        written[done] = report.render()[1:]  # the name is the reader's; the content is not
+    mimetype, data = written[done]
+    return [(report.filename(), data, mimetype)]
 
 
 def _webhook_notice(summary: Summary, title: str, url: str) -> str | None:

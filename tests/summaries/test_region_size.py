@@ -114,3 +114,30 @@ def test_the_daily_summaries_and_the_brief_cost_the_same_queries_for_one_office_
     # six leaders, four office managers, the operations manager and the director
     assert told.count() - before == 1 + 6 + 4 + 1 + 1
     assert Summary.objects.filter(notified_at__isnull=True).count() == 0
+
+
+def test_copies_of_the_pack_for_the_same_offices_share_one_workbook(
+    world, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    """world's region has one office: the director's, its manager's and the operations
+    manager's copies all cover it, so its workbook is written once, named for each reader."""
+    from reports.weekly import WeeklyReport
+
+    for user in (world.director, world.manager, world.ops):
+        user.email = f"{user.username}@east.invalid"
+        user.save()
+    written = []
+    render = WeeklyReport.render
+    monkeypatch.setattr(WeeklyReport, "render", lambda self: written.append(1) or render(self))
+    with django_capture_on_commit_callbacks(execute=True):
+        produce_weekly(monday=monday(), region=world.region)
+    assert len(written) == 1
+    names = sorted(m.attachments[0][0] for m in mailoutbox)
+    assert (
+        len(mailoutbox) == 3
+        and len({data for m in mailoutbox for _n, data, _t in m.attachments}) == 1
+    )
+    assert names == sorted(
+        [f"weekly-report-east-{monday() - datetime.timedelta(days=7)}.xlsx"]
+        + [f"weekly-report-north-{monday() - datetime.timedelta(days=7)}.xlsx"] * 2
+    )
