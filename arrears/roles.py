@@ -129,7 +129,9 @@ def role_of(user) -> str | None:
     if user.is_superuser:
         role = Role.ADMINISTRATOR.value
     else:
-        names = set(user.groups.values_list("name", flat=True))
+        # .all(), not .values_list(): a caller that prefetched the groups of many users
+        # (summaries.delivery) asks no query per user
+        names = {group.name for group in user.groups.all()}
         role = next((r.value for r in PRECEDENCE if r.value in names), None)
     user._arrears_role = role
     return role

@@ -17,7 +17,8 @@ Rules this module follows (and its tests pin down):
 """
 
 import datetime
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 YEARS = 3
@@ -53,9 +54,7 @@ class Clock:
     interrupted_by: Event | None  # the last event that restarted the period
 
     def state(self, today: datetime.date) -> str:
-        if today > self.limit:
-            return EXPIRED
-        return NEAR if (self.limit - today).days <= NEAR_DAYS else OK
+        return state_on(self.limit, today)
 
     def days_left(self, today: datetime.date) -> int:
         return (self.limit - today).days
@@ -79,3 +78,32 @@ def clock(due: datetime.date, events: Iterable[Event]) -> Clock:
             break  # already time-barred: a later event does not revive the period
         limit, last = add_years(event.on, YEARS), event
     return Clock(due=due, limit=limit, interrupted_by=last)
+
+
+def limits(dues: Sequence[datetime.date], events: Iterable[Event]) -> list[datetime.date]:
+    """The limitation date of each debt in `dues`: the same dates as
+    `[clock(due, events).limit for due in dues]`, with the events sorted once for all of them.
+
+    A clock that takes an event goes on taking each next event that falls within the limit
+    it has reached and stops at the first that does not (later events fall later still), so
+    from any event on, where the clock ends depends on that event alone: `reach[j]` below.
+    A debt's clock takes the first event on or after its due date if that event is within
+    three years of the due date, and then ends where that event's chain ends."""
+    days = sorted(e.on for e in events)
+    reach: list[datetime.date] = [datetime.date.min] * len(days)
+    for j in reversed(range(len(days))):
+        own = add_years(days[j], YEARS)
+        reach[j] = reach[j + 1] if j + 1 < len(days) and days[j + 1] <= own else own
+    result = []
+    for due in dues:
+        limit = add_years(due, YEARS)
+        j = bisect_left(days, due)  # the first event on or after the due date
+        result.append(reach[j] if j < len(days) and days[j] <= limit else limit)
+    return result
+
+
+def state_on(limit: datetime.date, today: datetime.date) -> str:
+    """Clock.state for a bare limitation date."""
+    if today > limit:
+        return EXPIRED
+    return NEAR if (limit - today).days <= NEAR_DAYS else OK

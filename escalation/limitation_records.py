@@ -21,6 +21,11 @@ owner's acknowledgement. An attempt withdrawn by a correcting entry is neither p
 
 Every reader (case page, case list, Monday pack) goes through household_interruptions: one
 rule. A fixed number of queries for any number of households.
+
+The Monday pack (`near_limit`) asks the database for the only months that can be near or
+past their limit — a month's limit is never before three years after it fell due — and
+dates them with escalation.limitation.limits, one pass per household, not one clock per
+unpaid month of the region.
 """
 
 import datetime
@@ -28,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,13 +44,18 @@ from escalation.limitation import (
     EXPIRED,
     LEGAL_FILING,
     NEAR,
+    NEAR_DAYS,
     OK,
     PART_PAYMENT,
     PAYMENT_PLAN,
     PROMISE,
+    YEARS,
     Clock,
     Event,
+    add_years,
     clock,
+    limits,
+    state_on,
 )
 from escalation.models import PaymentPlan
 from escalation.proceedings import filing_dates
@@ -80,8 +90,9 @@ class Interruptions:
 
 
 def household_interruptions(household_ids) -> dict[int, Interruptions]:
-    """Each household's proven interrupting events, and what was only claimed."""
-    ids = list(household_ids)
+    """Each household's proven interrupting events, and what was only claimed (`household_ids`:
+    ids, or a query of them, which the database reads as a subquery)."""
+    ids = household_ids if isinstance(household_ids, QuerySet) else list(household_ids)
     found: dict[int, Interruptions] = defaultdict(Interruptions)
     _written_and_filings(ids, found)
     _promises(ids, found)
@@ -254,3 +265,44 @@ def household_limitation(household_id: int, *, today: datetime.date | None = Non
         claims=sorted(found.claims, key=lambda c: c.on),
         claimed_attempts=frozenset(c.attempt_id for c in found.claims if c.attempt_id),
     )
+
+
+@dataclass(frozen=True)
+class NearLimit:
+    """A household with unpaid months near or past their limitation date."""
+
+    state: str  # NEAR or EXPIRED: its earliest limit's
+    limit: datetime.date  # the earliest limit of its unpaid months
+    months: int  # how many of its unpaid months are near or past their limit
+
+
+def near_limit(household_ids, *, today: datetime.date) -> dict[int, NearLimit]:
+    """The households (a queryset of ids, or ids) with an unpaid month near or past its
+    limitation date on `today`, with the same dates and states as unpaid_clocks.
+
+    A month's limit is at least three years after it fell due, so a month due after
+    `cutoff` is more than NEAR_DAYS from its limit and cannot be near: only the months
+    before it are read, and only their households' events (a fixed number of queries)."""
+    cutoff = add_years(today + datetime.timedelta(days=NEAR_DAYS), -YEARS) + datetime.timedelta(
+        days=1  # a margin for 29 February; `limits` decides exactly
+    )
+    candidates = DebtPeriod.objects.filter(
+        household_id__in=household_ids, amount_paid__lt=F("amount_due"), month__lte=cutoff
+    )
+    months: dict[int, list[datetime.date]] = defaultdict(list)
+    for household_id, month in candidates.order_by("household_id", "month").values_list(
+        "household_id", "month"
+    ):
+        months[household_id].append(month)
+    # their households' events, read through a subquery: thousands of ids as parameters cost
+    # more to send than the rows they select
+    events = household_events(candidates.values("household_id"))
+    found = {}
+    for household_id, dues in months.items():
+        dated = limits(dues, events.get(household_id, []))
+        earliest = min(dated)
+        state = state_on(earliest, today)
+        if state != OK:
+            near = sum(1 for limit in dated if state_on(limit, today) != OK)
+            found[household_id] = NearLimit(state, earliest, near)
+    return found

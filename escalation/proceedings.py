@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -396,6 +396,9 @@ def filing_dates(household_ids) -> list[tuple[int, datetime.date]]:
     """(household id, day) of every filing: each interrupts the limitation period."""
     return list(
         LegalStep.objects.filter(
-            action__case__household_id__in=list(household_ids), stage=LegalAction.Stage.FILED
+            action__case__household_id__in=household_ids
+            if isinstance(household_ids, QuerySet)  # a subquery
+            else list(household_ids),
+            stage=LegalAction.Stage.FILED,
         ).values_list("action__case__household_id", "on")
     )

@@ -20,6 +20,7 @@ def _where(case) -> dict:
     return {
         "office": case.campaign.office.name,
         "unit": case.household.unit_code,
+        "case": case.pk,  # the pack links to the case page
         "team": case.team.code if case.team else "",
     }
 

@@ -8,13 +8,14 @@ import datetime
 import json
 import logging
 import urllib.request
+from collections import defaultdict
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,28 +32,111 @@ log = logging.getLogger(__name__)
 
 def recipients(summary: Summary):
     User = get_user_model()
-    active = User.objects.filter(is_active=True)
-    kind = summary.kind
-    if kind == Summary.Kind.DAILY_TEAM:
-        return active.filter(
-            team_memberships__team=summary.team, team_memberships__role=TeamMember.Role.LEADER
+    return User.objects.filter(pk__in=[u.pk for u in recipients_of([summary])[summary.pk]])
+
+
+def recipients_of(summaries) -> dict[int, list]:
+    """Summary id → the active users it is for: its team's leaders (a team report), the
+    office managers of its office (an office summary, an office's copy of the pack), its
+    recipient (an operations manager's report or copy of the pack), else the region's
+    directors. One query per kind of reader, whatever the number of summaries."""
+    User = get_user_model()
+    active = (
+        User.objects.filter(is_active=True)
+        .select_related("staff_profile")
+        .prefetch_related("groups")
+        .order_by("pk")
+    )
+    Kind = Summary.Kind
+    for_team, for_office, for_user, for_ops, for_region = [], [], [], [], []
+    for s in summaries:
+        if s.kind == Kind.DAILY_TEAM:
+            for_team.append(s)
+        elif s.kind == Kind.DAILY_OFFICE:
+            for_office.append(s)
+        elif s.kind == Kind.DAILY_OPERATIONS:
+            for_user.append(s)
+        # The Monday pack: each reader is sent their own copy (issue 12), never the region's.
+        elif s.kind == Kind.WEEKLY_PACK and s.recipient_id:
+            for_ops.append(s)
+        elif s.kind == Kind.WEEKLY_PACK and s.office_id:
+            for_office.append(s)
+        else:
+            for_region.append(s)
+    found: dict[int, list] = {s.pk: [] for s in summaries}
+    if for_team:
+        leaders = defaultdict(list)
+        for user in active.filter(
+            team_memberships__team_id__in={s.team_id for s in for_team},
+            team_memberships__role=TeamMember.Role.LEADER,
+        ).annotate(of_team=F("team_memberships__team_id")):
+            leaders[user.of_team].append(user)
+        for s in for_team:
+            found[s.pk] = leaders[s.team_id]
+    if for_office:
+        managers = defaultdict(list)
+        for user in active.filter(
+            groups__name=Role.OFFICE_MANAGER,
+            staff_profile__office_id__in={s.office_id for s in for_office},
+        ):
+            managers[user.staff_profile.office_id].append(user)
+        for s in for_office:
+            found[s.pk] = managers[s.office_id]
+    if for_user or for_ops:
+        users = active.in_bulk({s.recipient_id for s in for_user})
+        overseers = active.filter(groups__name=Role.OPERATIONS_MANAGER).in_bulk(
+            {s.recipient_id for s in for_ops}
         )
-    if kind == Summary.Kind.DAILY_OFFICE:
-        return active.filter(groups__name=Role.OFFICE_MANAGER, staff_profile__office=summary.office)
-    if kind == Summary.Kind.DAILY_OPERATIONS:
-        return active.filter(pk=summary.recipient_id)
-    # The Monday pack: each reader is sent their own copy (issue 12), never the region's.
-    if kind == Summary.Kind.WEEKLY_PACK and summary.recipient_id:
-        return active.filter(pk=summary.recipient_id, groups__name=Role.OPERATIONS_MANAGER)
-    if kind == Summary.Kind.WEEKLY_PACK and summary.office_id:
-        return active.filter(groups__name=Role.OFFICE_MANAGER, staff_profile__office=summary.office)
-    directors = Q(groups__name=Role.REGIONAL_DIRECTOR, staff_profile__region=summary.region)
-    return active.filter(directors).distinct()
+        for s in for_user:
+            found[s.pk] = [users[s.recipient_id]] if s.recipient_id in users else []
+        for s in for_ops:
+            found[s.pk] = [overseers[s.recipient_id]] if s.recipient_id in overseers else []
+    if for_region:
+        directors = defaultdict(list)
+        for user in active.filter(
+            groups__name=Role.REGIONAL_DIRECTOR,
+            staff_profile__region_id__in={s.region_id for s in for_region},
+        ).distinct():
+            directors[user.staff_profile.region_id].append(user)
+        for s in for_region:
+            found[s.pk] = directors[s.region_id]
+    return found
 
 
 def readers(summary: Summary) -> list:
     """The recipients who may open the summary: through the scoping module, like its page."""
-    return [u for u in recipients(summary) if scoping.summaries(u).filter(pk=summary.pk).exists()]
+    return readers_of([summary])[summary.pk]
+
+
+# SQLite compounds at most 500 SELECTs in one statement.
+UNION_SIZE = 400
+
+
+def readers_of(summaries) -> dict[int, list]:
+    """Summary id → its recipients who may open it, checked through scoping.summaries (the
+    rule of the summary pages) for every recipient at once: one query per UNION_SIZE people."""
+    wanted = recipients_of(summaries)
+    people, ids_of = {}, defaultdict(set)
+    for summary_id, users in wanted.items():
+        for user in users:
+            people.setdefault(user.pk, user)
+            ids_of[user.pk].add(summary_id)
+    checks = [
+        scoping.summaries(people[pk])
+        .filter(pk__in=ids)
+        .order_by()
+        .annotate(reader=Value(pk))
+        .values_list("pk", "reader")
+        for pk, ids in ids_of.items()
+    ]
+    allowed = set()
+    for start in range(0, len(checks), UNION_SIZE):
+        first, *rest = checks[start : start + UNION_SIZE]
+        allowed |= set(first.union(*rest, all=True))
+    return {
+        summary_id: [u for u in users if (summary_id, u.pk) in allowed]
+        for summary_id, users in wanted.items()
+    }
 
 
 def title_of(summary: Summary) -> str:
@@ -66,37 +150,56 @@ def title_of(summary: Summary) -> str:
 
 def deliver(summary: Summary) -> int:
     """Call inside the transaction that stored the summary."""
-    summary = Summary.objects.select_for_update().get(pk=summary.pk)
-    if summary.notified_at is not None:
+    return deliver_all([summary])
+
+
+def deliver_all(summaries) -> int:
+    """Tell the readers of each summary not told yet; returns how many were told. Call inside
+    the transaction that stored them: `notified_at` is set with the inbox entries, so nobody
+    is told twice. A fixed number of queries for any number of summaries; the Monday pack's
+    workbooks are written after the commit, with the mails that carry them."""
+    pending = list(
+        Summary.objects.select_for_update()
+        .filter(pk__in=[s.pk for s in summaries], notified_at__isnull=True)
+        .order_by("pk")
+    )
+    if not pending:
         return 0
+    now = timezone.now()
+    told, notifications, after, written = 0, [], [], {}
     with translation.override(settings.LANGUAGE_CODE):
-        people = readers(summary)
-        title = title_of(summary)
-        url = reverse("summary-detail", args=[summary.pk])
-        Notification.objects.bulk_create(
-            Notification(recipient=u, kind=Notification.Kind.SUMMARY, title=title, url=url)
-            for u in people
-        )
-        summary.notified_at = timezone.now()
-        summary.save(update_fields=["notified_at"])
-        context = {
-            "summary": summary,
-            "title": title,
-            "url": settings.SITE_URL + url,  # a mail client needs the whole address
-            "figures": summary.data.get("totals") or summary.data.get("figures") or {},
-            "window": window_label(summary.data.get("window")),
-        }
-        text = render_to_string("emails/summary.txt", context)
-        html = render_to_string("emails/summary.html", context)
-        mails = [
-            (emails, _attachments(summary, offices))
-            for offices, emails in _mail_groups(summary, people).items()
-        ]
-        notice = _webhook_notice(summary, title, url)
-    for emails, attachments in mails:
-        transaction.on_commit(partial(_send, title, text, html, emails, attachments))
-    transaction.on_commit(lambda: _webhook(notice))
-    return len(people)
+        people_of = readers_of(pending)
+        for summary in pending:
+            people = people_of[summary.pk]
+            title = title_of(summary)
+            url = reverse("summary-detail", args=[summary.pk])
+            notifications += [
+                Notification(recipient=u, kind=Notification.Kind.SUMMARY, title=title, url=url)
+                for u in people
+            ]
+            summary.notified_at = now
+            context = {
+                "summary": summary,
+                "title": title,
+                "url": settings.SITE_URL + url,  # a mail client needs the whole address
+                "figures": summary.data.get("totals") or summary.data.get("figures") or {},
+                "window": window_label(summary.data.get("window")),
+            }
+            text = render_to_string("emails/summary.txt", context)
+            html = render_to_string("emails/summary.html", context)
+            for offices, emails in _mail_groups(summary, people).items():
+                # The Monday pack's workbook is written after the commit, when the mail goes:
+                # the transaction that stores the pack and fills the inbox stays short.
+                attachments = partial(_attachments, summary, offices, written)
+                after.append(partial(_send, title, text, html, emails, attachments))
+            notice = _webhook_notice(summary, title, url)
+            after.append(partial(_webhook, notice))
+            told += len(people)
+    Notification.objects.bulk_create(notifications)
+    Summary.objects.filter(pk__in=[s.pk for s in pending]).update(notified_at=now)
+    for callback in after:
+        transaction.on_commit(callback)
+    return told
 
 
 def _mail_groups(summary: Summary, people) -> dict[frozenset, list[str]]:
@@ -116,9 +219,11 @@ def _mail_groups(summary: Summary, people) -> dict[frozenset, list[str]]:
     return groups
 
 
-def _attachments(summary: Summary, office_ids) -> list[tuple[str, bytes, str]]:
+def _attachments(summary: Summary, office_ids, written: dict) -> list[tuple[str, bytes, str]]:
     """The Monday pack carries the weekly Excel report of the week it looks back on, for the
-    offices of the reader's copy that are in the reader's scope, and no other office."""
+    offices of the reader's copy that are in the reader's scope, and no other office.
+    `written` keeps the workbooks of one delivery by their offices: two copies of the same
+    offices (the region's and an operations manager's of all of them) share one."""
     if summary.kind != Summary.Kind.WEEKLY_PACK or not office_ids:
         return []
     offices = list(Office.objects.filter(pk__in=office_ids, region=summary.region).order_by("code"))
@@ -129,8 +234,11 @@ def _attachments(summary: Summary, office_ids) -> list[tuple[str, bytes, str]]:
         # the file names what it holds: the region, or the reader's offices
         name=summary.region.code if whole_region else "-".join(o.code for o in offices),
     )
-    filename, mimetype, data = report.render()
-    return [(filename, data, mimetype)]
+    done = (frozenset(o.pk for o in offices), report.monday)
+    if done not in written:
+        written[done] = report.render()[1:]  # the name is the reader's; the content is not
+    mimetype, data = written[done]
+    return [(report.filename(), data, mimetype)]
 
 
 def _webhook_notice(summary: Summary, title: str, url: str) -> str | None:
@@ -146,9 +254,11 @@ def _webhook_notice(summary: Summary, title: str, url: str) -> str | None:
     return f"**{title}**\n{_('Open it in Arrears Desk:')} {settings.SITE_URL}{url}"
 
 
-def _send(subject, text, html, emails, attachments=()):
+def _send(subject, text, html, emails, attachments=list):
     if not emails:
         return
+    with translation.override(settings.LANGUAGE_CODE):
+        attachments = attachments()
     message = EmailMultiAlternatives(
         f"[清欠台] {subject}", text, settings.DEFAULT_FROM_EMAIL, bcc=emails
     )

@@ -29,7 +29,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated
@@ -50,20 +51,20 @@ from arrears.models import (
 from arrears.money import ZERO
 from arrears.people import person_name
 from arrears.selectors import TO_CLASSIFY
-from escalation.limitation import OK
-from escalation.limitation_records import earliest_limit, unpaid_clocks, worst_state
+from escalation.limitation import EXPIRED
+from escalation.limitation_records import near_limit
 from escalation.models import Instalment
 from escalation.watch import escalation_watch
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
 from households.models import IS_BREACH, ContactAttempt
-from summaries.delivery import deliver
+from summaries.delivery import deliver_all
 from summaries.windows import (
     report_window,
     scheduled_times,
     window_data,
 )
 from teams.models import Team
-from teams.standings import WEEK, leaderboard, load_facts
+from teams.standings import WEEK, leaderboard, load_facts_of
 
 log = logging.getLogger(__name__)
 
@@ -486,38 +487,45 @@ def weekly_pack(monday: datetime.date, region: Region, offices=None) -> dict:
     """The Monday 16:00 meeting pack of `offices` (by default every running office of the
     region): the week before `monday` and the week after it.
 
-    A pack is only ever assembled from packs of one office each (`office_pack`), so what it
+    A pack is only ever assembled from packs of one office each (`office_packs`), so what it
     holds is exactly what those offices' packs hold: no section can carry another office's
     rows, whatever sections are added later (issue 12)."""
     offices = _running_offices(region) if offices is None else offices
-    return pack_merge(monday, region, [office_pack(monday, region, o) for o in offices])
+    parts = office_packs(monday, region, offices)
+    return pack_merge(monday, region, [parts[o.pk] for o in offices])
 
 
-def office_pack(monday: datetime.date, region: Region, office: Office) -> dict:
-    """One office's part of the Monday pack: every query below is limited to this office."""
-    return _pack_of_offices(monday, region, [office])
+# A pack lists the first PACK_TOP rows of each list (per office, then of the offices it
+# merges) and counts them all (`counts`): the region's pack stays a page, not every case.
+PACK_TOP = 20
 
-
-# How each list of a merged pack is ordered (lists not named here keep the offices' order).
+# How each list of a merged pack is ordered: the first PACK_TOP rows are the most urgent.
 PACK_ORDER = {
-    "plans_due": lambda r: r["date"],
-    "overdue": lambda r: r["date"],
-    "open_issues": lambda r: -r["age_days"],
+    "plans_due": lambda r: (r["date"], r["office"], r["unit"]),
+    "overdue": lambda r: (r["date"], r["office"], r["unit"]),
+    "open_issues": lambda r: (-r["age_days"], r["office"], r["unit"]),
     "breaches": lambda r: r["at"],
-    "limitation": lambda r: r["limit"],
+    "limitation": lambda r: (r["limit"], r["office"], r["unit"]),
     "legal_ready": lambda r: r["deadline"],
     "letters_to_chase": lambda r: r["sent_on"],
+    "legal_open": lambda r: (r["office"], r["unit"]),
+    "waivers_pending": lambda r: (r["office"], r["unit"]),
     "plans_behind": lambda r: (r["office"], r["unit"]),
 }
 
 
 def _merge(key, values):
+    if key == "counts":  # how many rows each list has in all, of every office merged
+        names = list(dict.fromkeys(k for v in values for k in v))
+        return {k: sum(v.get(k, 0) for v in values) for k in names}
     if all(isinstance(v, dict) for v in values):
         keys = list(dict.fromkeys(k for v in values for k in v))
         return {k: _merge(k, [v[k] for v in values if k in v]) for k in keys}
     if all(isinstance(v, list) for v in values):
         merged = [row for v in values for row in v]
-        return sorted(merged, key=PACK_ORDER[key]) if key in PACK_ORDER else merged
+        if key in PACK_ORDER:
+            return sorted(merged, key=PACK_ORDER[key])[:PACK_TOP]
+        return merged
     return values[0]  # the region's own values (its name, the Monday, the window): all equal
 
 
@@ -525,7 +533,7 @@ def pack_merge(monday: datetime.date, region: Region, parts: list[dict]) -> dict
     """The pack of several offices from their own packs: lists joined and ordered, the week's
     figures totalled. No query: each reader's copy reuses the offices' packs."""
     if not parts:
-        parts = [_pack_of_offices(monday, region, [])]
+        parts = [_empty_pack(monday, region)]
     pack = _merge("", parts)
     totals = Figures()
     for section in pack["offices"]:
@@ -534,20 +542,75 @@ def pack_merge(monday: datetime.date, region: Region, parts: list[dict]) -> dict
     return pack
 
 
-def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office]) -> dict:
-    office_ids = [o.pk for o in offices]
+def _pack_week(monday: datetime.date, region: Region):
+    """The week the pack looks back on, its seven 18:00 windows, and the meeting's moment."""
     # Last week's figures are its seven 18:00 reports: from the cut-off on the Sunday before
     # last to the cut-off last Sunday.
     week_start = report_window(monday - datetime.timedelta(days=7), region)[0]
     week_end = report_window(monday - datetime.timedelta(days=1), region)[1]
-    week = roll_up(day_figures(week_start, week_end, office_ids))
-    campaigns = list(
-        Campaign.objects.filter(
-            office_id__in=office_ids, status=Campaign.Status.RUNNING
-        ).select_related("office")
-    )
     # Everything is as it stood at the meeting, however late the pack is produced.
     now = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(16, 0)))
+    return week_start, week_end, now
+
+
+def _empty_pack(monday: datetime.date, region: Region) -> dict:
+    week_start, week_end, _now = _pack_week(monday, region)
+    return {
+        "limitation": [],
+        "escalation": {name: [] for name in ESCALATION_LISTS},
+        "region": region.name,
+        "monday": monday,
+        "week_from": monday - datetime.timedelta(days=7),
+        "week_to": monday - datetime.timedelta(days=1),
+        "window": window_data(week_start, week_end),
+        "offices": [],
+        "plans_due": [],
+        "overdue": [],
+        "open_issues": [],
+        "breaches": [],
+        "office_ids": [],
+        "counts": {},
+    }
+
+
+ESCALATION_LISTS = (
+    "legal_ready",
+    "letters_to_chase",
+    "legal_open",
+    "waivers_pending",
+    "plans_behind",
+)
+
+
+def _top(rows: list[dict], name: str) -> list[dict]:
+    return sorted(rows, key=PACK_ORDER[name])[:PACK_TOP]
+
+
+def _ranked(qs, office: str, *order):
+    """The first PACK_TOP rows of `qs` per office (`office` names the office's field), in
+    `order`: one query for every office."""
+    return qs.annotate(
+        pack_rank=Window(RowNumber(), partition_by=F(office), order_by=[*order, "pk"])
+    ).filter(pack_rank__lte=PACK_TOP)
+
+
+def _counted(qs, office: str) -> dict[int, int]:
+    return {row[office]: row["n"] for row in qs.values(office).annotate(n=Count("pk")).order_by()}
+
+
+def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -> dict[int, dict]:
+    """Office id → that office's part of the Monday pack, for every office in one pass: a
+    fixed number of queries whatever the number of offices, and each row goes to the pack
+    of its own case's (or household's) office and to no other."""
+    office_ids = [o.pk for o in offices]
+    week_start, week_end, now = _pack_week(monday, region)
+    packs = {o.pk: {**_empty_pack(monday, region), "office_ids": [o.pk]} for o in offices}
+    week = roll_up(day_figures(week_start, week_end, office_ids))
+    campaigns = list(
+        Campaign.objects.filter(office_id__in=office_ids, status=Campaign.Status.RUNNING)
+        .select_related("office")
+        .order_by("office__name", "pk")
+    )
     standing = Q(cleared_at__lt=now) & (Q(revoked_at__isnull=True) | Q(revoked_at__gte=now))
     case_counts = list(
         Case.objects.filter(campaign__in=campaigns)
@@ -565,10 +628,6 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
         .annotate(cleared=Count("case", distinct=True))
         .order_by()
     }
-    progress = {
-        office_id: {"cases": n, "cleared": cleared_per_office.get(office_id, 0)}
-        for office_id, n in cases_per_office.items()
-    }
     collected_total = {
         row["office_id"]: row["net"]
         for row in Payment.objects.filter(case__campaign__in=campaigns, paid_at__lt=now)
@@ -576,19 +635,18 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
         .annotate(net=Sum(collected()))
         .order_by()
     }
-    sections = []
+    facts = load_facts_of(campaigns)
     for campaign in campaigns:
         office = campaign.office
-        p = progress.get(office.pk, {"cases": 0, "cleared": 0})
-        board = leaderboard(load_facts(campaign), WEEK, now=now)
-        sections.append(
+        board = leaderboard(facts[campaign.pk], WEEK, now=now)
+        packs[office.pk]["offices"].append(
             {
                 "office": office.name,
                 "campaign": campaign.name,
                 "target_date": campaign.target_date,
                 "days_left": (campaign.target_date - monday).days,
-                "cases": p["cases"],
-                "cleared": p["cleared"],
+                "cases": cases_per_office.get(office.pk, 0),
+                "cleared": cleared_per_office.get(office.pk, 0),
                 "unclassified": unclassified.get(office.pk, 0),
                 "collected_to_date": collected_total.get(office.pk, ZERO),
                 "week": asdict(week.get(office.pk, Figures())),
@@ -612,100 +670,159 @@ def _pack_of_offices(monday: datetime.date, region: Region, offices: list[Office
         .exclude(status=Case.Status.CLOSED)
         .exclude(Exists(cleared_then))
     )
-    plans_due = [
-        {
-            "office": c.campaign.office.name,
-            "unit": c.household.unit_code,
-            "date": c.planned_date,
-            "team": c.team.code if c.team else "",
-            "responsible": person_name(c.responsible) if c.responsible else "",
-        }
-        for c in open_cases.filter(planned_date__gte=monday, planned_date__lt=next_week)
-        .select_related("household", "campaign__office", "team", "responsible__staff_profile")
-        .order_by("planned_date")
-    ]
-    overdue = [
-        {
-            "office": c.campaign.office.name,
-            "unit": c.household.unit_code,
-            "date": c.planned_date,
-            "days": (monday - c.planned_date).days,
-            "team": c.team.code if c.team else "",
-        }
-        for c in open_cases.filter(planned_date__lt=monday)
-        .select_related("household", "campaign__office", "team")
-        .order_by("planned_date")
-    ]
-    issues = [
-        {
-            "office": i.case.campaign.office.name,
-            "unit": i.case.household.unit_code,
-            "title": i.title,
-            "by": person_name(i.raised_by),
-            "age_days": (monday - timezone.localtime(i.raised_at).date()).days,
-        }
-        for i in DifficultIssue.objects.filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__gte=now),
-            case__campaign__in=campaigns,
-            raised_at__lt=now,
-        )
-        .select_related("case__household", "case__campaign__office", "raised_by__staff_profile")
-        .order_by("raised_at")
-    ]
-    breaches = [
-        {
-            "office": a.household.office.name,
-            "unit": a.household.unit_code,
-            "at": timezone.localtime(a.occurred_at),
-            "by": person_name(a.made_by),
-            "rules": a.all_breaches,
-        }
-        for a in ContactAttempt.objects.filter(
-            recorded_at__gte=week_start,
-            recorded_at__lt=week_end,
-            household__office_id__in=office_ids,
-        )
-        .filter(IS_BREACH)
-        .select_related("household__office", "made_by__staff_profile", "exemption_review")
-        .order_by("occurred_at")
-    ]
-    return {
-        "limitation": _limitation_watch(open_cases, monday),
-        "escalation": escalation_watch(open_cases, monday),
-        "region": region.name,
-        "monday": monday,
-        "week_from": monday - datetime.timedelta(days=7),
-        "week_to": monday - datetime.timedelta(days=1),
-        "window": window_data(week_start, week_end),
-        "offices": sections,
-        "plans_due": plans_due,
-        "overdue": overdue,
-        "open_issues": issues,
-        "breaches": breaches,
-        "office_ids": office_ids,
-    }
+    lists: dict[str, list[tuple[int, dict]]] = defaultdict(list)  # name → (office id, row)
+    counts: dict[str, dict[int, int]] = {}
 
-
-def _limitation_watch(open_cases, monday) -> list[dict]:
-    """Cases with months within 90 days of their limitation date, or past it."""
-    cases = list(open_cases.select_related("household", "campaign__office", "team"))
-    clocks = unpaid_clocks({c.household_id for c in cases}, today=monday)
-    watch = []
-    for case in cases:
-        mine = clocks.get(case.household_id, [])
-        state = worst_state(mine) if mine else OK
-        if state != OK:
-            watch.append(
+    office_of_case = "campaign__office_id"
+    plans_due = open_cases.filter(planned_date__gte=monday, planned_date__lt=next_week)
+    counts["plans_due"] = _counted(plans_due, office_of_case)
+    for c in _ranked(
+        plans_due, office_of_case, "planned_date", "household__unit_code"
+    ).select_related("household", "campaign__office", "team", "responsible__staff_profile"):
+        lists["plans_due"].append(
+            (
+                c.campaign.office_id,
                 {
-                    "office": case.campaign.office.name,
-                    "unit": case.household.unit_code,
-                    "team": case.team.code if case.team else "",
-                    "state": state,
-                    "limit": earliest_limit(mine),
-                    "months": sum(1 for c in mine if c.state != OK),
-                }
+                    "office": c.campaign.office.name,
+                    "unit": c.household.unit_code,
+                    "case": c.pk,
+                    "date": c.planned_date,
+                    "team": c.team.code if c.team else "",
+                    "responsible": person_name(c.responsible) if c.responsible else "",
+                },
             )
-    return sorted(watch, key=lambda w: w["limit"])
+        )
+    overdue = open_cases.filter(planned_date__lt=monday)
+    counts["overdue"] = _counted(overdue, office_of_case)
+    for c in _ranked(
+        overdue, office_of_case, "planned_date", "household__unit_code"
+    ).select_related("household", "campaign__office", "team"):
+        lists["overdue"].append(
+            (
+                c.campaign.office_id,
+                {
+                    "office": c.campaign.office.name,
+                    "unit": c.household.unit_code,
+                    "case": c.pk,
+                    "date": c.planned_date,
+                    "days": (monday - c.planned_date).days,
+                    "team": c.team.code if c.team else "",
+                },
+            )
+        )
+    issues = DifficultIssue.objects.filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gte=now),
+        case__campaign__in=campaigns,
+        raised_at__lt=now,
+    )
+    counts["open_issues"] = _counted(issues, "case__campaign__office_id")
+    for i in _ranked(issues, "case__campaign__office_id", "raised_at").select_related(
+        "case__household", "case__campaign__office", "raised_by__staff_profile"
+    ):
+        lists["open_issues"].append(
+            (
+                i.case.campaign.office_id,
+                {
+                    "office": i.case.campaign.office.name,
+                    "unit": i.case.household.unit_code,
+                    "case": i.case_id,
+                    "title": i.title,
+                    "by": person_name(i.raised_by),
+                    "age_days": (monday - timezone.localtime(i.raised_at).date()).days,
+                },
+            )
+        )
+    breaches = ContactAttempt.objects.filter(
+        recorded_at__gte=week_start,
+        recorded_at__lt=week_end,
+        household__office_id__in=office_ids,
+    ).filter(IS_BREACH)
+    counts["breaches"] = _counted(breaches, "household__office_id")
+    for a in _ranked(breaches, "household__office_id", "occurred_at").select_related(
+        "household__office", "made_by__staff_profile", "exemption_review"
+    ):
+        lists["breaches"].append(
+            (
+                a.household.office_id,
+                {
+                    "office": a.household.office.name,
+                    "unit": a.household.unit_code,
+                    "case": a.case_id,
+                    "at": timezone.localtime(a.occurred_at),
+                    "by": person_name(a.made_by),
+                    "rules": a.all_breaches,
+                },
+            )
+        )
+    watched = _limitation_watch(open_cases, monday)
+    counts["limitation"] = watched.pop("counts")
+    lists["limitation"] = watched.pop("rows")
+    counts["limitation_expired"] = watched.pop("expired")
+    office_by_case = dict(open_cases.values_list("pk", "campaign__office_id"))
+    escalation = escalation_watch(open_cases, monday)
+    for name in ESCALATION_LISTS:
+        rows = [(office_by_case[r["case"]], r) for r in escalation[name]]
+        counts[name] = defaultdict(int)
+        for office_id, _row in rows:
+            counts[name][office_id] += 1
+        lists[name] = rows
+    for office_id, pack in packs.items():
+        for name in [*PACK_ORDER]:
+            mine = _top([row for o, row in lists[name] if o == office_id], name)
+            if name in ESCALATION_LISTS:
+                pack["escalation"][name] = mine
+            else:
+                pack[name] = mine
+        pack["counts"] = {name: counts[name].get(office_id, 0) for name in counts}
+    return packs
+
+
+def _limitation_watch(open_cases, monday) -> dict:
+    """Cases with months within 90 days of their limitation date, or past it: the first
+    PACK_TOP of each office by their earliest limit, and how many there are per office."""
+    near = near_limit(open_cases.values("household_id"), today=monday)
+    # every open case's row (a few ints), rather than thousands of ids sent back as parameters
+    rows = sorted(
+        (near[household_id].limit, office_id, unit, case_id, household_id)
+        for case_id, office_id, household_id, unit in open_cases.values_list(
+            "pk", "campaign__office_id", "household_id", "household__unit_code"
+        )
+        if household_id in near
+    )
+    counts: dict[int, int] = defaultdict(int)
+    expired: dict[int, int] = defaultdict(int)
+    top: dict[int, list] = defaultdict(list)
+    for _limit, office_id, _unit, case_id, household_id in rows:
+        counts[office_id] += 1
+        expired[office_id] += near[household_id].state == EXPIRED
+        if len(top[office_id]) < PACK_TOP:
+            top[office_id].append(case_id)
+    chosen = {
+        c.pk: c
+        for c in Case.objects.filter(
+            pk__in=[pk for ids in top.values() for pk in ids]
+        ).select_related("household", "campaign__office", "team")
+    }
+    listed = []
+    for office_id, ids in top.items():
+        for case_id in ids:
+            case = chosen[case_id]
+            limit = near[case.household_id]
+            listed.append(
+                (
+                    office_id,
+                    {
+                        "office": case.campaign.office.name,
+                        "unit": case.household.unit_code,
+                        "case": case.pk,
+                        "team": case.team.code if case.team else "",
+                        "state": limit.state,
+                        "limit": limit.limit,
+                        "months": limit.months,
+                    },
+                )
+            )
+    return {"rows": listed, "counts": counts, "expired": expired}
 
 
 # --- storing and telling people -------------------------------------------------------------
@@ -731,13 +848,30 @@ def summary_store(
     )
 
 
-def _deliver(summary, by: str) -> None:
-    """Scheduled runs and commands tell people; a manager's "run now" does not (it would send
-    half a day): the scheduled run later tells them, once."""
+REPLACED = ["region", "office", "team", "recipient", "data", "generated_at", "generated_by"]
+
+
+def summaries_store(*, summaries: list[Summary], by: str) -> list[Summary]:
+    """Store (or replace) many summaries in one statement (an upsert on kind, scope and
+    date), and tell their readers unless it is a manager's "run now". Call inside a
+    transaction. A replaced summary keeps its `notified_at`: nobody is told twice."""
+    now = timezone.now()
+    for summary in summaries:
+        summary.data = _json(summary.data)
+        summary.generated_at, summary.generated_by = now, by
+    stored = Summary.objects.bulk_create(
+        summaries,
+        update_conflicts=True,
+        unique_fields=["kind", "scope", "for_date"],
+        update_fields=REPLACED,
+    )
     if not by.startswith(RUN_NOW):
-        deliver(summary)
+        deliver_all(stored)
+    return stored
 
 
+# Scheduled runs and commands tell people; a manager's "run now" does not (it would send half
+# a day): the scheduled run later tells them, once.
 RUN_NOW = "run now"
 
 
@@ -751,68 +885,70 @@ def _pause():
 def produce_daily(
     *, day: datetime.date, by: str = "schedule", region: Region | None = None, office_ids=None
 ) -> list[Summary]:
+    """The 18:00 reports, in three steps (the teams', the offices', the operations
+    managers'), each stored and told in one transaction with a fixed number of queries."""
     offices = _running_offices(region)
     if office_ids is not None:
         offices = [o for o in offices if o.pk in set(office_ids)]
     reports = daily_reports(day, offices)
     offices_by_id = {o.pk: o for o in offices}
-    stored = []
     teams = Team.objects.in_bulk(list(reports["team"]))
-    for team_id, data in reports["team"].items():
-        office = offices_by_id[data["office"]]
-        with transaction.atomic():
-            summary, _ = summary_store(
+    steps = [
+        [
+            Summary(
                 kind=Summary.Kind.DAILY_TEAM,
                 scope=f"team:{team_id}",
                 for_date=day,
-                region=office.region,
-                office=office,
+                region=offices_by_id[data["office"]].region,
+                office=offices_by_id[data["office"]],
                 team=teams[team_id],
                 data=data,
-                by=by,
             )
-            _deliver(summary, by)
-        stored.append(summary)
-        _pause()
-    for office_id, data in reports["office"].items():
-        office = offices_by_id[office_id]
-        with transaction.atomic():
-            summary, _ = summary_store(
+            for team_id, data in reports["team"].items()
+        ],
+        [
+            Summary(
                 kind=Summary.Kind.DAILY_OFFICE,
                 scope=f"office:{office_id}",
                 for_date=day,
-                region=office.region,
-                office=office,
+                region=offices_by_id[office_id].region,
+                office=offices_by_id[office_id],
                 data=data,
-                by=by,
             )
-            _deliver(summary, by)
-        stored.append(summary)
-        _pause()
-    if office_ids is not None:
+            for office_id, data in reports["office"].items()
+        ],
+    ]
+    if office_ids is None:
         # A consolidated report needs every office in the manager's charge: a run for some
         # offices only (a manager's "run now") leaves it to the full run.
-        return stored
-    users = {
-        p.user_id: p.user
-        for p in StaffProfile.objects.filter(
-            user_id__in=[user_id for user_id, _region_id in reports["operations"]]
-        ).select_related("user")
-    }
-    regions = {o.region_id: o.region for o in offices}
-    for (user_id, region_id), data in reports["operations"].items():
+        users = {
+            p.user_id: p.user
+            for p in StaffProfile.objects.filter(
+                user_id__in=[user_id for user_id, _region_id in reports["operations"]]
+            ).select_related("user")
+        }
+        regions = {o.region_id: o.region for o in offices}
+        steps.append(
+            [
+                Summary(
+                    kind=Summary.Kind.DAILY_OPERATIONS,
+                    scope=f"operations:{user_id}:region:{region_id}",
+                    for_date=day,
+                    region=regions[data["region_id"]],
+                    recipient=users[user_id],
+                    data=data,
+                )
+                for (user_id, region_id), data in reports["operations"].items()
+            ]
+        )
+    stored = []
+    for step in steps:
+        if not step:
+            continue
+        if stored:
+            _pause()
         with transaction.atomic():
-            summary, _ = summary_store(
-                kind=Summary.Kind.DAILY_OPERATIONS,
-                scope=f"operations:{user_id}:region:{region_id}",
-                for_date=day,
-                region=regions[data["region_id"]],
-                recipient=users[user_id],
-                data=data,
-                by=by,
-            )
-            _deliver(summary, by)
-        stored.append(summary)
+            stored += summaries_store(summaries=step, by=by)
     return stored
 
 
@@ -827,17 +963,15 @@ def _produce_per_region(
     )
     stored = []
     for r in regions:
+        summary = Summary(
+            kind=kind,
+            scope=f"region:{r.pk}",
+            for_date=for_date,
+            region=r,
+            data=compute(for_date, r),
+        )
         with transaction.atomic():
-            summary, _ = summary_store(
-                kind=kind,
-                scope=f"region:{r.pk}",
-                for_date=for_date,
-                region=r,
-                data=compute(for_date, r),
-                by=by,
-            )
-            _deliver(summary, by)
-        stored.append(summary)
+            stored += summaries_store(summaries=[summary], by=by)
     return stored
 
 
@@ -895,28 +1029,29 @@ def pack_copies(region: Region, offices: list[Office]) -> list[tuple[str, dict, 
 
 def _produce_packs(monday: datetime.date, region: Region, *, by: str) -> list[Summary]:
     offices = _running_offices(region)
-    parts = {o.pk: office_pack(monday, region, o) for o in offices}
-    stored = []
+    parts = office_packs(monday, region, offices)
+    copies = []
     for scope, reader, its_offices in pack_copies(region, offices):
         data = pack_merge(monday, region, [parts[o.pk] for o in its_offices])
         if reader:  # a copy names its offices (the region's copy names the region)
             data["office"] = "、".join(o.name for o in its_offices)
-        with transaction.atomic():
-            summary, _ = summary_store(
+        copies.append(
+            Summary(
                 kind=Summary.Kind.WEEKLY_PACK,
                 scope=scope,
                 for_date=monday,
                 region=region,
                 data=data,
-                by=by,
                 **reader,
             )
-            _deliver(summary, by)
-        stored.append(summary)
-    # A copy of this Monday whose reader no longer has offices here must not stay readable.
-    Summary.objects.filter(kind=Summary.Kind.WEEKLY_PACK, region=region, for_date=monday).exclude(
-        pk__in=[s.pk for s in stored]
-    ).delete()
+        )
+    with transaction.atomic():
+        stored = summaries_store(summaries=copies, by=by)
+        # A copy of this Monday whose reader no longer has offices here must not stay
+        # readable.
+        Summary.objects.filter(
+            kind=Summary.Kind.WEEKLY_PACK, region=region, for_date=monday
+        ).exclude(pk__in=[s.pk for s in stored]).delete()
     return stored
 
 

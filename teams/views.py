@@ -25,19 +25,8 @@ from teams.assignment import (
 from teams.forms import HandoverForm, ResponsibleForm, SplitForm, TeamChoiceForm
 from teams.membership import cases_with_departed_responsible, open_cases_of, team_member_remove
 from teams.models import Team, TeamMember
-from teams.standings import (
-    CAMPAIGN,
-    CYCLE,
-    MONTH,
-    WEEK,
-    assessment,
-    cumulative_collection,
-    leaderboard,
-    load_facts,
-    member_rows,
-    monthly_clearances,
-    period_for,
-)
+from teams.standings import CAMPAIGN, CYCLE, MONTH, WEEK, period_for
+from teams.standings_cache import assessment_of, board
 
 PERIODS = [  # lazy: the labels are read in each request's language
     (WEEK, gettext_lazy("Last week")),
@@ -53,15 +42,16 @@ def _campaign(user, pk):
 
 def leaderboard_view(request, pk):
     """Everyone in the office sees the ranking; leaders see their team's people; managers all.
-    No owner's name, phone or unit appears here."""
+    No owner's name, phone or unit appears here. The standings are kept for a minute
+    (teams.standings_cache): the same for everyone in the office."""
     user = request.user
     campaign = _campaign(user, pk)
     kind = request.GET.get("period", MONTH)
     if kind not in dict(PERIODS):
         kind = MONTH
-    facts = load_facts(campaign)
+    kept = board(campaign, kind)
     detail_teams = access.member_figures_teams(user, campaign)  # None: every team
-    members = [] if detail_teams == set() else member_rows(facts, kind, team_ids=detail_teams)
+    members = [m for m in kept["members"] if detail_teams is None or m.team.pk in detail_teams]
     return render(
         request,
         "teams/leaderboard.html",
@@ -70,23 +60,23 @@ def leaderboard_view(request, pk):
             "kind": kind,
             "periods": PERIODS,
             "period": period_for(kind, campaign, timezone.now()),
-            "rows": leaderboard(facts, kind),
+            "rows": kept["rows"],
             "members": members,
-            "collection_chart": cumulative_collection(facts),
-            "clearance_chart": monthly_clearances(facts),
+            "collection_chart": kept["collection_chart"],
+            "clearance_chart": kept["clearance_chart"],
             "can_split": access.may_assign_cases(user, campaign),
-            "policy": facts.policy,
+            "policy": kept["policy"],
         },
     )
 
 
 def assessment_view(request, pk):
     campaign = _campaign(request.user, pk)
-    facts = load_facts(campaign)
+    result, policy = assessment_of(campaign)
     return render(
         request,
         "teams/assessment.html",
-        {"campaign": campaign, "assessment": assessment(facts), "policy": facts.policy},
+        {"campaign": campaign, "assessment": result, "policy": policy},
     )
 
 

@@ -63,6 +63,15 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
+def _an_empty_cache():
+    """Every test starts with an empty cache: what one test kept (a leaderboard, filed under
+    primary keys the next test's rows may reuse) must not be what the next one reads."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _language_as_in_a_fresh_process():
     """Every test starts in the default language (Chinese), as if run alone: a request made
     through the test client leaves its language active in the thread, so without this a test
@@ -139,6 +148,44 @@ def make_office_with_campaign(region, code, name):
         arrears_through=datetime.date(2015, 5, 1),
     )
     return office, campaign
+
+
+def add_offices(world, n, *, planned=None):
+    """n more running offices in world.region, each with two teams (a leader and a collector
+    each), a case per team with arrears, a payment, an open issue and a planned date (by
+    default three days ago), and an office manager: for tests that a cost does not grow
+    with the number of offices."""
+    from arrears.issues import issue_raise
+
+    planned = planned or timezone.localdate() - datetime.timedelta(days=3)
+    offices, first = [], Office.objects.count()
+    for i in range(first, first + n):
+        office, campaign = make_office_with_campaign(world.region, f"x{i}", f"第{i}服务处")
+        make_user(f"x{i}-manager", Role.OFFICE_MANAGER, office=office, name=f"经理{i}")
+        for code in "AB":
+            team = Team.objects.create(campaign=campaign, code=code)
+            leader = make_user(f"x{i}{code}-leader", Role.TEAM_LEADER, office=office)
+            collector = make_user(f"x{i}{code}-collector", Role.COLLECTOR, office=office)
+            TeamMember.objects.create(team=team, user=leader, role=TeamMember.Role.LEADER)
+            TeamMember.objects.create(team=team, user=collector)
+            house = make_household(
+                office,
+                f"X{i}{code}-101",
+                first=datetime.date(2014, 1, 1),
+                last=datetime.date(2015, 5, 1),
+            )
+            case = Case.objects.create(
+                campaign=campaign,
+                household=house,
+                team=team,
+                responsible=collector,
+                category=DebtorCategory.REFUSAL,
+                planned_date=planned,
+            )
+            record_payment(house, "100.00", collector, case=case)
+            issue_raise(case=case, by=collector, title="漏水未修", description="详见记录")
+        offices.append(office)
+    return offices
 
 
 def build_world():

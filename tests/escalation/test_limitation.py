@@ -8,6 +8,7 @@ from escalation.limitation import (
     ACKNOWLEDGEMENT,
     DEMAND_DELIVERED,
     EXPIRED,
+    INTERRUPTING,
     LEGAL_FILING,
     NEAR,
     OK,
@@ -17,6 +18,8 @@ from escalation.limitation import (
     Event,
     add_years,
     clock,
+    limits,
+    state_on,
 )
 
 D = datetime.date
@@ -234,3 +237,53 @@ def test_days_left_negative_after_limit():
 def test_days_left_follows_interrupted_limit():
     c = clock(DUE, [Event(D(2025, 3, 15), PART_PAYMENT)])
     assert c.days_left(D(2028, 3, 5)) == 10
+
+
+# --- limits: every month of a household in one pass, the same dates as clock -------------------
+
+EDGE_DUES = [
+    D(2020, 1, 1), D(2020, 2, 1), D(2020, 2, 29), D(2020, 3, 1), D(2021, 2, 28),
+    D(2021, 3, 1), D(2022, 12, 1), D(2023, 1, 1), D(2023, 11, 1), D(2024, 2, 29),
+]  # fmt: skip
+EDGE_EVENTS = [
+    [],
+    [Event(D(2019, 12, 31), DEMAND_DELIVERED)],  # before every due date: nothing
+    [Event(D(2020, 1, 1), PROMISE)],  # on the first due date
+    [Event(D(2023, 1, 1), PART_PAYMENT)],  # the first month's last day
+    [Event(D(2023, 1, 2), PART_PAYMENT)],  # a day late for it, in time for later months
+    [Event(D(2023, 1, 1), PART_PAYMENT), Event(D(2026, 1, 1), ACKNOWLEDGEMENT)],  # a chain
+    [Event(D(2023, 1, 1), PART_PAYMENT), Event(D(2026, 1, 2), ACKNOWLEDGEMENT)],  # one day out
+    [Event(D(2023, 3, 1), PAYMENT_PLAN), Event(D(2023, 3, 1), PROMISE)],  # the same day twice
+    [Event(D(2024, 2, 29), LEGAL_FILING), Event(D(2027, 2, 28), DEMAND_DELIVERED)],
+    [Event(D(2024, 2, 29), LEGAL_FILING), Event(D(2027, 3, 1), DEMAND_DELIVERED)],
+    [Event(D(2026, 1, 1), PROMISE), Event(D(2021, 6, 1), PROMISE), Event(D(2024, 5, 1), PROMISE)],
+]
+
+
+@pytest.mark.parametrize("events", EDGE_EVENTS)
+def test_limits_give_every_month_the_date_its_own_clock_gives(events):
+    assert limits(EDGE_DUES, events) == [clock(due, events).limit for due in EDGE_DUES]
+
+
+def test_limits_agree_with_clock_on_random_households():
+    import random
+
+    rng = random.Random(15)
+    kinds = sorted(INTERRUPTING)
+    start = D(2010, 1, 1)
+    for _ in range(300):
+        dues = sorted({D(2010 + rng.randrange(12), rng.randrange(1, 13), 1) for _ in range(12)})
+        events = [
+            Event(start + datetime.timedelta(days=rng.randrange(365 * 18)), rng.choice(kinds))
+            for _ in range(rng.randrange(6))
+        ]
+        assert limits(dues, events) == [clock(due, events).limit for due in dues]
+
+
+@pytest.mark.parametrize(
+    ("today", "state"),
+    [(LIMIT + datetime.timedelta(days=1), EXPIRED), (LIMIT, NEAR),
+     (LIMIT - datetime.timedelta(days=90), NEAR), (LIMIT - datetime.timedelta(days=91), OK)],
+)  # fmt: skip
+def test_state_on_a_bare_date_is_the_clocks_state(today, state):
+    assert state_on(LIMIT, today) == clock(DUE, []).state(today) == state

@@ -444,3 +444,76 @@ def test_the_rule_costs_the_same_queries_for_one_household_or_many(world, media)
             counts.append(len(queries))
     assert counts[0] == counts[1] <= 5
     assert sum(len(i.claims) for i in found.values()) == 2 * len(cases)
+
+
+# --- the Monday pack's reading: the same dates as the case page, from far fewer rows -----------
+
+# On 2017-01-03, a promise of 31 December restarts every month of house_a still running (all
+# due 2014-01 … 2015-05: to 2019-12-31); a part payment of 2 January comes a day too late for
+# house_b's 2014-01 (limit 2017-01-01) and restarts the rest to 2020-01-02; a delivered
+# demand on 2 January restarts the other office's household the same way.
+RECORDED = datetime.date(2017, 1, 3)
+EDGE_TODAYS = [
+    datetime.date(2016, 10, 2),  # 91 days before 2017-01-01: still ok
+    datetime.date(2016, 10, 3),  # 90 days: near
+    datetime.date(2016, 12, 31),
+    datetime.date(2017, 1, 1),  # the limit itself: near, not yet expired
+    datetime.date(2017, 1, 2),  # a day past: expired
+    datetime.date(2017, 2, 1),
+    datetime.date(2019, 10, 2),
+    datetime.date(2019, 10, 3),
+    datetime.date(2020, 1, 1),
+    datetime.date(2020, 1, 3),
+    datetime.date(2022, 6, 1),
+]
+
+
+@pytest.fixture
+def interrupted(world, media):
+    from escalation.letter_records import letter_issue, letter_record_delivery
+
+    with time_machine.travel(at(RECORDED), tick=False):
+        promise(world, datetime.date(2016, 12, 31))
+        record_payment(
+            world.house_b, "10.00", world.collector_b, paid_at=at(datetime.date(2017, 1, 2))
+        )
+        demand = letter_issue(
+            case=world.other_case, kind="demand", by=world.admin, dated=datetime.date(2017, 1, 2)
+        )
+        letter_record_delivery(
+            letter=demand,
+            by=world.admin,
+            delivered_on=datetime.date(2017, 1, 2),
+            proof="signature",
+            proof_detail="业主本人签收",
+            scans=[scan()],
+            method="in_person",
+        )
+    return [world.house_a.pk, world.house_b.pk, world.other_house.pk]
+
+
+@pytest.mark.parametrize("today", EDGE_TODAYS)
+def test_the_packs_reading_of_the_clock_is_the_case_pages(interrupted, today):
+    from escalation.limitation_records import NearLimit, earliest_limit, near_limit, worst_state
+
+    expected = {}
+    for household_id, clocks in unpaid_clocks(interrupted, today=today).items():
+        if worst_state(clocks) != OK:
+            expected[household_id] = NearLimit(
+                worst_state(clocks),
+                earliest_limit(clocks),
+                sum(1 for c in clocks if c.state != OK),
+            )
+    assert near_limit(interrupted, today=today) == expected
+
+
+def test_the_edge_days_reach_every_state(interrupted):
+    from escalation.limitation_records import near_limit
+
+    seen = {
+        (h, n.state)
+        for today in EDGE_TODAYS
+        for h, n in near_limit(interrupted, today=today).items()
+    }
+    assert {state for _h, state in seen} == {NEAR, EXPIRED}
+    assert {h for h, _state in seen} == set(interrupted)

@@ -268,3 +268,26 @@ def test_cases_not_yet_classified_are_counted_and_listed_as_their_own_category(w
     assert header[13] and row[13] == 1
     detail = {r[1]: r for r in rows(wb["案件"])[1:]}
     assert "待分类" in detail["C13-103"][3]
+
+
+def test_the_workbook_costs_the_same_queries_for_one_office_or_three(week):
+    """Issue 15: the leaderboards of every office's campaign load in one pass."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import add_offices
+
+    add_offices(week, 1)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            WeeklyReport(
+                offices=Office.objects.filter(region=week.region), week_of=MONDAY, name="east"
+            ).render()
+        return len(captured.captured_queries)
+
+    one = queries()
+    add_offices(week, 2)
+    _, wb = workbook(week)
+    assert len(rows(wb["排行榜"])) == 1 + 2 + 2 * 3  # the heading, world's teams, the others'
+    assert queries() == one

@@ -465,29 +465,36 @@ def test_the_monday_packs_week_counts_every_promise_due_that_week(world, plans):
 
 def test_the_monday_pack_lists_open_issues_plans_and_last_weeks_breaches(world, plans):
     pack = weekly_pack(MONDAY, world.region)
+    a, b = world.case_a.pk, world.case_b.pk
+    p0, p2 = (Case.objects.get(household__unit_code=f"P{i}-101").pk for i in (0, 2))
     assert pack["open_issues"] == [
-        {"office": "北苑服务处", "unit": "C6-101", "title": "业主要求先修屋顶", "by": "李收费",
-         "age_days": 6},
-        {"office": "北苑服务处", "unit": "C6-101", "title": "业主称车位被占", "by": "李收费",
-         "age_days": 5},
-        {"office": "北苑服务处", "unit": "C6-101", "title": "漏水未修", "by": "赵组长",
+        {"office": "北苑服务处", "unit": "C6-101", "case": a, "title": "业主要求先修屋顶",
+         "by": "李收费", "age_days": 6},
+        {"office": "北苑服务处", "unit": "C6-101", "case": a, "title": "业主称车位被占",
+         "by": "李收费", "age_days": 5},
+        {"office": "北苑服务处", "unit": "C6-101", "case": a, "title": "漏水未修", "by": "赵组长",
          "age_days": 4},
     ]  # fmt: skip
     assert pack["plans_due"] == [
-        {"office": "北苑服务处", "unit": "C13-103", "date": MONDAY, "team": "B",
+        {"office": "北苑服务处", "unit": "C13-103", "case": b, "date": MONDAY, "team": "B",
          "responsible": "王收费"},
-        {"office": "北苑服务处", "unit": "P0-101", "date": MONDAY + datetime.timedelta(days=2),
-         "team": "A", "responsible": ""},
+        {"office": "北苑服务处", "unit": "P0-101", "case": p0,
+         "date": MONDAY + datetime.timedelta(days=2), "team": "A", "responsible": ""},
     ]  # fmt: skip
     assert pack["overdue"] == [
-        {"office": "北苑服务处", "unit": "P2-101", "date": MONDAY - datetime.timedelta(days=3),
-         "days": 3, "team": "A"},
+        {"office": "北苑服务处", "unit": "P2-101", "case": p2,
+         "date": MONDAY - datetime.timedelta(days=3), "days": 3, "team": "A"},
     ]  # fmt: skip
     assert [(b["unit"], b["at"], b["by"]) for b in pack["breaches"]] == [
         ("C13-103", at(DAY, 22, 30), "王收费"),
         ("C6-101", at(DAY, 23), "李收费"),
         ("C6-101", at(NEXT, 0), "李收费"),
     ]
+    assert pack["counts"] == {
+        "plans_due": 2, "overdue": 1, "open_issues": 3, "breaches": 3, "limitation": 4,
+        "limitation_expired": 4, "legal_ready": 0, "letters_to_chase": 0, "legal_open": 0,
+        "waivers_pending": 0, "plans_behind": 0,
+    }  # fmt: skip
 
 
 def test_a_pack_produced_later_in_the_week_lists_only_issues_open_on_its_monday(world, plans):
