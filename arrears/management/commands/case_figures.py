@@ -8,7 +8,8 @@ from arrears.models import Case
 class Command(BaseCommand):
     help = _(
         "Recompute every case's kept figures (owed, paid, balance, unpaid months, oldest "
-        "unpaid month, last contact) from the ledger and the attempts and list the cases "
+        "unpaid month, last contact, the open promise's day, the first uncovered "
+        "instalment's day) from the ledger, attempts, promises and plans and list the cases "
         "where they differ; with --fix, write the recomputed figures."
     )
 
