@@ -460,3 +460,11 @@ def statistics_note(run_vacuum: bool) -> str:
         f"WARNING: {len(missing)} tables never vacuumed or analyzed ({', '.join(missing[:3])}, "
         "…): run with --vacuum-analyze for figures as a server with autovacuum gives them"
     )
+
+
+def load_average() -> tuple[float, float, float]:
+    """The machine's load average over 1, 5 and 15 minutes (zeros where it is unknown)."""
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (0.0, 0.0, 0.0)

@@ -37,6 +37,7 @@ from harness import (  # noqa: E402
     BASE_DIR,
     BENCH_DIR,
     Gunicorn,
+    load_average,
     login,
     percentile,
     require_loopback,
@@ -217,10 +218,7 @@ def main() -> int:
     from django.db import connections
 
     connections.close_all()
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = (0, 0, 0)
+    load = load_average()
     print(
         f"region {args.region}, gunicorn with {args.workers} workers, steps {args.users} users "
         f"× {args.seconds:.0f} s, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",

@@ -41,6 +41,7 @@ from harness import (  # noqa: E402
     Gunicorn,
     ensure_database,
     http_get,
+    load_average,
     login,
     percentile,
     require_loopback,
@@ -182,6 +183,21 @@ def pages(region_code: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def enough(page: Page, spent: float, page_budget: float | None) -> bool:
+    """Stop a page's requests at an error, or past its time budget once it has 3."""
+    if page.status != 200:
+        return True
+    return bool(page_budget and spent > page_budget and len(page.times) >= 3)
+
+
+def progress(page: Page) -> None:
+    print(
+        f"  {page.label:<32} {page.status} {page.median * 1000:9.0f} ms  n={len(page.times)}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def measure(region_code: str, repeat: int, page_budget: float | None) -> list[Page]:
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -211,16 +227,10 @@ def measure(region_code: str, repeat: int, page_budget: float | None) -> list[Pa
             page.queries.append(len(captured.captured_queries))
             page.status, page.bytes = response.status_code, len(body)
             spent += seconds
-            if response.status_code != 200:
-                break
-            if page_budget and spent > page_budget and len(page.times) >= 3:
+            if enough(page, spent, page_budget):
                 break
         results.append(page)
-        print(
-            f"  {label:<32} {page.status} {page.median * 1000:9.0f} ms  n={len(page.times)}",
-            file=sys.stderr,
-            flush=True,
-        )
+        progress(page)
     return results
 
 
@@ -251,16 +261,10 @@ def measure_http(
             page.server += [logged] if logged is not None else []
             page.status, page.bytes = status, len(body)
             spent += seconds
-            if status != 200:
-                break
-            if page_budget and spent > page_budget and len(page.times) >= 3:
+            if enough(page, spent, page_budget):
                 break
         results.append(page)
-        print(
-            f"  {label:<32} {page.status} {page.median * 1000:9.0f} ms  n={len(page.times)}",
-            file=sys.stderr,
-            flush=True,
-        )
+        progress(page)
     return results
 
 
@@ -304,10 +308,7 @@ def run(args) -> int:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["*"]
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = (0, 0, 0)
+    load = load_average()
     print(
         f"region {args.region}, {args.repeat} requests per page, "
         f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
