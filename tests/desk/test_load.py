@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.test import override_settings
 from django.utils import translation
 
+from arrears.cases import PAYMENT_DRIVEN
 from arrears.models import Case, Clearance, DebtPeriod, Payment
 from desk.load import generate_load, usernames
 from households.contact import as_policy_attempt, household_history, household_rules
@@ -83,7 +84,9 @@ def test_every_case_status_follows_its_months_and_payments(region):
         standing = Clearance.objects.filter(case=case, revoked_at__isnull=True).exists()
         assert cleared == (case.status == Case.Status.CLEARED) == standing, case
         if totals["paid"] and not cleared:
-            assert case.status == Case.Status.PARTLY_PAID
+            # Payments move only the statuses they drive: a promised case paid in part stays
+            # promised (arrears.cases.case_status_after).
+            assert case.status == Case.Status.PARTLY_PAID or case.status not in PAYMENT_DRIVEN
     assert Clearance.objects.filter(case__campaign__office__region__code="lt").exists()
 
 

@@ -171,7 +171,11 @@ def _statements(world, data, **options) -> tuple[list[str], int]:
         report = run(world, book(data), **options)
     assert report.ok, report.problems
     # executemany is logged as "50 times: INSERT …": the same one statement.
-    sql = [re.sub(r"^\d+ times: ", "", q["sql"])[:60] for q in queries.captured_queries]
+    # PostgreSQL's server-side cursors (QuerySet.iterator) are numbered: one name for all.
+    sql = [
+        re.sub(r"_django_curs_\d+_\w+_\d+", "cursor", re.sub(r"^\d+ times: ", "", q["sql"]))[:60]
+        for q in queries.captured_queries
+    ]
     others = [s for s in sql if not s.startswith("INSERT") and "SAVEPOINT" not in s]
     return others, len(sql) - len(others)
 
