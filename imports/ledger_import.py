@@ -1142,8 +1142,16 @@ def _write(plans: list[RowPlan], *, office, campaign, by) -> None:
         credit_apply(household=topped_up[pk], by=by)
     _write_amounts(plans, by)
     _write_cases(plans, households, campaign, by)
-    # Months and cases of other campaigns of these households change too: refresh them all.
-    case_figures.refresh([household.pk for household in households])
+    # The figures of every case of a household whose months changed (other campaigns' too),
+    # and of the new cases; credit_apply refreshes its own. A row that changes nothing of
+    # that (a re-import) costs nothing here.
+    case_figures.refresh(
+        [
+            household.pk
+            for plan, household in zip(plans, households, strict=True)
+            if plan.new_periods or plan.changed_periods or plan.case_new
+        ]
+    )
 
 
 def _write_households(plans: list[RowPlan], office, by) -> list[Household]:
