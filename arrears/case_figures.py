@@ -61,7 +61,9 @@ def _campaign_periods(period_model, *, unpaid_only=False) -> QuerySet:
     return qs.order_by().values("household")
 
 
-def _sum(qs: QuerySet, expr, output):
+def subquery_sum(qs: QuerySet, expr, output=MONEY):
+    """The sum of `expr` over `qs` (a values() queryset grouped by the outer row), as a
+    subquery of the outer row; zero where there is nothing to sum."""
     zero = Value(ZERO if output is MONEY else 0, output_field=output)
     return Coalesce(Subquery(qs.annotate(v=Sum(expr)).values("v")[:1], output_field=output), zero)
 
@@ -82,10 +84,10 @@ def computed(cases: QuerySet, registry=apps) -> QuerySet:
         .values("v")[:1]
     )
     return _with_plan(_with_promise(cases, registry), registry).annotate(
-        computed_owed=_sum(periods, "amount_due", MONEY),
-        computed_paid=_sum(periods, "amount_paid", MONEY),
+        computed_owed=subquery_sum(periods, "amount_due", MONEY),
+        computed_paid=subquery_sum(periods, "amount_paid", MONEY),
         computed_balance=F("computed_owed") - F("computed_paid"),
-        computed_unpaid_months=_sum(unpaid, Value(1), IntegerField()),
+        computed_unpaid_months=subquery_sum(unpaid, Value(1), IntegerField()),
         computed_oldest_unpaid=Subquery(unpaid.annotate(v=Min("month")).values("v")[:1]),
         computed_last_contact_at=Subquery(last_contact),
     )

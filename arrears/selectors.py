@@ -12,29 +12,22 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce
 
+from arrears.case_figures import subquery_sum
 from arrears.models import Case, DebtorCategory, DebtPeriod, DifficultIssue, Payment
-from arrears.money import CENT, MONEY, ZERO
+from arrears.money import CENT, ZERO
 
-NO_MONEY = Value(ZERO, output_field=MONEY)
 # Cases still to classify (待分类): a cleared or closed case needs no playbook any more.
 TO_CLASSIFY = Q(category=DebtorCategory.UNCLASSIFIED) & ~Q(
     status__in=[Case.Status.CLEARED, Case.Status.CLOSED]
 )
 
 
-def _sum(qs: QuerySet, expr, output=MONEY):
-    return Coalesce(
-        Subquery(qs.annotate(v=Sum(expr)).values("v")[:1], output_field=output),
-        Value(0, output_field=output) if output is not MONEY else NO_MONEY,
-    )
-
-
-def _count(qs: QuerySet, distinct_field: str = "pk"):
+def subquery_count(qs: QuerySet, distinct_field: str = "pk"):
+    """How many rows (or distinct `distinct_field`) of `qs`, a values() queryset grouped by
+    the outer row, as a subquery of the outer row; zero where there are none."""
     counted = qs.annotate(v=Count(distinct_field, distinct=distinct_field != "pk")).values("v")
     return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
 
@@ -46,7 +39,7 @@ def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
         "household", "campaign", "campaign__office", "team", "responsible__staff_profile"
     ).annotate(
         # A subquery rather than Count(): no GROUP BY, so totals can be aggregated on top.
-        open_issues=_count(
+        open_issues=subquery_count(
             DifficultIssue.objects.filter(case=OuterRef("pk"), status=DifficultIssue.Status.OPEN)
             .order_by()
             .values("case")
@@ -115,11 +108,11 @@ def office_figures(offices: QuerySet, *, since: datetime.datetime) -> list:
     rows = list(
         offices.annotate(
             # What went to debt periods: an excess over the balance is credit, not collection.
-            collected=_sum(received.filter(kind=Payment.Kind.PAYMENT), "allocated")
-            - _sum(received.filter(kind=Payment.Kind.REVERSAL), "allocated"),
-            cases_total=_count(cases),
-            cases_cleared=_count(cases.filter(status=Case.Status.CLEARED)),
-            issues_open=_count(issues),
+            collected=subquery_sum(received.filter(kind=Payment.Kind.PAYMENT), "allocated")
+            - subquery_sum(received.filter(kind=Payment.Kind.REVERSAL), "allocated"),
+            cases_total=subquery_count(cases),
+            cases_cleared=subquery_count(cases.filter(status=Case.Status.CLEARED)),
+            issues_open=subquery_count(issues),
         )
     )
     unpaid = _unpaid_by_office([o.pk for o in rows])

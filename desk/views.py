@@ -2,7 +2,6 @@ import datetime
 
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from arrears.ledger import ledger_ranges
 from arrears.models import Campaign, Case, DifficultIssue, WorkerHeartbeat
 from arrears.money import MONEY
 from arrears.playbooks import playbook_for
-from arrears.selectors import office_figures
+from arrears.selectors import office_figures, subquery_count
 from desk.case_queries import cases_to_work
 from desk.filters import CaseFilter
 from desk.tables import CaseTable, PageByKeys
@@ -51,12 +50,9 @@ def _team_figures(teams):
     every case came once per month of its household, to be counted DISTINCT again."""
     cases = Case.objects.filter(team=OuterRef("pk")).order_by().values("team")
 
-    def count(qs):
-        return Coalesce(Subquery(qs.annotate(n=Count("pk")).values("n")[:1]), 0)
-
     return teams.annotate(
-        case_count=count(cases),
-        cleared_count=count(cases.filter(status=Case.Status.CLEARED)),
+        case_count=subquery_count(cases),
+        cleared_count=subquery_count(cases.filter(status=Case.Status.CLEARED)),
         balance=Subquery(cases.annotate(v=Sum("balance")).values("v")[:1], output_field=MONEY),
     ).order_by("code")
 

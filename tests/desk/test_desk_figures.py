@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from arrears.case_figures import EARLIEST
+from arrears.case_figures import subquery_sum as _sum
 from arrears.models import Case, DebtPeriod, DifficultIssue, Office, Payment
-from arrears.selectors import _count, _sum, office_figures
+from arrears.selectors import office_figures
+from arrears.selectors import subquery_count as _count
 from desk.load import generate_load
 from desk.views import _team_figures
 from teams.models import Team
