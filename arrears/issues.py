@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears.credited import case_team_now
 from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification
 from arrears.notifications import notify, office_managers, team_leaders
 from arrears.text_flags import flags_notify, refuse_approved
@@ -31,6 +32,7 @@ def issue_raise(*, case: Case, by, title: str, description: str) -> DifficultIss
             title=title,
             description=description,
             raised_by=by,
+            team_id=case_team_now(case.pk),  # kept when the case moves (arrears.credited)
             flagged_terms=flags,
         )
         notify(

@@ -763,6 +763,16 @@ class PromiseToPay(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The team credited with the promise: the one that held the case when it was recorded
+    # (that of its contact attempt), kept when the case moves (arrears.credited).
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promises",
+        verbose_name=_("credited team"),
+    )
 
     class Meta:
         verbose_name = _("promise to pay")
@@ -774,6 +784,13 @@ class PromiseToPay(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.case.household.unit_code} ¥{self.amount} {self.due_date:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # The recording service passes the team (households.contact); anything else credits
+        # the team of the promise's attempt, or the case's team now.
+        if self._state.adding and self.team_id is None:
+            self.team_id = self.attempt.team_id if self.attempt_id else self.case.team_id
+        super().save(*args, **kwargs)
 
 
 class DifficultIssue(models.Model):
@@ -795,6 +812,16 @@ class DifficultIssue(models.Model):
         verbose_name=_("raised by"),
     )
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    # The team credited with raising it: the one that held the case then, kept when the case
+    # moves (arrears.credited).
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+        verbose_name=_("team that raised it"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -826,6 +853,13 @@ class DifficultIssue(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # The raising service passes the team (arrears.issues); anything else credits the
+        # case's team now.
+        if self._state.adding and self.team_id is None:
+            self.team_id = self.case.team_id
+        super().save(*args, **kwargs)
 
 
 class DifficultIssueNote(AppendOnlyModel):

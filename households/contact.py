@@ -21,6 +21,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from arrears import case_figures
 from arrears.access import may_withdraw_written_only
+from arrears.credited import case_team_now
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
 from arrears.people import person_name
@@ -467,10 +468,14 @@ def attempt_log(
             written_only_since=_written_only_since(household, occurred_at),
         )
         flags = flagged_terms(notes, next_step)
+        # Credited to the team holding the case as it is recorded, read now: not from a case
+        # loaded before a manager moved it (arrears.credited).
+        team_id = case_team_now(case.pk)
         attempt = ContactAttempt.objects.create(
             household=household,
             case=case,
             made_by=by,
+            team_id=team_id,
             occurred_at=occurred_at,
             recorded_at=now if occurred_at <= now else occurred_at,
             channel=channel,
@@ -508,6 +513,7 @@ def attempt_log(
                 due_date=promise.due_date,
                 attempt=attempt,
                 recorded_by=by,
+                team_id=team_id,
             )
             case_figures.refresh_cases(Case.objects.filter(pk=case.pk))
             if case.status == Case.Status.OPEN:

@@ -218,6 +218,17 @@ class ContactAttempt(AppendOnlyModel):
         related_name="contact_attempts",
         verbose_name=_("made by"),
     )
+    # Who gets the credit is fixed when the attempt is recorded: the team that held the case
+    # then (a correcting entry takes the team of the attempt it corrects), so moving the case
+    # later moves none of it (arrears.credited).
+    team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contact_attempts",
+        verbose_name=_("credited team"),
+    )
     occurred_at = models.DateTimeField(_("when"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     person_contacted = models.CharField(
@@ -299,6 +310,21 @@ class ContactAttempt(AppendOnlyModel):
         ]
 
     objects = ContactAttemptQuerySet.as_manager()
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            if self.corrects_id is not None:
+                # A correcting entry stands in for the attempt it withdraws: credited alike.
+                self.team_id = (
+                    ContactAttempt.objects.filter(pk=self.corrects_id)
+                    .values_list("team_id", flat=True)
+                    .first()
+                )
+            elif self.team_id is None and self.case_id is not None:
+                # The recording services pass the team (households.contact); anything else
+                # that records one (the admin, the demo data) credits the case's team now.
+                self.team_id = self.case.team_id
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return f"{self.household.unit_code} {self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"

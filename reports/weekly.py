@@ -11,12 +11,26 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Case as Switch  # "Case" is our model's name
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
 
 from arrears.collection import collected
+from arrears.credited import cases_as_of
 from arrears.ledger import ledger_ranges
 from arrears.models import (
     Campaign,
@@ -26,6 +40,7 @@ from arrears.models import (
     DebtPeriod,
     DifficultIssue,
     Payment,
+    PaymentAllocation,
 )
 from arrears.people import person_name
 from arrears.selectors import TO_CLASSIFY, with_case_figures
@@ -44,6 +59,7 @@ from reports.exporters import (
     money,
     payment_sheet,
 )
+from teams.models import Team
 from teams.standings import WEEK, leaderboard, load_facts_of
 
 SIGNED = collected()  # what went to debt periods: an excess is credit, not collection
@@ -229,20 +245,43 @@ class WeeklyReport(Exporter):
 
     # --- the case detail --------------------------------------------------------------------
 
-    def _unpaid_months(self) -> Iterator[tuple[int, list]]:
+    def _allocated_later(self):
+        return PaymentAllocation.objects.filter(
+            payment__office_id__in=self.office_ids, payment__paid_at__gte=self.end
+        )
+
+    def _paid_later(self) -> dict[int, tuple[int, datetime.date, Decimal]]:
+        """Debt period id → (household id, month, amount) that payments dated at or after the
+        week's end (reversals negative) put on it: taken off, the ledger stands as it did at
+        the end of the week. One query over the payments since then (none for this week)."""
+        later: dict[int, tuple[int, datetime.date, Decimal]] = {}
+        rows = self._allocated_later().values_list(
+            "period_id", "period__household_id", "period__month", "amount"
+        )
+        for period_id, household_id, month, amount in rows.iterator(chunk_size=CHUNK):
+            before = later.get(period_id, (household_id, month, Decimal("0")))[2]
+            later[period_id] = (household_id, month, before + amount)
+        return later
+
+    def _unpaid_months(self, later: dict) -> Iterator[tuple[int, list]]:
         """(household id, [(month, due, paid), …]) for every household of the cases, in
-        household order."""
+        household order: the months unpaid at the end of the week (`later`: _paid_later)."""
         rows = (
             DebtPeriod.objects.filter(
-                household__cases__campaign__in=self.campaigns, amount_paid__lt=F("amount_due")
+                Q(amount_paid__lt=F("amount_due"))
+                | Q(pk__in=self._allocated_later().values("period_id")),
+                household__cases__campaign__in=self.campaigns,
             )
             .order_by("household_id", "month")
-            .values_list("household_id", "month", "amount_due", "amount_paid")
+            .values_list("household_id", "month", "amount_due", "amount_paid", "pk")
             .distinct()
             .iterator(chunk_size=CHUNK)
         )
         current, months = None, []
-        for household_id, month, due, paid in rows:
+        for household_id, month, due, paid_now, period_id in rows:
+            paid = paid_now - later[period_id][2] if period_id in later else paid_now
+            if paid >= due:
+                continue
             if household_id != current:
                 if current is not None:
                     yield current, months
@@ -252,56 +291,107 @@ class WeeklyReport(Exporter):
             yield current, months
 
     def case_sheet(self) -> Sheet:
+        """Every case as it stood at the end of the week: team, responsible person, status,
+        category and plan from the case's history (arrears.credited.cases_as_of); paid,
+        balance and unpaid months without the payments dated after the week; the last
+        contact and next step of the attempts made before its end. A case created after the
+        week is not listed. For the week in progress, that is the case as it is now."""
+        end = self.end
         first_owner = Owner.objects.filter(household=OuterRef("household")).order_by(
             "relation", "pk"
         )
-        next_step = ContactAttempt.objects.filter(household=OuterRef("household")).order_by(
-            "-occurred_at", "-pk"
+        attempts_then = ContactAttempt.objects.filter(
+            household=OuterRef("household"), occurred_at__lt=end
         )
+        next_step = attempts_then.order_by("-occurred_at", "-pk")
+        last_contact = (
+            attempts_then.order_by().values("household").annotate(v=Max("occurred_at")).values("v")
+        )
+        of_campaigns = Case.objects.filter(campaign__in=self.campaigns)
         cases = (
-            with_case_figures(Case.objects.filter(campaign__in=self.campaigns))
+            with_case_figures(of_campaigns)
             .annotate(
                 owner_name=Subquery(first_owner.values("name")[:1]),
                 next_step_date=Subquery(next_step.values("next_step_date")[:1]),
+                # The kept figure when it is before the end (nearly always): no subquery.
+                contact_then=Switch(
+                    When(last_contact_at__isnull=True, then=Value(None)),
+                    When(last_contact_at__lt=end, then=F("last_contact_at")),
+                    default=Subquery(last_contact[:1]),
+                    output_field=DateTimeField(),
+                ),
             )
             .order_by("household_id", "campaign_id")
         )
+        then, not_yet = cases_as_of(of_campaigns, end)
+        teams = dict(Team.objects.filter(campaign__in=self.campaigns).values_list("pk", "code"))
+        people = (
+            get_user_model()
+            .objects.filter(pk__in={row["responsible_id"] for row in then.values()})
+            .select_related("staff_profile")
+            .in_bulk()
+        )
+        later = self._paid_later()
+        paid_later: dict[int, list] = {}
+        for household_id, month, amount in later.values():
+            paid_later.setdefault(household_id, []).append((month, amount))
 
         # Labels once per sheet: get_*_display() rebuilds and translates the choices per call.
         categories = {k: str(v) for k, v in DebtorCategory.choices}
         statuses = {k: str(v) for k, v in Case.Status.choices}
 
+        def in_campaign(month, campaign):
+            return month <= campaign.arrears_through and (
+                campaign.arrears_from is None or month >= campaign.arrears_from
+            )
+
         def rows():
-            months = self._unpaid_months()
+            months = self._unpaid_months(later)
             pending = next(months, None)
             for case in cases.iterator(chunk_size=CHUNK):
+                if case.pk in not_yet:
+                    continue
                 while pending is not None and pending[0] < case.household_id:
                     pending = next(months, None)
                 unpaid = (
                     pending[1] if pending is not None and pending[0] == case.household_id else []
                 )
                 campaign = case.campaign
-                window = [
-                    m
-                    for m in unpaid
-                    if m[0] <= campaign.arrears_through
-                    and (campaign.arrears_from is None or m[0] >= campaign.arrears_from)
-                ]
+                window = [m for m in unpaid if in_campaign(m[0], campaign)]
+                paid = case.paid - sum(
+                    (
+                        a
+                        for m, a in paid_later.get(case.household_id, ())
+                        if in_campaign(m, campaign)
+                    ),
+                    Decimal("0"),
+                )
+                state = then.get(case.pk)
+                if state is None:
+                    team = case.team.code if case.team else ""
+                    responsible = case.responsible
+                    status, category = case.status, case.category
+                    planned, plan_note = case.planned_date, case.plan_note
+                else:
+                    team = teams.get(state["team_id"], "")
+                    responsible = people.get(state["responsible_id"])
+                    status, category = state["status"], state["category"]
+                    planned, plan_note = state["planned_date"], state["plan_note"]
                 yield [
                     campaign.office.name,
                     case.household.unit_code,
                     case.owner_name or "",
-                    categories.get(case.category, case.category),
+                    categories.get(category, category),
                     "; ".join(str(r) for r in ledger_ranges(window)),
                     money(case.owed),
-                    money(case.paid),
-                    money(case.balance),
-                    _local(case.last_contact_at),
-                    case.planned_date or case.next_step_date,
-                    case.plan_note,
-                    statuses.get(case.status, case.status),
-                    case.team.code if case.team else "",
-                    person_name(case.responsible),
+                    money(paid),
+                    money(case.owed - paid),
+                    _local(case.contact_then),
+                    planned or case.next_step_date,
+                    plan_note,
+                    statuses.get(status, status),
+                    team,
+                    person_name(responsible),
                 ]
 
         return Sheet(
@@ -344,7 +434,9 @@ class WeeklyReport(Exporter):
                 case__campaign__in=self.campaigns,
                 raised_at__lt=self.end,
             )
-            .select_related("case__household", "case__campaign__office", "raised_by__staff_profile")
+            .select_related(
+                "case__household", "case__campaign__office", "raised_by__staff_profile", "team"
+            )
             .order_by("raised_at")
         )
         end_day = (self.end - datetime.timedelta(seconds=1)).date()
@@ -360,6 +452,7 @@ class WeeklyReport(Exporter):
                     person_name(i.raised_by),
                     raised,
                     (end_day - raised.date()).days,
+                    i.team.code if i.team else "",  # the team that raised it, wherever it is now
                 ]
 
         return Sheet(
@@ -372,6 +465,7 @@ class WeeklyReport(Exporter):
                 Column(_("Raised by"), width=10),
                 Column(_("Raised at"), DATETIME, 16),
                 Column(_("Days open"), INTEGER, 9),
+                Column(_("Team"), width=6),
             ],
             rows(),
         )
@@ -384,7 +478,9 @@ class WeeklyReport(Exporter):
                 occurred_at__lt=self.end,
             )
             .filter(IS_BREACH)
-            .select_related("household__office", "made_by__staff_profile", "exemption_review")
+            .select_related(
+                "household__office", "made_by__staff_profile", "exemption_review", "team"
+            )
             .order_by("occurred_at")
         )
 
@@ -397,6 +493,7 @@ class WeeklyReport(Exporter):
                     a.get_channel_display(),
                     person_name(a.made_by),
                     "; ".join(str(make_breach(code).message) for code in a.all_breaches),
+                    a.team.code if a.team else "",  # the team credited when it was made
                 ]
 
         return Sheet(
@@ -408,6 +505,7 @@ class WeeklyReport(Exporter):
                 Column(_("Channel"), width=14),
                 Column(_("Made by"), width=10),
                 Column(_("Rules broken"), width=60),
+                Column(_("Team"), width=6),
             ],
             rows(),
         )

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated
 from arrears.collection import collected
+from arrears.credited import case_team_at
 from arrears.models import (
     Campaign,
     Case,
@@ -124,14 +125,19 @@ def day_figures(
 
     Attempts, payments and clearances count by when they were recorded, so that consecutive
     windows never count one twice nor lose one entered late; promises and instalments are due
-    on the dates that begin inside the window (the day itself, for an 18:00 report)."""
+    on the dates that begin inside the window (the day itself, for an 18:00 report).
+
+    Each attempt, promise, payment, clearance and issue counts under the team it was
+    credited to when recorded (arrears.credited), not the team holding its case now: after
+    a re-split the work stays with the team that did it. Instalments of payment plans, which
+    record no team, go to the team that held the case at the window's end."""
     office_ids = list(office_ids)
     result: dict = defaultdict(Figures)
     attempts = (
         ContactAttempt.objects.filter(
             recorded_at__gte=start, recorded_at__lt=end, household__office_id__in=office_ids
         )
-        .values("household__office_id", "case__team_id")
+        .values("household__office_id", "team_id")
         .annotate(
             n=Count("pk"),
             reached=Count(
@@ -147,7 +153,7 @@ def day_figures(
     for row in attempts:
         _add(
             result,
-            (row["household__office_id"], row["case__team_id"]),
+            (row["household__office_id"], row["team_id"]),
             attempts=row["n"],
             owners_reached=row["reached"],
             breaches=row["breaches_n"],
@@ -159,7 +165,7 @@ def day_figures(
     due = Q(due_date__gte=_first_day_from(start), due_date__lt=_first_day_from(end))
     promises = (
         PromiseToPay.objects.filter(made | due, case__campaign__office_id__in=office_ids)
-        .values("case__campaign__office_id", "case__team_id")
+        .values("case__campaign__office_id", "team_id")
         .annotate(
             made_n=Count("pk", filter=made),
             made_amount=Sum("amount", filter=made),
@@ -170,21 +176,23 @@ def day_figures(
     for row in promises:
         _add(
             result,
-            (row["case__campaign__office_id"], row["case__team_id"]),
+            (row["case__campaign__office_id"], row["team_id"]),
             promises_made=row["made_n"],
             promised_amount=row["made_amount"],
             promises_due=row["due_n"],
         )
     instalments = (
         Instalment.objects.filter(due, plan__case__campaign__office_id__in=office_ids)
-        .values("plan__case__campaign__office_id", "plan__case__team_id")
+        # Instalments are followed by the team that holds the case at the window's end.
+        .annotate(held_by=case_team_at("plan__case_id", end))
+        .values("plan__case__campaign__office_id", "held_by")
         .annotate(n=Count("pk"))
         .order_by()
     )
     for row in instalments:
         _add(
             result,
-            (row["plan__case__campaign__office_id"], row["plan__case__team_id"]),
+            (row["plan__case__campaign__office_id"], row["held_by"]),
             instalments_due=row["n"],
         )
     signed = collected()  # what went to debt periods: an excess is credit, not collection
@@ -225,14 +233,14 @@ def day_figures(
     still_open = Q(raised_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
     issues = (
         DifficultIssue.objects.filter(new | still_open, case__campaign__office_id__in=office_ids)
-        .values("case__campaign__office_id", "case__team_id")
+        .values("case__campaign__office_id", "team_id")
         .annotate(new_n=Count("pk", filter=new), open_n=Count("pk", filter=still_open))
         .order_by()
     )
     for row in issues:
         _add(
             result,
-            (row["case__campaign__office_id"], row["case__team_id"]),
+            (row["case__campaign__office_id"], row["team_id"]),
             new_issues=row["new_n"],
             open_issues=row["open_n"],
         )
@@ -269,7 +277,7 @@ def _day_lists(start, end, office_ids):
         DifficultIssue.objects.filter(
             raised_at__gte=start, raised_at__lt=end, case__campaign__office_id__in=office_ids
         )
-        .select_related("case__household", "case__campaign", "raised_by__staff_profile")
+        .select_related("case__household", "case__campaign", "raised_by__staff_profile", "team")
         .order_by("raised_at")
     )
     attempts = list(
@@ -279,7 +287,7 @@ def _day_lists(start, end, office_ids):
             recorded_at__lt=end,
             household__office_id__in=office_ids,
         )
-        .select_related("household", "made_by__staff_profile", "exemption_review")
+        .select_related("household", "made_by__staff_profile", "exemption_review", "team")
         .order_by("occurred_at", "pk")
     )
     payments = (
@@ -390,6 +398,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
                     "unit": i.case.household.unit_code,
                     "title": i.title,
                     "by": person_name(i.raised_by),
+                    "team": i.team.code if i.team else "",
                 }
                 for i in issues
                 if i.case.campaign.office_id == office.pk
@@ -399,6 +408,7 @@ def daily_reports(day: datetime.date, offices: list[Office]) -> dict:
                     "unit": a.household.unit_code,
                     "at": timezone.localtime(a.occurred_at),
                     "by": person_name(a.made_by),
+                    "team": a.team.code if a.team else "",
                     "rules": a.all_breaches,
                     "flags": a.flagged_terms,
                     "backdated": is_backdated(a.occurred_at, a.recorded_at),
@@ -676,9 +686,14 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
     office_of_case = "campaign__office_id"
     plans_due = open_cases.filter(planned_date__gte=monday, planned_date__lt=next_week)
     counts["plans_due"] = _counted(plans_due, office_of_case)
-    for c in _ranked(
-        plans_due, office_of_case, "planned_date", "household__unit_code"
-    ).select_related("household", "campaign__office", "team", "responsible__staff_profile"):
+    # The teams as they stood at the meeting, however late the pack is produced.
+    team_codes = dict(Team.objects.filter(campaign__in=campaigns).values_list("pk", "code"))
+    held_then = case_team_at("pk", now)
+    for c in (
+        _ranked(plans_due, office_of_case, "planned_date", "household__unit_code")
+        .annotate(held_by=held_then)
+        .select_related("household", "campaign__office", "responsible__staff_profile")
+    ):
         lists["plans_due"].append(
             (
                 c.campaign.office_id,
@@ -687,16 +702,18 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
                     "unit": c.household.unit_code,
                     "case": c.pk,
                     "date": c.planned_date,
-                    "team": c.team.code if c.team else "",
+                    "team": team_codes.get(c.held_by, ""),
                     "responsible": person_name(c.responsible) if c.responsible else "",
                 },
             )
         )
     overdue = open_cases.filter(planned_date__lt=monday)
     counts["overdue"] = _counted(overdue, office_of_case)
-    for c in _ranked(
-        overdue, office_of_case, "planned_date", "household__unit_code"
-    ).select_related("household", "campaign__office", "team"):
+    for c in (
+        _ranked(overdue, office_of_case, "planned_date", "household__unit_code")
+        .annotate(held_by=held_then)
+        .select_related("household", "campaign__office")
+    ):
         lists["overdue"].append(
             (
                 c.campaign.office_id,
@@ -706,7 +723,7 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
                     "case": c.pk,
                     "date": c.planned_date,
                     "days": (monday - c.planned_date).days,
-                    "team": c.team.code if c.team else "",
+                    "team": team_codes.get(c.held_by, ""),
                 },
             )
         )
@@ -717,7 +734,7 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
     )
     counts["open_issues"] = _counted(issues, "case__campaign__office_id")
     for i in _ranked(issues, "case__campaign__office_id", "raised_at").select_related(
-        "case__household", "case__campaign__office", "raised_by__staff_profile"
+        "case__household", "case__campaign__office", "raised_by__staff_profile", "team"
     ):
         lists["open_issues"].append(
             (
@@ -728,6 +745,7 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
                     "case": i.case_id,
                     "title": i.title,
                     "by": person_name(i.raised_by),
+                    "team": i.team.code if i.team else "",
                     "age_days": (monday - timezone.localtime(i.raised_at).date()).days,
                 },
             )
@@ -739,7 +757,7 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
     ).filter(IS_BREACH)
     counts["breaches"] = _counted(breaches, "household__office_id")
     for a in _ranked(breaches, "household__office_id", "occurred_at").select_related(
-        "household__office", "made_by__staff_profile", "exemption_review"
+        "household__office", "made_by__staff_profile", "exemption_review", "team"
     ):
         lists["breaches"].append(
             (
@@ -750,6 +768,7 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
                     "case": a.case_id,
                     "at": timezone.localtime(a.occurred_at),
                     "by": person_name(a.made_by),
+                    "team": a.team.code if a.team else "",
                     "rules": a.all_breaches,
                 },
             )

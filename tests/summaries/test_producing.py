@@ -332,8 +332,8 @@ def test_the_office_summary_has_team_rows_totals_new_issues_and_breaches(world, 
     assert office["totals"] == asdict(OFFICE_WINDOW)
     assert office["empty"] is False
     assert office["new_issues"] == [
-        {"unit": "C6-101", "title": "业主称车位被占", "by": "李收费"},
-        {"unit": "C13-103", "title": "租户拒绝转告", "by": "王收费"},
+        {"unit": "C6-101", "title": "业主称车位被占", "by": "李收费", "team": "A"},
+        {"unit": "C13-103", "title": "租户拒绝转告", "by": "王收费", "team": "B"},
     ]
     assert office["breaches"] == [] and office["entered_late"] == []
     # D's evening breaches are in the next report, with NEXT's midnight call
@@ -469,11 +469,11 @@ def test_the_monday_pack_lists_open_issues_plans_and_last_weeks_breaches(world, 
     p0, p2 = (Case.objects.get(household__unit_code=f"P{i}-101").pk for i in (0, 2))
     assert pack["open_issues"] == [
         {"office": "北苑服务处", "unit": "C6-101", "case": a, "title": "业主要求先修屋顶",
-         "by": "李收费", "age_days": 6},
+         "by": "李收费", "team": "A", "age_days": 6},
         {"office": "北苑服务处", "unit": "C6-101", "case": a, "title": "业主称车位被占",
-         "by": "李收费", "age_days": 5},
+         "by": "李收费", "team": "A", "age_days": 5},
         {"office": "北苑服务处", "unit": "C6-101", "case": a, "title": "漏水未修", "by": "赵组长",
-         "age_days": 4},
+         "team": "A", "age_days": 4},
     ]  # fmt: skip
     assert pack["plans_due"] == [
         {"office": "北苑服务处", "unit": "C13-103", "case": b, "date": MONDAY, "team": "B",
