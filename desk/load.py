@@ -596,10 +596,15 @@ class _Generator:
             )
         )
         names = list(attempts[0]) if attempts else []
+        # Each attempt and promise credited to the team of its case (which never moves here).
+        team_of = {hid: held[0].pk for hid, held in self.case_people.items()}
         rows_insert(
             ContactAttempt,
-            ["case_id", *names],
-            ((self.case_ids[a["household_id"]], *a.values()) for a in attempts),
+            ["case_id", "team_id", *names],
+            (
+                (self.case_ids[a["household_id"]], team_of[a["household_id"]], *a.values())
+                for a in attempts
+            ),
         )
         self.result.rows["contact attempts"] = len(attempts)
         self.result.rows["breaches"] = sum(1 for a in attempts if a["breaches"])
@@ -611,10 +616,19 @@ class _Generator:
         }
         rows_insert(
             PromiseToPay,
-            ["case_id", "amount", "due_date", "attempt_id", "recorded_by_id", "recorded_at"],
+            [
+                "case_id",
+                "team_id",
+                "amount",
+                "due_date",
+                "attempt_id",
+                "recorded_by_id",
+                "recorded_at",
+            ],
             (
                 (
                     self.case_ids[hid],
+                    team_of[hid],
                     amount,
                     due,
                     promised[self.case_ids[hid], a["occurred_at"]],
@@ -762,6 +776,7 @@ class _Generator:
                     issues.append(
                         (
                             case_id,
+                            team.pk,
                             title,
                             text,
                             responsible.pk,
@@ -777,6 +792,7 @@ class _Generator:
                     issues.append(
                         (
                             case_id,
+                            team.pk,
                             title,
                             text,
                             responsible.pk,
@@ -839,6 +855,7 @@ class _Generator:
             DifficultIssue,
             [
                 "case_id",
+                "team_id",
                 "title",
                 "description",
                 "raised_by_id",

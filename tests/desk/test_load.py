@@ -119,3 +119,14 @@ def test_it_refuses_the_production_settings():
     with translation.override("en"), pytest.raises(CommandError, match="production settings"):
         call_command("generate_load", offices=1, households_per_office=5, region="px")
     assert not Household.objects.exists()
+
+
+def test_every_attempt_promise_and_issue_is_credited_to_its_cases_team(region):
+    from django.db.models import F
+
+    from arrears.models import DifficultIssue, PromiseToPay
+
+    for model in (ContactAttempt, PromiseToPay, DifficultIssue):
+        rows = model.objects.filter(case__campaign__office__region__code="lt")
+        assert rows.exists()
+        assert not rows.exclude(team_id=F("case__team_id")).exists(), model
