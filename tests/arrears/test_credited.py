@@ -184,3 +184,30 @@ def test_cases_as_of_reads_only_the_cases_changed_since(world, clock):
     assert then[case.pk]["team_id"] == world.team_a.pk
     assert not_yet == {newer.pk}
     assert cases_as_of(Case.objects.filter(pk=case.pk), at(13)) == ({}, set())
+
+
+def test_instalments_due_go_to_the_team_holding_the_case_at_the_windows_end(world, clock):
+    """A payment plan records no team: its instalments are followed by whoever holds the
+    case, as it stood at the end of the window (a past day's report keeps its own)."""
+    from escalation.plans import plan_record
+
+    case = _case(world, "S10-101", world.team_a)
+    tomorrow = DAY + datetime.timedelta(days=1)
+    plan_record(
+        case=case,
+        by=world.manager,
+        agreed_on=DAY,
+        instalments=[(DAY, D("100.00")), (tomorrow, D("100.00"))],
+    )
+    clock.move_to(at(12, day=tomorrow))
+    case_assign_team(case=case, team=world.team_b, by=world.manager)
+    office = world.office.pk
+    today_figures = day_figures(at(0), at(0, day=tomorrow), [office])
+    assert today_figures[(office, world.team_a.pk)].instalments_due == 1
+    next_figures = day_figures(
+        at(0, day=tomorrow), at(0, day=tomorrow + datetime.timedelta(days=1)), [office]
+    )
+    assert next_figures[(office, world.team_b.pk)].instalments_due == 1
+    assert next_figures.get((office, world.team_a.pk)) is None or (
+        next_figures[(office, world.team_a.pk)].instalments_due == 0
+    )
