@@ -300,8 +300,8 @@ class ClearanceAdmin(ReadOnlyAdmin):
 
 @admin.register(PromiseToPay)
 class PromiseToPayAdmin(ReadOnlyAdmin):
-    list_display = ["case", "amount", "due_date", "recorded_by", "recorded_at"]
-    list_select_related = ["case__household", "case__campaign", "recorded_by"]
+    list_display = ["case", "amount", "due_date", "recorded_by", "team", "recorded_at"]
+    list_select_related = ["case__household", "case__campaign", "recorded_by", "team"]
     search_fields = ["case__household__unit_code"]
 
 
@@ -312,3 +312,5 @@ class DifficultIssueAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "description", "case__household__unit_code"]
     list_select_related = ["case__household", "case__campaign", "raised_by"]
     autocomplete_fields = ["case"]
+    # The team credited with raising it is set when it is raised (arrears.credited).
+    readonly_fields = ["team"]

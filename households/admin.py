@@ -51,12 +51,13 @@ class ContactAttemptAdmin(ReadOnlyAdmin):
         "person_contacted",
         "outcome",
         "made_by",
+        "team",
         "breaches",
         "exemptions",
     ]
     list_filter = ["channel", "outcome", "household__office"]
     search_fields = ["household__unit_code", "notes", "next_step"]
-    list_select_related = ["household", "made_by"]
+    list_select_related = ["household", "made_by", "team"]
     date_hierarchy = "occurred_at"
 
 
