@@ -62,6 +62,12 @@ def case_team_at(case_ref: str, moment, registry=apps, *, inclusive: bool = Fals
     )
 
 
+def changed_since(cases, moment: datetime.datetime):
+    """The ids (a subquery) of `cases` whose history has a record at or after `moment`."""
+    History = apps.get_model("arrears", "HistoricalCase")
+    return History.objects.filter(history_date__gte=moment, id__in=cases.values("pk")).values("id")
+
+
 def cases_as_of(cases, moment: datetime.datetime) -> tuple[dict[int, dict], set[int]]:
     """What of `cases` (a queryset) changed at or after `moment`: (case id → its AS_OF_FIELDS
     as they stood just before `moment`, ids of cases that did not exist yet).
@@ -69,8 +75,7 @@ def cases_as_of(cases, moment: datetime.datetime) -> tuple[dict[int, dict], set[
     Two queries over the history written since `moment`, so a report of last week reads only
     the cases that changed since; every other case stands as it is now."""
     History = apps.get_model("arrears", "HistoricalCase")
-    ids = cases.values("pk")
-    changed = History.objects.filter(history_date__gte=moment, id__in=ids).values("id")
+    changed = changed_since(cases, moment)
     then: dict[int, dict] = {}
     rows = (
         History.objects.filter(id__in=changed, history_date__lt=moment)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
 
 from arrears.collection import collected
-from arrears.credited import cases_as_of
+from arrears.credited import cases_as_of, changed_since
 from arrears.ledger import ledger_ranges
 from arrears.models import (
     Campaign,
@@ -147,6 +147,7 @@ class WeeklyReport(Exporter):
         ):
             cases[r["campaign__office_id"]] = r["n"]
             to_classify[r["campaign__office_id"]] = r["unclassified"]
+        self._count_as_of_end(cases, to_classify)
         # The workbook's window is the calendar week, by the date money was paid (an
         # accountant's week); the Monday pack's figures are the week's 18:00 windows instead.
         counted_by = _("payments by the date paid; breaches by the time of the attempt")
@@ -212,6 +213,51 @@ class WeeklyReport(Exporter):
             rows,
             charts=[Chart(chart, anchor="A" + str(len(self.campaigns) + 4))],
         )
+
+    def _as_of_end(self) -> tuple[dict[int, dict], set[int]]:
+        """The cases changed since the end of the week, as they stood then (cases_as_of):
+        read once for the summary and the case sheet."""
+        if not hasattr(self, "_cases_then"):
+            cases = Case.objects.filter(campaign__in=self.campaigns)
+            then, not_yet = cases_as_of(cases, self.end)
+            if then:
+                # Cleared is by the date paid, as the workbook counts households cleared: a
+                # payment dated in the week but typed in after it cleared the case then.
+                standing = Q(cleared_at__lt=self.end) & (
+                    Q(revoked_at__isnull=True) | Q(revoked_at__gte=self.end)
+                )
+                for case_id in Clearance.objects.filter(
+                    standing, case__in=changed_since(cases, self.end)
+                ).values_list("case_id", flat=True):
+                    if case_id in then:
+                        then[case_id]["status"] = Case.Status.CLEARED
+            self._cases_then = then, not_yet
+        return self._cases_then
+
+    def _count_as_of_end(self, cases: dict, to_classify: dict) -> None:
+        """Correct today's counts per office (cases, open ones to classify) to the end of the
+        week, as the case sheet lists them: one query over the cases changed since."""
+        then, not_yet = self._as_of_end()
+        if not then and not not_yet:
+            return
+
+        def unclassified(status, category):
+            return category == DebtorCategory.UNCLASSIFIED and status not in (
+                Case.Status.CLEARED,
+                Case.Status.CLOSED,
+            )
+
+        changed = Case.objects.filter(
+            pk__in=changed_since(Case.objects.filter(campaign__in=self.campaigns), self.end)
+        ).values_list("pk", "campaign__office_id", "status", "category")
+        for pk, office_id, status, category in changed:
+            if pk not in then and pk not in not_yet:
+                continue  # no history before the end: counted as it is now
+            cases[office_id] = cases.get(office_id, 0) - 1
+            to_classify[office_id] = to_classify.get(office_id, 0) - unclassified(status, category)
+            if pk in then:
+                cases[office_id] += 1
+                to_classify[office_id] += unclassified(then[pk]["status"], then[pk]["category"])
 
     def leaderboard_sheet(self) -> Sheet:
         def rows():
@@ -323,7 +369,7 @@ class WeeklyReport(Exporter):
             )
             .order_by("household_id", "campaign_id")
         )
-        then, not_yet = cases_as_of(of_campaigns, end)
+        then, not_yet = self._as_of_end()
         teams = dict(Team.objects.filter(campaign__in=self.campaigns).values_list("pk", "code"))
         people = (
             get_user_model()

@@ -117,6 +117,15 @@ def week_after(world, clock, resplit):
     )
     clock.move_to(at(NEXT_MON + datetime.timedelta(days=1), 10))
     case_assign_team(case=case, team=w.team_a, by=w.manager)
+    # A case opened after the week: not in last week's workbook.
+    make_case(
+        campaign=w.campaign,
+        household=make_household(
+            w.office, "R2-101", first=datetime.date(2015, 1, 1), last=datetime.date(2015, 5, 1)
+        ),
+        team=w.team_b,
+        category=DebtorCategory.UNCLASSIFIED,
+    )
     clock.move_to(at(NEXT_MON + datetime.timedelta(days=2), 10))
     case.refresh_from_db()
     assert case.team_id == w.team_a.pk and case.status == Case.Status.CLEARED
@@ -198,6 +207,12 @@ def test_last_weeks_workbook_shows_the_case_as_it_stood_and_credits_a(world, wee
     assert (row["Owed"], row["Paid"], row["Balance"]) == (1700, 500, 1200)
     assert row["Unpaid months"] == "2014-06 — 2015-05 (12 months)"
     assert row["Last contact"] == at(THU, 10).replace(tzinfo=None)
+    assert "R2-101" not in cases
+    summary = {r["Office"]: r for r in _sheet(wb, "Summary", "Office")}[world.office.name]
+    assert summary["Cases"] == len(cases)
+    assert summary["Open cases not yet classified"] == sum(
+        1 for r in cases.values() if r["Category"].startswith("not yet classified")
+    )
     payments = _sheet(wb, "Payments this week", "Paid at")
     assert [(p["Unit"], p["Team"]) for p in payments] == [("R1-101", "A")]
     breaches = _sheet(wb, "Breaches this week", "When")
@@ -211,7 +226,7 @@ def test_this_weeks_workbook_shows_the_case_as_it_is_now(world, week_after):
         _name, _type, data = WeeklyReport(
             offices=Office.objects.filter(pk=world.office.pk), week_of=NEXT_MON, name="east"
         ).render()
-    row = {r["Unit"]: r for r in _sheet(load_workbook(io.BytesIO(data)), "Cases", "Office")}[
-        "R1-101"
-    ]
+    cases = {r["Unit"]: r for r in _sheet(load_workbook(io.BytesIO(data)), "Cases", "Office")}
+    row = cases["R1-101"]
     assert (row["Team"], row["Paid"], row["Balance"]) == ("A", 1700, 0)
+    assert "R2-101" in cases
