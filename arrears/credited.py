@@ -45,19 +45,21 @@ def _history_before(case_ref: str, moment, registry=apps, *, inclusive: bool):
     return when.order_by("-history_date", "-history_id")
 
 
-def case_team_at(case_ref: str, moment, registry=apps, *, inclusive: bool = False):
-    """An expression: the team of the case `case_ref` (a field path of the outer row, such as
-    "case_id" or "plan__case_id") as it stood just before `moment` (a datetime or an F of
-    the outer row as an OuterRef; at `moment` too when `inclusive`); the case's team now when the history
-    holds nothing that early."""
+def case_team_at(
+    case_ref: str, moment, registry=apps, *, inclusive: bool = False, field: str = "team_id"
+):
+    """An expression: the team (or another `field`) of the case `case_ref` (a field path of
+    the outer row, such as "case_id" or "plan__case_id") as it stood just before `moment` (a
+    datetime, or an OuterRef of the outer row; at `moment` too when `inclusive`); the case's
+    value now when the history holds nothing that early."""
     before = _history_before(case_ref, moment, registry, inclusive=inclusive)
     current = (
         registry.get_model("arrears", "Case")
         .objects.filter(pk=OuterRef(case_ref))
-        .values("team_id")[:1]
+        .values(field)[:1]
     )
     return Switch(
-        When(Exists(before), then=Subquery(before.values("team_id")[:1])),
+        When(Exists(before), then=Subquery(before.values(field)[:1])),
         default=Subquery(current),
     )
 

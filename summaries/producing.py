@@ -27,9 +27,10 @@ from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -689,10 +690,18 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
     # The teams as they stood at the meeting, however late the pack is produced.
     team_codes = dict(Team.objects.filter(campaign__in=campaigns).values_list("pk", "code"))
     held_then = case_team_at("pk", now)
+    # The responsible person then, named in the same query (person_name's rule).
+    person_then = get_user_model().objects.filter(pk=OuterRef("responsible_then"))
     for c in (
         _ranked(plans_due, office_of_case, "planned_date", "household__unit_code")
-        .annotate(held_by=held_then)
-        .select_related("household", "campaign__office", "responsible__staff_profile")
+        .annotate(
+            held_by=held_then, responsible_then=case_team_at("pk", now, field="responsible_id")
+        )
+        .annotate(
+            responsible_shown=Subquery(person_then.values("staff_profile__display_name")[:1]),
+            responsible_login=Subquery(person_then.values(get_user_model().USERNAME_FIELD)[:1]),
+        )
+        .select_related("household", "campaign__office")
     ):
         lists["plans_due"].append(
             (
@@ -703,7 +712,7 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
                     "case": c.pk,
                     "date": c.planned_date,
                     "team": team_codes.get(c.held_by, ""),
-                    "responsible": person_name(c.responsible) if c.responsible else "",
+                    "responsible": c.responsible_shown or c.responsible_login or "",
                 },
             )
         )

@@ -15,7 +15,7 @@ The week of Monday 2026-11-16 (Asia/Shanghai), a case R1-101 (17 months x ¥100)
   --- the week ends Mon 11-23 00:00 ---
   Mon 11-23 16:00  the Monday meeting: the case is still B's, open, planned for 11-25
   Tue 11-24 09:00  the owner pays the remaining ¥1,200 (team B): the case is cleared
-  Tue 11-24 10:00  the manager moves the case back to team A
+  Tue 11-24 10:00  the manager moves the case back to team A, collector_a responsible again
   Wed 11-25 10:00  the leaderboard, the pack and the workbook are produced, after both moves
 """
 
@@ -34,7 +34,7 @@ from arrears.models import Case, DebtorCategory, Office
 from households.contact import PromiseInput, attempt_log
 from reports.weekly import WeeklyReport
 from summaries.producing import Figures, daily_reports, day_figures, weekly_pack
-from teams.assignment import case_assign_team
+from teams.assignment import case_assign_team, case_set_responsible
 from teams.standings import WEEK, leaderboard, load_facts
 from tests.conftest import make_case, make_household, record_payment
 
@@ -116,7 +116,8 @@ def week_after(world, clock, resplit):
         house, "1200.00", cb, case=case, paid_at=at(NEXT_MON + datetime.timedelta(days=1), 9)
     )
     clock.move_to(at(NEXT_MON + datetime.timedelta(days=1), 10))
-    case_assign_team(case=case, team=w.team_a, by=w.manager)
+    case = case_assign_team(case=case, team=w.team_a, by=w.manager)
+    case_set_responsible(case=case, person=w.collector_a, by=w.manager, may_manage_office=True)
     # A case opened after the week: not in last week's workbook.
     make_case(
         campaign=w.campaign,
@@ -177,7 +178,9 @@ def test_the_monday_pack_lists_the_breach_and_issue_under_a_and_the_plan_under_b
     assert [(b["unit"], b["team"]) for b in pack["breaches"]] == [("R1-101", "A")]
     assert ("R1-101", "A") in [(i["unit"], i["team"]) for i in pack["open_issues"]]
     # At the meeting (Monday 16:00) the case was B's and open; it is A's and cleared now.
-    assert ("R1-101", "B") in [(p["unit"], p["team"]) for p in pack["plans_due"]]
+    assert ("R1-101", "B", "") in [
+        (p["unit"], p["team"], p["responsible"]) for p in pack["plans_due"]
+    ]
     week = pack["offices"][0]["week"]
     assert (week["attempts"], week["breaches"], week["promises_made"]) == (4, 1, 1)
 
@@ -228,5 +231,10 @@ def test_this_weeks_workbook_shows_the_case_as_it_is_now(world, week_after):
         ).render()
     cases = {r["Unit"]: r for r in _sheet(load_workbook(io.BytesIO(data)), "Cases", "Office")}
     row = cases["R1-101"]
-    assert (row["Team"], row["Paid"], row["Balance"]) == ("A", 1700, 0)
+    assert (row["Team"], row["Responsible"], row["Paid"], row["Balance"]) == (
+        "A",
+        "李收费",
+        1700,
+        0,
+    )
     assert "R2-101" in cases
