@@ -26,11 +26,12 @@ from decimal import Decimal as D
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.utils import translation
 from openpyxl import load_workbook
 
 from arrears.issues import issue_raise
-from arrears.models import Case, DebtorCategory, Office
+from arrears.models import Case, DebtorCategory, Office, Summary
 from households.contact import PromiseInput, attempt_log
 from reports.weekly import WeeklyReport
 from summaries.producing import Figures, daily_reports, day_figures, weekly_pack
@@ -238,3 +239,16 @@ def test_this_weeks_workbook_shows_the_case_as_it_is_now(world, week_after):
         0,
     )
     assert "R2-101" in cases
+
+
+def test_the_command_run_on_thursday_for_tuesday_stores_the_work_under_team_a(world, resplit):
+    """The management command that re-produces a past day (as an administrator would)."""
+    call_command(
+        "daily_summary", date=TUE.isoformat(), region=world.region.code, stdout=io.StringIO()
+    )
+    stored = {
+        s.team_id: s.data["figures"]
+        for s in Summary.objects.filter(kind=Summary.Kind.DAILY_TEAM, for_date=TUE)
+    }
+    assert (stored[world.team_a.pk]["attempts"], stored[world.team_a.pk]["breaches"]) == (3, 1)
+    assert (stored[world.team_b.pk]["attempts"], stored[world.team_b.pk]["breaches"]) == (0, 0)
