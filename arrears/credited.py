@@ -12,8 +12,11 @@ person, status at the end of last week), `case_team_at` and `cases_as_of` read t
 history (simple_history's HistoricalCase), falling back to the case as it is now when it has
 no history before that moment (cases written in bulk keep none).
 
-`backfill` fills the team of records written before they kept one (migrations households
-0005 and arrears 0008), from the same history at each record's own time.
+`backfill_attempts` and `backfill_promises_and_issues` fill the team of records written before
+they kept one (migrations households 0005 and arrears 0008), from the same history at each
+record's own time (a move recorded at the very same instant counts as made already, as it
+does for an attempt logged live after it); a record with no case, or whose case had no team
+then, keeps none.
 """
 
 import datetime

@@ -5,6 +5,10 @@ One workbook for a set of offices (a region, or an operations manager's offices)
 payments, open difficult issues, the week's breaches, and a chart of collection per office.
 Large sheets stream from `iterator()` queries; the case detail's month ranges come from a
 merge of two ordered streams (cases and unpaid months by household), so memory stays flat.
+
+The workbook of a past week shows that week: each case as it stood at the week's end (its
+history; the payments dated after it taken off), and the week's attempts, issues and payments
+under the team credited when they were recorded (arrears.credited), not the case's team now.
 """
 
 import datetime
