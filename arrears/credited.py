@@ -54,8 +54,15 @@ def case_team_at(
     """An expression: the team (or another `field`) of the case `case_ref` (a field path of
     the outer row, such as "case_id" or "plan__case_id") as it stood just before `moment` (a
     datetime, or an OuterRef of the outer row; at `moment` too when `inclusive`); the case's
-    value now when the history holds nothing that early."""
+    value now when the history holds nothing that early: the earliest record it holds (the
+    case written with a record's date before its own, as a generated region is), else the case
+    as it is (a case written in bulk, with no history at all)."""
     before = _history_before(case_ref, moment, registry, inclusive=inclusive)
+    earliest = (
+        registry.get_model("arrears", "HistoricalCase")
+        .objects.filter(id=OuterRef(case_ref))
+        .order_by("history_date", "history_id")
+    )
     current = (
         registry.get_model("arrears", "Case")
         .objects.filter(pk=OuterRef(case_ref))
@@ -63,6 +70,7 @@ def case_team_at(
     )
     return Switch(
         When(Exists(before), then=Subquery(before.values(field)[:1])),
+        When(Exists(earliest), then=Subquery(earliest.values(field)[:1])),
         default=Subquery(current),
     )
 

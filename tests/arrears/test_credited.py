@@ -211,3 +211,16 @@ def test_instalments_due_go_to_the_team_holding_the_case_at_the_windows_end(worl
     assert next_figures.get((office, world.team_a.pk)) is None or (
         next_figures[(office, world.team_a.pk)].instalments_due == 0
     )
+
+
+def test_a_record_older_than_the_cases_history_takes_its_earliest_team(world, clock):
+    """A region written with its history dated when it was written (desk.load), and records
+    dated weeks before: the case's first known team, not the one it was moved to since."""
+    case = _case(world, "S11-101", world.team_a)
+    attempt = _log(clock, case, world.collector_a, at(10))
+    clock.move_to(at(11))
+    case_assign_team(case=case, team=world.team_b, by=world.manager)
+    Case.history.filter(id=case.pk, history_type="+").update(history_date=at(10, 30))
+    ContactAttempt.objects.update(team=None)
+    backfill_attempts(apps)
+    assert ContactAttempt.objects.get(pk=attempt.pk).team_id == world.team_a.pk
