@@ -27,7 +27,7 @@ from teams.models import Team, TeamMember
 BY_COUNT, BY_AMOUNT = "count", "amount"
 # By amount, teams count as balanced once the team owed most is owed no more than this share
 # of the average team's balance above the team owed least.
-AMOUNT_TOLERANCE = Decimal("0.10")
+AMOUNT_TOLERANCE_PERCENT = 10
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _by_amount(held, loose, teams) -> dict[int, int]:
         owed[to] += case.balance
         count[to] += 1
     movable = {t: [c for c in held[t]] for t in teams}  # a case moves at most once
-    tolerance = sum(owed.values()) / len(teams) * AMOUNT_TOLERANCE
+    tolerance = sum(owed.values()) / len(teams) * AMOUNT_TOLERANCE_PERCENT / 100
     for _step in range(sum(len(c) for c in held.values())):
         most = max(teams, key=lambda t: (owed[t], -teams.index(t)))
         least = min(teams, key=lambda t: (owed[t], teams.index(t)))

@@ -14,7 +14,7 @@ from arrears.pages import scoped_case
 from arrears.people import person_name
 from teams import scoping as team_scoping
 from teams.assignment import (
-    AMOUNT_TOLERANCE,
+    AMOUNT_TOLERANCE_PERCENT,
     BY_COUNT,
     DONE_STATUSES,
     campaign_apply_split,
@@ -124,7 +124,7 @@ def _split_context(campaign, form, plan):
         "moves": moves,
         "staying": open_count - len(plan.moves),
         "done": done,
-        "tolerance": int(AMOUNT_TOLERANCE * 100),
+        "tolerance": AMOUNT_TOLERANCE_PERCENT,
     }
 
 
