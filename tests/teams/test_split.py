@@ -313,3 +313,11 @@ def test_moving_a_cleared_case_by_hand_is_refused_with_a_message(client, world):
     )
     assert "only open cases move" in response.content.decode()
     assert team_of(world.case_a) == "A"
+
+
+def test_the_case_page_offers_no_move_for_a_cleared_case(client, world):
+    client.force_login(world.manager)
+    url = reverse("case-detail", args=[world.case_a.pk])
+    assert client.get(url).context["team_form"] is not None
+    record_payment(world.house_a, str(world.case_a.balance), world.collector_a, case=world.case_a)
+    assert "team_form" not in client.get(url).context
