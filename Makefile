@@ -29,9 +29,14 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 # Web server, Celery worker and beat on the embedded broker; Ctrl-C stops all three.
+# `make run PORT=8001` serves on another port; SITE_URL (the links in e-mails) follows it
+# unless given too. honcho hands PORT to the web process (the worker and beat get PORT+100,
+# +200, which is why SITE_URL is passed to all three here).
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
 run: messages demo
-	@echo "Arrears Desk on http://127.0.0.1:8000  (Ctrl-C stops the web server, worker and beat)"
-	honcho -f Procfile.dev start
+	@echo "Arrears Desk on http://127.0.0.1:$(PORT)  (Ctrl-C stops the web server, worker and beat)"
+	PORT=$(PORT) SITE_URL=$(SITE_URL) honcho -f Procfile.dev start
 
 # Browser tests drive Debian's chromium; the Excel tests open workbooks in LibreOffice; the
 # Celery tests start their own redis-server. Install them when we may (CI runs as root).

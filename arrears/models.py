@@ -1040,3 +1040,19 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SchedulerStart(models.Model):
+    """When the scheduled summaries first ran on this installation (one row, written by the
+    first catch-up). The catch-up never produces a summary for a day before it: a fresh
+    install does not e-mail reports of the days before it existed (issue 16)."""
+
+    name = models.CharField(max_length=50, unique=True, default="summaries")
+    started_at = models.DateTimeField(_("first started at"))
+
+    class Meta:
+        verbose_name = _("scheduler start")
+        verbose_name_plural = _("scheduler starts")
+
+    def __str__(self):
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M:%S}"

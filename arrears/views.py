@@ -5,9 +5,10 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arrears import scoping
@@ -48,6 +49,14 @@ def healthz(request):
         return JsonResponse({"database": "unavailable"}, status=503)
     beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
     return JsonResponse({"database": "ok", "worker_last_seen": beat.isoformat() if beat else None})
+
+
+@login_not_required
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask for on their own: the static icon (pages link the SVG)."""
+    return redirect(static("img/favicon.ico"))
 
 
 @permission_required("arrears.add_payment", raise_exception=True)

@@ -32,7 +32,11 @@ from reports.exporters import CaseListExport
 from teams import scoping as team_scoping
 from teams.assignment import assignment_history
 from teams.forms import ResponsibleForm, TeamChoiceForm
-from teams.membership import cases_with_departed_responsible, responsible_is_member
+from teams.membership import (
+    DONE_STATUSES,
+    cases_with_departed_responsible,
+    responsible_is_member,
+)
 from teams.models import Team, TeamMember
 
 CASES_PER_PAGE = 25
@@ -251,7 +255,7 @@ def _assignment_context(user, case):
         # Named on the case but no longer in its team: shown, and listed for the manager.
         "responsible_departed": not responsible_is_member(case),
     }
-    if manages:
+    if manages and case.status not in DONE_STATUSES:  # a cleared or closed case stays put
         context["team_form"] = TeamChoiceForm(
             initial={"team": case.team_id}, teams=Team.objects.filter(campaign_id=case.campaign_id)
         )

@@ -47,6 +47,7 @@ from arrears.models import (
     PromiseToPay,
     Region,
     Role,
+    SchedulerStart,
     StaffProfile,
     Summary,
 )
@@ -1095,40 +1096,57 @@ def _missing_office_summaries(region: Region, day: datetime.date) -> bool:
     return bool(office_ids - done)
 
 
-def catch_up(now: datetime.datetime | None = None, *, lookback_days: int = 2) -> list[Summary]:
-    """Produce every summary whose time has come but which is not stored yet.
+def scheduler_started(now: datetime.datetime) -> datetime.datetime:
+    """When the scheduled summaries first ran on this installation: recorded by the first
+    catch-up (which beat runs every few minutes from its start), kept across restarts."""
+    start, _created = SchedulerStart.objects.get_or_create(
+        name="summaries", defaults={"started_at": now}
+    )
+    return start.started_at
+
+
+def _last_due(now: datetime.datetime, at: datetime.time) -> datetime.date:
+    """The most recent day whose `at` has come: today from `at` on, yesterday before it."""
+    today = now.date()
+    due = timezone.make_aware(datetime.datetime.combine(today, at))
+    return today if due <= now else today - datetime.timedelta(days=1)
+
+
+def catch_up(now: datetime.datetime | None = None) -> list[Summary]:
+    """Produce, for each kind, the most recent summary whose time has come if it is not stored
+    yet (or, for the 18:00 reports, if nobody was told of it).
 
     Runs every few minutes from beat: a summary missed while the broker or a worker was down,
-    or one due at a region's own hour, is produced on the next run.
+    or one due at a region's own hour, is produced on the next run. Only the last one missed:
+    after an outage of several days, the 18:00 reports of the last day, the last brief and the
+    last Monday pack, never the days before them; and never a summary for a day before the
+    scheduler first ran on this installation (`scheduler_started`): a fresh install does not
+    e-mail the reports of the days before it existed.
     """
     now = timezone.localtime(now or timezone.now())
+    first_day = timezone.localdate(scheduler_started(now))
     produced = []
     for region in Region.objects.filter(offices__in=_running_offices()).distinct():
         times = scheduled_times(region)
-        for back in range(lookback_days + 1):
-            day = now.date() - datetime.timedelta(days=back)
-            due_daily = timezone.make_aware(
-                datetime.datetime.combine(day, times[Summary.Kind.DAILY_OFFICE])
-            )
-            if due_daily <= now and _missing_office_summaries(region, day):
-                produced += produce_daily(day=day, by="catch-up", region=region)
-            due_brief = timezone.make_aware(
-                datetime.datetime.combine(day, times[Summary.Kind.MORNING_BRIEF])
-            )
-            reported = day - datetime.timedelta(days=1)
-            if (
-                due_brief <= now
-                and not Summary.objects.filter(
-                    kind=Summary.Kind.MORNING_BRIEF, region=region, for_date=reported
-                ).exists()
-            ):
-                produced += produce_brief(day=reported, by="catch-up", region=region)
+        day = _last_due(now, times[Summary.Kind.DAILY_OFFICE])
+        if day >= first_day and _missing_office_summaries(region, day):
+            produced += produce_daily(day=day, by="catch-up", region=region)
+        reported = _last_due(now, times[Summary.Kind.MORNING_BRIEF]) - datetime.timedelta(days=1)
+        if (
+            reported >= first_day
+            and not Summary.objects.filter(
+                kind=Summary.Kind.MORNING_BRIEF, region=region, for_date=reported
+            ).exists()
+        ):
+            produced += produce_brief(day=reported, by="catch-up", region=region)
         monday = now.date() - datetime.timedelta(days=now.weekday())
         due_pack = timezone.make_aware(
             datetime.datetime.combine(monday, times[Summary.Kind.WEEKLY_PACK])
         )
+        if now < due_pack:
+            monday -= datetime.timedelta(days=7)
         if (
-            due_pack <= now
+            monday >= first_day
             and not Summary.objects.filter(
                 kind=Summary.Kind.WEEKLY_PACK, region=region, for_date=monday
             ).exists()

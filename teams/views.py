@@ -3,24 +3,24 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import access, scoping
-from arrears.models import Case
 from arrears.pages import scoped_case
 from arrears.people import person_name
-from arrears.selectors import with_case_figures
 from teams import scoping as team_scoping
 from teams.assignment import (
+    AMOUNT_TOLERANCE_PERCENT,
     BY_COUNT,
-    CaseToSplit,
+    DONE_STATUSES,
     campaign_apply_split,
+    campaign_split_plan,
     case_assign_team,
     case_set_responsible,
-    split,
 )
 from teams.forms import HandoverForm, ResponsibleForm, SplitForm, TeamChoiceForm
 from teams.membership import cases_with_departed_responsible, open_cases_of, team_member_remove
@@ -80,35 +80,81 @@ def assessment_view(request, pk):
     )
 
 
-def _split_rows(campaign):
-    cases = with_case_figures(
-        Case.objects.filter(campaign=campaign).exclude(status=Case.Status.CLOSED)
-    )
-    return list(cases.order_by("household__unit_code"))
+def _split_context(campaign, form, plan):
+    """What the preview shows: each team now and after, every move with what happens to its
+    responsible person, and the cases that stay."""
+    teams = {t.pk: t for t in plan.teams}
+    cases = {c.pk: c for c in plan.cases}
+    figures = {
+        t.pk: {"team": t, "now": 0, "now_balance": 0, "after": 0, "after_balance": 0, "done": 0}
+        for t in plan.teams
+    }
+    moved_to = {m.case_id: m.team_to for m in plan.moves}
+    done = 0
+    for case in plan.cases:
+        if case.status in DONE_STATUSES:
+            done += 1
+            if case.team_id in figures:
+                figures[case.team_id]["done"] += 1
+            continue
+        if case.team_id in figures:
+            figures[case.team_id]["now"] += 1
+            figures[case.team_id]["now_balance"] += case.balance
+        after = moved_to.get(case.pk, case.team_id)
+        if after in figures:
+            figures[after]["after"] += 1
+            figures[after]["after_balance"] += case.balance
+    moves = [
+        {
+            "move": m,
+            "case": cases[m.case_id],
+            "team_from": teams.get(m.team_from),
+            "team_to": teams[m.team_to],
+            "person": cases[m.case_id].responsible,
+        }
+        for m in plan.moves
+    ]
+    open_count = sum(1 for c in plan.cases if c.status not in DONE_STATUSES)
+    return {
+        "campaign": campaign,
+        "form": form,
+        "plan": plan,
+        "mode": plan.mode,
+        "totals": figures.values(),
+        "moves": moves,
+        "staying": open_count - len(plan.moves),
+        "done": done,
+        "tolerance": AMOUNT_TOLERANCE_PERCENT,
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def split_view(request, pk):
-    """Preview a split of the campaign's cases over its teams, then commit it."""
+    """Preview how the campaign's open cases would be rebalanced over its teams (every move
+    and what happens to each responsible person), then commit exactly that preview."""
     campaign = _campaign(request.user, pk)
     if not access.may_assign_cases(request.user, campaign):
         raise PermissionDenied
     form = SplitForm(request.POST or request.GET or None)
     mode = form.cleaned_data["mode"] if form.is_valid() else BY_COUNT
-    teams = list(Team.objects.filter(campaign=campaign).order_by("code"))
-    cases = _split_rows(campaign)
-    if not teams:
+    if not Team.objects.filter(campaign=campaign).exists():
         messages.error(
             request, _("This campaign has no teams yet: add them in the administration first.")
         )
         return redirect("leaderboard", pk=campaign.pk)
-    plan = split(
-        [CaseToSplit(c.pk, c.household.unit_code, c.balance) for c in cases],
-        [t.pk for t in teams],
-        mode=mode,
-    )
     if request.method == "POST" and "commit" in request.POST:
-        changed = campaign_apply_split(campaign=campaign, assignment=plan, by=request.user)
+        try:
+            plan = campaign_apply_split(
+                campaign=campaign,
+                mode=mode,
+                fingerprint=request.POST.get("fingerprint", ""),
+                moves=request.POST.getlist("move"),
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(f"{reverse('campaign-split', args=[campaign.pk])}?mode={mode}")
+        changed = len(plan.moves)
         messages.success(
             request,
             ngettext(
@@ -119,19 +165,8 @@ def split_view(request, pk):
             % {"n": changed},
         )
         return redirect("leaderboard", pk=campaign.pk)
-    by_team = {t.pk: t for t in teams}
-    totals = {t.pk: {"team": t, "count": 0, "balance": 0} for t in teams}
-    rows = []
-    for case in cases:
-        new_team = by_team[plan[case.pk]]
-        totals[new_team.pk]["count"] += 1
-        totals[new_team.pk]["balance"] += case.balance
-        rows.append({"case": case, "new_team": new_team, "moves": case.team_id != new_team.pk})
-    return render(
-        request,
-        "teams/split.html",
-        {"campaign": campaign, "form": form, "rows": rows, "totals": totals.values(), "mode": mode},
-    )
+    plan = campaign_split_plan(campaign, mode)
+    return render(request, "teams/split.html", _split_context(campaign, form, plan))
 
 
 @require_POST
@@ -142,14 +177,22 @@ def case_team_view(request, pk):
     form = TeamChoiceForm(request.POST, teams=Team.objects.filter(campaign=case.campaign))
     if form.is_valid():
         team = form.cleaned_data["team"]
-        case_assign_team(case=case, team=team, by=request.user)
-        if team is None:
-            messages.success(request, _("The case is no longer assigned to a team."))
+        try:
+            case_assign_team(case=case, team=team, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The case moved to %(team)s.") % {"team": team})
+            _moved_message(request, team)
     else:
         messages.error(request, _("Choose one of this campaign's teams."))
     return redirect("case-detail", pk=case.pk)
+
+
+def _moved_message(request, team):
+    if team is None:
+        messages.success(request, _("The case is no longer assigned to a team."))
+    else:
+        messages.success(request, _("The case moved to %(team)s.") % {"team": team})
 
 
 @require_POST

@@ -58,6 +58,7 @@ from households.models import (
 )
 from summaries.producing import produce_daily
 from summaries.windows import report_day
+from teams.assignment import campaign_split_plan
 from teams.membership import team_member_remove
 from teams.models import TeamMember
 from tests.conftest import PNG, make_case, make_household, record_payment
@@ -714,9 +715,13 @@ def _action(view, objs):
         data = {"kind": OnSiteTip.Kind.OWNER_SEEN}
         return data, OnSiteTip.objects.filter(household=world.house_a).exists
     if view == "campaign-split":
-        # By count, in unit-code order: C13-103 → A, C6-101 → B, so case_a changes team.
-        moved = Case.objects.filter(pk=world.case_a.pk, team=world.team_b)
-        return {"mode": "count", "commit": "1"}, moved.exists
+        # Team A holds both cases: the preview moves case_b back to team B (collector_b, its
+        # responsible person, is a member there), and the commit posts that preview.
+        Case.objects.filter(pk=world.case_b.pk).update(team=world.team_a)
+        plan = campaign_split_plan(world.campaign, "count")
+        moved = Case.objects.filter(pk=world.case_b.pk, team=world.team_b)
+        data = {"mode": "count", "commit": "1", "fingerprint": plan.fingerprint}
+        return {**data, "move": plan.move_keys}, moved.exists
     if view == "case-team":
         moved = Case.objects.filter(pk=world.case_a.pk, team=world.team_b)
         return {"team": world.team_b.pk}, moved.exists

@@ -66,10 +66,15 @@ def expect_gold_medal(row):
         expect(badge).to_have_class(re.compile(r"\brank-1\b"))
 
 
+def preview_by_count(page):
+    page.get_by_label(zh("Split")).select_option(label=zh("evenly by number of cases"))
+    with page.expect_navigation():
+        page.get_by_role("button", name=zh("Preview")).click()
+    expect(page).to_have_url(re.compile(r"[?&]mode=count"))
+
+
 def test_the_manager_splits_the_cases_and_a_clearance_puts_team_b_first(desktop):
     campaign = demo_load(today=timezone.localdate()).campaign
-    # A clean start: no case belongs to a team yet.
-    Case.objects.filter(campaign=campaign).update(team=None, responsible=None)
     teams = {t.code: t for t in Team.objects.filter(campaign=campaign)}
     assert sorted(teams) == ["A", "B", "C", "D"]
 
@@ -79,27 +84,40 @@ def test_the_manager_splits_the_cases_and_a_clearance_puts_team_b_first(desktop)
         desktop.get_by_role("link", name=zh("Assign cases to teams")).click()
     expect(desktop.get_by_role("heading", name=zh("Assign cases to teams"))).to_be_visible()
 
-    # Preview the split evenly by number of cases.
-    desktop.get_by_label(zh("Split")).select_option(label=zh("evenly by number of cases"))
-    with desktop.expect_navigation():
-        desktop.get_by_role("button", name=zh("Preview")).click()
-    expect(desktop).to_have_url(re.compile(r"[?&]mode=count"))
+    # As loaded every team holds 2 cases (one of C's is cleared): issue 16 saw 4 of the 8
+    # move, the cleared one among them. Now nothing moves and nothing can be saved.
+    preview_by_count(desktop)
+    expect(desktop.get_by_test_id("split-nothing")).to_be_visible()
+    expect(desktop.get_by_test_id("split-preview")).to_have_count(0)
+    expect(desktop.get_by_role("button", name=zh("Save this split"))).to_have_count(0)
+
+    # A clean start for the open cases: none belongs to a team. The cleared E2-2-201 stays
+    # with team C, which cleared it.
+    done = Case.objects.filter(campaign=campaign, status=Case.Status.CLEARED)
+    assert list(done.values_list("household__unit_code", "team__code")) == [("E2-2-201", "C")]
+    opened = Case.objects.filter(campaign=campaign).exclude(status=Case.Status.CLEARED)
+    opened.update(team=None, responsible=None)
+    preview_by_count(desktop)
     preview = desktop.get_by_test_id("split-preview")
-    expect(preview.locator("tbody tr")).to_have_count(len(HOUSEHOLDS))
+    expect(preview.locator("tbody tr")).to_have_count(len(HOUSEHOLDS) - 1)
     for plan in HOUSEHOLDS:
-        expect(preview).to_contain_text(plan.unit)
+        if plan.unit != "E2-2-201":
+            expect(preview).to_contain_text(plan.unit)
+    expect(preview).not_to_contain_text("E2-2-201")
     totals = desktop.get_by_test_id("split-totals")
-    two_cases = zh_n("%(n)s case", "%(n)s cases", 2)
-    for team in teams.values():
-        card = totals.locator(".border").filter(has_text=str(team))
+    # 7 open cases over 4 teams: 2, 2, 2 and 1 (teams in code order take the larger shares)
+    for code, n in {"A": 2, "B": 2, "C": 2, "D": 1}.items():
+        card = totals.locator(f'[data-team="{code}"]')
         expect(card).to_have_count(1)
-        expect(card).to_contain_text(two_cases)
+        expect(card.get_by_test_id("after")).to_contain_text(zh_n("%(n)s case", "%(n)s cases", n))
+    screenshot(desktop, "split-preview")
 
     with desktop.expect_navigation():
         desktop.get_by_role("button", name=zh("Save this split")).click()
     expect(desktop.get_by_test_id("leaderboard")).to_be_visible()
-    for code, team in teams.items():
-        assert Case.objects.filter(campaign=campaign, team=team).count() == 2, code
+    for code, n in {"A": 2, "B": 2, "C": 2, "D": 1}.items():
+        assert opened.filter(team=teams[code]).count() == n, code
+    assert done.get().team == teams["C"]
 
     # Team B's case with the largest balance, paid in full through the UI.
     case = (

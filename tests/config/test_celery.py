@@ -3,7 +3,9 @@ embedded filesystem broker on a developer's machine, Redis in CI), and a private
 that tests stop and start to see what a broker outage does."""
 
 import datetime
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -285,3 +287,71 @@ def test_every_task_states_its_name_so_moving_its_module_keeps_it():
                 if not call or not any(k.arg == "name" for k in call.keywords):
                     unnamed.append(f"{path.relative_to(root)}:{node.name}")
     assert not unnamed
+
+
+@pytest.mark.redis
+@pytest.mark.worker
+def test_a_real_worker_catches_up_only_the_last_missed_day_and_nothing_before_the_install(
+    world, transactional_db, tmp_path, queue, processes
+):
+    """Issue 16: on a fresh install the catch-up, consumed from Redis by a real worker,
+    records the first start and produces nothing for the days before it; after an outage
+    of several days it produces only the last missed summary of each kind, once."""
+    from arrears.models import SchedulerStart
+    from summaries.tasks import catch_up_summaries
+    from summaries.windows import scheduled_times
+
+    with redis_server(tmp_path) as redis:
+        worker = start_worker(tmp_path, celery_env(redis.url), queue)
+        processes.append(worker)
+
+        def run_once(nth):
+            with app.connection_for_write(redis.url) as conn:
+                catch_up_summaries.apply_async(queue=queue, connection=conn)
+
+            def done():  # the worker's whole log: output() is only its end
+                log = Path(worker.log_path).read_text(errors="replace")
+                return len(re.findall(r"catch_up_summaries\[[^]]+\] succeeded", log)) >= nth
+
+            assert wait_until(done, timeout=120), worker.output()
+
+        run_once(1)
+        started = SchedulerStart.objects.get().started_at
+        assert abs((timezone.now() - started).total_seconds()) < 120
+        assert not Summary.objects.filter(for_date__lt=timezone.localdate(started)).exists()
+
+        # Installed ten days ago, and down for the last three: only the last of each kind.
+        SchedulerStart.objects.update(started_at=timezone.now() - datetime.timedelta(days=10))
+        Summary.objects.all().delete()
+        run_once(2)
+        now = timezone.localtime()
+        times = scheduled_times(world.region)
+
+        def last_due(at):
+            due = timezone.make_aware(datetime.datetime.combine(now.date(), at))
+            return now.date() if due <= now else now.date() - datetime.timedelta(days=1)
+
+        monday = now.date() - datetime.timedelta(days=now.weekday())
+        if now < timezone.make_aware(
+            datetime.datetime.combine(monday, times[Summary.Kind.WEEKLY_PACK])
+        ):
+            monday -= datetime.timedelta(days=7)
+        expected = {
+            Summary.Kind.DAILY_OFFICE: {last_due(times[Summary.Kind.DAILY_OFFICE])},
+            Summary.Kind.MORNING_BRIEF: {
+                last_due(times[Summary.Kind.MORNING_BRIEF]) - datetime.timedelta(days=1)
+            },
+            Summary.Kind.WEEKLY_PACK: {monday},
+        }
+        for kind, days in expected.items():
+            stored = Summary.objects.filter(kind=kind, region=world.region)
+            assert set(stored.values_list("for_date", flat=True)) == days, (
+                kind,
+                list(Summary.objects.values_list("kind", "for_date", "region__code")),
+                worker.output(),
+            )
+        office_reports = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE, office=world.office)
+        assert office_reports.count() == 1
+        count = Summary.objects.count()
+        run_once(3)  # a second run duplicates nothing
+        assert Summary.objects.count() == count

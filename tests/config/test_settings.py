@@ -190,3 +190,62 @@ def test_start_up_creates_the_folders_the_settings_name(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert [folder for folder in FOLDERS if not (var / folder).is_dir()] == []
+
+
+def _site_url(env: dict) -> str:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SITE_URL", "PORT", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE")
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", SITE_URL_SHOW],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+SITE_URL_SHOW = "from django.conf import settings; print(settings.SITE_URL)"
+
+
+def test_site_url_follows_port_unless_given():
+    """Issue 16: `make run PORT=8001` must not leave e-mail links on port 8000."""
+    assert _site_url({}) == "http://127.0.0.1:8000"
+    assert _site_url({"PORT": "8001"}) == "http://127.0.0.1:8001"
+    assert _site_url({"PORT": "8001", "SITE_URL": "https://qq.example.com/"}) == (
+        "https://qq.example.com"
+    )
+
+
+def test_make_run_takes_a_port_and_hands_it_and_the_site_url_to_honcho():
+    import shutil
+
+    from honcho.environ import expand_processes, parse_procfile
+
+    if shutil.which("make") is None:
+        import pytest
+
+        pytest.skip("make is not installed")
+    for args, port in (([], "8000"), (["PORT=8001"], "8001")):
+        result = subprocess.run(
+            ["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        honcho = [line for line in result.stdout.splitlines() if "honcho" in line]
+        assert honcho == [
+            f"PORT={port} SITE_URL=http://127.0.0.1:{port} honcho -f Procfile.dev start"
+        ]
+        assert f"http://127.0.0.1:{port} " in result.stdout  # the address it announces
+    procfile = parse_procfile((ROOT / "Procfile.dev").read_text())
+    assert procfile.processes["web"].endswith("runserver 127.0.0.1:${PORT:-8000}")
+    # honcho gives the web process the PORT it was started with (worker and beat get
+    # PORT+100 and +200: SITE_URL is therefore passed explicitly by the Makefile)
+    (web,) = [
+        p for p in expand_processes(procfile.processes, env={"PORT": "8001"}) if p.name == "web.1"
+    ]
+    assert web.env["PORT"] == "8001"

@@ -47,6 +47,7 @@ from arrears.models import (
     DebtorCategory,
     Notification,
     Role,
+    SchedulerStart,
     Summary,
 )
 from arrears.payments import payment_reverse
@@ -620,7 +621,7 @@ def test_each_summary_goes_to_the_people_who_read_it(world, activity):
 
 def test_catch_up_produces_the_days_reports_at_18_00_and_only_once(world, clock):
     clock.move_to(at(DAY, 17, 59))
-    catch_up()  # earlier days, briefs and this week's pack
+    catch_up()  # the first run: nothing before today (the install's first day)
     assert not Summary.objects.filter(for_date=DAY).exists()
     assert catch_up() == []
     clock.move_to(at(DAY, 18))
@@ -652,18 +653,20 @@ def test_catch_up_keeps_a_regions_own_daily_hour(world, clock):
     }
 
 
-def test_catch_up_produces_a_day_missed_yesterday(world, clock):
+def installed_since(when):
+    """The scheduler first ran at `when` on this installation."""
+    SchedulerStart.objects.update_or_create(name="summaries", defaults={"started_at": when})
+
+
+def test_catch_up_produces_a_day_missed_yesterday_and_not_the_day_before(world, clock):
+    installed_since(at(DAY - 30 * DAYS, 9))
     clock.move_to(at(DAY, 9))
-    assert not any(s.kind.startswith("daily") for s in catch_up(lookback_days=0))
     offices = {k for k in kinds(catch_up()) if k[0] == Summary.Kind.DAILY_OFFICE}
-    assert offices == {
-        (Summary.Kind.DAILY_OFFICE, region, day)
-        for region in ("east", "west")
-        for day in (PREV, PREV - datetime.timedelta(days=1))
-    }
+    assert offices == {(Summary.Kind.DAILY_OFFICE, region, PREV) for region in ("east", "west")}
 
 
 def test_catch_up_produces_yesterdays_brief_after_08_30(world, clock):
+    installed_since(at(DAY - 30 * DAYS, 9))
     clock.move_to(at(DAY, 8, 29))
     catch_up()
     assert not Summary.objects.filter(kind=Summary.Kind.MORNING_BRIEF, for_date=PREV).exists()
@@ -673,6 +676,79 @@ def test_catch_up_produces_yesterdays_brief_after_08_30(world, clock):
         (Summary.Kind.MORNING_BRIEF, "east", PREV),
         (Summary.Kind.MORNING_BRIEF, "west", PREV),
     }
+
+
+def dated(summaries):
+    return {(s.kind, s.for_date) for s in summaries}
+
+
+DAILY_KINDS = (Summary.Kind.DAILY_TEAM, Summary.Kind.DAILY_OFFICE, Summary.Kind.DAILY_OPERATIONS)
+
+
+def test_a_fresh_install_catches_up_nothing_for_the_days_before_its_first_start(world, clock):
+    """Issue 16: the first start e-mailed 15 summaries of the days before the install."""
+    from django.core import mail
+
+    clock.move_to(at(DAY, 10))  # a Wednesday morning: the 18:00 reports, the brief and the
+    assert catch_up() == []  # Monday pack of earlier days were all due before the install
+    assert SchedulerStart.objects.get().started_at == at(DAY, 10)
+    assert not Summary.objects.exists() and not mail.outbox
+    clock.move_to(at(DAY, 18))  # the install's own day is reported
+    assert dated(catch_up()) == {(k, DAY) for k in DAILY_KINDS}
+    clock.move_to(at(NEXT, 8, 30))
+    assert dated(catch_up()) == {(Summary.Kind.MORNING_BRIEF, DAY)}
+    # a restart does not move the first start
+    clock.move_to(at(NEXT + 3 * DAYS, 12))
+    catch_up()
+    assert SchedulerStart.objects.get().started_at == at(DAY, 10)
+    assert not Summary.objects.filter(for_date__lt=DAY).exists()
+
+
+@pytest.mark.parametrize(
+    "back_at, expected",
+    [
+        # Wednesday 19:00 after 3 days down: Wednesday's reports, Tuesday's brief, this
+        # Monday's pack; never Sunday's, Monday's or Tuesday's reports.
+        (
+            at(DAY, 19),
+            {
+                *((k, DAY) for k in DAILY_KINDS),
+                (Summary.Kind.MORNING_BRIEF, PREV),
+                (Summary.Kind.WEEKLY_PACK, THIS_MONDAY),
+            },
+        ),  # noqa: E501
+        # Wednesday 08:00: Tuesday's reports, Monday's brief (due Tuesday 08:30)
+        (
+            at(DAY, 8),
+            {
+                *((k, PREV) for k in DAILY_KINDS),
+                (Summary.Kind.MORNING_BRIEF, PREV - DAYS),
+                (Summary.Kind.WEEKLY_PACK, THIS_MONDAY),
+            },
+        ),  # noqa: E501
+        # Monday 15:00 of the next week: Sunday's reports, Sunday's brief (due Monday 08:30),
+        # the pack of the Monday before, missing here (this Monday's is due at 16:00)
+        (
+            at(MONDAY, 15),
+            {
+                *((k, MONDAY - DAYS) for k in DAILY_KINDS),
+                (Summary.Kind.MORNING_BRIEF, MONDAY - DAYS),
+                (Summary.Kind.WEEKLY_PACK, THIS_MONDAY),
+            },
+        ),  # noqa: E501
+    ],
+)
+def test_after_a_three_day_outage_only_the_last_missed_of_each_kind_is_filled(
+    world, clock, back_at, expected
+):
+    installed_since(at(DAY - 30 * DAYS, 9))
+    clock.move_to(back_at)
+    produced = catch_up()
+    assert dated(produced) == expected
+    count, told_count = Summary.objects.count(), Notification.objects.count()
+    # running twice duplicates nothing and tells nobody again
+    assert catch_up() == []
+    assert (Summary.objects.count(), Notification.objects.count()) == (count, told_count)
 
 
 def test_catch_up_produces_the_monday_pack_after_monday_16_00(world, clock):

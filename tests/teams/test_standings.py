@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -60,7 +61,11 @@ def test_a_reversed_payment_takes_the_points_away(world):
 
 def test_the_team_that_held_the_case_when_it_was_cleared_keeps_the_credit(world):
     clear(world, world.case_a)
-    case_assign_team(case=world.case_a, team=world.team_b, by=world.manager)
+    # A cleared case stays with its team (issue 16) …
+    with pytest.raises(ValidationError):
+        case_assign_team(case=world.case_a, team=world.team_b, by=world.manager)
+    # … and one moved anyway (in the administration) leaves the credit where it was earned.
+    Case.objects.filter(pk=world.case_a.pk).update(team=world.team_b)
     result = board(world)
     assert result["A"][:3] == (1, 1, 20)
     assert result["B"][:3] == (2, 0, 0)
