@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from arrears.models import Notification
-from arrears.notifications import notify, office_managers
+from arrears.notifications import Flags, Message, notify, office_managers
 from arrears.unlawful import approved_methods, flag_details
 
 
@@ -51,14 +52,17 @@ def describe(terms: Iterable[str]) -> str:
     )
 
 
-def flags_notify(*, office, unit: str, what: str, terms: list[str], url: str = "") -> None:
-    """Tell the office's managers that `what` on `unit` mentions unlawful methods."""
+def flags_notify(*, office, unit: str, what, terms: list[str], url: str = "") -> None:
+    """Tell the office's managers that `what` (a lazy translation: put in the reader's
+    language when read) on `unit` mentions unlawful methods."""
     if not terms:
         return
     notify(
         recipients=office_managers(office),
         kind=Notification.Kind.FLAG,
-        title=_("%(what)s on %(unit)s flagged for review") % {"what": what, "unit": unit},
-        body=_("Mentions: %(terms)s") % {"terms": describe(terms)},
+        title=Message(
+            gettext_noop("%(what)s on %(unit)s flagged for review"), what=what, unit=unit
+        ),
+        body=Message(gettext_noop("Mentions: %(terms)s"), terms=Flags(terms)),
         url=url,
     )
