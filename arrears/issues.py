@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from arrears.messages import Message
 from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification
-from arrears.notifications import Message, notify, office_managers, team_leaders
+from arrears.notifications import notify, office_managers, team_leaders
 from arrears.text_flags import flags_notify, refuse_approved
 from arrears.unlawful import flagged_terms
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from arrears.messages import shown
 from arrears.money import ZERO, money_field
 from arrears.receipts import receipt_key
 
@@ -897,14 +898,10 @@ class Notification(models.Model):
     @property
     def shown_title(self) -> str:
         """The title in the active language (the reader's)."""
-        from arrears.notifications import shown  # the inbox's words sit above the models
-
         return shown(self.message, self.params, self.title)
 
     @property
     def shown_body(self) -> str:
-        from arrears.notifications import shown
-
         return shown(self.body_message, self.body_params, self.body)
 
 

@@ -9,15 +9,14 @@ with `reports.flagged_texts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from arrears.messages import Flags, Message
 from arrears.models import Notification
-from arrears.notifications import Flags, Message, notify, office_managers
-from arrears.unlawful import approved_methods, flag_details
+from arrears.notifications import notify, office_managers
+from arrears.unlawful import approved_methods
 
 
 def refuse_approved(field: str, *texts: str | None) -> None:
@@ -43,13 +42,6 @@ def refuse_approved(field: str, *texts: str | None) -> None:
             )
         )
     raise ValidationError({field: errors})
-
-
-def describe(terms: Iterable[str]) -> str:
-    """Stored phrases with their rules, for a notification: 停水停电 (cutting utilities)；…"""
-    return "；".join(
-        f"{term} ({rule.label})" if rule is not None else term for term, rule in flag_details(terms)
-    )
 
 
 def flags_notify(*, office, unit: str, what, terms: list[str], url: str = "") -> None:

@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from arrears import case_figures
 from arrears.access import may_decide_waiver
 from arrears.cases import case_balance
+from arrears.messages import Message
 from arrears.models import Case, DebtorCategory, DifficultIssue, Notification
-from arrears.notifications import Message, notify, office_managers
+from arrears.notifications import notify, office_managers
 from arrears.text_flags import flags_notify, refuse_approved
 from arrears.unlawful import flagged_terms
 from escalation.ladder import (

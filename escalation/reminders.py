@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from arrears.messages import Message
 from arrears.models import Notification
-from arrears.notifications import Message, case_recipients, notify, office_managers
+from arrears.notifications import case_recipients, notify, office_managers
 from escalation.letter_records import effective_deadline
 from escalation.models import Instalment, Letter
 from escalation.proceedings import OPEN_STAGES

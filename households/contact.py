@@ -21,8 +21,9 @@ from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
 
 from arrears import case_figures
 from arrears.access import may_withdraw_written_only
+from arrears.messages import Flags, Lines, Message
 from arrears.models import Case, Notification, PromiseToPay
-from arrears.notifications import Flags, Lines, Message, notify, office_managers
+from arrears.notifications import notify, office_managers
 from arrears.people import person_name
 from arrears.text_flags import flags_notify
 from arrears.unlawful import Forbidden, flagged_terms, forbidden_in

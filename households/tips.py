@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from arrears.cases import case_for_household
+from arrears.messages import Message
 from arrears.models import Notification
-from arrears.notifications import Message, case_recipients, notify
+from arrears.notifications import case_recipients, notify
 from arrears.text_flags import flags_notify
 from arrears.unlawful import flagged_terms
 from households.models import Household, OnSiteTip

@@ -36,8 +36,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from arrears.messages import Flags, Lines, Message
 from arrears.models import Notification
-from arrears.notifications import Flags, Lines, Message, notify, office_managers
+from arrears.notifications import notify, office_managers
 from imports.files import OLE_MAGIC, FileRefused, Limits, column_letter, open_table  # noqa: F401 - OLE_MAGIC: also where the tests found it
 from imports.headers import (
     HEADER_SEARCH_ROWS,

@@ -22,8 +22,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from arrears import scoping
+from arrears.messages import Message
 from arrears.models import Notification, Office, Role, Summary
-from arrears.notifications import Message, notification
+from arrears.notifications import notification
 from arrears.stored_text import TEAM, team_code
 from reports.weekly import WeeklyReport
 from summaries.windows import window_label

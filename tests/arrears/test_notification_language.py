@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from arrears.issues import issue_raise
+from arrears.messages import Flags, Lines, Message, render
 from arrears.models import Notification
-from arrears.notifications import Flags, Lines, Message, notify, render
+from arrears.notifications import notify
 from households.contact import attempt_log
 from households.tips import tip_report
 
@@ -111,3 +112,15 @@ def test_a_summary_notice_names_its_kind_in_the_readers_language(client, world):
     english = inbox(client, world.manager, "en")
     assert "18:00 office summary" in english
     assert "18:00 office summary" not in inbox(client, world.manager, "zh-hans")
+
+
+def test_a_label_with_a_context_keeps_it():
+    from django.utils.translation import pgettext_lazy
+
+    label = pgettext_lazy("menu", "Work")
+    words = Message("%(unit)s: %(what)s", unit="C6-101", what=label)
+    assert words.as_data()["params"]["what"] == {"msgid": "Work", "context": "menu", "params": {}}
+    with translation.override("zh-hans"):
+        assert str(words) == "C6-101: 工作"
+    with translation.override("en"):
+        assert str(words) == "C6-101: Work"
