@@ -13,7 +13,7 @@ from django.utils.translation import pgettext
 from playwright.sync_api import expect
 
 from arrears.models import Notification, StaffProfile
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import _page, screenshot
 from tests.browser.test_login_and_desk import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -146,3 +146,30 @@ def test_on_a_phone_the_menu_collapses_and_lists_every_group(
     assert right <= 390
     short = "en" if language == "en" else "zh"
     screenshot(phone, f"16-menu-{short}-390-{role}")
+
+
+@pytest.mark.parametrize("role", ["manager", "operations", "admin"])
+def test_the_widest_menus_fit_from_1200_px_and_collapse_below(browser, world, live_server, role):
+    """Bootstrap's xl: expanded from 1200 px (the widest menus, in English, fit there), the
+    menu button below it (a 1024 px screen gets the phone's menu, never a wrapped one)."""
+    username, _groups = ROLES[role]
+    for width, expanded in ((1200, True), (1199, False)):
+        pages = _page(browser, live_server, width, 800)
+        page = next(pages)
+        try:
+            prepare(world, username, "en", page, live_server)
+            toggler = page.get_by_role("button", name="Menu")
+            if expanded:
+                expect(toggler).to_be_hidden()
+                tops = page.evaluate(
+                    """() => [...document.querySelectorAll(
+                    '.desk-nav .navbar-brand, .desk-nav .navbar-nav > .nav-item')]
+                    .map((el) => Math.round(el.getBoundingClientRect().top))"""
+                )
+                assert max(tops) - min(tops) <= 4, f"two rows at {width} px: {tops}"
+                assert_fits(page)
+            else:
+                expect(toggler).to_be_visible()
+                expect(page.locator("#mainnav")).to_be_hidden()
+        finally:
+            next(pages, None)
