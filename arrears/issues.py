@@ -9,8 +9,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from arrears.credited import case_team_now
+from arrears.messages import Message
 from arrears.models import Case, DifficultIssue, DifficultIssueNote, Notification
 from arrears.notifications import notify, office_managers, team_leaders
 from arrears.text_flags import flags_notify, refuse_approved
@@ -41,16 +43,19 @@ def issue_raise(*, case: Case, by, title: str, description: str) -> DifficultIss
                 *office_managers(case.campaign.office),
             ],
             kind=Notification.Kind.ISSUE,
-            title=_("Difficult issue on %(unit)s: %(title)s")
-            % {"unit": case.household.unit_code, "title": title},
+            title=Message(
+                gettext_noop("Difficult issue on %(unit)s: %(title)s"),
+                unit=case.household.unit_code,
+                title=title,
+            ),
             body=description,
             url=reverse("issue-detail", args=[issue.pk]),
         )
-        _flag(issue, flags, _("Difficult issue"))
+        _flag(issue, flags, gettext_lazy("Difficult issue"))
     return issue
 
 
-def _flag(issue: DifficultIssue, flags: list[str], what: str) -> None:
+def _flag(issue: DifficultIssue, flags: list[str], what) -> None:
     case = issue.case
     flags_notify(
         office=case.campaign.office,
@@ -102,9 +107,9 @@ def issue_resolve(*, issue: DifficultIssue, by, decision: str) -> DifficultIssue
         notify(
             recipients=[issue.raised_by],
             kind=Notification.Kind.ISSUE,
-            title=_("Decision on %(title)s") % {"title": issue.title},
+            title=Message(gettext_noop("Decision on %(title)s"), title=issue.title),
             body=decision,
             url=reverse("issue-detail", args=[issue.pk]),
         )
-        _flag(issue, flags, _("Decision on a difficult issue"))
+        _flag(issue, flags, gettext_lazy("Decision on a difficult issue"))
     return issue

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from arrears.messages import shown
 from arrears.money import ZERO, money_field
 from arrears.receipts import receipt_key
 
@@ -911,6 +912,13 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The title and text as message ids and parameters, put in the reader's language when
+    # read (arrears.notifications.Message); `title` and `body` keep the default language's
+    # text, all that notices written before these fields have.
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    body_message = models.CharField(_("text's message"), max_length=500, blank=True)
+    body_params = models.JSONField(_("text's parameters"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -919,7 +927,16 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self):
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the reader's)."""
+        return shown(self.message, self.params, self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return shown(self.body_message, self.body_params, self.body)
 
 
 class Summary(models.Model):

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from arrears import case_figures
 from arrears.allocation import OpenPeriod, allocate
@@ -314,7 +315,7 @@ def payments_record(*, items, by, notify_flags: bool = True) -> list[Payment]:
         if notify_flags:
             for payment in payments:
                 if payment.flagged_terms:
-                    _tell_of_flags(payment, _("Payment note"))
+                    _tell_of_flags(payment, gettext_lazy("Payment note"))
     return payments
 
 
@@ -473,7 +474,7 @@ def _write_cases(planned: list[_Planned], by) -> None:
     )
 
 
-def _tell_of_flags(payment: Payment, what: str) -> None:
+def _tell_of_flags(payment: Payment, what) -> None:
     flags_notify(
         office=payment.office,
         unit=payment.household.unit_code,
@@ -534,7 +535,7 @@ def payment_reverse(*, payment: Payment, by, reason: str) -> Payment:
         _apply(reversal, lines, periods, sign=-1, by=by)
         if original.case is not None:
             case_sync_status(original.case, payment=reversal)
-        _tell_of_flags(reversal, _("Reason for a reversal"))
+        _tell_of_flags(reversal, gettext_lazy("Reason for a reversal"))
     return reversal
 
 

@@ -9,14 +9,14 @@ with `reports.flagged_texts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from arrears.messages import Flags, Message
 from arrears.models import Notification
 from arrears.notifications import notify, office_managers
-from arrears.unlawful import approved_methods, flag_details
+from arrears.unlawful import approved_methods
 
 
 def refuse_approved(field: str, *texts: str | None) -> None:
@@ -44,21 +44,17 @@ def refuse_approved(field: str, *texts: str | None) -> None:
     raise ValidationError({field: errors})
 
 
-def describe(terms: Iterable[str]) -> str:
-    """Stored phrases with their rules, for a notification: 停水停电 (cutting utilities)；…"""
-    return "；".join(
-        f"{term} ({rule.label})" if rule is not None else term for term, rule in flag_details(terms)
-    )
-
-
-def flags_notify(*, office, unit: str, what: str, terms: list[str], url: str = "") -> None:
-    """Tell the office's managers that `what` on `unit` mentions unlawful methods."""
+def flags_notify(*, office, unit: str, what, terms: list[str], url: str = "") -> None:
+    """Tell the office's managers that `what` (a lazy translation: put in the reader's
+    language when read) on `unit` mentions unlawful methods."""
     if not terms:
         return
     notify(
         recipients=office_managers(office),
         kind=Notification.Kind.FLAG,
-        title=_("%(what)s on %(unit)s flagged for review") % {"what": what, "unit": unit},
-        body=_("Mentions: %(terms)s") % {"terms": describe(terms)},
+        title=Message(
+            gettext_noop("%(what)s on %(unit)s flagged for review"), what=what, unit=unit
+        ),
+        body=Message(gettext_noop("Mentions: %(terms)s"), terms=Flags(terms)),
         url=url,
     )

@@ -151,7 +151,7 @@ def plan_record(
         flags_notify(
             office=case.campaign.office,
             unit=case.household.unit_code,
-            what=_("Payment plan"),
+            what=gettext_lazy("Payment plan"),
             terms=flags,
             url=reverse("case-detail", args=[case.pk]) + "#plans",
         )

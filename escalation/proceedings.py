@@ -17,10 +17,12 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from arrears import case_figures
 from arrears.access import may_decide_waiver
 from arrears.cases import case_balance
+from arrears.messages import Message
 from arrears.models import Case, DebtorCategory, DifficultIssue, Notification
 from arrears.notifications import notify, office_managers
 from arrears.text_flags import flags_notify, refuse_approved
@@ -264,7 +266,7 @@ def legal_record_step(
             flagged_terms=flags,
         )
         case = action.case
-        _flag(case, flags, _("Legal step"))
+        _flag(case, flags, gettext_lazy("Legal step"))
         if stage in (LegalAction.Stage.DECIDED, LegalAction.Stage.SETTLED):
             _propose_waiver(action, case, by=by, stage=stage)
         if stage == LegalAction.Stage.CLOSED and case.status == Case.Status.LEGAL:
@@ -307,8 +309,11 @@ def _propose_waiver(action: LegalAction, case: Case, *, by, stage: str) -> Waive
     notify(
         recipients=office_managers(case.campaign.office),
         kind=Notification.Kind.APPROVAL,
-        title=_("A waiver of %(amount)s awaits your approval (%(unit)s)")
-        % {"amount": shortfall, "unit": case.household.unit_code},
+        title=Message(
+            gettext_noop("A waiver of %(amount)s awaits your approval (%(unit)s)"),
+            amount=shortfall,
+            unit=case.household.unit_code,
+        ),
         body=waiver.reason,
         url=reverse("case-detail", args=[case.pk]),
     )
@@ -378,11 +383,11 @@ def waiver_decide(*, waiver: Waiver, by, approve: bool, note: str = "") -> Waive
         waiver.flagged_terms = flags
         waiver._history_user = by
         waiver.save()
-        _flag(case, flags, _("Waiver decision"))
+        _flag(case, flags, gettext_lazy("Waiver decision"))
     return waiver
 
 
-def _flag(case: Case, flags: list[str], what: str) -> None:
+def _flag(case: Case, flags: list[str], what) -> None:
     flags_notify(
         office=case.campaign.office,
         unit=case.household.unit_code,

@@ -16,8 +16,9 @@ import datetime
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from arrears.messages import Message
 from arrears.models import Notification
 from arrears.notifications import case_recipients, notify, office_managers
 from escalation.letter_records import effective_deadline
@@ -41,8 +42,14 @@ def _reminders(day: datetime.date):
         if effective_deadline(letter) == day - datetime.timedelta(days=1):
             yield (
                 office_managers(letter.case.campaign.office),
-                _("%(unit)s: the deadline of demand %(ref)s has passed; the legal stage may open")
-                % {"unit": letter.case.household.unit_code, "ref": letter.reference},
+                Message(
+                    gettext_noop(
+                        "%(unit)s: the deadline of demand %(ref)s has passed; the legal stage "
+                        "may open"
+                    ),
+                    unit=letter.case.household.unit_code,
+                    ref=letter.reference,
+                ),
                 reverse("case-detail", args=[letter.case_id]) + "#legal",
             )
     for letter in Letter.objects.filter(
@@ -50,12 +57,15 @@ def _reminders(day: datetime.date):
     ).select_related("case__household", "issued_by", "case__responsible"):
         yield (
             case_recipients(letter.case, [letter.issued_by, letter.case.responsible]),
-            _("%(unit)s: letter %(ref)s was sent %(days)d days ago; record its delivery or return")
-            % {
-                "unit": letter.case.household.unit_code,
-                "ref": letter.reference,
-                "days": CHASE_AFTER_DAYS,
-            },
+            Message(
+                gettext_noop(
+                    "%(unit)s: letter %(ref)s was sent %(days)d days ago; record its delivery or "
+                    "return"
+                ),
+                unit=letter.case.household.unit_code,
+                ref=letter.reference,
+                days=CHASE_AFTER_DAYS,
+            ),
             reverse("letter-detail", args=[letter.pk]),
         )
     for instalment in Instalment.objects.filter(due_date=day).select_related(
@@ -64,8 +74,11 @@ def _reminders(day: datetime.date):
         case = instalment.plan.case
         yield (
             case_recipients(case, [case.responsible]),
-            _("%(unit)s: an instalment of ¥%(amount)s is due today")
-            % {"unit": case.household.unit_code, "amount": instalment.amount},
+            Message(
+                gettext_noop("%(unit)s: an instalment of ¥%(amount)s is due today"),
+                unit=case.household.unit_code,
+                amount=instalment.amount,
+            ),
             reverse("case-detail", args=[case.pk]) + "#plans",
         )
 
@@ -81,7 +94,7 @@ def send_reminders(day: datetime.date | None = None) -> int:
                 Notification.objects.filter(
                     kind=Notification.Kind.REMINDER,
                     url=url,
-                    title=title[:200],
+                    title=str(title)[:200],  # the default language's words
                     created_at__gte=start,
                 ).values_list("recipient_id", flat=True)
             )

@@ -17,15 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
 
 from arrears import case_figures
 from arrears.access import may_withdraw_written_only
 from arrears.credited import case_team_now
+from arrears.messages import Flags, Lines, Message
 from arrears.models import Case, Notification, PromiseToPay
 from arrears.notifications import notify, office_managers
 from arrears.people import person_name
-from arrears.text_flags import describe, flags_notify
+from arrears.text_flags import flags_notify
 from arrears.unlawful import Forbidden, flagged_terms, forbidden_in
 from households.contact_policy import (
     EXEMPTED_RULE,
@@ -524,6 +525,13 @@ def attempt_log(
     return attempt
 
 
+def _words(rule) -> Message | str:
+    """A breach's or an exemption's message, to be put in the reader's language."""
+    if rule.template is None:
+        return rule.message
+    return Message(rule.template, **(rule.params or {}))
+
+
 def _tell_managers(case, attempt, breaches, flags, exemptions=()) -> None:
     if not breaches and not flags and not exemptions:
         return
@@ -533,25 +541,25 @@ def _tell_managers(case, attempt, breaches, flags, exemptions=()) -> None:
         notify(
             recipients=office_managers(case.campaign.office),
             kind=Notification.Kind.BREACH,
-            title=_("Contact policy breach on %(unit)s") % {"unit": unit},
-            body="\n".join(str(b.message) for b in breaches),
+            title=Message(gettext_noop("Contact policy breach on %(unit)s"), unit=unit),
+            body=Lines(_words(b) for b in breaches),
             url=url,
         )
     if flags:
         notify(
             recipients=office_managers(case.campaign.office),
             kind=Notification.Kind.FLAG,
-            title=_("Note on %(unit)s flagged for review") % {"unit": unit},
-            body=_("Mentions: %(terms)s") % {"terms": describe(flags)},
+            title=Message(gettext_noop("Note on %(unit)s flagged for review"), unit=unit),
+            body=Message(gettext_noop("Mentions: %(terms)s"), terms=Flags(flags)),
             url=url,
         )
     if exemptions:
         notify(
             recipients=office_managers(case.campaign.office),
             kind=Notification.Kind.APPROVAL,
-            title=_("Exemption to review on %(unit)s") % {"unit": unit},
-            body="\n".join(
-                [str(e.message) for e in exemptions]
+            title=Message(gettext_noop("Exemption to review on %(unit)s"), unit=unit),
+            body=Lines(
+                [_words(e) for e in exemptions]
                 + ([attempt.owners_request_note] if attempt.owners_request_note else [])
             ),
             url=reverse("breach-list"),
@@ -633,12 +641,12 @@ def household_set_written_only(
             update_fields=["written_contact_only", "written_only_since", "written_only_reason"]
         )
         _tell_of_flags(
-            household, _("Reason for written contact only"), household.written_only_reason
+            household, _lazy("Reason for written contact only"), household.written_only_reason
         )
     return household
 
 
-def _tell_of_flags(household: Household, what: str, text: str) -> None:
+def _tell_of_flags(household: Household, what, text: str) -> None:
     """Free text kept on the household (history holds it) that names an unlawful method."""
     case = Case.objects.filter(household=household).order_by("-pk").first()
     flags_notify(
@@ -711,7 +719,7 @@ def household_withdraw_written_only(
         household._change_reason = WITHDRAWN_IN_WRITING
         household.save(update_fields=["written_contact_only"])
         _tell_managers_of_withdrawal(household, withdrawal)
-        _tell_of_flags(household, _("Note on a written-only withdrawal"), withdrawal.note)
+        _tell_of_flags(household, _lazy("Note on a written-only withdrawal"), withdrawal.note)
     return withdrawal
 
 
@@ -720,16 +728,18 @@ def _tell_managers_of_withdrawal(household: Household, withdrawal: WrittenOnlyWi
     notify(
         recipients=office_managers(household.office),
         kind=Notification.Kind.FLAG,
-        title=_("%(unit)s: the owner withdrew written contact only in writing")
-        % {"unit": household.unit_code},
-        body=_(
-            "Withdrawal dated %(on)s, recorded by %(by)s with a scan (%(file)s). Calls, messages "
-            "and visits are allowed again within the contact policy."
-        )
-        % {
-            "on": f"{withdrawal.withdrawn_on:%Y-%m-%d}",
-            "by": person_name(withdrawal.recorded_by),
-            "file": withdrawal.original_name,
-        },
+        title=Message(
+            gettext_noop("%(unit)s: the owner withdrew written contact only in writing"),
+            unit=household.unit_code,
+        ),
+        body=Message(
+            gettext_noop(
+                "Withdrawal dated %(on)s, recorded by %(by)s with a scan (%(file)s). Calls, "
+                "messages and visits are allowed again within the contact policy."
+            ),
+            on=f"{withdrawal.withdrawn_on:%Y-%m-%d}",
+            by=person_name(withdrawal.recorded_by),
+            file=withdrawal.original_name,
+        ),
         url=reverse("case-detail", args=[case.pk]) if case else "",
     )

@@ -537,6 +537,10 @@ class Breach:
     code: str
     message: str
     basis: str
+    # The message's lazy template and parameters, for words put in a reader's language later
+    # (an inbox notice, issue 16.8).
+    template: object = field(default=None, compare=False, repr=False)
+    params: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -546,6 +550,8 @@ class Exemption:
     code: str
     rule: str  # the rule code it set aside
     message: str
+    template: object = field(default=None, compare=False, repr=False)
+    params: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -602,13 +608,26 @@ def make_breach(code: str, rules: Rules = DEFAULT_RULES) -> Breach:
     template = _MESSAGES[code]
     params = _params(rules).get(code)
     message = template % params if params else str(template)
-    return Breach(code=code, message=str(message), basis=str(_BASES[code]))
+    return Breach(
+        code=code,
+        message=str(message),
+        basis=str(_BASES[code]),
+        template=template,
+        params=params or {},
+    )
 
 
 def make_exemption(code: str, rules: Rules = DEFAULT_RULES) -> Exemption:
     """The Exemption for an exemption code, worded in the active language."""
-    message = _EXEMPTION_MESSAGES[code] % _params(rules)[HOURS]
-    return Exemption(code=code, rule=EXEMPTED_RULE[code], message=str(message))
+    params = _params(rules)[HOURS]
+    message = _EXEMPTION_MESSAGES[code] % params
+    return Exemption(
+        code=code,
+        rule=EXEMPTED_RULE[code],
+        message=str(message),
+        template=_EXEMPTION_MESSAGES[code],
+        params=params,
+    )
 
 
 def rule_catalogue(rules: Rules = DEFAULT_RULES) -> list[tuple[str, str, str]]:

@@ -6,9 +6,10 @@ unlawful method is saved, flagged and the office manager is told.
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from arrears.cases import case_for_household
+from arrears.messages import Message
 from arrears.models import Notification
 from arrears.notifications import case_recipients, notify
 from arrears.text_flags import flags_notify
@@ -33,15 +34,18 @@ def tip_report(*, household: Household, kind: str, by, note: str = "") -> OnSite
         notify(
             recipients=recipients,
             kind=Notification.Kind.TIP,
-            title=_("%(unit)s: %(kind)s")
-            % {"unit": household.unit_code, "kind": tip.get_kind_display()},
+            title=Message(
+                gettext_noop("%(unit)s: %(kind)s"),
+                unit=household.unit_code,
+                kind=OnSiteTip.Kind(tip.kind).label,  # lazy: put in the reader's language
+            ),
             body=tip.note,
             url=reverse("case-detail", args=[case.pk]) if case else "",
         )
         flags_notify(
             office=household.office,
             unit=household.unit_code,
-            what=_("On-site tip"),
+            what=gettext_lazy("On-site tip"),
             terms=flags,
             url=reverse("case-detail", args=[case.pk]) if case else "",
         )

@@ -18,9 +18,9 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears.messages import describe
 from arrears.models import ImportJob
 from arrears.tasks import RELIABLE
-from arrears.text_flags import describe
 from imports import ledger_import as ledger
 from imports import payment_import as payments
 from imports.flow import stored_path

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -1118,7 +1118,7 @@ def ledger_import(
                     progress(start + len(batch), total)
             report.written = True
             report.tell_managers_of_flags(
-                office=office, title=_("Imported ledger: %(n)d rows flagged for review")
+                office=office, title=gettext_noop("Imported ledger: %(n)d rows flagged for review")
             )
     return report
 

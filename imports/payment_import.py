@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from arrears.allocation import CENT
 from arrears.inputs import EARLIEST_DATE, MONEY_DIGITS, too_large, too_long
@@ -597,7 +597,7 @@ def payment_import(
         if progress is not None and not rows:
             progress(0, 0)
         report.tell_managers_of_flags(
-            office=office, title=_("Imported payments: %(n)d rows flagged for review")
+            office=office, title=gettext_noop("Imported payments: %(n)d rows flagged for review")
         )
     return report
 

@@ -34,10 +34,11 @@ from functools import cached_property
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from arrears.messages import Flags, Lines, Message
 from arrears.models import Notification
 from arrears.notifications import notify, office_managers
-from arrears.text_flags import describe
 from imports.files import OLE_MAGIC, FileRefused, Limits, column_letter, open_table  # noqa: F401 - OLE_MAGIC: also where the tests found it
 from imports.headers import (
     HEADER_SEARCH_ROWS,
@@ -551,20 +552,28 @@ class SheetReport:
     def flagged_rows(self) -> list:
         return [r for r in self.rows if r.flags]
 
-    def tell_managers_of_flags(self, *, office, title: str) -> None:
+    def tell_managers_of_flags(self, *, office, title) -> None:
         """One inbox entry for the office's managers listing the flagged rows of a written
         file (`title` takes %(n)d, the number of rows)."""
         rows = self.flagged_rows
         if not rows:
             return
-        lines = [f"{r.unit}（{r.number}）：{describe(r.flags)}" for r in rows[:FLAGS_LISTED]]
+        lines = [
+            Message(
+                gettext_noop("%(unit)s (%(number)s): %(terms)s"),
+                unit=r.unit,
+                number=r.number,
+                terms=Flags(r.flags),
+            )
+            for r in rows[:FLAGS_LISTED]
+        ]
         if len(rows) > FLAGS_LISTED:
             lines.append("…")
         notify(
             recipients=office_managers(office),
             kind=Notification.Kind.FLAG,
-            title=title % {"n": len(rows)},
-            body="\n".join(lines),
+            title=Message(title, n=len(rows)),
+            body=Lines(lines),
             url=reverse("breach-list"),
         )
 

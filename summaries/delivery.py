@@ -22,7 +22,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from arrears import scoping
+from arrears.messages import Message
 from arrears.models import Notification, Office, Role, Summary
+from arrears.notifications import notification
+from arrears.stored_text import TEAM, team_code
 from reports.weekly import WeeklyReport
 from summaries.windows import window_label
 from teams.models import TeamMember
@@ -139,13 +142,27 @@ def readers_of(summaries) -> dict[int, list]:
     }
 
 
-def title_of(summary: Summary) -> str:
+def title_message(summary: Summary) -> Message:
+    """The summary's name, put in each reader's language when read: its kind, where, day."""
     where = (
         summary.data.get("team") or summary.data.get("office") or summary.data.get("region") or ""
     )
-    return f"{summary.get_kind_display()} · {where} · {summary.for_date:%Y-%m-%d}".replace(
-        " ·  ·", " ·"
+    day = f"{summary.for_date:%Y-%m-%d}"
+    code = team_code(where)
+    if code is not None:  # a team without a name, stored as “A组”: “Team A” in English
+        where = Message(TEAM, code=code)
+    if not where:
+        return Message("%(kind)s · %(day)s", kind=Summary.Kind(summary.kind).label, day=day)
+    return Message(
+        "%(kind)s · %(where)s · %(day)s",
+        kind=Summary.Kind(summary.kind).label,
+        where=where,
+        day=day,
     )
+
+
+def title_of(summary: Summary) -> str:
+    return str(title_message(summary))
 
 
 def deliver(summary: Summary) -> int:
@@ -174,7 +191,12 @@ def deliver_all(summaries) -> int:
             title = title_of(summary)
             url = reverse("summary-detail", args=[summary.pk])
             notifications += [
-                Notification(recipient=u, kind=Notification.Kind.SUMMARY, title=title, url=url)
+                notification(
+                    recipient=u,
+                    kind=Notification.Kind.SUMMARY,
+                    title=title_message(summary),
+                    url=url,
+                )
                 for u in people
             ]
             summary.notified_at = now

@@ -2,10 +2,24 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from arrears import stored_text
 from arrears.money import CENT
 from arrears.people import person_name
 
 register = template.Library()
+
+
+@register.filter
+def moment(value, format_name="DATETIME_FORMAT"):
+    """A timestamp a stored payload holds as ISO text ("2026-11-29T22:30:00+08:00"), in local
+    time and the reader's locale's format (issue 16.8: no raw ISO in a page)."""
+    return stored_text.moment(value, format_name)
+
+
+@register.filter
+def team_label(value):
+    """A team as a summary stored it (“A组”), in the reader's language (“Team A”)."""
+    return stored_text.team_label(value)
 
 
 @register.filter

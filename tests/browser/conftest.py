@@ -77,6 +77,23 @@ def desktop(browser, live_server):
     yield from _page(browser, live_server, 1366, 900)
 
 
+@pytest.fixture
+def wide(browser, live_server):
+    """The narrowest desktop the menu must fit (issue 16.7): 1280 px."""
+    yield from _page(browser, live_server, 1280, 800)
+
+
+def open_menu_group(page, name):
+    """Open one of the menu's groups (工作, 报表…) on a desktop; on a phone, once the menu
+    is open, every group is listed open already."""
+    page.get_by_role("navigation").get_by_role("button", name=name, exact=True).click()
+
+
+def open_user_menu(page):
+    """The user's menu on a desktop: the languages and 退出登录 (log out)."""
+    page.get_by_role("navigation").get_by_test_id("whoami").click()
+
+
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import open_user_menu, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,10 +41,12 @@ def test_a_wrong_password_is_explained_in_chinese(world, phone):
 def test_the_language_switches_to_english_and_back(world, desktop):
     log_in(desktop, "manager", "pw-manager")
     expect(desktop.get_by_test_id("whoami")).to_contain_text("服务处经理")
+    open_user_menu(desktop)
     with desktop.expect_navigation():
         desktop.get_by_role("button", name="English").click()
     expect(desktop.get_by_test_id("whoami")).to_contain_text("service office manager")
     expect(desktop.get_by_role("heading", name="Open difficult issues")).to_be_visible()
+    open_user_menu(desktop)
     with desktop.expect_navigation():
         desktop.get_by_role("button", name="简体中文").click()
     expect(desktop.get_by_role("heading", name="待处理疑难问题")).to_be_visible()
@@ -53,6 +55,7 @@ def test_the_language_switches_to_english_and_back(world, desktop):
 def test_logging_out_returns_to_the_login_page(world, desktop):
     log_in(desktop, "director", "pw-director")
     expect(desktop.get_by_test_id("office-table")).to_contain_text("北苑服务处")
+    open_user_menu(desktop)
     with desktop.expect_navigation():  # the logout finished before the next goto
         desktop.get_by_role("button", name="退出登录").click()
     expect(desktop).to_have_url(re.compile(r"/login/"))

@@ -12,14 +12,14 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from playwright.sync_api import expect
 
 from arrears.models import Case
 from arrears.selectors import with_case_figures
 from desk.demo import HOUSEHOLDS, TEAMS, demo_load
 from teams.models import Team
-from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.conftest import SCREENSHOTS, open_menu_group, open_user_menu, screenshot
 from tests.browser.test_login_and_desk import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,6 +31,12 @@ def zh(msgid):
     """The text the Chinese UI shows for `msgid` (the msgid itself if untranslated)."""
     with translation.override("zh-hans"):
         return gettext(msgid)
+
+
+def zh_menu(group):
+    """A group of the menu (工作, 报表…) as the Chinese UI names it."""
+    with translation.override("zh-hans"):
+        return pgettext("menu", group)
 
 
 def zh_n(singular, plural, n):
@@ -45,6 +51,7 @@ def names(code):
 
 
 def open_leaderboard(page, campaign):
+    open_menu_group(page, zh_menu("Reports"))
     with page.expect_navigation():
         page.get_by_role("navigation").get_by_role("link", name=zh("Leaderboard")).click()
     expect(page).to_have_url(re.compile(re.escape(reverse("leaderboard", args=[campaign.pk]))))
@@ -191,6 +198,7 @@ def test_collectors_see_the_ranking_only_and_a_leader_sees_their_own_people(desk
         assert plan.phone not in html, f"the leaderboard shows the phone {plan.phone}"
     assert not PHONE.findall(html), f"the leaderboard shows {PHONE.findall(html)}"
 
+    open_user_menu(desktop)
     with desktop.expect_navigation():  # the logout finished before the next goto
         desktop.get_by_role("button", name="退出登录").click()
     expect(desktop).to_have_url(re.compile(r"/login/"))

@@ -162,8 +162,8 @@ def test_the_withdrawal_is_kept_lifts_the_request_and_tells_the_managers(world, 
     assert latest.history_user == world.manager
     assert "withdrawn in writing" in latest.history_change_reason
     notice = Notification.objects.get(recipient=world.manager)
-    assert "C6-101" in notice.title and "withdrew" in notice.title
-    assert "2026-11-25" in notice.body
+    assert "C6-101" in notice.shown_title and "withdrew" in notice.shown_title
+    assert "2026-11-25" in notice.shown_body
     assert notice.url == reverse("case-detail", args=[world.case_a.pk])
     assert not Notification.objects.filter(recipient=world.other_manager).exists()
     assert not Notification.objects.filter(recipient=world.collector_a).exists()

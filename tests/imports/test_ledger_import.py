@@ -824,7 +824,7 @@ def test_a_measures_column_is_kept_on_the_case_and_a_forbidden_method_is_flagged
     other = Case.objects.get(campaign=world.campaign, household__unit_code="N1-102")
     assert (other.imported_text, other.flagged_terms) == ("收缴措施：发催告函", [])
     (told,) = Notification.objects.filter(recipient=world.manager, kind=Notification.Kind.FLAG)
-    assert "N1-101" in told.body and "停水电 (cutting utilities)" in told.body
+    assert "N1-101" in told.shown_body and "停水电 (cutting utilities)" in told.shown_body
 
     again = run(world, xlsx(rows, headers), office=world.office, campaign=world.campaign)
     assert again.cases_updated == 0  # importing the same file again changes nothing

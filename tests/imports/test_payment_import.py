@@ -598,7 +598,7 @@ def test_every_text_column_is_scanned_and_kept_and_the_manager_told(world):
     payment = Payment.objects.get()
     assert payment.note == "账单系统导入：业主被停水后才来交；催收措施：连续拨打"
     told = Notification.objects.get(recipient=world.manager, kind=Notification.Kind.FLAG)
-    assert "连续拨打 (repeated calling)" in told.body
+    assert "连续拨打 (repeated calling)" in told.shown_body
 
 
 def test_the_payments_preview_shows_the_flags(client, world, var_dir):
