@@ -14,7 +14,7 @@ def from_first_summary(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("arrears", "0007_payment_newest_index"),
+        ("arrears", "0008_promise_issue_team"),
     ]
 
     operations = [

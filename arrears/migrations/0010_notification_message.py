@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arrears', '0007_payment_newest_index'),
+        ('arrears', '0009_scheduler_start'),
     ]
 
     operations = [

@@ -14,8 +14,8 @@ The week of Monday 2026-11-16 (Asia/Shanghai), a case R1-101 (17 months x ¥100)
   Thu 19:00  Tuesday's and Thursday's 18:00 reports are produced (the case is B's)
   --- the week ends Mon 11-23 00:00 ---
   Mon 11-23 16:00  the Monday meeting: the case is still B's, open, planned for 11-25
-  Tue 11-24 09:00  the owner pays the remaining ¥1,200 (team B): the case is cleared
-  Tue 11-24 10:00  the manager moves the case back to team A, collector_a responsible again
+  Tue 11-24 08:30  the manager moves the case back to team A, collector_a responsible again
+  Tue 11-24 09:00  the owner pays the remaining ¥1,200 (team A): the case is cleared
   Wed 11-25 10:00  the leaderboard, the pack and the workbook are produced, after both moves
 """
 
@@ -110,15 +110,20 @@ def resplit(world, clock):
 
 @pytest.fixture
 def week_after(world, clock, resplit):
-    case, house, cb = resplit, resplit.household, world.collector_b
+    case, house = resplit, resplit.household
     w = world
-    clock.move_to(at(NEXT_MON + datetime.timedelta(days=1), 9))
-    record_payment(
-        house, "1200.00", cb, case=case, paid_at=at(NEXT_MON + datetime.timedelta(days=1), 9)
-    )
-    clock.move_to(at(NEXT_MON + datetime.timedelta(days=1), 10))
+    # A cleared case no longer changes team (item 2): the manager moves it back first.
+    clock.move_to(at(NEXT_MON + datetime.timedelta(days=1), 8, 30))
     case = case_assign_team(case=case, team=w.team_a, by=w.manager)
     case_set_responsible(case=case, person=w.collector_a, by=w.manager, may_manage_office=True)
+    clock.move_to(at(NEXT_MON + datetime.timedelta(days=1), 9))
+    record_payment(
+        house,
+        "1200.00",
+        w.collector_a,
+        case=case,
+        paid_at=at(NEXT_MON + datetime.timedelta(days=1), 9),
+    )
     # A case opened after the week: not in last week's workbook.
     make_case(
         campaign=w.campaign,
