@@ -24,7 +24,7 @@ from arrears.money import ZERO
 from arrears.selectors import subquery_count
 
 TREND_WEEKS = 10
-CHART_WIDTH, CHART_HEIGHT, CHART_BOTTOM = 600, 180, 30  # the SVG's own units (viewBox)
+CHART_WIDTH, CHART_HEIGHT, CHART_BOTTOM = 1000, 240, 44  # the SVG's own units (viewBox)
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Bar:
 
     @property
     def label_y(self) -> float:
-        return round(self.y - 3, 1)
+        return round(self.y - 6, 1)
 
 
 def weekly_trend(
@@ -139,15 +139,15 @@ def _bars(mondays, values) -> list[Bar]:
     slot = CHART_WIDTH / len(values)
     bars = []
     for i, (monday, value) in enumerate(zip(mondays, values, strict=True)):
-        height = float(max(value, ZERO) / top) * (plot - 14)
+        height = float(max(value, ZERO) / top) * (plot - 34)  # room for the value above
         bars.append(
             Bar(
                 label=f"{monday:%m-%d}",
                 title=f"{monday:%Y-%m-%d}",
                 value=value,
-                x=round(i * slot + slot * 0.15, 1),
+                x=round(i * slot + slot * 0.1, 1),
                 y=round(plot - height, 1),
-                width=round(slot * 0.7, 1),
+                width=round(slot * 0.8, 1),
                 height=round(height, 1),
             )
         )
