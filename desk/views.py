@@ -37,7 +37,7 @@ from households.contact import contact_answers
 from households.models import IS_BREACH, OnSiteTip
 from households.privacy import mask_phone
 from reports.exporters import CaseListExport
-from reports.week_figures import week_figures
+from reports.week_figures import attempt_counts
 from reports.weeks import week_label
 from teams import scoping as team_scoping
 from teams.assignment import assignment_history
@@ -157,13 +157,11 @@ def _region_context(user) -> dict:
     this_monday = timezone.localtime(week_start).date()
     offices = scoping.offices(user)
     rows = office_figures(offices, since=week_start)
-    week = {o.pk: o for o in week_figures(offices, start=week_start, end=now)}
     progress = campaign_progress(offices, today=timezone.localdate(now))
     bars, per_office = weekly_trend(offices, this_monday=this_monday)
+    attempts = attempt_counts([o.pk for o in rows], start=week_start, end=now)
     for office in rows:
-        this_week = week.get(office.pk)
-        office.breaches = this_week.breaches if this_week else 0
-        office.contacts = this_week.contacts if this_week else 0
+        office.contacts, office.breaches = attempts.get(office.pk, (0, 0))
         office.progress = progress.get(office.pk)
         office.trend = sparkline(per_office.get(office.pk, [ZERO] * len(bars)))
     last_monday = this_monday - datetime.timedelta(days=7)
