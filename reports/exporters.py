@@ -174,14 +174,26 @@ def _formatted_cell(ws, column: Column) -> "WriteOnlyCell | None":
     return cell
 
 
-def _value(ws, value, kind: str, formatted: "WriteOnlyCell | None" = None):
+def fits(text: str, width: float) -> bool:
+    """Does the text fit on one line of a column `width` characters wide? A CJK character
+    takes two; a line break never fits."""
+    if len(text) * 2 <= width:
+        return "\n" not in text
+    if len(text) > width or "\n" in text:
+        return False
+    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text) <= width
+
+
+def _value(
+    ws, value, kind: str, formatted: "WriteOnlyCell | None" = None, wrap_at: float | None = None
+):
     """A plain value as it is (the fast path: most cells), the column's pre-formatted cell
-    for numbers, dates and wrapped text, and a cell of its own only for text that must be
-    forced."""
+    for numbers, dates and text too long for its width in a wrapped column, and a cell of
+    its own only for text that must be forced."""
     if value is None:
         return None
     if kind == TEXT and isinstance(value, str) and not is_formula_like(value):
-        if formatted is not None:  # a wrapped column
+        if wrap_at is not None and not fits(value, wrap_at):  # only what needs it wraps
             formatted.value = value
             return formatted
         return value
@@ -299,20 +311,21 @@ def write_sheet(wb: Workbook, sheet: Sheet) -> int:
     # One pre-formatted cell per money, date or wrapped column, given each row's value in
     # turn: write-only append serializes the row at once, so the cell is free again after it.
     formatted = [_formatted_cell(ws, column) for column in sheet.columns]
+    wrap_at = [c.width if c.wrap and c.kind == TEXT else None for c in sheet.columns]
     summed = [i for i, c in enumerate(sheet.columns) if c.total] if sheet.totals else []
     sums = dict.fromkeys(summed, 0)
     count = 0
     for row in sheet.rows:
         if summed:
-            row = list(row)
+            row = row if isinstance(row, list | tuple) else list(row)
             for index in summed:
                 value = row[index] if index < len(row) else None
                 if isinstance(value, NUMBERS):
                     sums[index] += value
         ws.append(
             [
-                _value(ws, value, kind, cell)
-                for value, kind, cell in zip(row, kinds, formatted, strict=False)
+                _value(ws, value, kind, cell, wrap)
+                for value, kind, cell, wrap in zip(row, kinds, formatted, wrap_at, strict=False)
             ]
         )
         count += 1

@@ -272,3 +272,31 @@ def test_libreoffice_prints_the_whole_workbook(week, tmp_path):
     # breaches one page wide, the cases at most two.
     assert 6 <= len(pages) <= 7
     assert all(w > h for w, h in pages)
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        ("张静", 10, True),
+        ("特殊拒交类", 10, True),  # five wide characters: exactly ten
+        ("特殊拒交类别", 10, False),
+        ("in legal process", 10, False),
+        ("open", 10, True),
+        ("a\nb", 10, False),
+    ],
+)
+def test_only_text_wider_than_its_column_is_wrapped(text, width, expected):
+    from reports.exporters import fits
+
+    assert fits(text, width) is expected
+
+
+def test_a_wrapped_column_wraps_only_its_long_cells():
+    wb = Workbook(write_only=True)
+    write_sheet(
+        wb, Sheet("s", [Column("note", width=10, wrap=True)], [["短"], ["很长很长的一段备注文字"]])
+    )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    ws = load_workbook(buffer)["s"]
+    assert not ws["A2"].alignment.wrap_text and ws["A3"].alignment.wrap_text
