@@ -344,7 +344,7 @@ class WeeklyReport(Exporter):
                 Column(_("Unit"), width=11),
                 Column(_("Owner"), width=10, wrap=True),
                 Column(_("Category"), width=12, wrap=True),
-                Column(_("Unpaid months"), width=22, wrap=True),
+                Column(_("Unpaid months"), width=26, wrap=True),
                 Column(_("Owed"), MONEY, 13, total=True),
                 Column(_("Paid"), MONEY, 13, total=True),
                 Column(_("Balance"), MONEY, 13, total=True),

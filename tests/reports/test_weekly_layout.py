@@ -113,7 +113,7 @@ def test_the_case_sheet_is_at_most_two_pages_wide_with_wrapped_text_and_set_widt
     assert ws.freeze_panes == f"C{HEADER_ROW + 1}"
     header = rows(ws)[0]
     widths = {h: ws.column_dimensions[chr(ord("A") + i)].width for i, h in enumerate(header)}
-    assert widths["欠费月份"] == 22 and all(w >= 6 for w in widths.values())
+    assert widths["欠费月份"] == 26 and all(w >= 6 for w in widths.values())
     data = HEADER_ROW + 1
     months = next(c for c in ws["E"][data - 1 :] if c.value)
     assert months.alignment.wrap_text
