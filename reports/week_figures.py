@@ -5,7 +5,18 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from arrears.case_figures import subquery_sum
 from arrears.models import Clearance, DifficultIssue, Payment
@@ -77,6 +88,14 @@ def totals(rows) -> Totals:
     return total
 
 
+class _AnyOf(Func):
+    """`column = ANY(array)` (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
 def attempt_counts(
     office_ids, *, start: datetime.datetime, end: datetime.datetime
 ) -> dict[int, tuple[int, int]]:
@@ -97,9 +116,16 @@ def attempt_counts(
     result: dict[int, tuple[int, int]] = {}
     if not counts:
         return result
-    offices = Household.objects.filter(
-        pk__in=list(counts), office_id__in=list(office_ids)
-    ).order_by()
+    offices = Household.objects.filter(office_id__in=list(office_ids)).order_by()
+    ids = list(counts)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.fields import ArrayField
+
+        # "id = ANY(%s)", one array parameter: thousands of IN (%s, …) took 70 ms to plan.
+        array = Value(ids, output_field=ArrayField(BigIntegerField()))
+        offices = offices.filter(_AnyOf(F("pk"), array))
+    else:
+        offices = offices.filter(pk__in=ids)
     for household_id, office_id in offices.values_list("pk", "office_id"):
         contacts, breaches = counts[household_id]
         before = result.get(office_id, (0, 0))
