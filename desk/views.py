@@ -13,12 +13,20 @@ from arrears.credit import credit_balance
 from arrears.downloads import attachment
 from arrears.forms import CategoryForm
 from arrears.ledger import ledger_ranges
-from arrears.models import Campaign, Case, DifficultIssue, WorkerHeartbeat
-from arrears.money import MONEY
+from arrears.models import Campaign, Case, DifficultIssue, Summary, WorkerHeartbeat
+from arrears.money import MONEY, ZERO
 from arrears.playbooks import playbook_for
 from arrears.selectors import office_figures, subquery_count
 from desk.case_queries import cases_to_work
 from desk.filters import CaseFilter
+from desk.region import (
+    CHART_BOTTOM,
+    CHART_HEIGHT,
+    CHART_WIDTH,
+    campaign_progress,
+    sparkline,
+    weekly_trend,
+)
 from desk.tables import CaseTable, PageByKeys
 from desk.timeline import case_timeline
 from escalation.case_panel import case_escalation
@@ -29,6 +37,8 @@ from households.contact import contact_answers
 from households.models import IS_BREACH, OnSiteTip
 from households.privacy import mask_phone
 from reports.exporters import CaseListExport
+from reports.week_figures import attempt_counts
+from reports.weeks import week_label
 from teams import scoping as team_scoping
 from teams.assignment import assignment_history
 from teams.forms import ResponsibleForm, TeamChoiceForm
@@ -129,7 +139,7 @@ def desk(request):
         template = "desk/manager.html"
     elif desk_kind == access.REGION_DESK:
         context.update(
-            offices=office_figures(scoping.offices(user), since=_week_start(timezone.now())),
+            _region_context(user),
             heartbeat=WorkerHeartbeat.objects.filter(name="worker").first(),
             may_see_worker_health=access.may_see_worker_health(user),
         )
@@ -140,6 +150,51 @@ def desk(request):
     else:
         template = "desk/no_role.html"
     return render(request, template, context)
+
+
+def _region_context(user) -> dict:
+    """The director's regional view: per office its progress against the campaign's
+    target, this week's and the campaign's figures and a trend; the region's totals; the
+    latest Monday pack and last week's workbook. Seven queries whatever the offices."""
+    now = timezone.now()
+    week_start = _week_start(now)
+    this_monday = timezone.localtime(week_start).date()
+    offices = scoping.offices(user)
+    rows = office_figures(offices, since=week_start)
+    progress = campaign_progress(offices, today=timezone.localdate(now))
+    bars, per_office = weekly_trend(offices, this_monday=this_monday)
+    attempts = attempt_counts([o.pk for o in rows], start=week_start, end=now)
+    for office in rows:
+        office.contacts, office.breaches = attempts.get(office.pk, (0, 0))
+        office.progress = progress.get(office.pk)
+        office.trend = sparkline(per_office.get(office.pk, [ZERO] * len(bars)))
+    last_monday = this_monday - datetime.timedelta(days=7)
+    return {
+        "offices": rows,
+        "region_totals": {
+            "collected": sum((o.collected for o in rows), ZERO),
+            "to_date": sum((o.progress.collected for o in rows if o.progress), ZERO),
+            "cases_cleared": sum(o.cases_cleared for o in rows),
+            "cases_total": sum(o.cases_total for o in rows),
+            "issues_open": sum(o.issues_open for o in rows),
+            "breaches": sum(o.breaches for o in rows),
+            "balance": sum((o.balance for o in rows), ZERO),
+        },
+        "trend": bars,
+        "trend_first": bars[0].title if bars else "",
+        "chart": {
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "axis": CHART_HEIGHT - CHART_BOTTOM,
+        },
+        "pack": scoping.summaries(user)
+        .filter(kind=Summary.Kind.WEEKLY_PACK)
+        .defer("data")
+        .order_by("-for_date")
+        .first(),
+        "last_monday": last_monday,
+        "last_week": week_label(last_monday),
+    }
 
 
 def _departed_by_team(user) -> dict[int, int]:

@@ -4,7 +4,12 @@ An exporter has an identifier, a translatable name and a `sheets()` generator; e
 declares its columns and yields rows. `render()` writes them with openpyxl in write-only
 mode, so memory stays flat however many rows a region has, and returns
 (filename, mimetype, bytes). The sheets read like a report people print: a bold frozen
-header row, filters, column widths, ¥ and date formats, landscape fit-to-width.
+header row, filters, column widths, ¥ and date formats, landscape fit-to-width, and a print
+footer with the page number ("page X of Y"). A sheet may also carry a title block above its
+header row (what it is, for which region, offices and week, when it was generated: the
+weekly workbook is forwarded as it is), a print header with its title, a totals row under
+its rows (values summed as the rows stream, never formulas), wrapped long text, and columns
+repeated on every printed page.
 
 Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
 return) is always written as text: an owner's name or a note can never run as a formula. The
@@ -23,7 +28,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -43,6 +48,13 @@ PERCENT_FORMAT = "0.0%"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
 HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+TITLE_FONT = Font(bold=True, size=14)
+LABEL_FONT = Font(bold=True)
+TOTAL_FONT = Font(bold=True)
+TOTAL_BORDER = Border(top=Side(style="thin"), bottom=Side(style="double"))
+WRAP_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+# Excel refuses a header or footer section longer than 255 characters.
+HEADER_FOOTER_MAX = 120
 
 TEXT, MONEY, DATE, DATETIME, INTEGER, PERCENT = (
     "text",
@@ -65,14 +77,34 @@ class Column:
     header: str
     kind: str = TEXT
     width: float = 14
+    total: bool = False  # the totals row (when the sheet has one) sums this column
+    wrap: bool = False  # long text wraps inside the width instead of being cut off
 
 
 @dataclass
 class Chart:
-    """A chart drawn from this sheet's own cells, placed beside the table."""
+    """A chart drawn from this sheet's own cells, placed beside (or, anchor None, below)
+    the table."""
 
-    make: Callable  # (worksheet, row_count) -> openpyxl chart
-    anchor: str = "K2"
+    make: Callable  # (worksheet, header_row, last_row) -> openpyxl chart
+    anchor: str | None = "K2"
+
+
+@dataclass(frozen=True)
+class TitleBlock:
+    """The lines above a sheet's header row, and its print header: a sheet forwarded on its
+    own still says what it is. `lines` are (label, value) pairs; `heading` is the print
+    header's left part (the title when empty), `subheading` its right part."""
+
+    title: str
+    lines: tuple[tuple[str, str], ...] = ()
+    heading: str = ""
+    subheading: str = ""
+
+    @property
+    def height(self) -> int:
+        """Rows it takes: the title, its lines and one empty row."""
+        return 1 + len(self.lines) + 1
 
 
 @dataclass
@@ -81,6 +113,16 @@ class Sheet:
     columns: list[Column]
     rows: Iterable[Iterable]
     charts: list[Chart] = field(default_factory=list)
+    title_block: TitleBlock | None = None
+    totals: bool = False  # a totals row under the rows: a label and the Column(total=True) sums
+    # A percentage in the totals row: column index → (numerator, denominator) column indexes.
+    total_ratios: dict[int, tuple[int, int]] = field(default_factory=dict)
+    fit_width: int = 1  # printed at most this many pages wide, as many pages tall as it takes
+    repeat_columns: int = 0  # the first N columns repeat on every printed page (and stay)
+
+    @property
+    def header_row(self) -> int:
+        return 1 + (self.title_block.height if self.title_block else 0)
 
 
 def is_formula_like(value) -> bool:
@@ -120,20 +162,40 @@ def cell_for(ws, value, kind: str = TEXT) -> WriteOnlyCell:
 NUMBERS = (int, float, Decimal)
 
 
-def _formatted_cell(ws, kind: str) -> "WriteOnlyCell | None":
-    if kind not in FORMATS:
+def _formatted_cell(ws, column: Column) -> "WriteOnlyCell | None":
+    """The one cell a money, date or wrapped text column reuses for each row's value."""
+    if column.kind not in FORMATS and not column.wrap:
         return None
     cell = WriteOnlyCell(ws)
-    cell.number_format = FORMATS[kind]
+    if column.kind in FORMATS:
+        cell.number_format = FORMATS[column.kind]
+    if column.wrap:
+        cell.alignment = WRAP_ALIGNMENT
     return cell
 
 
-def _value(ws, value, kind: str, formatted: "WriteOnlyCell | None" = None):
+def fits(text: str, width: float) -> bool:
+    """Does the text fit on one line of a column `width` characters wide? A CJK character
+    takes two; a line break never fits."""
+    if len(text) * 2 <= width:
+        return "\n" not in text
+    if len(text) > width or "\n" in text:
+        return False
+    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text) <= width
+
+
+def _value(
+    ws, value, kind: str, formatted: "WriteOnlyCell | None" = None, wrap_at: float | None = None
+):
     """A plain value as it is (the fast path: most cells), the column's pre-formatted cell
-    for numbers and dates, and a cell of its own only for text that must be forced."""
+    for numbers, dates and text too long for its width in a wrapped column, and a cell of
+    its own only for text that must be forced."""
     if value is None:
         return None
     if kind == TEXT and isinstance(value, str) and not is_formula_like(value):
+        if wrap_at is not None and not fits(value, wrap_at):  # only what needs it wraps
+            formatted.value = value
+            return formatted
         return value
     if kind == INTEGER and isinstance(value, int):
         return value
@@ -146,7 +208,10 @@ def _value(ws, value, kind: str, formatted: "WriteOnlyCell | None" = None):
                 value = value.replace(tzinfo=None)
             formatted.value = value
             return formatted
-    return cell_for(ws, value, kind)
+    cell = cell_for(ws, value, kind)
+    if formatted is not None and formatted.alignment.wrap_text:
+        cell.alignment = WRAP_ALIGNMENT
+    return cell
 
 
 def _header_cell(ws, text: str) -> WriteOnlyCell:
@@ -155,38 +220,123 @@ def _header_cell(ws, text: str) -> WriteOnlyCell:
     return cell
 
 
+def _styled(ws, value, font, kind: str = TEXT, border=None) -> WriteOnlyCell:
+    cell = cell_for(ws, value, kind)
+    cell.font = font
+    if border is not None:
+        cell.border = border
+    return cell
+
+
+def header_footer_text(text: str) -> str:
+    """Text as a header or footer section shows it: "&" starts a code there (&P is the page
+    number), so a literal one is doubled; cut to a length Excel accepts."""
+    text = " ".join(str(text).split())
+    if len(text) > HEADER_FOOTER_MAX:
+        text = text[: HEADER_FOOTER_MAX - 1] + "…"
+    return text.replace("&", "&&")
+
+
+def page_x_of_y() -> str:
+    from django.utils.translation import gettext as _
+
+    # &P and &N are the page number and the page count, filled in when printing.
+    return _("Page %(page)s of %(pages)s") % {"page": "&P", "pages": "&N"}
+
+
+def _print_setup(ws, sheet: Sheet, header_row: int) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = sheet.fit_width
+    ws.page_setup.fitToHeight = 0  # as many pages tall as the rows take
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    if sheet.repeat_columns:
+        ws.print_title_cols = f"A:{get_column_letter(sheet.repeat_columns)}"
+    block = sheet.title_block
+    ws.oddHeader.left.text = header_footer_text(
+        (block.heading or block.title) if block else sheet.title
+    )
+    if block and block.subheading:
+        ws.oddHeader.right.text = header_footer_text(block.subheading)
+    ws.oddFooter.left.text = header_footer_text(sheet.title)
+    ws.oddFooter.right.text = page_x_of_y()
+
+
+def _write_title_block(ws, block: TitleBlock) -> None:
+    ws.append([_styled(ws, block.title, TITLE_FONT)])
+    for label, value in block.lines:
+        ws.append([_styled(ws, label, LABEL_FONT), cell_for(ws, value)])
+    ws.append([])
+
+
+def totals_label(count: int) -> str:
+    from django.utils.translation import ngettext
+
+    return ngettext("Total (%(count)s row)", "Total (%(count)s rows)", count) % {"count": count}
+
+
+def _write_totals(ws, sheet: Sheet, count: int, sums: dict) -> None:
+    values = [None] * len(sheet.columns)
+    for index, total in sums.items():
+        values[index] = total
+    for index, (numerator, denominator) in sheet.total_ratios.items():
+        below = sums.get(denominator)
+        values[index] = float(sums[numerator] / below) if below else None
+    values[0] = totals_label(count)
+    ws.append(
+        [
+            _styled(ws, value, TOTAL_FONT, column.kind, TOTAL_BORDER)
+            for value, column in zip(values, sheet.columns, strict=True)
+        ]
+    )
+
+
 def write_sheet(wb: Workbook, sheet: Sheet) -> int:
     """Stream one sheet; returns the number of data rows written."""
     ws = wb.create_sheet(sheet.title[:31])
+    header_row = sheet.header_row
     # Everything that lives in the sheet's head must be set before the first row.
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"{get_column_letter(sheet.repeat_columns + 1)}{header_row + 1}"
     for index, column in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    _print_setup(ws, sheet, header_row)
+    if sheet.title_block:
+        _write_title_block(ws, sheet.title_block)
     ws.append([_header_cell(ws, c.header) for c in sheet.columns])
     kinds = [c.kind for c in sheet.columns]
-    # One pre-formatted cell per money or date column, given each row's value in turn:
-    # write-only append serializes the row at once, so the cell is free again after it.
-    formatted = [_formatted_cell(ws, kind) for kind in kinds]
+    # One pre-formatted cell per money, date or wrapped column, given each row's value in
+    # turn: write-only append serializes the row at once, so the cell is free again after it.
+    formatted = [_formatted_cell(ws, column) for column in sheet.columns]
+    wrap_at = [c.width if c.wrap and c.kind == TEXT else None for c in sheet.columns]
+    summed = [i for i, c in enumerate(sheet.columns) if c.total] if sheet.totals else []
+    sums = dict.fromkeys(summed, 0)
     count = 0
     for row in sheet.rows:
+        if summed:
+            row = row if isinstance(row, list | tuple) else list(row)
+            for index in summed:
+                value = row[index] if index < len(row) else None
+                if isinstance(value, NUMBERS):
+                    sums[index] += value
         ws.append(
             [
-                _value(ws, value, kind, cell)
-                for value, kind, cell in zip(row, kinds, formatted, strict=False)
+                _value(ws, value, kind, cell, wrap)
+                for value, kind, cell, wrap in zip(row, kinds, formatted, wrap_at, strict=False)
             ]
         )
         count += 1
-    last = get_column_letter(len(sheet.columns))
-    ws.auto_filter.ref = f"A1:{last}{count + 1}"
+    last_row = header_row + count
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(sheet.columns))}{last_row}"
+    if sheet.totals:
+        _write_totals(ws, sheet, count, sums)
+    below = last_row + (1 if sheet.totals else 0) + 2
     for chart in sheet.charts:
         if count:
-            ws.add_chart(chart.make(ws, count), chart.anchor)
+            ws.add_chart(chart.make(ws, header_row, last_row), chart.anchor or f"A{below}")
     return count
 
 
@@ -303,15 +453,15 @@ def payment_sheet(payments, *, title: str, with_office: bool = False) -> Sheet:
             Column(_("Paid at"), DATETIME, 16),
             *office_column,
             Column(_("Unit"), width=11),
-            Column(_("Amount"), MONEY, 13),
+            Column(_("Amount"), MONEY, 13, total=True),
             Column(_("Method"), width=12),
             Column(_("Receipt number"), width=14),
             Column(_("Kind"), width=8),
             Column(_("Team"), width=6),
             Column(_("Recorded by"), width=10),
-            Column(_("Note"), width=24),
-            Column(_("Paid to arrears"), MONEY, 13),
-            Column(_("Kept as credit"), MONEY, 13),
+            Column(_("Note"), width=24, wrap=True),
+            Column(_("Paid to arrears"), MONEY, 13, total=True),
+            Column(_("Kept as credit"), MONEY, 13, total=True),
         ],
         rows(),
     )

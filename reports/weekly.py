@@ -45,6 +45,7 @@ from arrears.models import (
     DifficultIssue,
     Payment,
     PaymentAllocation,
+    Region,
 )
 from arrears.people import person_name
 from arrears.selectors import TO_CLASSIFY, with_case_figures
@@ -60,9 +61,11 @@ from reports.exporters import (
     Column,
     Exporter,
     Sheet,
+    TitleBlock,
     money,
     payment_sheet,
 )
+from reports.weeks import moment_label, week_label
 from teams.models import Team
 from teams.standings import WEEK, leaderboard, load_facts_of
 
@@ -98,12 +101,40 @@ class WeeklyReport(Exporter):
         return f"weekly-report-{self.name or 'offices'}-{self.monday:%Y-%m-%d}.xlsx"
 
     def sheets(self) -> Iterator[Sheet]:
-        yield self.summary_sheet()
-        yield self.leaderboard_sheet()
-        yield self.case_sheet()
-        yield self.payments_sheet()
-        yield self.issues_sheet()
-        yield self.breaches_sheet()
+        block = self.title_block()
+        for make in (
+            self.summary_sheet,
+            self.leaderboard_sheet,
+            self.case_sheet,
+            self.payments_sheet,
+            self.issues_sheet,
+            self.breaches_sheet,
+        ):
+            sheet = make()
+            # Each sheet says what it is, for whom and which week, and ends on its totals.
+            sheet.title_block = TitleBlock(
+                title=f"{block.title} — {sheet.title}",
+                lines=block.lines,
+                heading=f"{block.title} — {sheet.title}",
+                subheading=block.subheading,
+            )
+            sheet.totals = True
+            yield sheet
+
+    def title_block(self) -> TitleBlock:
+        """The lines every sheet starts with, in the reader's language (one query)."""
+        regions = Region.objects.filter(offices__in=self.office_ids).distinct().order_by("name")
+        week = week_label(self.monday)
+        return TitleBlock(
+            title=_("Weekly report"),
+            lines=(
+                (_("Region"), "、".join(r.name for r in regions)),
+                (_("Offices"), "、".join(o.name for o in self.offices)),
+                (_("Week"), week),
+                (_("Generated at"), moment_label(timezone.now())),
+            ),
+            subheading=week,
+        )
 
     # --- per office -----------------------------------------------------------------------
 
@@ -179,19 +210,19 @@ class WeeklyReport(Exporter):
                 ]
             )
 
-        def chart(ws, count):
+        def chart(ws, header_row, last_row):
             bars = BarChart()
             bars.title = _("Collection per office")
             bars.y_axis.title = "¥"
             bars.add_data(
-                Reference(ws, min_col=4, max_col=4, min_row=1, max_row=count + 1),
+                Reference(ws, min_col=4, max_col=4, min_row=header_row, max_row=last_row),
                 titles_from_data=True,
             )
             bars.add_data(
-                Reference(ws, min_col=6, max_col=6, min_row=1, max_row=count + 1),
+                Reference(ws, min_col=6, max_col=6, min_row=header_row, max_row=last_row),
                 titles_from_data=True,
             )
-            bars.set_categories(Reference(ws, min_col=1, min_row=2, max_row=count + 1))
+            bars.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
             bars.width, bars.height = 18, 9
             return bars
 
@@ -199,23 +230,25 @@ class WeeklyReport(Exporter):
             _("Summary"),
             [
                 Column(_("Office"), width=16),
-                Column(_("Campaign"), width=26),
-                Column(_("Arrears at the start"), MONEY, 16),
-                Column(_("Collected this week"), MONEY, 16),
-                Column(_("Change from last week"), MONEY, 16),
-                Column(_("Collected so far"), MONEY, 16),
-                Column(_("Households cleared"), INTEGER, 12),
-                Column(_("Cases"), INTEGER, 8),
+                Column(_("Campaign"), width=18, wrap=True),
+                Column(_("Arrears at the start"), MONEY, 16, total=True),
+                Column(_("Collected this week"), MONEY, 16, total=True),
+                Column(_("Change from last week"), MONEY, 16, total=True),
+                Column(_("Collected so far"), MONEY, 16, total=True),
+                Column(_("Households cleared"), INTEGER, 12, total=True),
+                Column(_("Cases"), INTEGER, 8, total=True),
                 Column(_("Collection rate"), PERCENT, 12),
                 Column(_("Target date"), DATE, 12),
                 Column(_("Week from"), DATETIME, 16),
                 Column(_("Week to (not included)"), DATETIME, 16),
-                Column(_("Counted by"), width=36),
+                Column(_("Counted by"), width=24, wrap=True),
                 # Its own category: open cases whose ledger did not say (arrears.playbooks).
-                Column(_("Open cases not yet classified"), INTEGER, 14),
+                Column(_("Open cases not yet classified"), INTEGER, 14, total=True),
             ],
             rows,
-            charts=[Chart(chart, anchor="A" + str(len(self.campaigns) + 4))],
+            charts=[Chart(chart, anchor=None)],  # below the totals
+            # The totals' collection rate is the total collected over the total owed.
+            total_ratios={8: (5, 2)},
         )
 
     def _as_of_end(self) -> tuple[dict[int, dict], set[int]]:
@@ -285,8 +318,8 @@ class WeeklyReport(Exporter):
                 Column(_("Office"), width=16),
                 Column(_("Rank"), INTEGER, 8),
                 Column(_("Team"), width=10),
-                Column(_("Households cleared"), INTEGER, 12),
-                Column(_("Collected"), MONEY, 16),
+                Column(_("Households cleared"), INTEGER, 12, total=True),
+                Column(_("Collected"), MONEY, 16, total=True),
                 Column(_("Points per member"), INTEGER, 12),
                 Column(_("Since last week"), INTEGER, 12),
             ],
@@ -449,20 +482,23 @@ class WeeklyReport(Exporter):
             [
                 Column(_("Office"), width=14),
                 Column(_("Unit"), width=11),
-                Column(_("Owner"), width=10),
-                Column(_("Category"), width=12),
-                Column(_("Unpaid months"), width=30),
-                Column(_("Owed"), MONEY, 13),
-                Column(_("Paid"), MONEY, 13),
-                Column(_("Balance"), MONEY, 13),
-                Column(_("Last contact"), DATETIME, 16),
+                Column(_("Owner"), width=10, wrap=True),
+                Column(_("Category"), width=12, wrap=True),
+                Column(_("Unpaid months"), width=26, wrap=True),
+                Column(_("Owed"), MONEY, 13, total=True),
+                Column(_("Paid"), MONEY, 13, total=True),
+                Column(_("Balance"), MONEY, 13, total=True),
+                Column(_("Last contact"), DATETIME, 15),
                 Column(_("Next planned date"), DATE, 12),
-                Column(_("Plan note"), width=16),
-                Column(_("Status"), width=10),
+                Column(_("Plan note"), width=18, wrap=True),
+                Column(_("Status"), width=10, wrap=True),
                 Column(_("Team"), width=6),
-                Column(_("Responsible"), width=10),
+                Column(_("Responsible"), width=10, wrap=True),
             ],
             rows(),
+            # A4 landscape, at most two pages wide; office and unit repeat on the second.
+            fit_width=2,
+            repeat_columns=2,
         )
 
     # --- the week's events ------------------------------------------------------------------
@@ -510,8 +546,8 @@ class WeeklyReport(Exporter):
             [
                 Column(_("Office"), width=14),
                 Column(_("Unit"), width=11),
-                Column(_("Title"), width=24),
-                Column(_("Description"), width=40),
+                Column(_("Title"), width=24, wrap=True),
+                Column(_("Description"), width=40, wrap=True),
                 Column(_("Raised by"), width=10),
                 Column(_("Raised at"), DATETIME, 16),
                 Column(_("Days open"), INTEGER, 9),
@@ -554,7 +590,7 @@ class WeeklyReport(Exporter):
                 Column(_("Unit"), width=11),
                 Column(_("Channel"), width=14),
                 Column(_("Made by"), width=10),
-                Column(_("Rules broken"), width=60),
+                Column(_("Rules broken"), width=50, wrap=True),
                 Column(_("Team"), width=6),
             ],
             rows(),

@@ -80,19 +80,26 @@ def workbook(world, offices=None):
     return data, load_workbook(io.BytesIO(data))
 
 
+HEADER_ROW = 7  # under the title block: title, region, offices, week, generated at, a gap
+
+
 def rows(ws):
-    return [list(r) for r in ws.iter_rows(values_only=True)]
+    """The header row and the data rows: not the title block above them nor the totals row."""
+    table = [list(r) for r in ws.iter_rows(min_row=HEADER_ROW, values_only=True)]
+    return [r for r in table if not (isinstance(r[0], str) and r[0].startswith(("合计", "Total")))]
 
 
 def test_the_workbook_has_its_sheets_in_chinese_and_reads_like_a_printed_report(week):
     _, wb = workbook(week)
     assert wb.sheetnames == SHEETS
     for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref.startswith("A1:")
+        assert ws.freeze_panes == ("C8" if ws.title == "案件" else "A8")
+        assert ws.auto_filter.ref.startswith("A7:")
         assert ws.page_setup.orientation == "landscape"
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws["A1"].font.bold
+        # The case sheet: at most two pages wide (test_weekly_layout.py); the others one.
+        assert ws.page_setup.fitToWidth == (2 if ws.title == "案件" else 1)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws["A1"].font.bold and ws["A7"].font.bold
         assert ws.column_dimensions["A"].width >= 8
 
 
@@ -115,12 +122,12 @@ def test_the_summary_sheet_states_the_weeks_window(week):
 def test_money_has_the_yuan_format_and_dates_are_dates(week):
     _, wb = workbook(week)
     summary = wb["概览"]
-    assert summary["C2"].number_format == MONEY_FORMAT and summary["C2"].data_type == "n"
-    assert summary["I2"].number_format == "0.0%"
-    assert summary["J2"].is_date and summary["J2"].number_format == "yyyy-mm-dd"
+    assert summary["C8"].number_format == MONEY_FORMAT and summary["C8"].data_type == "n"
+    assert summary["I8"].number_format == "0.0%"
+    assert summary["J8"].is_date and summary["J8"].number_format == "yyyy-mm-dd"
     payments = wb["本周缴费"]
-    assert payments["A2"].is_date and payments["A2"].number_format == "yyyy-mm-dd hh:mm"
-    assert payments["D2"].number_format == MONEY_FORMAT
+    assert payments["A8"].is_date and payments["A8"].number_format == "yyyy-mm-dd hh:mm"
+    assert payments["D8"].number_format == MONEY_FORMAT
 
 
 def test_the_case_detail_has_month_ranges_and_balances(week):
@@ -195,8 +202,8 @@ def test_libreoffice_opens_it_and_shows_the_values_and_the_text(week, tmp_path):
     sheets = {p.stem.removeprefix("report-"): p for p in tmp_path.glob("report-*.csv")}
     assert set(sheets) == set(SHEETS)
     summary = list(csv.reader(sheets["概览"].open(encoding="utf-8")))
-    assert summary[1][0] == "北苑服务处"
-    assert "2,100.00" in summary[1][5]
+    assert summary[HEADER_ROW][0] == "北苑服务处"  # under the title block and the header
+    assert "2,100.00" in summary[HEADER_ROW][5]
     cases = list(csv.reader(sheets["案件"].open(encoding="utf-8")))
     assert any(EVIL[0] in row for row in cases)  # shown as text, not evaluated into a link
 
