@@ -193,11 +193,15 @@ def test_the_monday_pack_lists_the_breach_and_issue_under_a_and_the_plan_under_b
 
 def _sheet(wb, title, first_heading):
     """Rows of a sheet from its heading row on, as dicts by heading (whatever title block
-    sits above the table)."""
+    sits above the table; without the totals row under it)."""
     rows = [list(r) for r in wb[title].iter_rows(values_only=True)]
     start = next(i for i, r in enumerate(rows) if r and r[0] == first_heading)
     heading = rows[start]
-    return [dict(zip(heading, r, strict=False)) for r in rows[start + 1 :] if any(r)]
+    return [
+        dict(zip(heading, r, strict=False))
+        for r in rows[start + 1 :]
+        if any(r) and not (isinstance(r[0], str) and r[0].startswith(("Total", "合计")))
+    ]
 
 
 def test_last_weeks_workbook_shows_the_case_as_it_stood_and_credits_a(world, week_after):
