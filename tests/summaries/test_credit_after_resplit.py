@@ -27,6 +27,7 @@ from decimal import Decimal as D
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -261,3 +262,17 @@ def test_the_command_run_on_thursday_for_tuesday_stores_the_work_under_team_a(wo
     }
     assert (stored[world.team_a.pk]["attempts"], stored[world.team_a.pk]["breaches"]) == (3, 1)
     assert (stored[world.team_b.pk]["attempts"], stored[world.team_b.pk]["breaches"]) == (0, 0)
+
+
+def test_the_office_report_page_names_the_team_beside_its_breach_and_issue(world, resplit, client):
+    call_command(
+        "daily_summary", date=TUE.isoformat(), region=world.region.code, stdout=io.StringIO()
+    )
+    office = Summary.objects.get(kind=Summary.Kind.DAILY_OFFICE, for_date=TUE)
+    client.force_login(world.manager)
+    for language, team_a in (("zh-hans", "A组"), ("en", "Team A")):
+        client.cookies["django_language"] = language
+        page = client.get(reverse("summary-detail", args=[office.pk])).content.decode()
+        breaches = page[page.index("R1-101", page.index("⚠") - 400) :]
+        assert f"({team_a})" in breaches.split("⚠")[0], language
+        assert f", {team_a})" in page, language  # the new issue: (raised by, team)
