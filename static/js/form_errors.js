@@ -1,0 +1,27 @@
+// After a form comes back with errors, bring the first one into view and put the focus on
+// what to fix: on a phone the message is otherwise screens below where the page opens.
+// Errors are a field's .invalid-feedback, an error alert (role="alert") or [data-form-error].
+(function () {
+  "use strict";
+  const SELECTOR = "main .invalid-feedback, main .alert-danger[role=alert], main [data-form-error]";
+
+  function target(error) {
+    // The field the error belongs to: its container's first input (a radio: the one
+    // chosen, else the first), opening a folded <details> around it.
+    const field = error.closest("[data-field]");
+    const input = field && (field.querySelector("input:checked") ||
+      field.querySelector("input:not([type=hidden]), select, textarea"));
+    return input || error;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const error = [...document.querySelectorAll(SELECTOR)].find((e) => e.textContent.trim());
+    if (!error) return;
+    for (let d = error.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+    const focus = target(error);
+    if (focus === error && !error.hasAttribute("tabindex")) error.setAttribute("tabindex", "-1");
+    // The message is read first: scroll it (not only the input) into view.
+    (error.closest("[data-field]") || error).scrollIntoView({ block: "center" });
+    focus.focus({ preventScroll: true });
+  });
+})();
