@@ -80,3 +80,9 @@ def desktop(browser, live_server):
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def wide(browser, live_server):
+    """A 1280×800 office PC (issue 16): the narrowest desktop the pages must fit."""
+    yield from _page(browser, live_server, 1280, 800)
