@@ -14,14 +14,25 @@
     return input || error;
   }
 
+  function show(error) {
+    // The message is read first: scroll it (not only the input) into view, at once (Bootstrap
+    // makes scrolling smooth: the page would still be moving when the user looks).
+    (error.closest("[data-field]") || error).scrollIntoView({ block: "center", behavior: "instant" });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const error = [...document.querySelectorAll(SELECTOR)].find((e) => e.textContent.trim());
     if (!error) return;
     for (let d = error.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
     const focus = target(error);
     if (focus === error && !error.hasAttribute("tabindex")) error.setAttribute("tabindex", "-1");
-    // The message is read first: scroll it (not only the input) into view.
-    (error.closest("[data-field]") || error).scrollIntoView({ block: "center" });
+    show(error);
     focus.focus({ preventScroll: true });
+    // Once everything has loaded the page may have grown above the error: show it again,
+    // unless the user has scrolled meanwhile.
+    const scrolled = window.scrollY;
+    window.addEventListener("load", () => {
+      if (window.scrollY === scrolled) requestAnimationFrame(() => show(error));
+    }, { once: true });
   });
 })();

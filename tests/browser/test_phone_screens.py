@@ -125,9 +125,6 @@ def test_on_a_desktop_each_total_sits_under_its_column_header(
     assert len(headers) == len(totals)
     shown = 0
     for th, td in zip(headers, totals, strict=True):
-        assert th.get_attribute("class").split()[0] == td.get_attribute("class").split()[0] or (
-            "c-" in (th.get_attribute("class") or "")
-        )
         column = re.search(r"\bc-(\w+)", th.get_attribute("class")).group(1)
         assert f"c-{column}" in td.get_attribute("class").split()
         if not th.is_visible():
@@ -143,7 +140,8 @@ def test_on_a_desktop_each_total_sits_under_its_column_header(
         "¥1,700.00" if who != "manager" else "¥3,400.00"
     )
     # 欠费月数 / Months owed on one line.
-    assert box(table.locator("thead th.c-unpaid_months"))["height"] < 45
+    months = box(table.locator("thead th.c-unpaid_months a"))
+    assert months["height"] < 30, months  # one line of text
     screenshot(page, f"16-totals-{who}-{language}-1280")
 
 
