@@ -218,7 +218,7 @@ class TipForm(forms.Form):
     preselected); a post without a choice is refused with what to do."""
 
     note = forms.CharField(
-        label=_("What you saw (optional)"),
+        label=_("Note (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )

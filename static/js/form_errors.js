@@ -6,11 +6,12 @@
   const SELECTOR = "main .invalid-feedback, main .alert-danger[role=alert], main [data-form-error]";
 
   function target(error) {
-    // The field the error belongs to: its container's first input (a radio: the one
-    // chosen, else the first), opening a folded <details> around it.
+    // The field the error belongs to: its container's first input, or the radio chosen.
+    // Choices with none chosen get no focus ring on their first option (it would look
+    // chosen): the message itself takes the focus.
     const field = error.closest("[data-field]");
     const input = field && (field.querySelector("input:checked") ||
-      field.querySelector("input:not([type=hidden]), select, textarea"));
+      field.querySelector("input:not([type=hidden]):not([type=radio]), select, textarea"));
     return input || error;
   }
 
