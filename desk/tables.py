@@ -116,7 +116,7 @@ class CaseTable(tables.Table):
     status = tables.Column(verbose_name=_("Status"))
     unpaid_months = tables.Column(
         verbose_name=_("Months owed"),
-        attrs={"th": {"class": "text-nowrap"}, "td": {"class": "text-end"}},
+        attrs={"td": {"class": "text-end"}},
     )
     owed = MoneyColumn(
         verbose_name=_("Owed"),
