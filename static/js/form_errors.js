@@ -1,9 +1,12 @@
 // After a form comes back with errors, bring the first one into view and put the focus on
 // what to fix: on a phone the message is otherwise screens below where the page opens.
-// Errors are a field's .invalid-feedback, an error alert (role="alert") or [data-form-error].
+// Errors are a field's .invalid-feedback, an error alert (role="alert", or any in a form),
+// Django's .errorlist or [data-form-error].
 (function () {
   "use strict";
-  const SELECTOR = "main .invalid-feedback, main .alert-danger[role=alert], main [data-form-error]";
+  const SELECTOR =
+    "main .invalid-feedback, main .alert-danger[role=alert], main form .alert-danger, " +
+    "main .errorlist, main [data-form-error]";
 
   function target(error) {
     // The field the error belongs to: its container's first input, or the radio chosen.

@@ -204,6 +204,55 @@ def test_a_bad_upload_brings_its_error_into_view_and_focus(
     screenshot(page, f"16-upload-error-{language}-390")
 
 
+LEDGER_HEADERS = ["房号", "业主", "业主电话", "房屋动态", "建筑面积", "起始月份", "截止月份",
+                  "每月金额", "欠费原因", "欠费类型", "小组", "责任人"]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_ledger_with_a_bad_row_brings_its_problems_into_view(
+    world, phone, live_server, settings, tmp_path, language
+):
+    """The preview lists the file's columns first (open when there are problems): on a
+    phone the problems were two screens down."""
+    from openpyxl import Workbook
+
+    settings.VAR_DIR = tmp_path
+    book = Workbook()
+    book.active.append(LEDGER_HEADERS)
+    for i in range(12):
+        last = "2015-13" if i == 7 else "2015-05"  # no such month
+        book.active.append(
+            [
+                f"N9-{101 + i}",
+                f"业主{i}",
+                "",
+                "入住",
+                100,
+                "2014-01",
+                last,
+                200,
+                "",
+                "空关类",
+                "",
+                "",
+            ]  # fmt: skip
+        )
+    path = tmp_path / "ledger.xlsx"
+    book.save(path)
+    page = phone
+    enter(page, live_server, settings, "manager", language)
+    page.goto("/imports/ledger/")
+    page.locator("input[name=file]").set_input_files(str(path))
+    with page.expect_navigation():
+        page.locator("[data-testid=ledger-upload-form] button[type=submit]").click()
+    problems = page.get_by_test_id("import-problems")
+    expect(problems).to_be_visible()
+    expect(problems).to_be_focused()
+    assert in_view(page, problems)
+    assert page.evaluate("window.scrollY") > 0
+    screenshot(page, f"16-import-problems-{language}-390")
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_log_form_offers_no_legal_channel(world, wide, live_server, settings, language):
     page = wide
