@@ -11,6 +11,14 @@ from arrears.models import Case, DebtorCategory
 from arrears.people import person_name
 from arrears.promises import BROKEN, LABELS, PENDING
 from arrears.templatetags.desk import cny
+from desk.case_queries import (
+    BROKEN_PROMISE,
+    CONTACT_ALLOWED,
+    CONTACT_BLOCKED,
+    DONE,
+    PLAN_REACHED,
+    PROMISE_DUE,
+)
 from escalation.limitation import EXPIRED, NEAR
 from escalation.limitation_records import earliest_limit, worst_state
 from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
@@ -30,6 +38,21 @@ BADGE_CSS = {
     NOT_SOON: "text-bg-secondary",
 }
 MONEY = {"th": {"class": "text-end"}, "td": {"class": "money"}, "tf": {"class": "money"}}
+# Shown on the phone's cards only: the desktop table says it by its order.
+PHONE_ONLY = {
+    "th": {"class": "d-md-none"},
+    "td": {"class": "d-md-none"},
+    "tf": {"class": "d-md-none"},
+}
+# What to do next, from the case's place in the order (desk.case_queries.cases_to_work).
+NEXT_STEP = {
+    BROKEN_PROMISE: _("Follow up the broken promise or plan"),
+    PROMISE_DUE: _("Promise due today"),
+    PLAN_REACHED: _("Planned date reached"),
+    CONTACT_ALLOWED: _("Make contact"),
+    CONTACT_BLOCKED: _("No contact now: written steps only"),
+    DONE: _("Nothing: cleared or closed"),
+}
 
 
 class PageByKeys(TableQuerysetData):
@@ -92,7 +115,8 @@ class CaseTable(tables.Table):
     category = tables.Column(verbose_name=_("Category"), attrs=PHONE_HIDDEN)
     status = tables.Column(verbose_name=_("Status"))
     unpaid_months = tables.Column(
-        verbose_name=_("Months owed"), attrs={"td": {"class": "text-end"}}
+        verbose_name=_("Months owed"),
+        attrs={"td": {"class": "text-end"}},
     )
     owed = MoneyColumn(
         verbose_name=_("Owed"),
@@ -122,6 +146,12 @@ class CaseTable(tables.Table):
     limitation = tables.Column(
         empty_values=(), orderable=False, verbose_name=_("Limitation"), attrs=PHONE_HIDDEN
     )
+    next_step = tables.Column(
+        accessor="priority",
+        orderable=False,
+        verbose_name=_("Next step"),
+        attrs=PHONE_ONLY,
+    )
 
     class Meta:
         model = Case
@@ -134,6 +164,7 @@ class CaseTable(tables.Table):
             "unpaid_months",
             "owed",
             "balance",
+            "next_step",
             "contact_now",
             "oldest_unpaid",
             "team",
@@ -142,7 +173,11 @@ class CaseTable(tables.Table):
             "promise",
             "last_contact_at",
         )
-        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "case-table"}
+        # .case-table: on a phone each row is a card (static/css/desk.css), from the same cells.
+        attrs = {
+            "class": "table table-sm table-hover align-middle case-table",
+            "data-testid": "case-table",
+        }
         empty_text = _("No cases match these filters.")
         row_attrs = {"data-unit": lambda record: record.household.unit_code}
 
@@ -150,6 +185,25 @@ class CaseTable(tables.Table):
         self.availability = availability or {}
         self.limitation = {}
         super().__init__(*args, **kwargs)
+        # Each cell names its column, for the card's labels on a phone (the header is hidden
+        # there). The columns are this table's own copies: the class's stay as they are.
+        for bound in self.columns:
+            attrs = dict(bound.column.attrs)
+            attrs["td"] = {**attrs.get("td", {}), "data-label": bound.verbose_name}
+            bound.column.attrs = attrs
+
+    def get_column_class_names(self, classes_set, bound_column):
+        """Every cell, header and footer cell says its column (c-balance …): the cards'
+        layout places them by it, and the tests find a column by it."""
+        classes = super().get_column_class_names(classes_set, bound_column)
+        classes.add(f"c-{bound_column.name}")
+        return classes
+
+    def render_next_step(self, value, record):
+        text = NEXT_STEP.get(value, "")
+        if value == PLAN_REACHED and record.planned_date:
+            return format_html("{} ({})", text, record.planned_date.strftime("%m-%d"))
+        return text
 
     def render_unit(self, value, record):
         return format_html(

@@ -31,6 +31,7 @@ from desk.tables import CaseTable, PageByKeys
 from desk.timeline import case_timeline
 from escalation.case_panel import case_escalation
 from escalation.forms import IssueLettersForm
+from escalation.limitation import EXPIRED, NEAR
 from escalation.limitation_records import household_limitation, unpaid_clocks
 from households import scoping as household_scoping
 from households.contact import contact_answers
@@ -50,6 +51,9 @@ from teams.membership import (
 from teams.models import Team, TeamMember
 
 CASES_PER_PAGE = 25
+# A table on the case page of at most this many rows shows open; a longer one is a one-line
+# summary that opens on tap (a phone scrolled past 25 limitation rows to reach the playbook).
+SHORT_TABLE = 4
 
 
 def _week_start(now: datetime.datetime) -> datetime.datetime:
@@ -268,14 +272,20 @@ def case_detail(request, pk):
         }
         for o in case.household.owners.all()
     ]
+    unpaid_ranges = ledger_ranges(p for p in periods if p[2] < p[1])
+    paid_ranges = ledger_ranges(p for p in periods if p[2] >= p[1])
+    limitation = household_limitation(case.household_id)
     return render(
         request,
         "desk/case_detail.html",
         {
             "case": case,
             "owners": owners,
-            "unpaid_ranges": ledger_ranges(p for p in periods if p[2] < p[1]),
-            "paid_ranges": ledger_ranges(p for p in periods if p[2] >= p[1]),
+            "unpaid_ranges": unpaid_ranges,
+            "paid_ranges": paid_ranges,
+            "ledger_rows": len(unpaid_ranges) + len(paid_ranges),
+            "SHORT_TABLE": SHORT_TABLE,
+            "limitation_summary": _limitation_summary(limitation.groups),
             "timeline": case_timeline(case),
             "contact": contact_answers([case.household], now=timezone.now())[case.household_id],
             "playbook": playbook_for(case.category),
@@ -285,7 +295,7 @@ def case_detail(request, pk):
                 else None
             ),
             "category_history": category_history(case),
-            "limitation": household_limitation(case.household_id),
+            "limitation": limitation,
             "can_pay": user.has_perm("arrears.add_payment"),
             "can_reverse": user.has_perm("arrears.reverse_payment"),
             "credit": credit_balance(case.household),
@@ -298,6 +308,16 @@ def case_detail(request, pk):
             **case_escalation(user, case),
         },
     )
+
+
+def _limitation_summary(groups) -> dict:
+    """The limitation table in one line: its earliest date, and how many unpaid months are
+    past their limit (for legal review) or within 90 days of it."""
+    return {
+        "earliest": min((g.limit for g in groups), default=None),
+        "expired": sum(g.months.count for g in groups if g.state == EXPIRED),
+        "near": sum(g.months.count for g in groups if g.state == NEAR),
+    }
 
 
 def _assignment_context(user, case):

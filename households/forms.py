@@ -1,17 +1,18 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
-from arrears.inputs import MoneyField, SaneDateField, SaneDateTimeField
+from arrears.inputs import MoneyField, SaneDateField, SaneDateTimeField, too_long
 from households.contact_policy import (
     DEFAULT_RULES,
     OFFICE_MEETING,
     PAPER_CHANNELS,
     POLICY_LIMIT_BY_FIELD,
 )
-from households.models import Channel, ContactPolicy, Outcome, PersonContacted
+from households.models import Channel, ContactPolicy, OnSiteTip, Outcome, PersonContacted
 
 # The form takes any number of staff a person may have brought: too many is recorded as it
 # happened and marked as a breach (households.contact_policy), never refused here. The bound
@@ -39,8 +40,35 @@ class ButtonRadios(forms.RadioSelect):
     template_name = "households/widgets/button_radios.html"
 
 
+TIP_NOTE_LENGTH = OnSiteTip._meta.get_field("note").max_length
+# Filings are recorded in the legal stage (escalation.proceedings), with the court or
+# commission, the docket number and the date: the log form does not offer them.
+LEGAL_STAGE_CHANNELS = frozenset({Channel.PAYMENT_ORDER, Channel.LAWSUIT, Channel.ARBITRATION})
+# What a collector logs: calls, messages, visits, meetings and papers, in that order.
+LOG_CHANNELS = [(v, label) for v, label in Channel.choices if v not in LEGAL_STAGE_CHANNELS]
+# The outcomes that need more fields, and those fields (the form opens them when chosen).
+OUTCOME_FIELDS = {Outcome.PROMISED: ("promise_amount", "promise_date")}
+
+
+class LogChannelField(forms.ChoiceField):
+    """The channels of the log form; a legal channel posted all the same is refused with
+    where it is recorded instead, not with "Select a valid choice"."""
+
+    def validate(self, value):
+        if value in LEGAL_STAGE_CHANNELS:
+            raise ValidationError(
+                _(
+                    "Payment orders, lawsuits and arbitration are recorded in the legal stage "
+                    "on the case page (section “Legal stage”), with the court or commission "
+                    "and the date: choose a call, message, visit, meeting or letter here."
+                ),
+                code="legal_stage",
+            )
+        super().validate(value)
+
+
 class AttemptForm(BootstrapMixin, forms.Form):
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, widget=ButtonRadios)
+    channel = LogChannelField(label=_("Channel"), choices=LOG_CHANNELS, widget=ButtonRadios)
     person_contacted = forms.ChoiceField(
         label=_("Person contacted"),
         choices=PersonContacted.choices,
@@ -174,13 +202,42 @@ class AttemptForm(BootstrapMixin, forms.Form):
             delivery = "in_person"
         data["delivery"] = delivery
         data["delivered_in_person"] = delivery == "in_person"
-        if data.get("outcome") == Outcome.PROMISED and not (
-            data.get("promise_amount") and data.get("promise_date")
-        ):
-            self.add_error(
-                "promise_amount", _("Enter the amount and the date the owner promised to pay.")
-            )
+        if data.get("outcome") == Outcome.PROMISED:
+            # Each missing field says so beside itself (a phone shows one at a time).
+            for name in OUTCOME_FIELDS[Outcome.PROMISED]:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(
+                        name, _("Enter the amount and the date the owner promised to pay.")
+                    )
         return data
+
+
+class TipForm(forms.Form):
+    """What gate or patrol staff saw at a unit: the note first, then one explicit choice.
+    Enter in the note never sends a choice (the note is a text area and no choice is
+    preselected); a post without a choice is refused with what to do."""
+
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("What is it?"),
+        choices=OnSiteTip.Kind.choices,
+        widget=ButtonRadios,
+        error_messages={
+            "required": _("Choose what you saw (owner seen, moving, …), then tap “Send”."),
+            "invalid_choice": _("Choose one of the listed sightings, then tap “Send”."),
+        },
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        problem = too_long(note, limit=TIP_NOTE_LENGTH, what=gettext("The note"))
+        if problem:
+            raise ValidationError(problem, code="too_long")
+        return note
 
 
 class ContactPolicyForm(BootstrapMixin, forms.ModelForm):

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import access
-from arrears.inputs import too_long
 from arrears.pages import add_errors, scoped_case
 from arrears.unlawful import FORBIDDEN, forbidden_in
 from households import scoping as household_scoping
@@ -27,17 +26,18 @@ from households.contact import (
 )
 from households.contact_policy import Rules, make_breach, make_exemption, rule_catalogue
 from households.forms import (
+    LOG_CHANNELS,
+    OUTCOME_FIELDS,
     AttemptForm,
     ContactPolicyForm,
+    TipForm,
     WrittenOnlyForm,
     WrittenOnlyWithdrawalForm,
 )
 from households.models import (
     AttemptEvidence,
-    Channel,
     ContactPolicy,
     Household,
-    OnSiteTip,
     Outcome,
     WrittenOnlyWithdrawal,
 )
@@ -76,7 +76,10 @@ def attempt_new(request, pk):
     # Links from a printed letter pre-fill the channel and outcome ("record its delivery").
     initial = {
         name: request.GET[name]
-        for name, choices in (("channel", Channel.values), ("outcome", Outcome.values))
+        for name, choices in (
+            ("channel", [value for value, _label in LOG_CHANNELS]),
+            ("outcome", Outcome.values),
+        )
         if request.GET.get(name) in choices
     }
     form = AttemptForm(
@@ -158,7 +161,15 @@ def attempt_new(request, pk):
     return render(
         request,
         "households/attempt_form.html",
-        {"case": case, "form": form, "answers": answers, "chosen": chosen.key if chosen else None},
+        {
+            "case": case,
+            "form": form,
+            "answers": answers,
+            "chosen": chosen.key if chosen else None,
+            # The promise fields open when the outcome needs them (and stay open with errors).
+            "promise_open": form["outcome"].value() in OUTCOME_FIELDS
+            or any(form[name].errors for name in OUTCOME_FIELDS[Outcome.PROMISED]),
+        },
     )
 
 
@@ -282,9 +293,6 @@ def written_only_withdrawal_file(request, pk):
     )
 
 
-TIP_NOTE_LENGTH = OnSiteTip._meta.get_field("note").max_length
-
-
 def _target(user, pk) -> Household:
     units = household_scoping.target_units(user)
     unit = get_object_or_404(units, pk=pk)
@@ -296,21 +304,17 @@ def _target(user, pk) -> Household:
 def tip_new(request, pk):
     """Second tap: what was seen at the unit. The unit code is all the page shows."""
     household = _target(request.user, pk)
+    form = TipForm(request.POST or None)
     if request.method == "POST":
         forbidden = forbidden_in(request.POST)
         if forbidden:
             return _refuse_unlawful(request, forbidden)
-        kind = request.POST.get("kind", "")
-        note = request.POST.get("note", "")
-        problem = too_long(note.strip(), limit=TIP_NOTE_LENGTH, what=_("The note"))
-        if problem:
-            messages.error(request, problem)
-        elif kind in OnSiteTip.Kind.values:
+        if form.is_valid():
             tip_report(
                 household=household,
-                kind=kind,
+                kind=form.cleaned_data["kind"],
                 by=request.user,
-                note=note,
+                note=form.cleaned_data["note"],
             )
             messages.success(
                 request,
@@ -318,12 +322,11 @@ def tip_new(request, pk):
                 % {"unit": household.unit_code},
             )
             return redirect("desk")
-        else:
-            messages.error(request, _("Tap what you saw."))
     return render(
         request,
         "households/tip_form.html",
-        {"unit_code": household.unit_code, "pk": household.pk, "kinds": OnSiteTip.Kind.choices},
+        {"unit_code": household.unit_code, "pk": household.pk, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -79,7 +79,7 @@ def desktop(browser, live_server):
 
 @pytest.fixture
 def wide(browser, live_server):
-    """The narrowest desktop the menu must fit (issue 16.7): 1280 px."""
+    """A 1280×800 office PC (issue 16): the narrowest desktop the menu and pages must fit."""
     yield from _page(browser, live_server, 1280, 800)
 
 
@@ -97,3 +97,4 @@ def open_user_menu(page):
 def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+

@@ -155,7 +155,9 @@ def test_payments_lower_the_balance_and_the_full_balance_clears_the_case(world, 
     expect(timeline).to_contain_text("R-2024-0002")
 
 
-def test_a_gate_tip_takes_two_taps_shows_no_debtor_data_and_reaches_the_collector(world, phone):
+def test_a_gate_tip_is_a_tap_a_choice_and_send_shows_no_debtor_data_and_reaches_the_collector(
+    world, phone
+):
     seen = {}  # every page the gate user saw, as rendered
 
     def look(page):
@@ -171,8 +173,9 @@ def test_a_gate_tip_takes_two_taps_shows_no_debtor_data_and_reaches_the_collecto
         grid.get_by_role("link", name="C6-101").click()  # tap one
     expect(phone.get_by_role("heading", name="C6-101")).to_be_visible()
     look(phone)
+    phone.get_by_test_id("tip-kinds").get_by_text("见到业主", exact=True).click()  # tap two
     with phone.expect_navigation():
-        phone.get_by_role("button", name="见到业主").click()  # tap two
+        phone.get_by_test_id("tip-send").click()  # and send it
     expect(phone.get_by_role("alert")).to_contain_text("C6-101")
     expect(phone.get_by_test_id("unit-grid")).to_be_visible()
     look(phone)

@@ -94,7 +94,12 @@ def _rungs(client, case):
 
 @pytest.mark.parametrize("channel", ["lawsuit", "payment_order", "arbitration"])
 def test_a_filing_logged_on_the_contact_form_does_not_reach_the_legal_rung(client, world, channel):
+    """The log form no longer takes filings (issue 16: they are recorded in the legal stage);
+    one logged before, as a contact attempt, still reaches no legal rung."""
     from django.utils import timezone
+
+    from households.contact import attempt_log
+    from households.models import ContactAttempt
 
     client.force_login(world.collector_a)
     response = client.post(
@@ -106,7 +111,16 @@ def test_a_filing_logged_on_the_contact_form_does_not_reach_the_legal_rung(clien
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and "channel" in response.context["form"].errors
+    assert not ContactAttempt.objects.exists()
+    attempt_log(
+        case=world.case_a,
+        by=world.collector_a,
+        occurred_at=timezone.now(),
+        channel=channel,
+        person_contacted="owner",
+        outcome="sent",
+    )
     reached, current = _rungs(client, world.case_a)
     assert "legal" not in reached and current != ["legal"]
 
