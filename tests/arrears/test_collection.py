@@ -22,6 +22,7 @@ from summaries.producing import day_figures
 from summaries.windows import local_day
 from teams.standings import MONTH, leaderboard, load_facts
 from tests.conftest import record_payment
+from tests.reports.test_weekly import rows
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 DAY = datetime.date(2026, 11, 25)
@@ -71,7 +72,7 @@ def test_the_weekly_workbook_has_a_sane_collection_rate(huge):
             week_of=datetime.date(2026, 11, 23),
             name="east",
         ).render()
-    header, row = list(load_workbook(io.BytesIO(data))["概览"].iter_rows(values_only=True))[:2]
+    header, row = rows(load_workbook(io.BytesIO(data))["概览"])[:2]
     owed, this_week, _change, so_far = row[2:6]
     assert (owed, this_week, so_far) == (3400, 1700, 1700)
     assert row[8] == pytest.approx(0.5)  # 1,700 of 3,400: not 294,117,647%
@@ -99,9 +100,9 @@ def test_the_weekly_payments_sheet_splits_arrears_from_credit(huge):
             name="east",
         ).render()
     sheet = load_workbook(io.BytesIO(data)).worksheets[3]
-    header, *rows = list(sheet.iter_rows(values_only=True))
-    assert header[-2:] == ("Paid to arrears", "Kept as credit")
+    header, *payments = rows(sheet)
+    assert header[-2:] == ["Paid to arrears", "Kept as credit"]
     amount = header.index("Amount")
-    by_amount = {r[amount]: r[-2:] for r in rows}
+    by_amount = {r[amount]: tuple(r[-2:]) for r in payments}
     assert by_amount[9999999999.99] == (1079.5, 9999998920.49)
     assert by_amount[620.5] == (620.5, 0)
