@@ -32,6 +32,14 @@ def subquery_count(qs: QuerySet, distinct_field: str = "pk"):
     return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
 
 
+def subquery_collected(payments: QuerySet):
+    """What `payments` (a values() queryset grouped by the outer row) put on debt periods,
+    net of their reversals: an excess over the balance is credit, not collection."""
+    return subquery_sum(payments.filter(kind=Payment.Kind.PAYMENT), "allocated") - subquery_sum(
+        payments.filter(kind=Payment.Kind.REVERSAL), "allocated"
+    )
+
+
 def with_case_figures(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Cases with what their rows show beside their kept figures (owed, paid, balance,
     unpaid months, oldest unpaid month, last contact: arrears.case_figures)."""
@@ -107,9 +115,7 @@ def office_figures(offices: QuerySet, *, since: datetime.datetime) -> list:
     )
     rows = list(
         offices.annotate(
-            # What went to debt periods: an excess over the balance is credit, not collection.
-            collected=subquery_sum(received.filter(kind=Payment.Kind.PAYMENT), "allocated")
-            - subquery_sum(received.filter(kind=Payment.Kind.REVERSAL), "allocated"),
+            collected=subquery_collected(received),
             cases_total=subquery_count(cases),
             cases_cleared=subquery_count(cases.filter(status=Case.Status.CLEARED)),
             issues_open=subquery_count(issues),

@@ -18,10 +18,9 @@ from django.db.models import (
     Value,
 )
 
-from arrears.case_figures import subquery_sum
 from arrears.models import Clearance, DifficultIssue, Payment
 from arrears.money import ZERO
-from arrears.selectors import subquery_count
+from arrears.selectors import subquery_collected, subquery_count
 from households.models import IS_BREACH, ContactAttempt, Household
 
 FIGURES = ("collected", "cleared", "contacts", "breaches", "open_issues")
@@ -67,9 +66,7 @@ def week_figures(offices: QuerySet, *, start: datetime.datetime, end: datetime.d
     )
     rows = list(
         offices.annotate(
-            # What went to debt periods: an excess over the balance is credit, not collection.
-            collected=subquery_sum(payments.filter(kind=Payment.Kind.PAYMENT), "allocated")
-            - subquery_sum(payments.filter(kind=Payment.Kind.REVERSAL), "allocated"),
+            collected=subquery_collected(payments),
             cleared=subquery_count(cleared, "case"),
             open_issues=subquery_count(issues),
         ).order_by("name")
