@@ -229,6 +229,7 @@ class SharedWorld:
         self.build = build
         self.atomic = None
         self.built = None
+        self.raw = None  # the database connection whose transaction holds the world
 
     @property
     def is_open(self) -> bool:
@@ -245,6 +246,7 @@ class SharedWorld:
         before = all_pks()
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
+        self.raw = connection.connection
         try:
             at = real_now()
             with time_machine.travel(at, tick=False):
@@ -257,9 +259,19 @@ class SharedWorld:
     def close(self) -> None:
         if self.atomic is None:
             return
-        atomic, self.atomic, self.built = self.atomic, None, None
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+        atomic, raw = self.atomic, self.raw
+        self.atomic = self.built = self.raw = None
+        blocks = connection.atomic_blocks
+        if connection.in_atomic_block and blocks and blocks[0] is atomic:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            return
+        # The connection was opened again under a test (Django forgets its transaction state
+        # when it reconnects): the world's transaction may live on in the old connection,
+        # holding the locks of the world's rows, and every later test that writes the same
+        # unique values waits on it for ever. Ending that connection rolls it back.
+        if raw is not None and raw is not connection.connection:
+            raw.close()  # psycopg: closing a closed connection is a no-op
 
     def get(self) -> SimpleNamespace:
         """Called from inside a test's own transaction (a savepoint in ours)."""

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
-from arrears.models import Campaign, Case
+from arrears.models import Campaign, Case, Region
 from tests.conftest import build_world
-from tests.shared_world import check_against_fresh, real_now
+from tests.shared_world import SharedWorld, check_against_fresh, real_now
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -78,3 +79,25 @@ def test_each_test_gets_the_world_as_built_whatever_the_last_one_did(world, run)
 @pytest.mark.parametrize("run", [1, 2])
 def test_a_test_without_the_world_sees_an_empty_database(run):
     assert not Case.objects.exists() and not Campaign.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_opened_again_under_the_world_does_not_leave_its_rows_locked():
+    # A test that makes Django connect again while the world is open used to leave the
+    # world's transaction alive on the old connection: close() raised "The rollback flag
+    # doesn't work outside of an 'atomic' block", and the next test to create the world's
+    # region waited on its lock until CI was stopped.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… (.ci/run does)")
+    shared = SharedWorld(build_world)
+    shared.open()
+    old = connection.connection
+    connection.connect()  # what a reconnect inside a test does: the old state is forgotten
+    assert not connection.in_atomic_block
+    shared.close()
+    assert old.closed and not shared.is_open
+    with time_machine.travel(real_now(), tick=False):
+        build_world()  # the same unique rows again: would wait on the old transaction's locks
+    # The old world rolled back with its connection: one of each region, not two.
+    assert sorted(Region.objects.values_list("code", flat=True)) == ["east", "west"]
