@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from arrears.ledger import ledger_ranges
 from arrears.messages import Message
 from arrears.models import DebtPeriod, Notification
 from arrears.money import ZERO
@@ -154,6 +155,38 @@ def household_pauses(household_ids: Iterable[int], at) -> dict[int, datetime.dat
     return found
 
 
+ALL_MONTHS = object()  # a whole-debt dispute: every unpaid month is under review
+
+
+def disputed_months(household_id: int, at):
+    """The months under a dispute open at `at` (a set of first days), or ALL_MONTHS when a
+    whole-debt dispute is open: letters leave them out and say they are under review."""
+    rows = _with_events(Dispute.objects.filter(household_id=household_id, recorded_at__lte=at))
+    rows = list(rows)
+    if not rows:
+        return set()
+    balance = None
+    if any(d.kind == DisputeKind.AMOUNT for d in rows):
+        balance = sum(
+            (
+                due - paid
+                for due, paid in DebtPeriod.objects.filter(
+                    household_id=household_id, amount_paid__lt=F("amount_due")
+                ).values_list("amount_due", "amount_paid")
+            ),
+            ZERO,
+        )
+    months: set = set()
+    for dispute in rows:
+        facts = facts_of(dispute, balance)
+        if not facts.open_at(at):
+            continue
+        if facts.whole_debt:
+            return ALL_MONTHS
+        months |= facts.months
+    return months
+
+
 def household_pause(household_id: int, at) -> datetime.datetime | None:
     return household_pauses([household_id], at).get(household_id)
 
@@ -165,6 +198,24 @@ def open_disputes(case) -> list[Dispute]:
         Dispute.objects.filter(household_id=case.household_id).select_related("recorded_by")
     )
     return [d for d in rows if status(d) != RESOLVED]
+
+
+def dispute_rows(case) -> list[dict]:
+    """The case page's open disputes, newest first: what, since when, the owner's words and
+    where it stands (three queries)."""
+    rows = []
+    for dispute in open_disputes(case):
+        rows.append(
+            {
+                "dispute": dispute,
+                "state": status(dispute),
+                "months": ledger_ranges(
+                    (p.month, p.amount_due, p.amount_paid) for p in dispute.months.all()
+                ),
+                "answered_at": answered_at(dispute),
+            }
+        )
+    return rows
 
 
 # --- Recording ----------------------------------------------------------------------------
