@@ -128,3 +128,20 @@ def test_the_manager_is_told_in_their_language(client, world):
     client.cookies["django_language"] = "zh-hans"
     inbox = client.get(reverse("inbox")).text
     assert "C6-101 提出异议" in inbox
+
+
+def test_the_timeline_keeps_the_dispute_and_its_steps(client, world):
+    from households import disputes
+
+    client.force_login(world.collector_a)
+    english(client)
+    post(client, world)
+    dispute = Dispute.objects.get()
+    disputes.dispute_answer_delivered(dispute=dispute, by=world.manager, note="书面答复已签收")
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).text
+    timeline = page[page.index('data-testid="timeline"') :]
+    assert "Dispute recorded: some months" in timeline
+    assert "written answer delivered" in timeline and "书面答复已签收" in timeline
+    # Answered: contact about the months is allowed again, the dispute awaits its resolution.
+    assert 'data-state="disputed"' not in page
+    assert 'data-state="answered"' in page
