@@ -33,16 +33,30 @@ from arrears.models import DebtPeriod, Notification
 from arrears.money import ZERO
 from arrears.notifications import notify, office_managers
 from households.models import (
+    Department,
     Dispute,
     DisputeCause,
     DisputeEvent,
     DisputeKind,
     DisputeSource,
+    DisputeWorkOrder,
 )
 
 OPEN = "open"
 ANSWERED = "answered"
 RESOLVED = "resolved"
+# Which department a service complaint goes to, and how long it has (the same for every
+# office for now: making it an office setting is left for the next session).
+CAUSE_DEPARTMENT = {
+    DisputeCause.LEAK_UNREPAIRED: Department.ENGINEERING,
+    DisputeCause.FACILITIES: Department.ENGINEERING,
+    DisputeCause.PROPERTY_DEFECT: Department.ENGINEERING,
+    DisputeCause.SECURITY: Department.SECURITY,
+    DisputeCause.CLEANING: Department.CLEANING,
+    DisputeCause.RENOVATION: Department.CUSTOMER_SERVICE,
+    DisputeCause.OTHER: Department.CUSTOMER_SERVICE,
+}
+WORK_ORDER_DAYS = 7
 RESOLUTIONS = frozenset(
     {DisputeEvent.Kind.UPHELD, DisputeEvent.Kind.REJECTED, DisputeEvent.Kind.SETTLED}
 )
@@ -195,7 +209,9 @@ def open_disputes(case) -> list[Dispute]:
     """The household's disputes not yet resolved, newest first (the case page shows them
     above the timeline)."""
     rows = _with_events(
-        Dispute.objects.filter(household_id=case.household_id).select_related("recorded_by")
+        Dispute.objects.filter(household_id=case.household_id).select_related(
+            "recorded_by", "work_order"
+        )
     )
     return [d for d in rows if status(d) != RESOLVED]
 
@@ -213,6 +229,7 @@ def dispute_rows(case) -> list[dict]:
                     (p.month, p.amount_due, p.amount_paid) for p in dispute.months.all()
                 ),
                 "answered_at": answered_at(dispute),
+                "work_order": getattr(dispute, "work_order", None),
             }
         )
     return rows
@@ -311,6 +328,13 @@ def dispute_record(
         dispute.save()
         if periods:
             dispute.months.set(periods)
+        if kind == DisputeKind.SERVICE:
+            DisputeWorkOrder.objects.create(
+                dispute=dispute,
+                department=CAUSE_DEPARTMENT[cause],
+                due_date=timezone.localdate(now) + datetime.timedelta(days=WORK_ORDER_DAYS),
+                created_at=now,
+            )
         _tell_managers(case, dispute)
     return dispute
 

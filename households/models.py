@@ -751,3 +751,31 @@ class DisputeEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.dispute_id} {self.kind} {self.happened_at:%Y-%m-%d}"
+
+
+class Department(models.TextChoices):
+    """Who can fix what a service dispute is about."""
+
+    ENGINEERING = "engineering", _("engineering")
+    CLEANING = "cleaning", _("cleaning")
+    SECURITY = "security", _("security")
+    CUSTOMER_SERVICE = "customer_service", _("customer service")
+
+
+class DisputeWorkOrder(AppendOnlyModel):
+    """A service dispute sent to the department that can fix it, with a due date."""
+
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.PROTECT, related_name="work_order", verbose_name=_("dispute")
+    )
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    due_date = models.DateField(_("due date"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["due_date", "pk"]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.department} {self.due_date:%Y-%m-%d}"

@@ -81,6 +81,8 @@ def test_a_service_dispute_with_a_file(client, world):
     dispute = Dispute.objects.get()
     assert dispute.cause == "leak_unrepaired" and dispute.content_type == "image/png"
     assert dispute.file.name.startswith(f"disputes/{world.office.pk}/")
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).text
+    assert 'data-testid="work-order"' in page
 
 
 def test_months_of_another_household_posted_raw_are_refused(client, world):

@@ -11,7 +11,7 @@ from django.utils import translation
 from arrears.models import DebtPeriod, ImmutableRecordError, Notification
 from households import disputes
 from households.disputes import DisputeFacts, pause_since
-from households.models import Dispute, DisputeEvent
+from households.models import Dispute, DisputeEvent, DisputeWorkOrder
 
 TZ = ZoneInfo("Asia/Shanghai")
 AT = datetime.datetime(2015, 6, 10, 10, 0, tzinfo=TZ)
@@ -194,3 +194,14 @@ def test_an_amount_dispute_pauses_the_whole_debt_only_when_it_covers_the_balance
     assert disputes.household_pause(world.house_a.pk, at) is None
     whole = record(world, kind="amount", months=[], amount=Decimal("1700"), now=at)
     assert disputes.household_pause(world.house_a.pk, at) == whole.recorded_at
+
+
+def test_a_service_dispute_becomes_a_work_order_for_who_can_fix_it(world):
+    at = datetime.datetime(2026, 11, 30, 23, 30, tzinfo=TZ)
+    leak = record(world, kind="service", months=[], cause="leak_unrepaired", now=at)
+    assert leak.work_order.department == "engineering"
+    assert leak.work_order.due_date == datetime.date(2026, 12, 7)  # local date + 7 days
+    theft = record(world, kind="service", months=[], cause="security", now=at)
+    assert theft.work_order.department == "security"
+    months = record(world, now=at)
+    assert not DisputeWorkOrder.objects.filter(dispute=months).exists()
