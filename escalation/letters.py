@@ -168,7 +168,9 @@ def _range_data(r: MonthRange, **extra) -> dict:
 def snapshot(letter: Letter) -> list[dict]:
     """The months a letter states; those under review marked so (never in its total)."""
     return [_range_data(r) for r in letter.ranges] + [
-        _range_data(r, under_review=True) for r in letter.under_review
+        # The demo loader passes a plain namespace of ranges, with nothing under review.
+        _range_data(r, under_review=True)
+        for r in getattr(letter, "under_review", ())
     ]
 
 
