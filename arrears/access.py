@@ -140,6 +140,12 @@ def may_set_written_only(user) -> bool:
     return _is(user, CASE_WORKERS)
 
 
+def may_record_dispute(user) -> bool:
+    """Those who talk to owners record what an owner disputes (issue 17.2), on a case of
+    their scope; the office manager is told."""
+    return _is(user, CASE_WORKERS)
+
+
 def may_withdraw_written_only(user, household=None) -> bool:
     """Only the office manager of the household's office (or an administrator) lifts an
     owner's written-only request, and only with the owner's written withdrawal."""

@@ -899,6 +899,7 @@ class Notification(models.Model):
         SUMMARY = "summary", _("summary")
         APPROVAL = "approval", _("approval needed")
         REMINDER = "reminder", _("reminder")
+        DISPUTE = "dispute", _("dispute")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -12,7 +12,13 @@ from arrears.models import Case, DifficultIssue, Payment, PromiseToPay
 from arrears.people import person_name
 from arrears.promises import LABELS, promises_with_state
 from households.contact import WITHDRAWN_IN_WRITING
-from households.models import ContactAttempt, Household, OnSiteTip, WrittenOnlyWithdrawal
+from households.models import (
+    ContactAttempt,
+    Dispute,
+    Household,
+    OnSiteTip,
+    WrittenOnlyWithdrawal,
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Entry:
 
 def case_timeline(case: Case) -> list[Entry]:
     """Attempts (with evidence), payments, promises, tips, difficult issues and the owner's
-    written-only requests and withdrawals: eight queries."""
+    written-only requests and withdrawals, disputes and their steps: eleven queries."""
     entries: list[Entry] = []
     attempts = (
         ContactAttempt.objects.filter(household_id=case.household_id)
@@ -160,7 +166,42 @@ def case_timeline(case: Case) -> list[Entry]:
             )
         )
     entries.extend(_written_only_entries(case.household_id))
+    entries.extend(_dispute_entries(case.household_id))
     entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def _dispute_entries(household_id: int) -> list[Entry]:
+    """Each dispute as recorded, and each step after it (issue 17.2): two queries."""
+    entries = []
+    disputes = (
+        Dispute.objects.filter(household_id=household_id)
+        .select_related("recorded_by__staff_profile")
+        .prefetch_related("events__recorded_by__staff_profile")
+    )
+    for dispute in disputes:
+        what = dispute.get_kind_display()
+        if dispute.cause:
+            what = f"{what}: {dispute.get_cause_display()}"
+        entries.append(
+            Entry(
+                dispute.recorded_at,
+                "dispute",
+                _("Dispute recorded: %(what)s") % {"what": what},
+                dispute.words,
+                person_name(dispute.recorded_by) if dispute.recorded_by else "",
+            )
+        )
+        for event in dispute.events.all():
+            entries.append(
+                Entry(
+                    event.happened_at,
+                    "dispute_step",
+                    f"{what} · {event.get_kind_display()}",
+                    event.note,
+                    person_name(event.recorded_by),
+                )
+            )
     return entries
 
 

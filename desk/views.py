@@ -35,6 +35,7 @@ from escalation.limitation import EXPIRED, NEAR
 from escalation.limitation_records import household_limitation, unpaid_clocks
 from households import scoping as household_scoping
 from households.contact import contact_answers
+from households.disputes import dispute_rows
 from households.models import IS_BREACH, OnSiteTip
 from households.privacy import mask_phone
 from reports.exporters import CaseListExport
@@ -287,6 +288,8 @@ def case_detail(request, pk):
             "SHORT_TABLE": SHORT_TABLE,
             "limitation_summary": _limitation_summary(limitation.groups),
             "timeline": case_timeline(case),
+            "disputes": dispute_rows(case),
+            "can_dispute": access.may_record_dispute(user),
             "contact": contact_answers([case.household], now=timezone.now())[case.household_id],
             "playbook": playbook_for(case.category),
             "category_form": (

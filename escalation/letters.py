@@ -11,11 +11,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from arrears.ledger import MonthRange, ledger_ranges
 from arrears.models import Case
 from arrears.money import ZERO
+from households.disputes import ALL_MONTHS, disputed_months
 
 NOTICE, DEMAND = "notice", "demand"
 KINDS = {
@@ -57,6 +59,8 @@ class Letter:
     dated: datetime.date
     deadline: datetime.date | None
     reference: str = ""
+    # Months under an open dispute (issue 17.2): left out of the demand, named as under review.
+    under_review: tuple[MonthRange, ...] = ()
 
     @property
     def title(self) -> str:
@@ -93,6 +97,12 @@ class Letter:
             body = [
                 "请您在方便时缴纳上述费用。如您对欠费有异议，或者需要分期缴纳，欢迎与我们联系协商。"
             ]
+        if self.under_review:
+            body.append(
+                "您已对以下月份的费用提出异议，本服务处正在核查，将另行书面答复；本函不就其催缴："
+                + "、".join(zh_range(r) for r in self.under_review)
+                + "。"
+            )
         return {
             "letterhead": office.name,
             "salutation": self.salutation,
@@ -105,7 +115,8 @@ class Letter:
         }
 
 
-def _unpaid_ranges(case: Case) -> list[MonthRange]:
+def _unpaid_ranges(case: Case, at=None) -> tuple[list[MonthRange], list[MonthRange]]:
+    """(months demanded, months under an open dispute at `at`) of the case's unpaid months."""
     periods = [
         (month, due, paid)
         for month, due, paid in case.periods()
@@ -113,7 +124,13 @@ def _unpaid_ranges(case: Case) -> list[MonthRange]:
         .values_list("month", "amount_due", "amount_paid")
         if paid < due
     ]
-    return ledger_ranges(periods)
+    disputed = disputed_months(case.household_id, at or timezone.now())
+    if disputed is ALL_MONTHS:
+        return [], ledger_ranges(periods)
+    return (
+        ledger_ranges([p for p in periods if p[0] not in disputed]),
+        ledger_ranges([p for p in periods if p[0] in disputed]),
+    )
 
 
 def letter_for(
@@ -124,7 +141,7 @@ def letter_for(
         raise ValueError(f"unknown letter {kind!r}")
     if kind == DEMAND and deadline_days < MIN_DEADLINE_DAYS:
         raise ValueError(f"a demand gives at least {MIN_DEADLINE_DAYS} days to pay")
-    ranges = _unpaid_ranges(case)
+    ranges, under_review = _unpaid_ranges(case)
     return Letter(
         kind=kind,
         case=case,
@@ -133,34 +150,44 @@ def letter_for(
         total=sum((r.balance for r in ranges), ZERO),
         dated=dated,
         deadline=dated + datetime.timedelta(days=deadline_days) if kind == DEMAND else None,
+        under_review=tuple(under_review),
     )
 
 
+def _range_data(r: MonthRange, **extra) -> dict:
+    return {
+        "start": r.start.isoformat(),
+        "end": r.end.isoformat(),
+        "count": r.count,
+        "due": str(r.due),
+        "paid": str(r.paid),
+        **extra,
+    }
+
+
 def snapshot(letter: Letter) -> list[dict]:
-    return [
-        {
-            "start": r.start.isoformat(),
-            "end": r.end.isoformat(),
-            "count": r.count,
-            "due": str(r.due),
-            "paid": str(r.paid),
-        }
-        for r in letter.ranges
+    """The months a letter states; those under review marked so (never in its total)."""
+    return [_range_data(r) for r in letter.ranges] + [
+        # The demo loader passes a plain namespace of ranges, with nothing under review.
+        _range_data(r, under_review=True)
+        for r in getattr(letter, "under_review", ())
     ]
+
+
+def _range_of(p: dict) -> MonthRange:
+    return MonthRange(
+        datetime.date.fromisoformat(p["start"]),
+        datetime.date.fromisoformat(p["end"]),
+        p["count"],
+        Decimal(p["due"]),
+        Decimal(p["paid"]),
+    )
 
 
 def issued_letter(record) -> Letter:
     """The content of an issued letter (escalation.models.Letter), exactly as it was issued."""
-    ranges = [
-        MonthRange(
-            datetime.date.fromisoformat(p["start"]),
-            datetime.date.fromisoformat(p["end"]),
-            p["count"],
-            Decimal(p["due"]),
-            Decimal(p["paid"]),
-        )
-        for p in record.periods
-    ]
+    ranges = [_range_of(p) for p in record.periods if not p.get("under_review")]
+    under_review = tuple(_range_of(p) for p in record.periods if p.get("under_review"))
     return Letter(
         kind=record.kind,
         case=record.case,
@@ -170,4 +197,5 @@ def issued_letter(record) -> Letter:
         dated=record.dated,
         deadline=record.deadline,
         reference=record.reference,
+        under_review=under_review,
     )

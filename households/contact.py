@@ -29,6 +29,7 @@ from arrears.people import person_name
 from arrears.text_flags import flags_notify
 from arrears.unlawful import Forbidden, flagged_terms, forbidden_in
 from households.contact_policy import (
+    DISPUTED,
     EXEMPTED_RULE,
     HOME_VISIT,
     OFFICE_MEETING,
@@ -44,6 +45,7 @@ from households.contact_policy import (
     check_attempt,
     contact_availability,
 )
+from households.disputes import household_pause, household_pauses
 from households.evidence import evidence_clean, not_a_photo
 from households.models import (
     AttemptEvidence,
@@ -159,6 +161,7 @@ _LABELS = {
     VISIT: pgettext_lazy("contact channel", "Visit"),
 }
 ALLOWED, LATER, WRITTEN_ONLY_STATE, NOT_SOON = "allowed", "later", "written_only", "not_soon"
+DISPUTED_STATE = "disputed"
 
 
 def _local(moment: datetime.datetime, fmt: str) -> str:
@@ -200,6 +203,8 @@ class ChannelAnswer:
             return ALLOWED
         if any(r.code == WRITTEN_ONLY for r in self.reasons):
             return WRITTEN_ONLY_STATE
+        if any(r.code == DISPUTED for r in self.reasons):
+            return DISPUTED_STATE
         return LATER if self.allowed_from else NOT_SOON
 
     @property
@@ -214,6 +219,10 @@ class ChannelAnswer:
             return _("allowed now")
         if state == WRITTEN_ONLY_STATE:
             return _("not by this channel: written contact only")
+        if state == DISPUTED_STATE:
+            return _("not until the written answer to the dispute is delivered: %(reasons)s") % {
+                "reasons": self.because
+            }
         if state == LATER:
             return _("from %(when)s, because: %(reasons)s") % {
                 "when": _local(self.allowed_from, "%Y-%m-%d %H:%M"),
@@ -272,7 +281,8 @@ class ChannelAnswers:
 def contact_answers(
     households: Iterable[Household], *, now: datetime.datetime
 ) -> dict[int, ChannelAnswers]:
-    """Call, message and visit now, per household: two queries for any number of them.
+    """Call, message and visit now, per household: three queries for any number of them
+    (history, policies, disputes), six when some of them have disputes.
 
     The one place that wires households, their history and their office's policy into
     `contact_availability`: the case banner, the case list and the log form all use it.
@@ -283,12 +293,14 @@ def contact_answers(
         p.office_id: Rules.from_policy(p)
         for p in ContactPolicy.objects.filter(office_id__in={h.office_id for h in households})
     }
+    pauses = household_pauses({h.pk for h in households}, now)
     answers = {}
     for household in households:
         kwargs = {
             "history": history.get(household.pk, []),
             "rules": rules.get(household.office_id, Rules()),
             "written_only_since": _written_only_since(household),
+            "disputed_since": pauses.get(household.pk),
         }
         by_key = {
             key: contact_availability(now, channel=channel, **kwargs)
@@ -467,6 +479,7 @@ def attempt_log(
             history=history,
             rules=_rules_for(household),
             written_only_since=_written_only_since(household, occurred_at),
+            disputed_since=household_pause(household.pk, occurred_at),
         )
         flags = flagged_terms(notes, next_step)
         # Credited to the team holding the case as it is recorded, read now: not from a case

@@ -93,6 +93,7 @@ VISIT_STAFF_MAX = "visit_staff_max"
 VISIT_STAFF_RECOMMENDED = "visit_staff_recommended"  # a warning, never a breach
 WRITTEN_ONLY = "written_only"
 THIRD_PARTY_DISCLOSURE = "third_party_disclosure"
+DISPUTED = "disputed"
 
 RULE_CODES = (
     HOURS,
@@ -107,6 +108,7 @@ RULE_CODES = (
     VISIT_STAFF_RECOMMENDED,
     WRITTEN_ONLY,
     THIRD_PARTY_DISCLOSURE,
+    DISPUTED,
 )
 WARNING_CODES = frozenset({VISIT_STAFF_RECOMMENDED})
 
@@ -208,7 +210,18 @@ _MESSAGES = {
         "never tell them about the debt or ask them to pay or promise for the owner. "
         "Record only the request to contact the office."
     ),
+    DISPUTED: _(
+        "Every unpaid month of the household is under an open dispute: no collection calls, "
+        "messages or visits about them until the office's written answer is delivered. "
+        "Deliver the written answer first; a letter may state that the months are under "
+        "review."
+    ),
 }
+# The banner's words for a dispute in force: since when, and until what.
+_DISPUTED_SINCE = _(
+    "Under dispute since %(since)s, until the written answer is delivered: no collection "
+    "calls, messages or visits about the disputed months. Deliver the written answer first."
+)
 
 # The legal or practice anchor of each rule (DESIGN.md §5), not legal advice.
 _BASES = {
@@ -258,6 +271,11 @@ _BASES = {
     THIRD_PARTY_DISCLOSURE: _(
         "PIPL arts. 10 and 25 (no disclosure of an owner's debt without separate consent); "
         "Civil Code art. 1033"
+    ),
+    DISPUTED: _(
+        "Civil Code art. 944 (demand payment within a reasonable period, then sue or "
+        "arbitrate); Civil Code art. 1033 (no disturbing contact while the owner's dispute "
+        "awaits the office's answer)"
     ),
 }
 
@@ -603,10 +621,16 @@ def _params(rules: Rules) -> dict[str, object]:
     }
 
 
-def make_breach(code: str, rules: Rules = DEFAULT_RULES) -> Breach:
-    """The Breach (or warning) for a rule code, worded in the active language."""
+def make_breach(
+    code: str, rules: Rules = DEFAULT_RULES, *, since: datetime.datetime | None = None
+) -> Breach:
+    """The Breach (or warning) for a rule code, worded in the active language. `since`: for
+    DISPUTED, the moment the dispute pause began (local time), named in the words."""
     template = _MESSAGES[code]
     params = _params(rules).get(code)
+    if code == DISPUTED and since is not None:
+        template = _DISPUTED_SINCE
+        params = {"since": f"{since:%Y-%m-%d %H:%M}"}
     message = template % params if params else str(template)
     return Breach(
         code=code,
@@ -700,6 +724,7 @@ def check_attempt(
     rules: Rules = DEFAULT_RULES,
     written_only_since: datetime.date | None = None,
     tz: datetime.tzinfo | None = None,
+    disputed_since: datetime.datetime | None = None,
 ) -> Verdict:
     """Every rule of DESIGN.md §5.3 that `attempt` breaks, given the household's history.
 
@@ -709,11 +734,30 @@ def check_attempt(
     count towards the limits whether or not they were breaches themselves: they happened.
     The verdict also lists the exemptions applied (a time the owner asked for, an agreed
     call-back, an owner who walked in), which the caller stores for review.
+
+    `disputed_since`: the moment from which every unpaid month was under an open dispute, as
+    it stood at the attempt's moment (households.disputes.household_pause); a call, message or
+    visit in a later minute breaks DISPUTED. The call in the very minute the dispute was
+    recorded is the one in which the owner raised it: not a breach.
     """
-    return _check(attempt, history, rules, written_only_since, _zone(tz), exclude_itself=True)
+    return _check(
+        attempt,
+        history,
+        rules,
+        written_only_since,
+        _zone(tz),
+        exclude_itself=True,
+        disputed_since=disputed_since,
+    )
 
 
-def _check(attempt, history, rules, written_only_since, zone, *, exclude_itself) -> Verdict:
+def _minute(value: datetime.datetime) -> datetime.datetime:
+    return _utc(value).replace(second=0, microsecond=0)
+
+
+def _check(
+    attempt, history, rules, written_only_since, zone, *, exclude_itself, disputed_since=None
+) -> Verdict:
     earlier = _relevant_history(attempt, history, exclude_itself=exclude_itself)
     at = _utc(attempt.occurred_at)
     local = attempt.occurred_at.astimezone(zone)
@@ -788,8 +832,17 @@ def _check(attempt, history, rules, written_only_since, zone, *, exclude_itself)
     ):
         codes.append(THIRD_PARTY_DISCLOSURE)
 
+    if disputed_since is not None and channel in PERSONAL_CHANNELS:
+        _require_aware(disputed_since, "disputed_since")
+        started, at_minute = _minute(disputed_since), _minute(attempt.occurred_at)
+        # A logged attempt in the dispute's own minute is where the owner raised it; a probe
+        # (what may be done now) is refused from that minute on.
+        if at_minute > started or (not exclude_itself and at_minute >= started):
+            codes.append(DISPUTED)
+
+    since_local = disputed_since.astimezone(zone) if disputed_since is not None else None
     return Verdict(
-        breaches=tuple(make_breach(c, rules) for c in codes),
+        breaches=tuple(make_breach(c, rules, since=since_local) for c in codes),
         warnings=tuple(make_breach(c, rules) for c in warnings),
         exemptions=tuple(make_exemption(c, rules) for c in exemptions),
     )
@@ -852,11 +905,13 @@ def contact_availability(
     written_only_since: datetime.date | None = None,
     tz: datetime.tzinfo | None = None,
     channel: str = PHONE_CALL,
+    disputed_since: datetime.datetime | None = None,
 ) -> Availability:
     """Is contact by `channel` allowed at `now`; if not, why, and from when (local time).
 
     `allowed_from` is None when contact is allowed now, when the household asked for
-    written contact only, or when no moment in the next 14 days would pass.
+    written contact only, while its unpaid months are under an open dispute
+    (`disputed_since`), or when no moment in the next 14 days would pass.
     """
     _require_aware(now, "now")
     zone = _zone(tz)
@@ -865,12 +920,21 @@ def contact_availability(
     def check(moment):
         # A hypothetical attempt: nothing in the history is "it", so nothing is left out.
         probe = _probe(moment, channel, rules)
-        return _check(probe, history, rules, written_only_since, zone, exclude_itself=False)
+        return _check(
+            probe,
+            history,
+            rules,
+            written_only_since,
+            zone,
+            exclude_itself=False,
+            disputed_since=disputed_since,
+        )
 
     verdict = check(now)
     if verdict.ok:
         return Availability(allowed=True, reasons=(), allowed_from=None)
-    if WRITTEN_ONLY in verdict.breach_codes:
+    if WRITTEN_ONLY in verdict.breach_codes or DISPUTED in verdict.breach_codes:
+        # Until the owner withdraws in writing / until the written answer is delivered.
         return Availability(allowed=False, reasons=verdict.breaches, allowed_from=None)
 
     for moment in _candidates(now, history, rules, zone):

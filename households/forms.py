@@ -1,18 +1,31 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput, LocalDateTimeInput
 from arrears.inputs import MoneyField, SaneDateField, SaneDateTimeField, too_long
+from arrears.models import DebtPeriod
 from households.contact_policy import (
     DEFAULT_RULES,
     OFFICE_MEETING,
     PAPER_CHANNELS,
     POLICY_LIMIT_BY_FIELD,
 )
-from households.models import Channel, ContactPolicy, OnSiteTip, Outcome, PersonContacted
+from households.models import (
+    Channel,
+    ContactPolicy,
+    DisputeCause,
+    DisputeKind,
+    DisputeSource,
+    OnSiteTip,
+    Outcome,
+    PersonContacted,
+)
 
 # The form takes any number of staff a person may have brought: too many is recorded as it
 # happened and marked as a breach (households.contact_policy), never refused here. The bound
@@ -287,3 +300,75 @@ class WrittenOnlyWithdrawalForm(BootstrapMixin, forms.Form):
         },
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class DisputeForm(BootstrapMixin, forms.Form):
+    """Staff record what the owner disputes (issue 17.2); households.disputes checks the rest."""
+
+    kind = forms.ChoiceField(
+        label=_("What does the owner dispute?"),
+        choices=DisputeKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose what the owner disputes: months, an amount or the service.")
+        },
+    )
+    months = forms.ModelMultipleChoiceField(
+        label=_("Disputed months"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a service dispute, leave empty when the owner disputes the whole debt."),
+        error_messages={
+            "invalid_choice": _("Choose months from this household's unpaid ledger only."),
+            "invalid_pk_value": _("Choose months from this household's unpaid ledger only."),
+        },
+    )
+    amount = MoneyField(
+        label=_("Amount the owner says was paid (¥)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        error_messages={
+            "invalid": _("Enter the amount in yuan, e.g. 1200 or 1200.50."),
+            "min_value": _("Enter an amount of more than 0."),
+        },
+    )
+    cause = forms.ChoiceField(
+        label=_("What the service complaint is about"),
+        choices=[("", "—"), *DisputeCause.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Choose what the service complaint is about.")},
+    )
+    words = forms.CharField(
+        label=_("The owner's words"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={
+            "required": _("Write down what the owner said, in their words."),
+            "max_length": _(
+                "Keep the owner's words under 2,000 characters: attach a file for more."
+            ),
+        },
+    )
+    source = forms.ChoiceField(
+        label=_("Where it came from"),
+        choices=[c for c in DisputeSource.choices if c[0] != DisputeSource.STATEMENT],
+        error_messages={
+            "required": _("Choose where the dispute came from."),
+            "invalid_choice": _("Choose where the dispute came from."),
+        },
+    )
+    evidence = forms.FileField(
+        label=_("File (optional)"),
+        required=False,
+        help_text=_(
+            "The owner's letter, a receipt, a photo of the problem: JPEG, PNG or PDF, up to 10 MB."
+        ),
+    )
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["months"].queryset = DebtPeriod.objects.filter(
+            household=household, amount_paid__lt=F("amount_due")
+        ).order_by("month")
+        self.fields["months"].label_from_instance = lambda p: f"{p.month:%Y-%m}"

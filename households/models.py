@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from arrears.models import AppendOnlyModel, choice_label
+from arrears.money import money_field
 from households.contact_policy import (
     POLICY_DEFAULTS,
     POLICY_LIMITS,
@@ -635,3 +636,146 @@ class WrittenOnlyWithdrawal(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.household.unit_code} {self.withdrawn_on:%Y-%m-%d}"
+
+
+class DisputeKind(models.TextChoices):
+    MONTHS = "months", _("some months")
+    AMOUNT = "amount", _("an amount the owner says was paid")
+    SERVICE = "service", _("the service")
+
+
+class DisputeCause(models.TextChoices):
+    """What a service dispute is about (the plan's 特殊拒交类 reasons)."""
+
+    LEAK_UNREPAIRED = "leak_unrepaired", _("leak not repaired (漏水未修)")
+    FACILITIES = "facilities", _("facilities incomplete (配套设施不完善)")
+    SECURITY = "security", _("security (e.g. a burglary)")
+    CLEANING = "cleaning", _("cleaning")
+    RENOVATION = "renovation", _("renovation dispute")
+    PROPERTY_DEFECT = "property_defect", _("defect in the flat")
+    OTHER = "other", _("other service complaint")
+
+
+class DisputeSource(models.TextChoices):
+    CALL = "call", _("staff, from a call")
+    VISIT = "visit", _("staff, from a visit")
+    LETTER = "letter", _("staff, from a letter")
+    STATEMENT = "statement", _("the owner's statement page")
+
+
+def dispute_file_path(instance, filename):
+    return f"disputes/{instance.household.office_id}/{instance.household_id}/{filename}"
+
+
+class Dispute(AppendOnlyModel):
+    """What the owner disputes, in their words, from the moment it was recorded (issue 17.2).
+
+    Written once: what happens next (the written answer delivered, the resolution, a
+    correction) is a DisputeEvent, so nothing recorded is lost. While a dispute is open its
+    months are paused for collection contact (households.disputes).
+    """
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("household")
+    )
+    case = models.ForeignKey(
+        "arrears.Case",
+        on_delete=models.PROTECT,
+        related_name="disputes",
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("what is disputed"), max_length=10, choices=DisputeKind.choices)
+    months = models.ManyToManyField(
+        "arrears.DebtPeriod", related_name="disputes", blank=True, verbose_name=_("months")
+    )
+    amount = money_field(_("amount"), null=True, blank=True)
+    cause = models.CharField(_("cause"), max_length=20, choices=DisputeCause.choices, blank=True)
+    words = models.TextField(_("the owner's words"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=DisputeSource.choices)
+    file = models.FileField(_("file"), upload_to=dispute_file_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes_recorded",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["household", "recorded_at"], name="dispute_household_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="dispute_amount_gt_0"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.household.unit_code} {self.get_kind_display()} {self.recorded_at:%Y-%m-%d}"
+
+
+class DisputeEvent(AppendOnlyModel):
+    """One step of a dispute after it was recorded: open → answered → resolved."""
+
+    class Kind(models.TextChoices):
+        ANSWER_DELIVERED = "answered", _("written answer delivered")
+        UPHELD = "upheld", _("upheld")
+        REJECTED = "rejected", _("rejected")
+        SETTLED = "settled", _("settled")
+        NOTE = "note", _("note or correction")
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.PROTECT, related_name="events", verbose_name=_("dispute")
+    )
+    kind = models.CharField(_("step"), max_length=10, choices=Kind.choices)
+    happened_at = models.DateTimeField(_("when"))
+    note = models.TextField(_("note or reason"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="dispute_events",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dispute step")
+        verbose_name_plural = _("dispute steps")
+        ordering = ["happened_at", "pk"]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.kind} {self.happened_at:%Y-%m-%d}"
+
+
+class Department(models.TextChoices):
+    """Who can fix what a service dispute is about."""
+
+    ENGINEERING = "engineering", _("engineering")
+    CLEANING = "cleaning", _("cleaning")
+    SECURITY = "security", _("security")
+    CUSTOMER_SERVICE = "customer_service", _("customer service")
+
+
+class DisputeWorkOrder(AppendOnlyModel):
+    """A service dispute sent to the department that can fix it, with a due date."""
+
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.PROTECT, related_name="work_order", verbose_name=_("dispute")
+    )
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    due_date = models.DateField(_("due date"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["due_date", "pk"]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.department} {self.due_date:%Y-%m-%d}"

@@ -5,6 +5,7 @@ from households import views
 urlpatterns = [
     path("cases/<int:pk>/attempts/new/", views.attempt_new, name="attempt-new"),
     path("cases/<int:pk>/written-only/", views.written_only, name="written-only"),
+    path("cases/<int:pk>/disputes/new/", views.dispute_new, name="dispute-new"),
     path(
         "cases/<int:pk>/written-only/withdraw/",
         views.written_only_withdraw,

@@ -23,13 +23,16 @@ from households.contact import (
     household_rules,
     household_set_written_only,
     household_withdraw_written_only,
+    validate_evidence,
 )
 from households.contact_policy import Rules, make_breach, make_exemption, rule_catalogue
+from households.disputes import dispute_record
 from households.forms import (
     LOG_CHANNELS,
     OUTCOME_FIELDS,
     AttemptForm,
     ContactPolicyForm,
+    DisputeForm,
     TipForm,
     WrittenOnlyForm,
     WrittenOnlyWithdrawalForm,
@@ -247,6 +250,45 @@ def written_only(request, pk):
         "households/written_only.html",
         {"case": case, "form": form, "may_withdraw": may_withdraw, "refusal": WITHDRAW_REFUSAL},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def dispute_new(request, pk):
+    """Staff record what the owner disputes: collection on it pauses from now (issue 17.2)."""
+    case = scoped_case(request.user, pk)
+    if not access.may_record_dispute(request.user):
+        raise PermissionDenied
+    form = DisputeForm(request.POST or None, request.FILES or None, household=case.household)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            upload = None
+            if data["evidence"] is not None:
+                ((upload, content_type),) = validate_evidence([data["evidence"]])
+                upload.content_type = content_type
+            dispute_record(
+                case=case,
+                kind=data["kind"],
+                months=list(data["months"]),
+                amount=data["amount"],
+                cause=data["cause"],
+                words=data["words"],
+                source=data["source"],
+                by=request.user,
+                file=upload,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Dispute recorded: collection contact about the disputed months is paused "
+                    "until the written answer is delivered. The office manager has been told."
+                ),
+            )
+            return redirect("case-detail", pk=case.pk)
+    return render(request, "households/dispute_new.html", {"case": case, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

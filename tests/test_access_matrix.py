@@ -30,6 +30,7 @@ from arrears.models import (
     BackdateApproval,
     Case,
     CreditRefund,
+    DebtPeriod,
     DifficultIssue,
     DifficultIssueNote,
     Notification,
@@ -51,6 +52,7 @@ from households.contact import (
 from households.models import (
     ContactAttempt,
     ContactPolicy,
+    Dispute,
     ExemptionReview,
     Household,
     OnSiteTip,
@@ -100,6 +102,8 @@ GET_EXPECTED = {
     "inbox-read":      (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
     "attempt-new":     (200,  200,   404,   200, 403, 403, 403, 200,  404,  404,  403,   302),
     "written-only":    (200,  200,   404,   200, 403, 403, 404, 200,  404,  404,  404,   302),
+    # Disputes (issue 17.2): recorded by those who work the case, in their scope.
+    "dispute-new":     (200,  200,   404,   200, 403, 403, 404, 200,  404,  404,  404,   302),
     # Lifting an owner's written-only request is the office manager's alone (issue 11.2).
     "written-only-withdraw": (403, 403, 403, 200, 403, 403, 403, 200,  404,  403,  403,   302),
     "written-only-withdrawal-file": (200, 200, 404, 200, 200, 200, 404, 200, 404, 404, 404, 302),
@@ -182,6 +186,7 @@ POST_EXPECTED = {
     "inbox-read":           (302,  302,   302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
     "attempt-new":          (302,  302,   404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "written-only":         (302,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
+    "dispute-new":          (302,  302,   404,   302, 403, 403, 404, 302,  404,  404,  404,   302),
     "written-only-withdraw": (403, 403,   403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "contact-policy":       (403,  403,   403,   302, 403, 403, 403, 403,  302,  403,  403,   302),
     "tip-new":              (403,  403,   403,   403, 403, 403, 302, 302,  403,  403,  403,   302),
@@ -284,6 +289,7 @@ OBJECT_VIEWS = {
     "issue-detail",
     "attempt-new",
     "written-only",
+    "dispute-new",
     "written-only-withdraw",
     "written-only-withdrawal-file",
     "evidence-file",
@@ -700,6 +706,10 @@ def _action(view, objs):
         data = {"since": timezone.localdate().isoformat(), "reason": "业主要求只书面联系"}
         written = Household.objects.filter(pk=world.house_a.pk, written_contact_only=True)
         return data, written.exists
+    if view == "dispute-new":
+        month = DebtPeriod.objects.filter(household=world.house_a).order_by("month").first()
+        data = {"kind": "months", "months": [month.pk], "words": "这个月交过了", "source": "call"}
+        return data, Dispute.objects.filter(household=world.house_a).exists
     if view == "written-only-withdraw":
         objs.written_only  # noqa: B018 - the request the owner now withdraws
         data = {

@@ -102,6 +102,7 @@ TABLE = [
     ("may_see_phones:other_house",   lambda w, u: access.may_see_phones(u, w.other_house),
      {"other_collector", "other_manager", "admin"}),
     ("may_set_written_only",         lambda w, u: access.may_set_written_only(u), CASE_WORKERS),
+    ("may_record_dispute",           lambda w, u: access.may_record_dispute(u), CASE_WORKERS),
     ("may_withdraw_written_only",    lambda w, u: access.may_withdraw_written_only(u),
      OFFICE_RUNNERS),
     ("may_withdraw_written_only:house_a",

@@ -1,0 +1,401 @@
+"""Disputes: what the owner disputes pauses collection contact on it (issue 17.2).
+
+A dispute names some months, an amount the owner says was paid, or the service (a cause from
+DisputeCause). From the moment it is recorded until the office's written answer is delivered,
+collection calls, messages and visits about the disputed months stop: when every unpaid month
+of the household is under an open dispute (a service dispute that names no months, or an
+amount dispute for the whole balance, covers them all), the contact policy refuses them as a
+breach (households.contact_policy, rule `disputed`). A dispute never restarts the limitation
+clock: it is not a demand, nor the owner agreeing to pay.
+
+Nothing is edited: the answer, the resolution (upheld, rejected with the reason, settled) and
+any correction are DisputeEvents. `pause_since` is a plain function over `DisputeFacts`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from arrears.ledger import ledger_ranges
+from arrears.messages import Message
+from arrears.models import DebtPeriod, Notification
+from arrears.money import ZERO
+from arrears.notifications import notify, office_managers
+from households.models import (
+    Department,
+    Dispute,
+    DisputeCause,
+    DisputeEvent,
+    DisputeKind,
+    DisputeSource,
+    DisputeWorkOrder,
+)
+
+OPEN = "open"
+ANSWERED = "answered"
+RESOLVED = "resolved"
+# Which department a service complaint goes to, and how long it has (the same for every
+# office for now: making it an office setting is left for the next session).
+CAUSE_DEPARTMENT = {
+    DisputeCause.LEAK_UNREPAIRED: Department.ENGINEERING,
+    DisputeCause.FACILITIES: Department.ENGINEERING,
+    DisputeCause.PROPERTY_DEFECT: Department.ENGINEERING,
+    DisputeCause.SECURITY: Department.SECURITY,
+    DisputeCause.CLEANING: Department.CLEANING,
+    DisputeCause.RENOVATION: Department.CUSTOMER_SERVICE,
+    DisputeCause.OTHER: Department.CUSTOMER_SERVICE,
+}
+WORK_ORDER_DAYS = 7
+RESOLUTIONS = frozenset(
+    {DisputeEvent.Kind.UPHELD, DisputeEvent.Kind.REJECTED, DisputeEvent.Kind.SETTLED}
+)
+
+
+# --- The pause rule: plain data, no database ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisputeFacts:
+    recorded_at: datetime.datetime
+    answered_at: datetime.datetime | None  # the written answer delivered; None while open
+    months: frozenset[datetime.date] = frozenset()
+    whole_debt: bool = False  # a service dispute naming no months, an amount for it all
+
+    def open_at(self, at: datetime.datetime) -> bool:
+        return self.recorded_at <= at and (self.answered_at is None or at < self.answered_at)
+
+
+def pause_since(
+    disputes: Iterable[DisputeFacts], unpaid_months: Iterable[datetime.date], at
+) -> datetime.datetime | None:
+    """The moment from which every unpaid month is under a dispute open at `at`, or None.
+
+    Disputes are taken in the order they were recorded; the pause starts with the one that
+    completes the cover (a whole-debt dispute completes it alone). With no unpaid month there
+    is nothing to collect and nothing to pause.
+    """
+    unpaid = set(unpaid_months)
+    if not unpaid:
+        return None
+    covered: set[datetime.date] = set()
+    for facts in sorted((d for d in disputes if d.open_at(at)), key=lambda d: d.recorded_at):
+        if facts.whole_debt:
+            return facts.recorded_at
+        covered |= facts.months
+        if unpaid <= covered:
+            return facts.recorded_at
+    return None
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def status(dispute: Dispute) -> str:
+    """open → answered (written answer delivered) → resolved; from its events."""
+    kinds = {e.kind for e in dispute.events.all()}
+    if kinds & RESOLUTIONS:
+        return RESOLVED
+    if DisputeEvent.Kind.ANSWER_DELIVERED in kinds:
+        return ANSWERED
+    return OPEN
+
+
+def answered_at(dispute: Dispute) -> datetime.datetime | None:
+    times = [
+        e.happened_at for e in dispute.events.all() if e.kind == DisputeEvent.Kind.ANSWER_DELIVERED
+    ]
+    return min(times) if times else None
+
+
+def _with_events(qs):
+    return qs.prefetch_related(
+        Prefetch("events", queryset=DisputeEvent.objects.order_by("happened_at", "pk")),
+        Prefetch("months", queryset=DebtPeriod.objects.order_by("month")),
+    )
+
+
+def facts_of(dispute: Dispute, balance: Decimal | None = None) -> DisputeFacts:
+    months = frozenset(p.month for p in dispute.months.all())
+    whole = not months and (
+        dispute.kind == DisputeKind.SERVICE
+        or (
+            dispute.kind == DisputeKind.AMOUNT
+            and balance is not None
+            and dispute.amount is not None
+            and dispute.amount >= balance
+        )
+    )
+    return DisputeFacts(
+        recorded_at=dispute.recorded_at,
+        answered_at=answered_at(dispute),
+        months=months,
+        whole_debt=whole,
+    )
+
+
+def household_pauses(household_ids: Iterable[int], at) -> dict[int, datetime.datetime]:
+    """household id → since when collection contact is paused at `at` (paused ones only).
+    Three queries for any number of households."""
+    ids = set(household_ids)
+    disputes = list(_with_events(Dispute.objects.filter(household_id__in=ids, recorded_at__lte=at)))
+    if not disputes:
+        return {}
+    unpaid: dict[int, list] = {}
+    for hid, month, due, paid in DebtPeriod.objects.filter(
+        household_id__in={d.household_id for d in disputes}, amount_paid__lt=F("amount_due")
+    ).values_list("household_id", "month", "amount_due", "amount_paid"):
+        unpaid.setdefault(hid, []).append((month, due - paid))
+    by_household: dict[int, list] = {}
+    for dispute in disputes:
+        by_household.setdefault(dispute.household_id, []).append(dispute)
+    found = {}
+    for hid, rows in by_household.items():
+        months = unpaid.get(hid, [])
+        balance = sum((owed for _m, owed in months), ZERO)
+        since = pause_since((facts_of(d, balance) for d in rows), [m for m, _o in months], at)
+        if since is not None:
+            found[hid] = since
+    return found
+
+
+ALL_MONTHS = object()  # a whole-debt dispute: every unpaid month is under review
+
+
+def disputed_months(household_id: int, at):
+    """The months under a dispute open at `at` (a set of first days), or ALL_MONTHS when a
+    whole-debt dispute is open: letters leave them out and say they are under review."""
+    rows = _with_events(Dispute.objects.filter(household_id=household_id, recorded_at__lte=at))
+    rows = list(rows)
+    if not rows:
+        return set()
+    balance = None
+    if any(d.kind == DisputeKind.AMOUNT for d in rows):
+        balance = sum(
+            (
+                due - paid
+                for due, paid in DebtPeriod.objects.filter(
+                    household_id=household_id, amount_paid__lt=F("amount_due")
+                ).values_list("amount_due", "amount_paid")
+            ),
+            ZERO,
+        )
+    months: set = set()
+    for dispute in rows:
+        facts = facts_of(dispute, balance)
+        if not facts.open_at(at):
+            continue
+        if facts.whole_debt:
+            return ALL_MONTHS
+        months |= facts.months
+    return months
+
+
+def household_pause(household_id: int, at) -> datetime.datetime | None:
+    return household_pauses([household_id], at).get(household_id)
+
+
+def open_disputes(case) -> list[Dispute]:
+    """The household's disputes not yet resolved, newest first (the case page shows them
+    above the timeline)."""
+    rows = _with_events(
+        Dispute.objects.filter(household_id=case.household_id).select_related(
+            "recorded_by", "work_order"
+        )
+    )
+    return [d for d in rows if status(d) != RESOLVED]
+
+
+def dispute_rows(case) -> list[dict]:
+    """The case page's open disputes, newest first: what, since when, the owner's words and
+    where it stands (three queries)."""
+    rows = []
+    for dispute in open_disputes(case):
+        rows.append(
+            {
+                "dispute": dispute,
+                "state": status(dispute),
+                "months": ledger_ranges(
+                    (p.month, p.amount_due, p.amount_paid) for p in dispute.months.all()
+                ),
+                "answered_at": answered_at(dispute),
+                "work_order": getattr(dispute, "work_order", None),
+            }
+        )
+    return rows
+
+
+# --- Recording ----------------------------------------------------------------------------
+
+
+def _error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def dispute_record(
+    *,
+    case,
+    kind: str,
+    months: Iterable = (),
+    amount: Decimal | None = None,
+    cause: str | None = None,
+    words: str = "",
+    source: str,
+    by=None,
+    file=None,
+    now: datetime.datetime | None = None,
+) -> Dispute:
+    """Record what the owner disputes on `case`; collection on it pauses from now.
+
+    `months` are DebtPeriods (or their ids) of the case's household; `by` is None when the
+    owner recorded it on the statement page. Raises ValidationError (a message saying what to
+    do, keyed by field) and saves nothing when the dispute does not hold together.
+    """
+    now = now or timezone.now()
+    words = (words or "").strip()
+    if kind not in DisputeKind.values:
+        raise _error(
+            "kind", _("Choose what the owner disputes: months, an amount or the service."), "kind"
+        )
+    if source not in DisputeSource.values:
+        raise _error("source", _("Choose where the dispute came from."), "source")
+    if source != DisputeSource.STATEMENT and by is None:
+        raise _error("source", _("A dispute recorded by staff names who recorded it."), "by")
+    ids = {m.pk if isinstance(m, DebtPeriod) else int(m) for m in months}
+    periods = list(
+        DebtPeriod.objects.filter(pk__in=ids, household_id=case.household_id).order_by("month")
+    )
+    if len(periods) != len(ids):
+        raise _error(
+            "months",
+            _("Choose months from this household's ledger only."),
+            "other_household",
+        )
+    if kind == DisputeKind.MONTHS and not periods:
+        raise _error("months", _("Choose the months the owner disputes."), "no_months")
+    if kind == DisputeKind.AMOUNT and (amount is None or amount <= 0):
+        raise _error(
+            "amount",
+            _("Enter the amount the owner says was paid (more than 0), from their receipt."),
+            "no_amount",
+        )
+    if kind != DisputeKind.AMOUNT and amount is not None:
+        raise _error(
+            "amount",
+            _("An amount belongs to an amount dispute only: clear it or choose that kind."),
+            "amount",
+        )
+    if kind == DisputeKind.SERVICE and cause not in DisputeCause.values:
+        raise _error("cause", _("Choose what the service complaint is about."), "no_cause")
+    if kind != DisputeKind.SERVICE and cause:
+        raise _error(
+            "cause",
+            _("A cause belongs to a service dispute only: clear it or choose that kind."),
+            "cause",
+        )
+    if not words:
+        raise _error(
+            "words",
+            _("Write down what the owner said, in their words."),
+            "no_words",
+        )
+    with transaction.atomic():
+        dispute = Dispute(
+            household_id=case.household_id,
+            case=case,
+            kind=kind,
+            amount=amount,
+            cause=cause or "",
+            words=words,
+            source=source,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        if file is not None:
+            dispute.original_name = (file.name or "")[:200]
+            dispute.content_type = getattr(file, "content_type", "") or ""
+            dispute.file = file
+        dispute.save()
+        if periods:
+            dispute.months.set(periods)
+        if kind == DisputeKind.SERVICE:
+            DisputeWorkOrder.objects.create(
+                dispute=dispute,
+                department=CAUSE_DEPARTMENT[cause],
+                due_date=timezone.localdate(now) + datetime.timedelta(days=WORK_ORDER_DAYS),
+                created_at=now,
+            )
+        _tell_managers(case, dispute)
+    return dispute
+
+
+def _tell_managers(case, dispute: Dispute) -> None:
+    notify(
+        recipients=office_managers(case.campaign.office),
+        kind=Notification.Kind.DISPUTE,
+        title=Message(
+            gettext_noop("Dispute on %(unit)s: %(what)s"),
+            unit=case.household.unit_code,
+            what=DisputeKind(dispute.kind).label,
+        ),
+        body=Message(
+            gettext_noop(
+                "Collection contact about the disputed months is paused until the written "
+                "answer is delivered. The owner's words: %(words)s"
+            ),
+            words=dispute.words,
+        ),
+        url=reverse("case-detail", args=[case.pk]),
+    )
+
+
+def _event(dispute, kind, *, by, at, note="") -> DisputeEvent:
+    return DisputeEvent.objects.create(
+        dispute=dispute, kind=kind, happened_at=at, note=(note or "").strip(), recorded_by=by
+    )
+
+
+def dispute_answer_delivered(*, dispute: Dispute, by, at=None, note: str = "") -> DisputeEvent:
+    """The office's written answer reached the owner: collection on the months may resume."""
+    at = at or timezone.now()
+    current = status(dispute)
+    if current != OPEN:
+        raise _error(
+            "kind", _("The written answer to this dispute is already recorded."), "answered"
+        )
+    if at < dispute.recorded_at:
+        raise _error(
+            "happened_at",
+            _("The answer cannot be delivered before the dispute was recorded: check the date."),
+            "before",
+        )
+    return _event(dispute, DisputeEvent.Kind.ANSWER_DELIVERED, by=by, at=at, note=note)
+
+
+def dispute_resolve(*, dispute: Dispute, outcome: str, by, note: str = "", at=None) -> DisputeEvent:
+    """Upheld, rejected (with the reason) or settled: after the written answer only."""
+    at = at or timezone.now()
+    if outcome not in RESOLUTIONS:
+        raise _error("kind", _("Choose upheld, rejected or settled."), "outcome")
+    current = status(dispute)
+    if current == RESOLVED:
+        raise _error("kind", _("This dispute is already resolved."), "resolved")
+    if current == OPEN:
+        raise _error(
+            "kind",
+            _("Deliver the written answer first, then record how the dispute was resolved."),
+            "not_answered",
+        )
+    if outcome == DisputeEvent.Kind.REJECTED and not (note or "").strip():
+        raise _error("note", _("Give the reason the dispute was rejected."), "no_reason")
+    return _event(dispute, outcome, by=by, at=at, note=note)
