@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from arrears.ledger import MonthRange, ledger_ranges
 from arrears.models import Case
 from arrears.money import ZERO
+from escalation.statement_qr import qr_data_uri, qr_png, statement_url
 
 NOTICE, DEMAND = "notice", "demand"
 KINDS = {
@@ -57,6 +58,14 @@ class Letter:
     dated: datetime.date
     deadline: datetime.date | None
     reference: str = ""
+    # The owner's statement link printed on an issued letter (issue 17.1), with its QR code.
+    statement_url: str = ""
+
+    def statement_qr_png(self) -> bytes:
+        return qr_png(self.statement_url)
+
+    def statement_qr_data_uri(self) -> str:
+        return qr_data_uri(self.statement_url)
 
     @property
     def title(self) -> str:
@@ -102,10 +111,16 @@ class Letter:
             "payment": "缴费方式：" + (office.payment_instructions or "请到物业服务中心前台缴纳。"),
             "contact": f"联系电话：{office.phone or '——'}　　地址：{office.address or '——'}",
             "signature": [office.name, zh_date(self.dated)],
+            "statement": (
+                "扫描二维码或打开以下链接，可查看您的欠费明细、缴费方式，"
+                f"并可要求只以书面方式联系（链接90天内有效）：{self.statement_url}"
+                if self.statement_url
+                else ""
+            ),
         }
 
 
-def _unpaid_ranges(case: Case) -> list[MonthRange]:
+def unpaid_ranges(case: Case) -> list[MonthRange]:
     periods = [
         (month, due, paid)
         for month, due, paid in case.periods()
@@ -124,7 +139,7 @@ def letter_for(
         raise ValueError(f"unknown letter {kind!r}")
     if kind == DEMAND and deadline_days < MIN_DEADLINE_DAYS:
         raise ValueError(f"a demand gives at least {MIN_DEADLINE_DAYS} days to pay")
-    ranges = _unpaid_ranges(case)
+    ranges = unpaid_ranges(case)
     return Letter(
         kind=kind,
         case=case,
@@ -170,4 +185,12 @@ def issued_letter(record) -> Letter:
         dated=record.dated,
         deadline=record.deadline,
         reference=record.reference,
+        statement_url=_statement_url(record),
     )
+
+
+def _statement_url(record) -> str:
+    """The address of the statement link issued with the letter (prefetch `statement_links`
+    for a list), or "" for a letter issued before links existed."""
+    links = sorted(record.statement_links.all(), key=lambda link: link.pk)
+    return statement_url(links[0]) if links else ""

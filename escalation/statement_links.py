@@ -8,21 +8,25 @@ the public page says the same thing for all of them.
 """
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from arrears.models import Case
+from arrears.ledger import MonthRange
+from arrears.messages import Message
+from arrears.models import Case, Notification, Payment
+from arrears.money import ZERO
+from arrears.notifications import notify, office_managers
+from escalation.letters import unpaid_ranges
 from escalation.models import StatementEvent, StatementLink, StatementLinkRevocation
-
-SALT = "escalation.statement-link"
-STATEMENT_DAYS = 90
-VALIDITY = datetime.timedelta(days=STATEMENT_DAYS)
-
-
-def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=SALT)
+from escalation.statement_tokens import VALIDITY, _signer, token_for  # noqa: F401 - token_for is part of this module's use
+from households.contact import household_set_written_only
+from households.models import Household
 
 
 def link_issue(*, case: Case, by, letter=None) -> StatementLink:
@@ -31,14 +35,6 @@ def link_issue(*, case: Case, by, letter=None) -> StatementLink:
     return StatementLink.objects.create(
         case=case, letter=letter, issued_by=by, issued_at=now, expires_at=now + VALIDITY
     )
-
-
-def token_for(link: StatementLink) -> str:
-    """The token in the link's URL, signed at the moment the link was issued."""
-    value = str(link.pk)
-    timestamp = signing.b62_encode(int(link.issued_at.timestamp()))
-    signer = _signer()
-    return signing.Signer.sign(signer, f"{value}{signer.sep}{timestamp}")
 
 
 def link_for_token(token: str, *, now: datetime.datetime | None = None) -> StatementLink | None:
@@ -77,3 +73,90 @@ def link_is_live(link: StatementLink, *, now: datetime.datetime | None = None) -
 
 def event_record(link: StatementLink, kind: str) -> StatementEvent:
     return StatementEvent.objects.create(link=link, kind=kind)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What the owner's statement shows: this household's debt and the office's contacts,
+    never the owner's phone, other owners or any collector's name."""
+
+    office_name: str
+    office_address: str
+    office_phone: str
+    office_hours: str
+    payment_instructions: str
+    unit: str
+    ranges: list[MonthRange]
+    total: Decimal
+    payments: list[tuple[datetime.date, Decimal]]
+    written_only: bool
+
+
+def statement_for(link: StatementLink) -> Statement:
+    case = link.case
+    office = case.campaign.office
+    ranges = unpaid_ranges(case)
+    reversed_ids = set(
+        Payment.objects.filter(
+            household_id=case.household_id, kind=Payment.Kind.REVERSAL
+        ).values_list("reverses_id", flat=True)
+    )
+    payments = [
+        (timezone.localtime(p.paid_at).date(), p.amount)
+        for p in Payment.objects.filter(
+            household_id=case.household_id, kind=Payment.Kind.PAYMENT
+        ).order_by("-paid_at")
+        if p.pk not in reversed_ids
+    ]
+    return Statement(
+        office_name=office.name,
+        office_address=office.address,
+        office_phone=office.phone,
+        office_hours=office.hours,
+        payment_instructions=office.payment_instructions,
+        unit=case.household.unit_code,
+        ranges=ranges,
+        total=sum((r.balance for r in ranges), ZERO),
+        payments=payments,
+        written_only=case.household.written_contact_only,
+    )
+
+
+# Kept as the owner's reason on the household (its history shows when): the request came
+# through the statement link, not from a call or a visit.
+FROM_STATEMENT_LINK = "业主通过对账单链接要求只书面联系（来自对账单链接）"
+
+
+def statement_ask_written_only(link: StatementLink) -> bool:
+    """The owner asked, on the statement, for written contact only: recorded through the
+    written-only request (households.contact), logged and told to the office manager.
+    False when the request was already recorded (nothing changes, the click is still logged)."""
+    household = link.case.household
+    with transaction.atomic():
+        event_record(link, StatementEvent.Kind.WRITTEN_ONLY)
+        if Household.objects.filter(pk=household.pk, written_contact_only=True).exists():
+            return False
+        household_set_written_only(
+            household=household,
+            since=timezone.localdate(),
+            reason=FROM_STATEMENT_LINK,
+            by=None,
+        )
+        office = link.case.campaign.office
+        notify(
+            recipients=office_managers(office),
+            kind=Notification.Kind.FLAG,
+            title=Message(
+                gettext_noop("%(unit)s asked for written contact only on the statement link"),
+                unit=household.unit_code,
+            ),
+            body=Message(
+                gettext_noop(
+                    "From today, no calls, messages or visits to %(unit)s: letters only. "
+                    "The request stays until the owner withdraws it in writing."
+                ),
+                unit=household.unit_code,
+            ),
+            url=reverse("case-detail", args=[link.case_id]),
+        )
+    return True
