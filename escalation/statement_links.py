@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core import signing
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -24,6 +25,7 @@ from arrears.money import ZERO
 from arrears.notifications import notify, office_managers
 from escalation.letters import unpaid_ranges
 from escalation.models import StatementEvent, StatementLink, StatementLinkRevocation
+from escalation.statement_qr import statement_url
 from escalation.statement_tokens import VALIDITY, _signer, token_for  # noqa: F401 - token_for is part of this module's use
 from households.contact import household_set_written_only
 from households.models import Household
@@ -160,3 +162,51 @@ def statement_ask_written_only(link: StatementLink) -> bool:
             url=reverse("case-detail", args=[link.case_id]),
         )
     return True
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A statement link as the case page lists it, with the text of a message carrying it."""
+
+    link: StatementLink
+    live: bool
+    revoked: bool
+    views: int
+    url: str
+    message: str
+
+
+def message_text(link: StatementLink, url: str) -> str:
+    """The SMS or WeChat text that carries the link, in Chinese like the letters (it goes to
+    the owner); it names the office and the unit, never a person."""
+    office = link.case.campaign.office
+    phone = f"如有疑问请致电{office.phone}。" if office.phone else ""
+    return (
+        f"【{office.name}】您好，{link.case.household.unit_code} 的物业费对账单（含欠费明细和缴费方式，"
+        f"{timezone.localtime(link.expires_at):%Y-%m-%d}前有效）：{url} {phone}"
+    ).strip()
+
+
+def case_links(case: Case) -> list[LinkRow]:
+    """The case's statement links, newest first, with how often each was opened (one query)."""
+    now = timezone.now()
+    links = (
+        StatementLink.objects.filter(case=case)
+        .select_related("revocation", "letter", "case__household", "case__campaign__office")
+        .annotate(views=Count("events", filter=Q(events__kind=StatementEvent.Kind.VIEWED)))
+    )
+    rows = []
+    for link in links:
+        url = statement_url(link)
+        revoked = hasattr(link, "revocation")
+        rows.append(
+            LinkRow(
+                link=link,
+                live=not revoked and link.expires_at >= now,
+                revoked=revoked,
+                views=link.views,
+                url=url,
+                message=message_text(link, url),
+            )
+        )
+    return rows

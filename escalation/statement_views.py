@@ -5,16 +5,21 @@ Every view is logged; a token or an address over its limit gets "try again later
 """
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import redirect, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from arrears.client_address import client_address
-from escalation.models import StatementEvent
+from arrears.pages import scoped_case
+from escalation.models import StatementEvent, StatementLink
 from escalation.statement_links import (
     event_record,
     link_for_token,
+    link_issue,
+    link_revoke,
     statement_ask_written_only,
     statement_for,
 )
@@ -54,3 +59,29 @@ def statement_written_only(request, token):
         return refusal
     statement_ask_written_only(link)
     return redirect(reverse("statement", args=[token]) + "?done=written_only")
+
+
+# The case page: who issues letters for a case (its team, the office manager) issues a link
+# for a message and revokes links. The permission is checked before any lookup.
+
+
+@permission_required("escalation.add_letter", raise_exception=True)
+@require_POST
+def statement_link_new(request, pk):
+    case = scoped_case(request.user, pk)
+    link_issue(case=case, by=request.user)
+    messages.success(
+        request,
+        _("A new statement link was issued: copy the message text below into an SMS or WeChat."),
+    )
+    return redirect(reverse("case-detail", args=[case.pk]) + "#statement-links")
+
+
+@permission_required("escalation.add_letter", raise_exception=True)
+@require_POST
+def statement_link_revoke(request, link_id):
+    link = get_object_or_404(StatementLink, pk=link_id)
+    case = scoped_case(request.user, link.case_id)
+    link_revoke(link=link, by=request.user, reason=request.POST.get("reason", "")[:200])
+    messages.success(request, _("The statement link was revoked: it no longer opens."))
+    return redirect(reverse("case-detail", args=[case.pk]) + "#statement-links")

@@ -20,5 +20,15 @@ urlpatterns = [
         statement_views.statement_written_only,
         name="statement-written-only",
     ),
+    path(
+        "cases/<int:pk>/statement-links/new/",
+        statement_views.statement_link_new,
+        name="statement-link-new",
+    ),
+    path(
+        "statement-links/<int:link_id>/revoke/",
+        statement_views.statement_link_revoke,
+        name="statement-link-revoke",
+    ),
     path("waivers/<int:waiver_id>/decide/", views.waiver_decide_view, name="waiver-decide"),
 ]

@@ -174,6 +174,10 @@ GET_EXPECTED = {
     "statement":       (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
     "statement:forged": (404, 404,   404,   404, 404, 404, 404, 404,  404,  404,  404,   404),
     "statement-written-only": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   405),
+    # The case page issues a link for a message and revokes links: who issues letters, in
+    # their scope (POST only, the permission first).
+    "statement-link-new": (405, 405,  405,   405, 403, 403, 403, 405,  405,  405,  403,   302),
+    "statement-link-revoke": (405, 405, 405, 405, 403, 403, 403, 405,  405,  405,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -216,6 +220,8 @@ POST_EXPECTED = {
     "credit-refund":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     # The owner asks for written contact only through the link, whoever posts it.
     "statement-written-only": (302, 302, 302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
+    "statement-link-new":     (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "statement-link-revoke":  (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
 }
 # fmt: on
 
@@ -311,6 +317,7 @@ OBJECT_VIEWS = {
     "team-detail",
     "team-member-remove",
     "credit-refund",
+    "statement-link-new",
 }
 # Escalation views whose URL takes more than a case id, with the arguments an anonymous
 # visitor is given (any ids: the login check comes first).
@@ -322,9 +329,15 @@ ANONYMOUS_ARGS = {
     "legal-step": [1],
     "waiver-decide": [1],
     "exemption-review": [1],
+    "statement-link-revoke": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
+
+
+def _public_statement(view: str) -> bool:
+    """The owner's statement and its action: reached by the signed link, no login."""
+    return view.split(":")[0] in ("statement", "statement-written-only")
 
 
 def _params(method, table):
@@ -336,7 +349,7 @@ def _params(method, table):
             if (method, view, role) in KNOWN_BUGS:
                 reason, raises = KNOWN_BUGS[(method, view, role)]
                 marks.append(pytest.mark.xfail(strict=True, reason=reason, raises=raises))
-            if role != "anon" or view.startswith("statement"):
+            if role != "anon" or _public_statement(view):
                 marks.append(pytest.mark.world)  # _login asks for the world at run time
             params.append(pytest.param(view, role, status, id=f"{view}-{role}", marks=marks))
     return params
@@ -548,7 +561,13 @@ class Objects:
 
     def url(self, view):
         name, _sep, variant = view.partition(":")
-        if name.startswith("statement"):
+        if name == "statement-link-revoke":
+            from escalation.statement_links import link_issue
+
+            return reverse(
+                name, args=[link_issue(case=self.world.case_a, by=self.world.collector_a).pk]
+            )
+        if _public_statement(name):
             token = self.statement_token
             if variant == "forged":
                 token = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
@@ -603,7 +622,7 @@ def _login(request, client, role, view=""):
     """The world, with the user logged in; an anonymous visitor needs no world at all (but
     for the owner's statement, whose link the world issues)."""
     if role == "anon":
-        return request.getfixturevalue("world") if view.startswith("statement") else None
+        return request.getfixturevalue("world") if _public_statement(view) else None
     world = request.getfixturevalue("world")
     client.force_login(world.roles[role])
     return world
@@ -661,7 +680,7 @@ def test_get(request, client, db, view, role, expected):
         # Only a list asked for as .docx with no letter in the user's scope is a page.
         assert not view.endswith(":docx") or role in CANNOT_SEE_CASE_A, view
         page = body.decode()
-    if view.startswith("statement"):
+    if _public_statement(view):
         assert "C6-101" in page
         for text in STATEMENT_NEVER_SHOWN:
             assert text not in page, f"{role} sees {text!r} on {view}"
@@ -772,6 +791,14 @@ def _action(view, objs):
         gone = TeamMember.objects.filter(team=world.team_a, user=world.collector_a).exists
         handed = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a).exists
         return data, lambda: handed() and not gone()
+    if view == "statement-link-new":
+        from escalation.models import StatementLink
+
+        return {}, StatementLink.objects.filter(case=world.case_a).exists
+    if view == "statement-link-revoke":
+        from escalation.models import StatementLinkRevocation
+
+        return {"reason": "矩阵"}, StatementLinkRevocation.objects.exists
     if view == "statement-written-only":
         asked = Household.objects.filter(pk=world.house_a.pk, written_contact_only=True).exists
         return {}, asked

@@ -154,3 +154,32 @@ def test_written_only_through_a_revoked_link_is_refused(client, world, link):
 def test_the_statement_page_asks_for_no_login_and_has_no_inline_script(client, world, link):
     text = client.get(_url(link)).content.decode()
     assert "<script>" not in text and "style=" not in text
+
+
+def test_the_case_page_issues_a_link_for_a_message_and_revokes_it(client, world, link):
+    client.force_login(world.collector_a)
+    response = client.post(reverse("statement-link-new", args=[world.case_a.pk]))
+    assert response.status_code == 302
+    page = client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    assert page.count('data-testid="statement-message"') == 2
+    assert "【北苑服务处】您好，C6-101 的物业费对账单" in page and "010-12345678" in page
+    # The message names no person.
+    newest = world.case_a.statement_links.order_by("-pk").first()
+    from escalation.statement_links import case_links
+
+    message = next(r.message for r in case_links(world.case_a) if r.link == newest)
+    for never in NAMES_NEVER_SHOWN:
+        assert never not in message
+    assert client.get(_url(newest)).status_code == 200
+    client.post(reverse("statement-link-revoke", args=[newest.pk]), {"reason": "发错了"})
+    assert client.get(_url(newest)).status_code == 404
+    assert client.get(_url(link)).status_code == 200  # the other link still opens
+    kinds = [e.kind for e in case_timeline(world.case_a)]
+    assert "statement_link_revoked" in kinds
+
+
+def test_another_teams_collector_cannot_revoke_the_cases_link(client, world, link):
+    client.force_login(world.collector_b)
+    response = client.post(reverse("statement-link-revoke", args=[link.pk]))
+    assert response.status_code == 404
+    assert client.get(_url(link)).status_code == 200
