@@ -44,8 +44,9 @@ class Entry:
 
 
 def case_timeline(case: Case) -> list[Entry]:
-    """Attempts (with evidence), payments, promises, tips, difficult issues and the owner's
-    written-only requests and withdrawals: eight queries."""
+    """Attempts (with evidence), payments, promises, tips, difficult issues, the owner's
+    written-only requests and withdrawals, and the owner's statement links (issued, revoked,
+    opened, acted on): ten queries."""
     entries: list[Entry] = []
     attempts = (
         ContactAttempt.objects.filter(household_id=case.household_id)
