@@ -66,6 +66,14 @@ class Office(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("office phone"), max_length=40, blank=True)
+    hours = models.CharField(
+        _("opening hours"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "When owners can call or come in, e.g. 8:30–17:30 daily: on the owner's statement."
+        ),
+    )
     payment_instructions = models.TextField(
         _("payment instructions"),
         blank=True,

@@ -15,35 +15,12 @@ django-axes counts failed logins. Two things are ours:
   account does not wipe the address's count.
 """
 
-import ipaddress
-from collections.abc import Mapping
-
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 
-
-def _address(text: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError:
-        return None
-
-
-def client_address(meta: Mapping[str, str], *, trusted_proxies: int) -> str | None:
-    """The client's address from request.META, believing `trusted_proxies` proxies.
-
-    A header with fewer entries than proxies, or whose entry is not an address, did not
-    come through our proxies as they write it: the connection's address is used instead.
-    """
-    remote = meta.get("REMOTE_ADDR")
-    if trusted_proxies <= 0:
-        return remote
-    hops = [hop for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if len(hops) < trusted_proxies:
-        return remote
-    return _address(hops[-trusted_proxies]) or remote
+from arrears.client_address import client_address
 
 
 def axes_client_ip(request) -> str | None:

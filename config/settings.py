@@ -156,6 +156,9 @@ AXES_HANDLER = "config.login_throttle.LoginThrottleHandler"
 # The client's address: the connection's, or with proxies in front the entry that the
 # outermost trusted proxy wrote into X-Forwarded-For (0 = no proxy; the header is ignored).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The owner's statement (no login): requests a link and a client address may make in 10 minutes.
+STATEMENT_TOKEN_LIMIT = env.int("STATEMENT_TOKEN_LIMIT", default=30)
+STATEMENT_ADDRESS_LIMIT = env.int("STATEMENT_ADDRESS_LIMIT", default=120)
 AXES_CLIENT_IP_CALLABLE = "config.login_throttle.axes_client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

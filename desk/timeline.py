@@ -11,6 +11,7 @@ from arrears.backdating import is_backdated
 from arrears.models import Case, DifficultIssue, Payment, PromiseToPay
 from arrears.people import person_name
 from arrears.promises import LABELS, promises_with_state
+from escalation.models import StatementEvent, StatementLink
 from households.contact import WITHDRAWN_IN_WRITING
 from households.models import (
     ContactAttempt,
@@ -49,8 +50,9 @@ class Entry:
 
 
 def case_timeline(case: Case) -> list[Entry]:
-    """Attempts (with evidence), payments, promises, tips, difficult issues and the owner's
-    written-only requests and withdrawals, disputes and their steps: eleven queries."""
+    """Attempts (with evidence), payments, promises, tips, difficult issues, the owner's
+    written-only requests and withdrawals, disputes and their steps, and the owner's statement
+    links (issued, revoked, opened, acted on): thirteen queries."""
     entries: list[Entry] = []
     attempts = (
         ContactAttempt.objects.filter(household_id=case.household_id)
@@ -167,6 +169,7 @@ def case_timeline(case: Case) -> list[Entry]:
         )
     entries.extend(_written_only_entries(case.household_id))
     entries.extend(_dispute_entries(case.household_id))
+    entries.extend(_statement_entries(case))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
 
@@ -202,6 +205,45 @@ def _dispute_entries(household_id: int) -> list[Entry]:
                     person_name(event.recorded_by),
                 )
             )
+    return entries
+
+
+def _statement_entries(case: Case) -> list[Entry]:
+    """The owner's statement links: each issued, revoked, opened and acted on (two queries)."""
+    entries = []
+    links = StatementLink.objects.filter(case=case).select_related(
+        "issued_by__staff_profile", "revocation__revoked_by__staff_profile"
+    )
+    for link in links:
+        entries.append(
+            Entry(
+                link.issued_at,
+                "statement_link",
+                _("Statement link issued (valid until %(day)s)")
+                % {"day": f"{timezone.localtime(link.expires_at):%Y-%m-%d}"},
+                "",
+                person_name(link.issued_by),
+            )
+        )
+        revocation = getattr(link, "revocation", None)
+        if revocation is not None:
+            entries.append(
+                Entry(
+                    revocation.revoked_at,
+                    "statement_link_revoked",
+                    _("Statement link revoked"),
+                    revocation.reason,
+                    person_name(revocation.revoked_by),
+                )
+            )
+    titles = {
+        StatementEvent.Kind.VIEWED: _("The owner opened the statement link"),
+        StatementEvent.Kind.WRITTEN_ONLY: _(
+            "The owner asked for written contact only on the statement link"
+        ),
+    }
+    for event in StatementEvent.objects.filter(link__case=case):
+        entries.append(Entry(event.at, "statement", titles[event.kind], "", ""))
     return entries
 
 

@@ -12,6 +12,7 @@ from escalation.ladder import Facts, ladder
 from escalation.models import LegalAction
 from escalation.plans import plans_for_case
 from escalation.proceedings import legal_position
+from escalation.statement_links import case_links
 
 
 def case_escalation(user, case: Case) -> dict:
@@ -41,6 +42,7 @@ def case_escalation(user, case: Case) -> dict:
         "can_open_legal": user.has_perm("escalation.add_legalaction"),
         "can_step": user.has_perm("escalation.change_legalaction"),
         "can_approve": user.has_perm("escalation.approve_waiver"),
+        "statement_links": case_links(case),
     }
     if context["can_open_legal"] and position.open_action is None:
         context["open_form"] = OpenLegalForm(initial={"route": position.suggestion.route})

@@ -77,6 +77,10 @@ def _write(document, letter: Letter) -> None:
         _indented(document, paragraph)
     _indented(document, text["payment"])
     _indented(document, text["contact"])
+    if letter.statement_url:
+        _indented(document, text["statement"])
+        qr = document.add_paragraph()
+        qr.add_run().add_picture(io.BytesIO(letter.statement_qr_png()), width=Mm(30))
     for line in text["signature"]:
         closing = document.add_paragraph(line)
         closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from arrears.models import Case, Office
 from escalation.letters import DEMAND, MIN_DEADLINE_DAYS, letter_for, snapshot
 from escalation.models import Letter
+from escalation.statement_links import link_issue
 from households.contact import attempt_log
 from households.models import Channel, Outcome, PersonContacted
 
@@ -66,7 +67,7 @@ def letter_issue(
     office = case.campaign.office
     with transaction.atomic():
         Office.objects.select_for_update().filter(pk=office.pk).first()
-        return Letter.objects.create(
+        record = Letter.objects.create(
             case=case,
             kind=kind,
             reference=_reference(office, kind, dated.year),
@@ -77,6 +78,9 @@ def letter_issue(
             owners=content.owners,
             issued_by=by,
         )
+        # Each letter carries its own link to the owner's statement (issue 17.1).
+        link_issue(case=case, by=by, letter=record)
+        return record
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from arrears.ledger import MonthRange, ledger_ranges
 from arrears.models import Case
 from arrears.money import ZERO
 from households.disputes import ALL_MONTHS, disputed_months
+from escalation.statement_qr import qr_data_uri, qr_png, statement_url
 
 NOTICE, DEMAND = "notice", "demand"
 KINDS = {
@@ -61,6 +62,14 @@ class Letter:
     reference: str = ""
     # Months under an open dispute (issue 17.2): left out of the demand, named as under review.
     under_review: tuple[MonthRange, ...] = ()
+    # The owner's statement link printed on an issued letter (issue 17.1), with its QR code.
+    statement_url: str = ""
+
+    def statement_qr_png(self) -> bytes:
+        return qr_png(self.statement_url)
+
+    def statement_qr_data_uri(self) -> str:
+        return qr_data_uri(self.statement_url)
 
     @property
     def title(self) -> str:
@@ -112,10 +121,16 @@ class Letter:
             "payment": "缴费方式：" + (office.payment_instructions or "请到物业服务中心前台缴纳。"),
             "contact": f"联系电话：{office.phone or '——'}　　地址：{office.address or '——'}",
             "signature": [office.name, zh_date(self.dated)],
+            "statement": (
+                "扫描二维码或打开以下链接，可查看您的欠费明细、缴费方式，"
+                f"并可要求只以书面方式联系（链接90天内有效）：{self.statement_url}"
+                if self.statement_url
+                else ""
+            ),
         }
 
 
-def _unpaid_ranges(case: Case, at=None) -> tuple[list[MonthRange], list[MonthRange]]:
+def unpaid_ranges(case: Case, at=None) -> tuple[list[MonthRange], list[MonthRange]]:
     """(months demanded, months under an open dispute at `at`) of the case's unpaid months."""
     periods = [
         (month, due, paid)
@@ -141,7 +156,7 @@ def letter_for(
         raise ValueError(f"unknown letter {kind!r}")
     if kind == DEMAND and deadline_days < MIN_DEADLINE_DAYS:
         raise ValueError(f"a demand gives at least {MIN_DEADLINE_DAYS} days to pay")
-    ranges, under_review = _unpaid_ranges(case)
+    ranges, under_review = unpaid_ranges(case)
     return Letter(
         kind=kind,
         case=case,
@@ -198,4 +213,12 @@ def issued_letter(record) -> Letter:
         deadline=record.deadline,
         reference=record.reference,
         under_review=under_review,
+        statement_url=_statement_url(record),
     )
+
+
+def _statement_url(record) -> str:
+    """The address of the statement link issued with the letter (prefetch `statement_links`
+    for a list), or "" for a letter issued before links existed."""
+    links = sorted(record.statement_links.all(), key=lambda link: link.pk)
+    return statement_url(links[0]) if links else ""

@@ -371,3 +371,84 @@ class WaiverAllocation(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="waiver_allocation_positive")
         ]
+
+
+class StatementLink(models.Model):
+    """A signed link to the owner's statement (issue 17.1): no login, this household only,
+    valid for 90 days from issue unless revoked. The token carries only this row's id."""
+
+    case = models.ForeignKey(
+        "arrears.Case",
+        on_delete=models.PROTECT,
+        related_name="statement_links",
+        verbose_name=_("case"),
+    )
+    letter = models.ForeignKey(
+        Letter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statement_links",
+        verbose_name=_("printed on letter"),
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="statement_links_issued",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("statement link")
+        verbose_name_plural = _("statement links")
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.case_id} · {self.issued_at:%Y-%m-%d}"
+
+
+class StatementLinkRevocation(AppendOnlyModel):
+    """A statement link withdrawn from the case page: kept, never undone (issue a new one)."""
+
+    link = models.OneToOneField(
+        StatementLink,
+        on_delete=models.PROTECT,
+        related_name="revocation",
+        verbose_name=_("statement link"),
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("statement link revocation")
+        verbose_name_plural = _("statement link revocations")
+
+
+class StatementEvent(AppendOnlyModel):
+    """Each time the owner's statement was opened, or an action was taken on it."""
+
+    class Kind(models.TextChoices):
+        VIEWED = "viewed", _("statement opened")
+        WRITTEN_ONLY = "written_only", _("asked for written contact only")
+
+    link = models.ForeignKey(
+        StatementLink,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("statement link"),
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("statement event")
+        verbose_name_plural = _("statement events")
+        ordering = ["-at", "-pk"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import views
+from escalation import statement_views, views
 
 urlpatterns = [
     path("cases/<int:pk>/letters/<str:kind>/", views.letter_preview, name="case-letter"),
@@ -13,5 +13,22 @@ urlpatterns = [
     path("letters/<int:letter_id>/", views.letter_detail, name="letter-detail"),
     path("letters/<int:letter_id>/<str:step>/", views.letter_record, name="letter-record"),
     path("legal/<int:action_id>/steps/", views.legal_step_view, name="legal-step"),
+    # The owner's statement: public, reached by a signed link (no login).
+    path("s/<str:token>/", statement_views.statement, name="statement"),
+    path(
+        "s/<str:token>/written-only/",
+        statement_views.statement_written_only,
+        name="statement-written-only",
+    ),
+    path(
+        "cases/<int:pk>/statement-links/new/",
+        statement_views.statement_link_new,
+        name="statement-link-new",
+    ),
+    path(
+        "statement-links/<int:link_id>/revoke/",
+        statement_views.statement_link_revoke,
+        name="statement-link-revoke",
+    ),
     path("waivers/<int:waiver_id>/decide/", views.waiver_decide_view, name="waiver-decide"),
 ]

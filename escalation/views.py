@@ -240,7 +240,7 @@ def letter_list(request):
         letters = letters.filter(pk__in=ids).order_by("case__household__unit_code")
     elif status in Letter.Status.values:
         letters = letters.filter(status=status)
-    letters = list(letters[:MAX_BATCH])
+    letters = list(letters.prefetch_related("statement_links")[:MAX_BATCH])
     if request.GET.get("format") == "docx" and letters:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return _docx_response(

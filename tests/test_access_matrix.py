@@ -8,7 +8,9 @@ of `world` (plus an anonymous visitor). The rules they follow:
 - A role that may see the object but not do the action gets 403.
 - A role that may never do the action at all gets 403 before any lookup: it learns nothing,
   the same 403 comes for an object that does not exist.
-- An anonymous visitor is sent to /login/ (302) from every page except /healthz.
+- An anonymous visitor is sent to /login/ (302) from every page except /healthz and the
+  owner's statement (issue 17.1): that is reached by its signed link alone, the same for
+  everyone who holds it, and a forged link gets the same 404 whoever asks.
 
 Where the app does something else today, the cell is listed in KNOWN_BUGS and runs as a strict
 xfail: when the bug is fixed the test says so, and the entry must go.
@@ -171,6 +173,15 @@ GET_EXPECTED = {
     "team-member-remove": (403, 403, 403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
     # Credit (issue 12): only the office manager refunds what a household paid beyond its debt.
     "credit-refund":   (403,  403,   403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
+    # The owner's statement (issue 17.1): public, by case_a's signed link; ":forged" is a link
+    # whose signature was altered. The action is POST only.
+    "statement":       (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
+    "statement:forged": (404, 404,   404,   404, 404, 404, 404, 404,  404,  404,  404,   404),
+    "statement-written-only": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   405),
+    # The case page issues a link for a message and revokes links: who issues letters, in
+    # their scope (POST only, the permission first).
+    "statement-link-new": (405, 405,  405,   405, 403, 403, 403, 405,  405,  405,  403,   302),
+    "statement-link-revoke": (405, 405, 405, 405, 403, 403, 403, 405,  405,  405,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -212,6 +223,10 @@ POST_EXPECTED = {
     "exemption-review":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "team-member-remove":     (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "credit-refund":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    # The owner asks for written contact only through the link, whoever posts it.
+    "statement-written-only": (302, 302, 302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
+    "statement-link-new":     (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "statement-link-revoke":  (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
 }
 # fmt: on
 
@@ -228,6 +243,10 @@ for _role in ("site", "other_manager", "other_collector", "nobody"):
 NEVER_SHOWN["site"] += ["¥", "1,700.00"]  # no amounts for gate and patrol staff (17 × ¥100)
 for _role in ("ops", "director"):  # they see owners' phones masked only (PIPL minimum)
     NEVER_SHOWN[_role] = [PHONE]
+
+# The owner's statement shows the unit and its amounts to whoever holds the link, and never
+# the owner, a phone or a collector, whoever asks (anonymous visitors included).
+STATEMENT_NEVER_SHOWN = [OWNER, PHONE, MASKED_PHONE, COLLECTOR_A_NAME, ISSUE_TITLE, "赵组长"]
 
 # 华庭, another office of world.region (made with the summaries): only its own readers, the
 # region's director and the administrator may ever see its name or its issue (issue 12).
@@ -304,6 +323,7 @@ OBJECT_VIEWS = {
     "team-detail",
     "team-member-remove",
     "credit-refund",
+    "statement-link-new",
 }
 # Escalation views whose URL takes more than a case id, with the arguments an anonymous
 # visitor is given (any ids: the login check comes first).
@@ -315,9 +335,15 @@ ANONYMOUS_ARGS = {
     "legal-step": [1],
     "waiver-decide": [1],
     "exemption-review": [1],
+    "statement-link-revoke": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
+
+
+def _public_statement(view: str) -> bool:
+    """The owner's statement and its action: reached by the signed link, no login."""
+    return view.split(":")[0] in ("statement", "statement-written-only")
 
 
 def _params(method, table):
@@ -329,7 +355,7 @@ def _params(method, table):
             if (method, view, role) in KNOWN_BUGS:
                 reason, raises = KNOWN_BUGS[(method, view, role)]
                 marks.append(pytest.mark.xfail(strict=True, reason=reason, raises=raises))
-            if role != "anon":
+            if role != "anon" or _public_statement(view):
                 marks.append(pytest.mark.world)  # _login asks for the world at run time
             params.append(pytest.param(view, role, status, id=f"{view}-{role}", marks=marks))
     return params
@@ -531,8 +557,27 @@ class Objects:
             for name, (kind, scope) in scopes.items()
         }
 
+    @cached_property
+    def statement_token(self):
+        """case_a's statement link, issued today by its collector (no letter needed)."""
+        from escalation.statement_links import link_issue, token_for
+
+        self.attempt  # noqa: B018 - a collector's name on the case, never shown on the link
+        return token_for(link_issue(case=self.world.case_a, by=self.world.collector_a))
+
     def url(self, view):
         name, _sep, variant = view.partition(":")
+        if name == "statement-link-revoke":
+            from escalation.statement_links import link_issue
+
+            return reverse(
+                name, args=[link_issue(case=self.world.case_a, by=self.world.collector_a).pk]
+            )
+        if _public_statement(name):
+            token = self.statement_token
+            if variant == "forged":
+                token = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+            return reverse(name, args=[token])
         if variant == "docx":
             return f"{self._url(name, '')}?format=docx"
         return self._url(name, variant)
@@ -579,10 +624,11 @@ class Objects:
         return reverse(name, args=[case]) if name in OBJECT_VIEWS else reverse(name)
 
 
-def _login(request, client, role):
-    """The world, with the user logged in; an anonymous visitor needs no world at all."""
+def _login(request, client, role, view=""):
+    """The world, with the user logged in; an anonymous visitor needs no world at all (but
+    for the owner's statement, whose link the world issues)."""
     if role == "anon":
-        return None
+        return request.getfixturevalue("world") if _public_statement(view) else None
     world = request.getfixturevalue("world")
     client.force_login(world.roles[role])
     return world
@@ -612,7 +658,7 @@ def _body(response):
 
 @pytest.mark.parametrize(("view", "role", "expected"), _params("GET", GET_EXPECTED))
 def test_get(request, client, db, view, role, expected):
-    world = _login(request, client, role)
+    world = _login(request, client, role, view)
     if world is None:
         response = client.get(_anonymous_url(view))
         assert response.status_code == expected
@@ -640,6 +686,11 @@ def test_get(request, client, db, view, role, expected):
         # Only a list asked for as .docx with no letter in the user's scope is a page.
         assert not view.endswith(":docx") or role in CANNOT_SEE_CASE_A, view
         page = body.decode()
+    if _public_statement(view):
+        assert "C6-101" in page
+        for text in STATEMENT_NEVER_SHOWN:
+            assert text not in page, f"{role} sees {text!r} on {view}"
+        return
     for text in NEVER_SHOWN.get(role, []):
         assert text not in page, f"{role} sees {text!r} on {view}"
     if role not in SEE_HUATING and view != "summary-detail:pack-huating":
@@ -750,6 +801,17 @@ def _action(view, objs):
         gone = TeamMember.objects.filter(team=world.team_a, user=world.collector_a).exists
         handed = Case.objects.filter(pk=world.case_a.pk, responsible=world.leader_a).exists
         return data, lambda: handed() and not gone()
+    if view == "statement-link-new":
+        from escalation.models import StatementLink
+
+        return {}, StatementLink.objects.filter(case=world.case_a).exists
+    if view == "statement-link-revoke":
+        from escalation.models import StatementLinkRevocation
+
+        return {"reason": "矩阵"}, StatementLinkRevocation.objects.exists
+    if view == "statement-written-only":
+        asked = Household.objects.filter(pk=world.house_a.pk, written_contact_only=True).exists
+        return {}, asked
     if view == "credit-refund":
         objs.credit  # noqa: B018 - made before the request: the refund needs credit
         return {"amount": "100.00", "reason": "矩阵：银行转账退回"}, CreditRefund.objects.exists
@@ -808,7 +870,7 @@ def _escalation_action(view, objs):
 
 @pytest.mark.parametrize(("view", "role", "expected"), _params("POST", POST_EXPECTED))
 def test_post(request, client, db, view, role, expected):
-    world = _login(request, client, role)
+    world = _login(request, client, role, view)
     if world is None:
         response = client.post(_anonymous_url(view), {})
         assert response.status_code == expected
