@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from arrears.ledger import MonthRange, ledger_ranges
 from arrears.models import Case
 from arrears.money import ZERO
-from households.disputes import ALL_MONTHS, disputed_months
 from escalation.statement_qr import qr_data_uri, qr_png, statement_url
+from households.disputes import ALL_MONTHS, disputed_months
 
 NOTICE, DEMAND = "notice", "demand"
 KINDS = {
