@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arrears', '0010_notification_message'),
+        ('arrears', '0011_notification_kind_dispute'),
     ]
 
     operations = [
