@@ -635,3 +635,42 @@ class WrittenOnlyWithdrawal(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.household.unit_code} {self.withdrawn_on:%Y-%m-%d}"
+
+
+class PersonalDataErasure(AppendOnlyModel):
+    """A record that an owner's contact data was erased (PIPL art. 47): what, when and by
+    whom (no one: the retention job). The erased values themselves are not kept anywhere,
+    the history rows of the owners included."""
+
+    class Reason(models.TextChoices):
+        RETENTION = "retention", _("retention period over")
+        REQUEST = "request", _("the owner's request")
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="erasures",
+        verbose_name=_("household"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    fields = models.JSONField(_("fields erased"), default=list)
+    owners = models.PositiveIntegerField(_("owners"), default=0)
+    history_rows = models.PositiveIntegerField(_("history rows erased"), default=0)
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty: the scheduled retention job."),
+    )
+
+    class Meta:
+        verbose_name = _("erasure of personal data")
+        verbose_name_plural = _("erasures of personal data")
+        ordering = ["-erased_at"]
+
+    def __str__(self):
+        return f"{self.household.unit_code} {self.erased_at:%Y-%m-%d}"
