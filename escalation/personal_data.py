@@ -14,13 +14,27 @@ campaign's close. Each erasure leaves an append-only PersonalDataErasure row.
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from arrears.models import Campaign, Case, DebtPeriod, Office, Payment
+from arrears.messages import Message
+from arrears.models import Campaign, Case, DebtPeriod, Notification, Office, Payment
+from arrears.notifications import notify, office_managers
 from escalation.models import LegalAction
-from households.models import ContactAttempt, Household, Owner, PersonalDataErasure
+from households.models import (
+    ContactAttempt,
+    Household,
+    Owner,
+    PersonalDataErasure,
+    PersonalDataRequest,
+)
+
+CORRECTABLE = ("name", "phone", "phone_alt")
 
 OWNER_FIELDS = ("name", "phone", "phone_alt", "note")
 HOUSEHOLD_FIELDS = ("note",)
@@ -54,8 +68,6 @@ def campaign_closed_at(campaign_ids) -> dict[int, datetime.datetime]:
 
 def still_needed(household: Household) -> str:
     """Why this household's contact data is still needed, or "" when it is not."""
-    from django.utils.translation import gettext as _
-
     if DebtPeriod.objects.filter(household=household, amount_paid__lt=F("amount_due")).exists():
         return _("The household still owes fees: its contact data is needed to collect them.")
     if LegalAction.objects.filter(case__household=household).exclude(stage__in=LEGAL_OVER).exists():
@@ -133,7 +145,7 @@ def due_for_erasure(office: Office, now=None) -> list[Due]:
 
 
 @transaction.atomic
-def erase_contact_data(*, household: Household, reason: str, by=None, now=None):
+def erase_contact_data(*, household: Household, reason: str, by=None, now=None, request=None):
     """Blank the owners' names, phones and notes and the household's note, in the rows and
     their history rows; record it. Returns the record, or None when nothing was held."""
     owners = Owner.objects.filter(household=household)
@@ -156,6 +168,7 @@ def erase_contact_data(*, household: Household, reason: str, by=None, now=None):
         history_rows=history_rows,
         erased_at=now or timezone.now(),
         by=by,
+        request=request,
     )
 
 
@@ -170,3 +183,127 @@ def erase_expired(now=None) -> int:
             ):
                 count += 1
     return count
+
+
+# The owner's requests (arts. 44–47).
+
+
+@transaction.atomic
+def request_record(
+    *,
+    household: Household,
+    kind: str,
+    received_via: str,
+    received_on: datetime.date,
+    by,
+    owner: Owner | None = None,
+    words: str = "",
+    corrections: dict | None = None,
+) -> PersonalDataRequest:
+    """Record a request; the answer is due 15 days after receipt; the office manager hears."""
+    corrections = {k: v.strip() for k, v in (corrections or {}).items() if k in CORRECTABLE}
+    corrections = {k: v for k, v in corrections.items() if v}
+    if kind == PersonalDataRequest.Kind.CORRECT:
+        if owner is None:
+            raise ValidationError(_("Choose the owner whose contact data is to be corrected."))
+        if not corrections:
+            raise ValidationError(
+                _("Enter the name or phone number as the owner gives it, to correct it.")
+            )
+    if owner is not None and owner.household_id != household.pk:
+        raise ValidationError(_("Choose an owner of this household."))
+    if received_on > timezone.localdate():
+        raise ValidationError(
+            _("Enter the day the request was received: it cannot be later than today.")
+        )
+    request = PersonalDataRequest(
+        household=household,
+        owner=owner,
+        kind=kind,
+        received_via=received_via,
+        received_on=received_on,
+        due_on=received_on + datetime.timedelta(days=PersonalDataRequest.DAYS_TO_ANSWER),
+        words=words,
+        corrections=corrections,
+        recorded_by=by,
+    )
+    request._history_user = by
+    request.save()
+    notify(
+        recipients=office_managers(household.office),
+        kind=Notification.Kind.APPROVAL,
+        title=Message(
+            gettext_noop("A personal-information request to answer by %(due)s (%(unit)s)"),
+            due=request.due_on.isoformat(),
+            unit=household.unit_code,
+        ),
+        body=words,
+        url=reverse("data-request-detail", args=[request.pk]),
+    )
+    return request
+
+
+def _close(request, *, by, status, answer=""):
+    request.status = status
+    request.answer = answer
+    request.closed_by = by
+    request.closed_at = timezone.now()
+    request._history_user = by
+    request.save()
+
+
+def _open(request) -> PersonalDataRequest:
+    request = PersonalDataRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != PersonalDataRequest.Status.OPEN:
+        raise ValidationError(_("This request is already answered; reload the page to see how."))
+    return request
+
+
+@transaction.atomic
+def request_correct(*, request: PersonalDataRequest, by) -> PersonalDataRequest:
+    """Apply the owner's corrected contact data (the owner's history keeps the change) and
+    close the request."""
+    request = _open(request)
+    if request.kind != PersonalDataRequest.Kind.CORRECT or request.owner is None:
+        raise ValidationError(_("Only a correction request changes contact data."))
+    owner = request.owner
+    for field, value in request.corrections.items():
+        if field in CORRECTABLE:
+            setattr(owner, field, value)
+    owner._history_user = by
+    owner.save()
+    _close(request, by=by, status=PersonalDataRequest.Status.DONE)
+    return request
+
+
+@transaction.atomic
+def request_delete(*, request: PersonalDataRequest, by) -> PersonalDataRequest:
+    """Erase what is not needed now; refuse, with the reason, while it is still needed."""
+    request = _open(request)
+    if request.kind != PersonalDataRequest.Kind.DELETE:
+        raise ValidationError(_("Only a deletion request erases contact data."))
+    reason = still_needed(request.household)
+    if reason:
+        _close(request, by=by, status=PersonalDataRequest.Status.REFUSED, answer=reason)
+        return request
+    erase_contact_data(
+        household=request.household,
+        reason=PersonalDataErasure.Reason.REQUEST,
+        by=by,
+        request=request,
+    )
+    _close(request, by=by, status=PersonalDataRequest.Status.DONE)
+    return request
+
+
+def requests_of(offices):
+    """Open requests first, the most overdue first; then answered ones, newest first."""
+    return (
+        PersonalDataRequest.objects.filter(household__office__in=offices)
+        .select_related("household", "owner")
+        .order_by(
+            F("closed_at").asc(nulls_first=True),
+            "due_on",
+            "-pk",
+        )
+    )

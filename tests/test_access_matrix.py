@@ -167,6 +167,8 @@ GET_EXPECTED = {
     "team-member-remove": (403, 403, 403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
     # Credit (issue 12): only the office manager refunds what a household paid beyond its debt.
     "credit-refund":   (403,  403,   403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
+    # Owners' personal-information requests (issue 17.5): the office manager's and the admin's.
+    "data-request-list": (403, 403,  403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
