@@ -198,3 +198,11 @@ def test_answering_a_deletion_from_the_page(client, world):
     assert client.post(reverse("data-request-answer", args=[req.pk])).status_code == 302
     owner.refresh_from_db()
     assert owner.phone == ""
+
+
+def test_the_case_page_links_the_manager_to_a_new_request(client, world):
+    url = reverse("data-request-new", args=[world.house_a.pk])
+    client.force_login(world.manager)
+    assert url in client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+    client.force_login(world.collector_a)
+    assert url not in client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
