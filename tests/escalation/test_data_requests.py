@@ -206,3 +206,13 @@ def test_the_case_page_links_the_manager_to_a_new_request(client, world):
     assert url in client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
     client.force_login(world.collector_a)
     assert url not in client.get(reverse("case-detail", args=[world.case_a.pk])).content.decode()
+
+
+def test_the_lawful_contact_page_states_the_offices_retention_period(client, world, settings):
+    world.office.retention_years = 5
+    world.office.save()
+    client.force_login(world.collector_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("lawful-contact")).content.decode()
+    assert 'data-testid="personal-information"' in page
+    assert "by a nightly job 5 years after the last payment" in page
