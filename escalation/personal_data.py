@@ -25,8 +25,9 @@ from django.utils.translation import gettext_noop
 from arrears.messages import Message
 from arrears.models import Campaign, Case, DebtPeriod, Notification, Office, Payment
 from arrears.notifications import notify, office_managers
-from escalation.models import LegalAction
+from escalation.models import LegalAction, Letter
 from households.models import (
+    AttemptEvidence,
     ContactAttempt,
     Household,
     Owner,
@@ -307,3 +308,56 @@ def requests_of(offices):
             "-pk",
         )
     )
+
+
+@dataclass
+class HeldData:
+    """Everything held about a household's owners, for the answer to an access request."""
+
+    household: Household
+    owners: list
+    attempts: list
+    evidence: list
+    letters: list
+    payments: list
+    periods: list
+    generated_at: datetime.datetime
+
+
+def held_data(household: Household) -> HeldData:
+    return HeldData(
+        household=household,
+        owners=list(Owner.objects.filter(household=household)),
+        attempts=list(
+            ContactAttempt.objects.filter(household=household).order_by("occurred_at", "pk")
+        ),
+        evidence=list(
+            AttemptEvidence.objects.filter(attempt__household=household)
+            .select_related("attempt")
+            .order_by("uploaded_at", "pk")
+        ),
+        letters=list(Letter.objects.filter(case__household=household).order_by("dated", "pk")),
+        payments=list(Payment.objects.filter(household=household).order_by("paid_at", "pk")),
+        periods=list(DebtPeriod.objects.filter(household=household).order_by("month")),
+        generated_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def request_access_sent(*, request: PersonalDataRequest, by, how: str) -> PersonalDataRequest:
+    """The office manager reviewed the document of what is held and sent it: how (registered
+    mail and its number, handed over at the office …) is the answer on record."""
+    request = _open(request)
+    if request.kind != PersonalDataRequest.Kind.ACCESS:
+        raise ValidationError(
+            _("Only a request to see what is held is answered with the document.")
+        )
+    how = how.strip()
+    if not how:
+        raise ValidationError(
+            _(
+                "Say how the document was sent, e.g. registered mail and its number, or handed over at the office."
+            )
+        )
+    _close(request, by=by, status=PersonalDataRequest.Status.DONE, answer=how)
+    return request

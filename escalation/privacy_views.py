@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from arrears import access
 from arrears.models import Office
 from escalation.personal_data import (
+    held_data,
+    request_access_sent,
     request_correct,
     request_delete,
     request_record,
@@ -156,9 +158,7 @@ def data_request_answer(request, pk):
         elif found.kind == PersonalDataRequest.Kind.DELETE:
             found = request_delete(request=found, by=request.user)
         else:
-            raise ValidationError(
-                _("Answer a request to see what is held with the document of what is held.")
-            )
+            request_access_sent(request=found, by=request.user, how=request.POST.get("how", ""))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -168,3 +168,14 @@ def data_request_answer(request, pk):
         else:
             messages.success(request, _("Done: the request is closed."))
     return redirect("data-request-detail", found.pk)
+
+
+@require_GET
+def data_request_document(request, pk):
+    """The document of everything held about the owners, to review, print and send."""
+    found = _request(request.user, pk)
+    return render(
+        request,
+        "escalation/data_request_document.html",
+        {"req": found, "held": held_data(found.household)},
+    )

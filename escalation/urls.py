@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("data-requests/<int:pk>/", privacy_views.data_request_detail, name="data-request-detail"),
     path(
+        "data-requests/<int:pk>/document/",
+        privacy_views.data_request_document,
+        name="data-request-document",
+    ),
+    path(
         "data-requests/<int:pk>/answer/",
         privacy_views.data_request_answer,
         name="data-request-answer",

@@ -216,3 +216,42 @@ def test_the_lawful_contact_page_states_the_offices_retention_period(client, wor
     page = client.get(reverse("lawful-contact")).content.decode()
     assert 'data-testid="personal-information"' in page
     assert "by a nightly job 5 years after the last payment" in page
+
+
+def _access_request(world):
+    return request_record(
+        household=world.house_a,
+        kind=PersonalDataRequest.Kind.ACCESS,
+        received_via="letter",
+        received_on=TODAY,
+        by=world.manager,
+    )
+
+
+def test_the_document_shows_everything_held_about_the_owner(client, world):
+    from households.contact import attempt_log  # noqa: F401 - the attempts of world exist
+
+    req = _access_request(world)
+    client.force_login(world.manager)
+    page = client.get(reverse("data-request-document", args=[req.pk])).content.decode()
+    assert "张静" in page and "13912345678" in page  # the owner's own data, in full
+    assert 'data-testid="held-attempts"' in page
+    client.force_login(world.other_manager)
+    assert client.get(reverse("data-request-document", args=[req.pk])).status_code == 404
+    client.force_login(world.collector_a)
+    assert client.get(reverse("data-request-document", args=[req.pk])).status_code == 403
+
+
+def test_marking_the_document_sent_needs_how_and_closes(client, world, settings):
+    req = _access_request(world)
+    client.force_login(world.manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("data-request-answer", args=[req.pk])
+    response = client.post(url, {"how": "  "}, follow=True)
+    assert "Say how the document was sent" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == PersonalDataRequest.Status.OPEN
+    client.post(url, {"how": "挂号信 XA123456789CN"})
+    req.refresh_from_db()
+    assert req.status == PersonalDataRequest.Status.DONE
+    assert req.answer == "挂号信 XA123456789CN" and req.closed_by == world.manager
