@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from arrears.models import Campaign, DebtPeriod, Notification
 from escalation.personal_data import request_correct, request_delete, request_record
@@ -14,6 +14,13 @@ from households.models import Household, Owner, PersonalDataErasure, PersonalDat
 from tests.conftest import make_case
 
 TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' refusals are read in English here (the default language is zh-hans)."""
+    with translation.override("en"):
+        yield
 
 
 def cleared_in_closed_campaign(world, unit="Q9-101"):
