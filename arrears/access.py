@@ -300,3 +300,12 @@ def may_read_weekly_report(user) -> bool:
     """The regional director, operations managers and the administrator download the weekly
     workbook of their offices."""
     return _is(user, WEEKLY_REPORT_READERS)
+
+
+# Owners' personal-information requests (PIPL arts. 44–47)
+
+
+def may_handle_data_requests(user, office_id=None) -> bool:
+    """The office manager (and an administrator) records and answers owners' requests about
+    their personal data, for the offices of their scope."""
+    return _is(user, OFFICE_RUNNERS) and (office_id is None or _in_office(user, office_id))

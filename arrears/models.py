@@ -86,13 +86,25 @@ class Office(models.Model):
             "Only then is arbitration a route for unpaid fees; otherwise a payment order or a suit."
         ),
     )
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep owners' contact data (years)"),
+        default=3,
+        help_text=_(
+            "After a household's arrears are cleared and its campaign has closed, its owners' "
+            "names and phone numbers are erased this many years after the last payment, "
+            "contact or campaign close (PIPL art. 47)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("service office")
         verbose_name_plural = _("service offices")
         ordering = ["region__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="office_name_unique_in_region")
+            models.UniqueConstraint(fields=["region", "name"], name="office_name_unique_in_region"),
+            models.CheckConstraint(
+                condition=Q(retention_years__gte=1), name="office_retention_at_least_a_year"
+            ),
         ]
 
     def __str__(self):

@@ -271,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.daily_reminders",
         "schedule": _crontab(REMINDERS_AT),
     },
+    # Owners' contact data past the office's retention period (PIPL art. 47), at 03:30.
+    "erase-expired-contact-data": {
+        "task": "escalation.tasks.erase_expired_contact_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "catch-up-reminders": {
         "task": "escalation.tasks.catch_up_reminders",
         "schedule": SUMMARY_CATCH_UP_SECONDS,

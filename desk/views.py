@@ -307,6 +307,9 @@ def case_detail(request, pk):
             "can_approve_backdate": access.may_approve_backdate(user),
             "can_log": user.has_perm("households.add_contactattempt"),
             "can_set_written_only": access.may_set_written_only(user),
+            "can_record_data_request": access.may_handle_data_requests(
+                user, case.household.office_id
+            ),
             **_assignment_context(user, case),
             **case_escalation(user, case),
         },

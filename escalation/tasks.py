@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from arrears.tasks import RELIABLE
+from escalation.personal_data import erase_expired
 from escalation.reminders import send_reminders
 
 
@@ -24,3 +25,10 @@ def catch_up_reminders() -> int:
     if now.time() < settings.REMINDERS_AT:
         return 0
     return send_reminders(now.date())
+
+
+@shared_task(name="escalation.tasks.erase_expired_contact_data", **RELIABLE)
+def erase_expired_contact_data() -> int:
+    """Erase owners' contact data past the office's retention period
+    (escalation.personal_data); safe to run twice."""
+    return erase_expired()

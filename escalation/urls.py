@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import statement_views, views
+from escalation import privacy_views, statement_views, views
 
 urlpatterns = [
     path("cases/<int:pk>/letters/<str:kind>/", views.letter_preview, name="case-letter"),
@@ -31,4 +31,21 @@ urlpatterns = [
         name="statement-link-revoke",
     ),
     path("waivers/<int:waiver_id>/decide/", views.waiver_decide_view, name="waiver-decide"),
+    path("data-requests/", privacy_views.data_request_list, name="data-request-list"),
+    path(
+        "households/<int:pk>/data-requests/new/",
+        privacy_views.data_request_new,
+        name="data-request-new",
+    ),
+    path("data-requests/<int:pk>/", privacy_views.data_request_detail, name="data-request-detail"),
+    path(
+        "data-requests/<int:pk>/document/",
+        privacy_views.data_request_document,
+        name="data-request-document",
+    ),
+    path(
+        "data-requests/<int:pk>/answer/",
+        privacy_views.data_request_answer,
+        name="data-request-answer",
+    ),
 ]

@@ -779,3 +779,137 @@ class DisputeWorkOrder(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.dispute_id} {self.department} {self.due_date:%Y-%m-%d}"
+
+
+class PersonalDataRequest(models.Model):
+    """An owner's request about their personal data (PIPL arts. 44–47), recorded by staff
+    from a call, visit or letter; answered within 15 days by the office manager."""
+
+    DAYS_TO_ANSWER = 15
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("see what is held")
+        CORRECT = "correct", _("correct contact data")
+        DELETE = "delete", _("delete what is not needed")
+
+    class Received(models.TextChoices):
+        CALL = "call", _("phone call")
+        VISIT = "visit", _("visit to the office")
+        LETTER = "letter", _("letter")
+        STATEMENT = "statement", _("statement page")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        REFUSED = "refused", _("refused")
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="data_requests",
+        verbose_name=_("household"),
+    )
+    owner = models.ForeignKey(
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="data_requests",
+        verbose_name=_("owner"),
+    )
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    received_via = models.CharField(_("received by"), max_length=10, choices=Received.choices)
+    received_on = models.DateField(_("received on"))
+    due_on = models.DateField(_("answer due"))
+    words = models.TextField(_("the owner's words"), blank=True)
+    # For a correction: the contact data as the owner gives it (name, phone, phone_alt).
+    corrections = models.JSONField(_("corrections"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("personal-information request")
+        verbose_name_plural = _("personal-information requests")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("received_on")), name="data_request_due_after_receipt"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(answer=""),
+                name="data_request_refusal_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="data_request_open_due")]
+
+    def __str__(self):
+        return f"{self.household.unit_code} {self.get_kind_display()}"
+
+    def get_kind_display(self) -> str:
+        return choice_label(self.Kind, self.kind)
+
+
+class PersonalDataErasure(AppendOnlyModel):
+    """A record that an owner's contact data was erased (PIPL art. 47): what, when and by
+    whom (no one: the retention job). The erased values themselves are not kept anywhere,
+    the history rows of the owners included."""
+
+    class Reason(models.TextChoices):
+        RETENTION = "retention", _("retention period over")
+        REQUEST = "request", _("the owner's request")
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="erasures",
+        verbose_name=_("household"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    fields = models.JSONField(_("fields erased"), default=list)
+    owners = models.PositiveIntegerField(_("owners"), default=0)
+    history_rows = models.PositiveIntegerField(_("history rows erased"), default=0)
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty: the scheduled retention job."),
+    )
+    request = models.ForeignKey(
+        PersonalDataRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="erasures",
+        verbose_name=_("request"),
+    )
+
+    class Meta:
+        verbose_name = _("erasure of personal data")
+        verbose_name_plural = _("erasures of personal data")
+        ordering = ["-erased_at"]
+
+    def __str__(self):
+        return f"{self.household.unit_code} {self.erased_at:%Y-%m-%d}"

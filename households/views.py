@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from arrears import access
+from arrears.models import Office
 from arrears.pages import add_errors, scoped_case
 from arrears.unlawful import FORBIDDEN, forbidden_in
 from households import scoping as household_scoping
@@ -405,5 +406,8 @@ def lawful_contact(request):
             "rules": rule_catalogue(Rules.from_policy(policy)),
             "forbidden": FORBIDDEN.values(),
             "backdate_days": settings.BACKDATE_DAYS,
+            "retention_years": profile.office.retention_years
+            if getattr(profile, "office", None)
+            else Office._meta.get_field("retention_years").default,
         },
     )

@@ -182,6 +182,8 @@ GET_EXPECTED = {
     # their scope (POST only, the permission first).
     "statement-link-new": (405, 405,  405,   405, 403, 403, 403, 405,  405,  405,  403,   302),
     "statement-link-revoke": (405, 405, 405, 405, 403, 403, 403, 405,  405,  405,  403,   302),
+    # Owners' personal-information requests (issue 17.5): the office manager's and the admin's.
+    "data-request-list": (403, 403,  403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,

@@ -257,6 +257,7 @@ TASK_NAMES = {
     "arrears.tasks.run_import_job",
     "escalation.tasks.daily_reminders",
     "escalation.tasks.catch_up_reminders",
+    "escalation.tasks.erase_expired_contact_data",
 }
 
 
