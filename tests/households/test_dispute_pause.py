@@ -162,6 +162,7 @@ def test_a_letter_leaves_the_disputed_months_out_and_says_they_are_under_review(
                 "deadline": letter.deadline,
                 "reference": "",
                 "periods": snapshot(letter),
+                "statement_links": type("NoLinks", (), {"all": lambda self: []})(),
             },
         )()
     )
