@@ -293,6 +293,7 @@ class Waiver(models.Model):
     class Basis(models.TextChoices):
         JUDGMENT = "judgment", _("not awarded by the court or tribunal")
         SETTLEMENT = "settlement", _("waived in a settlement")
+        DISPUTE = "dispute", _("an upheld dispute")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("awaiting the manager's approval")
@@ -302,11 +303,23 @@ class Waiver(models.Model):
     case = models.ForeignKey(
         "arrears.Case", on_delete=models.PROTECT, related_name="waivers", verbose_name=_("case")
     )
+    # A waiver comes either from the legal stage (a judgment, a settlement) or from a dispute
+    # the office upheld (issue 17.2); exactly one of the two is set.
     action = models.ForeignKey(
         LegalAction,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="waivers",
         verbose_name=_("legal action"),
+    )
+    dispute = models.ForeignKey(
+        "households.Dispute",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waivers",
+        verbose_name=_("dispute"),
     )
     basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
     amount = money_field(_("amount"))
@@ -341,6 +354,17 @@ class Waiver(models.Model):
         permissions = [("approve_waiver", _("Can approve a waiver of part of a debt"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="waiver_amount_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        action__isnull=False,
+                        dispute__isnull=True,
+                        basis__in=["judgment", "settlement"],
+                    )
+                    | Q(action__isnull=True, dispute__isnull=False, basis="dispute")
+                ),
+                name="waiver_from_action_or_dispute",
+            ),
             models.CheckConstraint(
                 condition=Q(status="pending") | Q(decided_by__isnull=False),
                 name="waiver_decision_has_decider",
