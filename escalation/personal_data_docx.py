@@ -129,9 +129,7 @@ def held_sections(held: HeldData) -> list[Section]:
         issues.lines.append(
             _join(_when(i.raised_at), i.title, i.description, i.get_status_display(), i.decision)
         )
-    evidence = Section(
-        "evidence", _("Evidence files (names and dates; the files themselves on request)")
-    )
+    evidence = Section("evidence", _("Evidence files (names and dates)"))
     for e in held.evidence:
         evidence.lines.append(_join(_when(e.uploaded_at), e.original_name))
     for d in held.disputes:
