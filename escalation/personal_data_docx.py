@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from arrears.templatetags.desk import cny
 from escalation.letter_docx import _document, _indented
@@ -145,6 +146,24 @@ def held_sections(held: HeldData) -> list[Section]:
         )
     for e in held.erasures:
         requests.lines.append(_join(_when(e.erased_at), _("erased"), e.get_reason_display()))
+    years = household.office.retention_years
+    purpose = Section("purpose", _("Why it is kept, and for how long"))
+    purpose.lines += [
+        _(
+            "To collect the property fees owed, lawfully, and to prove how it was done "
+            "(the ledger and the record of written demands)."
+        ),
+        ngettext(
+            "Once nothing is owed, every campaign has closed and no legal action is open, "
+            "the names, phone numbers and notes are erased %(years)d year after the last "
+            "payment, contact or campaign close, with a record that it was done.",
+            "Once nothing is owed, every campaign has closed and no legal action is open, "
+            "the names, phone numbers and notes are erased %(years)d years after the last "
+            "payment, contact or campaign close, with a record that it was done.",
+            years,
+        )
+        % {"years": years},
+    ]
     return [
         contact,
         history,
@@ -157,6 +176,7 @@ def held_sections(held: HeldData) -> list[Section]:
         evidence,
         views,
         requests,
+        purpose,
     ]
 
 

@@ -355,6 +355,7 @@ def test_the_page_shows_the_same_sections(client, world, settings):
     page = client.get(reverse("data-request-document", args=[req.pk])).content.decode()
     for key in ("contact", "contact-history", "attempts", "promises", "letters", "disputes"):
         assert f'data-testid="held-{key}"' in page
+    assert "erased 3 years after the last payment" in page  # why, and for how long
     assert "statement opened" in page
     assert "13912345678" in page
 

@@ -274,3 +274,31 @@ def test_a_real_worker_consuming_from_redis_erases_exactly_at_the_retention_boun
     assert erased(due_owner)
     for owner in (day_later_owner, owing_owner, kept_owner):
         assert not erased(owner), owner.household.unit_code
+
+
+def test_the_job_leaves_no_owner_name_on_the_letters(closed):
+    from escalation.models import Letter
+
+    office, campaign, household, owner = closed
+    with time_machine.travel(CLOSED_AT, tick=False):
+        user = make_user("pd-letters", "office_manager", office=office)
+        letter = Letter.objects.create(
+            case=household.cases.get(),
+            kind="notice",
+            reference="PD-2023-N0001",
+            dated=datetime.date(2023, 3, 1),
+            total=Decimal("100.00"),
+            owners=["张三"],
+            issued_by=user,
+            proof_detail="张三 本人签收",
+        )
+    with time_machine.travel(datetime.datetime(2026, 7, 1, 9, 0, tzinfo=SH), tick=False):
+        assert erase_expired() == 1
+    letter.refresh_from_db()
+    assert (letter.owners, letter.proof_detail) == ([], "")
+    assert (letter.reference, letter.total) == ("PD-2023-N0001", Decimal("100.00"))
+    for row in Letter.history.filter(id=letter.pk):
+        assert (row.owners, row.proof_detail) == ([], "")
+    from escalation.letters import issued_letter
+
+    assert issued_letter(letter).salutation.startswith("尊敬的业主")
