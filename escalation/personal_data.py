@@ -51,6 +51,7 @@ from households.models import (
 )
 
 CORRECTABLE = ("name", "phone", "phone_alt")
+SENT_HOW_MAX = PersonalDataRequest._meta.get_field("sent_how").max_length
 
 OWNER_FIELDS = ("name", "phone", "phone_alt", "note")
 HOUSEHOLD_FIELDS = ("note",)
@@ -273,6 +274,18 @@ def request_record(
     return request
 
 
+def _how(how: str, missing: str) -> str:
+    """How a written answer was sent: said, and short enough to keep."""
+    how = how.strip()
+    if not how:
+        raise ValidationError(missing)
+    if len(how) > SENT_HOW_MAX:
+        raise ValidationError(
+            _("Say how it was sent in at most %(max)d characters.") % {"max": SENT_HOW_MAX}
+        )
+    return how
+
+
 def _close(request, *, by, status, answer=""):
     request.status = status
     request.answer = answer
@@ -445,13 +458,12 @@ def request_access_sent(*, request: PersonalDataRequest, by, how: str) -> Person
         raise ValidationError(
             _("Only a request to see what is held is answered with the document.")
         )
-    how = how.strip()
-    if not how:
-        raise ValidationError(
-            _(
-                "Say how the document was sent, e.g. registered mail and its number, or handed over at the office."
-            )
-        )
+    how = _how(
+        how,
+        _(
+            "Say how the document was sent, e.g. registered mail and its number, or handed over at the office."
+        ),
+    )
     request.sent_how, request.sent_by, request.sent_at = how, by, timezone.now()
     _close(request, by=by, status=PersonalDataRequest.Status.DONE, answer=how)
     return request
@@ -466,13 +478,12 @@ def request_answer_sent(*, request: PersonalDataRequest, by, how: str) -> Person
         raise ValidationError(_("Answer the request first; then send the written answer."))
     if request.sent_at is not None:
         raise ValidationError(_("The written answer was already sent; reload the page."))
-    how = how.strip()
-    if not how:
-        raise ValidationError(
-            _(
-                "Say how the answer was sent, e.g. registered mail and its number, or handed over at the office."
-            )
-        )
+    how = _how(
+        how,
+        _(
+            "Say how the answer was sent, e.g. registered mail and its number, or handed over at the office."
+        ),
+    )
     request.sent_how, request.sent_by, request.sent_at = how, by, timezone.now()
     request._history_user = by
     request.save()

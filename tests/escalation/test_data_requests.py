@@ -598,3 +598,17 @@ def test_an_allowed_deletion_also_anonymises_the_letters_and_requests(world):
 
     letter_text = " ".join(answer_letter(req).paragraphs)
     assert "已删除您的联系信息" in letter_text
+
+
+def test_a_raw_post_with_a_too_long_how_is_refused_with_what_to_do(client, world, settings):
+    req = _access_request(world)
+    client.force_login(world.manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("data-request-answer", args=[req.pk])
+    response = client.post(url, {"how": "挂" * 301}, follow=True)
+    assert "in at most 300 characters" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == PersonalDataRequest.Status.OPEN and req.sent_at is None
+    client.post(url, {"how": "挂" * 300})
+    req.refresh_from_db()
+    assert req.status == PersonalDataRequest.Status.DONE and len(req.sent_how) == 300
