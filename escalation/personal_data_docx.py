@@ -75,7 +75,13 @@ def held_sections(held: HeldData) -> list[Section]:
         )
     for p in held.payments:
         ledger.lines.append(
-            _join(_("Payment"), _when(p.paid_at), cny(p.amount), p.get_method_display())
+            _join(
+                p.get_kind_display(),
+                _when(p.paid_at),
+                cny(p.amount),
+                p.get_method_display(),
+                p.receipt_no,
+            )
         )
     attempts = Section("attempts", _("Contact attempts and notes"))
     for a in held.attempts:

@@ -285,7 +285,7 @@ def _everything_held(world, *, letter=True):
     from escalation.statement_links import event_record, link_issue
     from households.contact import attempt_log
     from households.disputes import dispute_record
-    from tests.conftest import PNG, make_promise
+    from tests.conftest import PNG, make_promise, record_payment
 
     owner = world.house_a.owners.get()
     owner.phone = "13911110000"
@@ -319,6 +319,8 @@ def _everything_held(world, *, letter=True):
         by=world.collector_a,
     )
     event_record(link_issue(case=world.case_a, by=world.collector_a), "viewed")
+    receipt = "R-PIPL-1" if letter else "R-PIPL-2"
+    record_payment(world.house_a, "200.00", world.collector_a, receipt_no=receipt)
     return letter
 
 
@@ -338,6 +340,7 @@ def test_the_document_downloads_as_docx_with_everything_held(client, world):
     assert letter.reference in text
     assert "卫生间漏水一直没修" in text
     assert "call-note.png" in text  # the file's name, not the file
+    assert "R-PIPL-1" in text and "¥200.00" in text
     assert "李收费" not in text  # no staff names: the owner's data
     # Written in Chinese for the owner, whatever the manager reads.
     assert "联系信息" in text or "联系数据" in text
