@@ -184,6 +184,14 @@ GET_EXPECTED = {
     "statement-link-revoke": (405, 405, 405, 405, 403, 403, 403, 405,  405,  405,  403,   302),
     # Owners' personal-information requests (issue 17.5): the office manager's and the admin's.
     "data-request-list": (403, 403,  403,   200, 403, 403, 403, 200,  200,  403,  403,   302),
+    # On case_a's household (data-request-new) and on an access request of its owner: who may
+    # never handle requests gets 403 before any lookup, the other office's manager 404. The
+    # answer is POST only (the method first). ":docx" is the document as a Word file.
+    "data-request-new": (403,  403,  403,   200, 403, 403, 403, 200,  404,  403,  403,   302),
+    "data-request-detail": (403, 403, 403,  200, 403, 403, 403, 200,  404,  403,  403,   302),
+    "data-request-document": (403, 403, 403, 200, 403, 403, 403, 200, 404,  403,  403,   302),
+    "data-request-document:docx": (403, 403, 403, 200, 403, 403, 403, 200, 404, 403, 403, 302),
+    "data-request-answer": (405, 405, 405,  405, 405, 405, 405, 405,  405,  405,  405,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -229,6 +237,9 @@ POST_EXPECTED = {
     "statement-written-only": (302, 302, 302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
     "statement-link-new":     (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "statement-link-revoke":  (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    # Owners' personal-information requests: recorded and answered by the office manager.
+    "data-request-new":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "data-request-answer":    (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
 }
 # fmt: on
 
@@ -273,6 +284,9 @@ SHOWN = {
     "tip-new": "C6-101",
     "case-letter": OWNER,  # the salutation: 尊敬的张静（C6-101 业主）
     "case-letter:docx": OWNER,
+    "data-request-detail": "C6-101",
+    "data-request-document": PHONE,  # the owner's own data, in full, for the owner
+    "data-request-document:docx": PHONE,
     "letter-list": LETTER_PREFIX,
     "letter-list:docx": OWNER,
     "letter-detail": OWNER,
@@ -338,6 +352,10 @@ ANONYMOUS_ARGS = {
     "waiver-decide": [1],
     "exemption-review": [1],
     "statement-link-revoke": [1],
+    "data-request-new": [1],
+    "data-request-detail": [1],
+    "data-request-document": [1],
+    "data-request-answer": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
@@ -367,6 +385,10 @@ def _params(method, table):
 def _media(settings, tmp_path):
     """Evidence files go to a temporary folder, not var/media."""
     settings.MEDIA_ROOT = tmp_path
+
+
+def today_iso():
+    return timezone.localdate().isoformat()
 
 
 def _local_minute(delta):
@@ -560,6 +582,19 @@ class Objects:
         }
 
     @cached_property
+    def data_request(self):
+        """case_a's owner asked by letter today to see what is held."""
+        from escalation.personal_data import request_record
+
+        return request_record(
+            household=self.world.house_a,
+            kind="access",
+            received_via="letter",
+            received_on=timezone.localdate(),
+            by=self.world.manager,
+        )
+
+    @cached_property
     def statement_token(self):
         """case_a's statement link, issued today by its collector (no letter needed)."""
         from escalation.statement_links import link_issue, token_for
@@ -606,6 +641,10 @@ class Objects:
             return reverse(name, args=[self.backdated_payment.pk])
         if name == "team-detail":
             return reverse(name, args=[world.team_a.pk])
+        if name == "data-request-new":
+            return reverse(name, args=[world.house_a.pk])
+        if name.startswith("data-request-") and name != "data-request-list":
+            return reverse(name, args=[self.data_request.pk])
         if name == "team-member-remove":
             membership = TeamMember.objects.get(team=world.team_a, user=world.collector_a)
             return reverse(name, args=[membership.pk])
@@ -851,6 +890,16 @@ def _action(view, objs):
     if view == "credit-refund":
         objs.credit  # noqa: B018 - made before the request: the refund needs credit
         return {"amount": "100.00", "reason": "矩阵：银行转账退回"}, CreditRefund.objects.exists
+    if view == "data-request-new":
+        from households.models import PersonalDataRequest
+
+        data = {"kind": "access", "received_via": "call", "received_on": today_iso()}
+        return data, PersonalDataRequest.objects.filter(household=world.house_a).exists
+    if view == "data-request-answer":
+        from households.models import PersonalDataRequest
+
+        sent = PersonalDataRequest.objects.filter(pk=objs.data_request.pk, sent_how="挂号信 矩阵")
+        return {"how": "挂号信 矩阵"}, sent.exists
     if view == "summary-run":
         produced = Summary.objects.filter(kind=Summary.Kind.DAILY_OFFICE).exists
         return {"kind": "daily_office", "date": timezone.localdate().isoformat()}, produced
