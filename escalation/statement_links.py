@@ -92,6 +92,10 @@ class Statement:
     total: Decimal
     payments: list[tuple[datetime.date, Decimal]]
     written_only: bool
+    # Months under an open dispute: paused, not demanded until the written answer (17.2).
+    under_review: tuple[MonthRange, ...] = ()
+    disputes: tuple = ()  # statement_actions.OwnerDispute, newest first
+    proposals: tuple = ()  # PlanProposal, newest first, each with its decision if any
 
 
 def statement_for(link: StatementLink) -> Statement:
@@ -100,6 +104,10 @@ def statement_for(link: StatementLink) -> Statement:
     # The statement shows every unpaid month, those under an open dispute too.
     demanded, under_review = unpaid_ranges(case)
     ranges = sorted(demanded + under_review, key=lambda r: r.start)
+    # Imported here: both modules issue letters and links through this one.
+    from escalation.plan_proposals import proposals_for_case
+    from escalation.statement_actions import owner_disputes
+
     reversed_ids = set(
         Payment.objects.filter(
             household_id=case.household_id, kind=Payment.Kind.REVERSAL
@@ -123,6 +131,9 @@ def statement_for(link: StatementLink) -> Statement:
         total=sum((r.balance for r in ranges), ZERO),
         payments=payments,
         written_only=case.household.written_contact_only,
+        under_review=tuple(under_review),
+        disputes=tuple(owner_disputes(case)),
+        proposals=tuple(proposals_for_case(case)),
     )
 
 
