@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.forms import BootstrapMixin, DateInput
 from arrears.inputs import MoneyField, SaneDateField, parse_amount
-from arrears.templatetags.desk import cny
 from households.models import DisputeCause, DisputeKind, PersonalDataRequest
 
 WORDS_LIMIT = 2000
@@ -89,15 +88,19 @@ class StatementDisputeForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, periods, **kwargs):
         kwargs.setdefault("auto_id", "dispute_%s")
         super().__init__(*args, **kwargs)
-        self.fields["months"].choices = [
-            (str(p.pk), f"{p.month:%Y-%m} · {cny(p.amount_due - p.amount_paid)}") for p in periods
-        ]
+        self.fields["months"].choices = [(str(p.pk), f"{p.month:%Y-%m}") for p in periods]
 
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
         if kind == DisputeKind.MONTHS and not data.get("months"):
             self.add_error("months", _("Tick the months you dispute."))
+        if (
+            kind == DisputeKind.AMOUNT
+            and data.get("amount") is None
+            and "amount" not in self.errors
+        ):
+            self.add_error("amount", _("Enter the amount you paid, as on your receipt."))
         if kind != DisputeKind.AMOUNT:
             data["amount"] = None
         if kind != DisputeKind.SERVICE:
