@@ -53,11 +53,13 @@ class StatementDisputeForm(BootstrapMixin, forms.Form):
     months = forms.MultipleChoiceField(
         label=_("The months you dispute"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "statement-months"}),
+        help_text=_("Only if some months are wrong."),
         error_messages={"invalid_choice": _("Choose months from this statement only.")},
     )
     amount = MoneyField(
         label=_("The amount you paid (¥)"),
+        help_text=_("Only if you paid: the amount, the receipt number and the day."),
         required=False,
         min_value=Decimal("0.01"),
         error_messages={
@@ -69,6 +71,7 @@ class StatementDisputeForm(BootstrapMixin, forms.Form):
     receipt_date = SaneDateField(label=_("Paid on"), required=False, widget=DateInput())
     cause = forms.ChoiceField(
         label=_("What the complaint is about"),
+        help_text=_("Only for a complaint about the service."),
         choices=[("", "—"), *DisputeCause.choices],
         required=False,
         error_messages={"invalid_choice": _("Choose what the complaint is about.")},
