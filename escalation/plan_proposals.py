@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 
 from arrears.messages import Message
 from arrears.models import Case, Notification
-from arrears.money import ZERO
+from arrears.money import CENT, ZERO
 from arrears.notifications import notify, office_managers
 from escalation.letter_records import plan_reply_issue
 from escalation.letters import PlanReply, unpaid_ranges
@@ -40,7 +40,6 @@ from escalation.plans import MAX_INSTALMENTS, plan_record
 
 MIN_INSTALMENTS = 2
 START_WITHIN_MONTHS = 3
-CENT = Decimal("0.01")
 # Two submissions of the same proposal within this many seconds are one (a double tap).
 SAME_SUBMISSION_SECONDS = 60
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -22,11 +21,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arrears.ledger import MonthRange, ledger_ranges
 from arrears.models import Case, DebtPeriod
 from escalation.models import StatementEvent, StatementLink
 from escalation.personal_data import request_record
-from households.disputes import dispute_record, open_disputes
+from households.disputes import dispute_record
 from households.models import (
     Dispute,
     DisputeKind,
@@ -185,30 +183,3 @@ def statement_data_request(
         )
         StatementEvent.objects.create(link=link, kind=StatementEvent.Kind.DATA_REQUEST, at=now)
     return request, True
-
-
-@dataclass(frozen=True)
-class OwnerDispute:
-    """A dispute as the owner sees it on the statement: what, since when, its state."""
-
-    kind: str
-    kind_label: str
-    recorded_on: datetime.date
-    months: list[MonthRange]
-    state: str
-
-
-def owner_disputes(case: Case) -> list[OwnerDispute]:
-    """The household's open disputes, newest first, naming no one who recorded them."""
-    from households.disputes import status
-
-    return [
-        OwnerDispute(
-            kind=d.kind,
-            kind_label=d.get_kind_display(),
-            recorded_on=timezone.localdate(d.recorded_at),
-            months=ledger_ranges((p.month, p.amount_due, p.amount_paid) for p in d.months.all()),
-            state=status(d),
-        )
-        for d in open_disputes(case)
-    ]
