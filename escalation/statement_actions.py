@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arrears.models import Case, DebtPeriod
+from arrears.models import Case
 from escalation.models import StatementEvent, StatementLink
 from escalation.personal_data import request_record
 from households.disputes import dispute_record
@@ -41,10 +41,8 @@ def _error(field: str, message: str, code: str) -> ValidationError:
 
 
 def unpaid_periods(case: Case):
-    """The household's unpaid months the owner may dispute, oldest first."""
-    return DebtPeriod.objects.filter(
-        household_id=case.household_id, amount_paid__lt=F("amount_due")
-    ).order_by("month")
+    """The unpaid months the statement shows, which the owner may dispute, oldest first."""
+    return case.periods().filter(amount_paid__lt=F("amount_due")).order_by("month")
 
 
 def receipt_words(words: str, number: str, day: datetime.date | None) -> str:

@@ -117,8 +117,7 @@ class StatementPlanForm(BootstrapMixin, forms.Form):
     count = forms.IntegerField(
         label=_("How many instalments"),
         required=False,
-        min_value=1,
-        max_value=999,
+        # How many is the proposal rule's (escalation.plan_proposals), with its own words.
         error_messages={"invalid": _("Enter the number of instalments, e.g. 6.")},
     )
     first_month = MonthField(

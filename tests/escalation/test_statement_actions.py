@@ -304,6 +304,9 @@ def test_a_proposal_leaves_the_disputed_months_out(client, world, link):
     ("fields", "message"),
     [
         ({"count": "61"}, "At most 60 instalments"),
+        ({"count": "99999999999999999999"}, "At most 60 instalments"),
+        ({"count": "-3"}, "Propose at least 2 instalments"),
+        ({"count": "two"}, "Enter the number of instalments, e.g. 6."),
         ({"count": "1"}, "Propose at least 2 instalments"),
         ({"count": "", "amounts": "500, 500"}, "add up to ¥1,000.00 but ¥1,700.00 is owed"),
         ({"count": "", "amounts": "1000, 1000"}, "only ¥1,700.00 is owed: lower them"),
