@@ -128,6 +128,15 @@ class Statement:
     disputes: tuple = ()  # OwnerDispute, newest first
     proposals: tuple = ()  # PlanProposal, newest first, each with its decision if any
 
+    @property
+    def paused_total(self) -> Decimal:
+        """What the months under review add up to: not asked for until the written answer."""
+        return sum((r.balance for r in self.under_review), ZERO)
+
+    @property
+    def due_now(self) -> Decimal:
+        return self.total - self.paused_total
+
 
 def statement_for(link: StatementLink) -> Statement:
     case = link.case

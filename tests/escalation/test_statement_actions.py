@@ -79,6 +79,8 @@ def test_disputing_two_months_pauses_them_and_tells_the_manager(en, world, link)
     assert 'data-testid="statement-done"' in page
     assert page.count('data-testid="statement-paused"') == 1  # 2014-01 — 2014-02, one range
     assert "under review" in page and 'data-state="open"' in page
+    assert 'data-testid="statement-paused-total">¥200.00' in page
+    assert 'data-testid="statement-due-now">¥1,500.00' in page
     for never in NAMES_NEVER_SHOWN:
         assert never not in page
     kinds = [e.kind for e in case_timeline(world.case_a)]
