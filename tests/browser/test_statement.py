@@ -16,8 +16,8 @@ from django.utils import timezone
 from arrears.models import DebtorCategory
 from escalation.letter_records import letter_issue
 from escalation.letters import issued_letter, letter_for
-from escalation.models import PlanProposal, StatementEvent
-from escalation.plan_proposals import add_months
+from escalation.models import PaymentPlan, PlanProposal, StatementEvent
+from escalation.plan_proposals import add_months, proposal_record
 from escalation.statement_links import link_issue, token_for
 from households.contact import contact_answers
 from households.contact_policy import DISPUTED
@@ -197,4 +197,26 @@ def test_disputing_every_unpaid_month_stops_calls_about_them(phone, world):
     assert phone.get_by_test_id("statement-paused").count() == 1
     call = contact_answers([house], now=ten)[house.pk].call
     assert not call.allowed and DISPUTED in {b.code for b in call.reasons}
+    assert _fits(phone)
+
+
+def test_the_office_manager_answers_a_proposal_in_writing_and_the_owner_sees_it(wide, phone, world):
+    link = link_issue(case=world.case_a, by=world.collector_a)
+    first = add_months(timezone.localdate().replace(day=1), 1)
+    proposal, _created = proposal_record(link=link, first_month=first, count=4)
+    log_in(wide, "manager", "pw-manager")
+    wide.goto(f"/cases/{world.case_a.pk}/#plan-proposals")
+    card = wide.get_by_test_id("plan-proposal")
+    assert card.get_attribute("data-state") == "pending"
+    card.locator('input[name="outcome"][value="accepted"]').check()
+    screenshot(wide, "case-plan-proposal")
+    with wide.expect_navigation():
+        card.get_by_role("button").click()
+    letter = wide.get_by_test_id("letter")
+    assert "分期缴费申请答复函" in letter.inner_text()
+    assert "同意您提出的分期方案" in letter.inner_text()
+    assert wide.get_by_test_id("letter-qr").is_visible()
+    assert PaymentPlan.objects.get(case=world.case_a).total == proposal.total
+    phone.goto(f"/s/{token_for(link)}/")
+    assert phone.get_by_test_id("statement-proposal").get_attribute("data-state") == "accepted"
     assert _fits(phone)
