@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0009_personal_data_request'),
+        ('households', '0010_data_request_answer_sent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
