@@ -831,8 +831,11 @@ class PersonalDataRequest(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+        help_text=_("Empty: the owner sent it from the statement page."),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     closed_by = models.ForeignKey(

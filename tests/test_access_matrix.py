@@ -179,6 +179,12 @@ GET_EXPECTED = {
     "statement":       (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
     "statement:forged": (404, 404,   404,   404, 404, 404, 404, 404,  404,  404,  404,   404),
     "statement-written-only": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   405),
+    # The owner's actions (issue 17.2, 17.4, 17.5): POST only, through the link.
+    "statement-dispute":      (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   405),
+    "statement-instalments":  (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   405),
+    "statement-personal-data": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,  405),
+    # The office manager answers an owner's instalment proposal (POST only).
+    "plan-proposal-decide":   (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   302),
     # The case page issues a link for a message and revokes links: who issues letters, in
     # their scope (POST only, the permission first).
     "statement-link-new": (405, 405,  405,   405, 403, 403, 403, 405,  405,  405,  403,   302),
@@ -236,6 +242,11 @@ POST_EXPECTED = {
     "credit-refund":          (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     # The owner asks for written contact only through the link, whoever posts it.
     "statement-written-only": (302, 302, 302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
+    "statement-dispute":      (302, 302, 302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
+    "statement-instalments":  (302, 302, 302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
+    "statement-personal-data": (302, 302, 302,  302, 302, 302, 302, 302,  302,  302,  302,   302),
+    # The owner's instalment proposal is answered by the case's office manager (and admin).
+    "plan-proposal-decide":   (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "statement-link-new":     (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "statement-link-revoke":  (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     # Owners' personal-information requests: recorded and answered by the office manager.
@@ -357,6 +368,7 @@ ANONYMOUS_ARGS = {
     "data-request-detail": [1],
     "data-request-document": [1],
     "data-request-answer": [1],
+    "plan-proposal-decide": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
@@ -364,7 +376,13 @@ CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
 
 def _public_statement(view: str) -> bool:
     """The owner's statement and its action: reached by the signed link, no login."""
-    return view.split(":")[0] in ("statement", "statement-written-only")
+    return view.split(":")[0] in (
+        "statement",
+        "statement-written-only",
+        "statement-dispute",
+        "statement-instalments",
+        "statement-personal-data",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -588,8 +606,20 @@ class Objects:
         self.attempt  # noqa: B018 - a collector's name on the case, never shown on the link
         return token_for(link_issue(case=self.world.case_a, by=self.world.collector_a))
 
+    @cached_property
+    def plan_proposal(self):
+        """case_a's owner proposed 4 instalments on the statement link."""
+        from escalation.plan_proposals import proposal_record
+        from escalation.statement_links import link_issue
+
+        link = link_issue(case=self.world.case_a, by=self.world.collector_a)
+        first = timezone.localdate().replace(day=1) + datetime.timedelta(days=32)
+        return proposal_record(link=link, first_month=first.replace(day=1), count=4)[0]
+
     def url(self, view):
         name, _sep, variant = view.partition(":")
+        if name == "plan-proposal-decide":
+            return reverse(name, args=[self.plan_proposal.pk])
         if name == "statement-link-revoke":
             from escalation.statement_links import link_issue
 
@@ -863,6 +893,26 @@ def _action(view, objs):
     if view == "statement-written-only":
         asked = Household.objects.filter(pk=world.house_a.pk, written_contact_only=True).exists
         return {}, asked
+    if view == "statement-dispute":
+        month = DebtPeriod.objects.filter(household=world.house_a).order_by("month").first()
+        data = {"kind": "months", "months": [month.pk], "words": "这个月交过了"}
+        return data, Dispute.objects.filter(household=world.house_a, source="statement").exists
+    if view == "statement-instalments":
+        from escalation.models import PlanProposal
+
+        first = timezone.localdate().replace(day=1) + datetime.timedelta(days=32)
+        data = {"count": "4", "first_month": f"{first:%Y-%m}"}
+        return data, PlanProposal.objects.filter(case=world.case_a).exists
+    if view == "statement-personal-data":
+        from households.models import PersonalDataRequest
+
+        made = PersonalDataRequest.objects.filter(household=world.house_a, received_via="statement")
+        return {"kind": "access"}, made.exists
+    if view == "plan-proposal-decide":
+        from escalation.models import PlanProposalDecision
+
+        decided = PlanProposalDecision.objects.filter(proposal=objs.plan_proposal).exists
+        return {"outcome": "declined", "reason": "矩阵：请先核对欠费"}, decided
     if view == "credit-refund":
         objs.credit  # noqa: B018 - made before the request: the refund needs credit
         return {"amount": "100.00", "reason": "矩阵：银行转账退回"}, CreditRefund.objects.exists
