@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from arrears import case_figures
 from arrears.models import Campaign, Case, Clearance, DebtorCategory, DebtPeriod
@@ -222,3 +223,23 @@ def test_disputes_cost_the_same_queries_for_more_cases_and_disputes(world, plan)
         case = make_case(campaign=campaign, household=house, team=cases["S2"].team)
         _upheld(world, case, datetime.datetime(2026, 6, 2, 9, tzinfo=TZ))
     assert queries() == few
+
+
+def test_the_assessment_page_says_which_months_a_dispute_paused(client, world, plan):
+    campaign, cases = plan
+    Case.objects.filter(pk=cases["S3"].pk).delete()
+    dispute_record(
+        case=cases["S1"],
+        kind="service",
+        cause="cleaning",
+        words="楼道没人打扫",
+        source="call",
+        by=world.collector_a,
+        now=LAST_MINUTE,
+    )
+    client.cookies["django_language"] = "en"
+    client.force_login(world.manager)
+    with at(datetime.datetime(2026, 6, 10, 10, tzinfo=TZ)):
+        page = client.get(reverse("assessment", args=[campaign.pk])).content.decode()
+    assert page.count('data-testid="paused"') == 2  # team A in May and in June
+    assert "1 case paused by a dispute" in page
