@@ -278,3 +278,27 @@ def dispute_figures(
         total.add(figures)
     kept = [r for r in rows if r.dispute.household.office_id in per_office]
     return DisputeFigures(offices=list(per_office.values()), total=total, rows=kept)
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+def totals_of(rows: list[dict]) -> dict:
+    """The sum of several offices' `OfficeDisputes.as_data()` (a region's pack), with the
+    causes that have an open dispute (`causes_seen`). Reads stored data too: amounts may be
+    strings once a summary is stored."""
+    total = OfficeDisputes(None, "")
+    for row in rows:
+        total.open += row["open"]
+        total.held += _money(row["held"])
+        total.orders_overdue += row["orders_overdue"]
+        for key, tally in row["ages"].items():
+            if key in total.ages:
+                total.ages[key].add(tally["count"], _money(tally["held"]))
+        for key, tally in row["causes"].items():
+            if key in total.causes:
+                total.causes[key].add(tally["count"], _money(tally["held"]))
+    data = total.as_data()
+    data["causes_seen"] = [k for k in CAUSE_KEYS if total.causes[k].count]
+    return data
