@@ -3,6 +3,7 @@
 from django import template
 
 from households.dispute_figures import AGE_KEYS, CAUSE_KEYS, age_label, cause_label
+from households.models import Department
 
 register = template.Library()
 
@@ -24,6 +25,4 @@ def dispute_ages() -> tuple:
 
 @register.filter
 def dispute_department(key: str) -> str:
-    from households.models import Department
-
     return str(Department(key).label) if key in Department.values else key
