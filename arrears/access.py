@@ -296,6 +296,12 @@ def may_run_summary(user, kind) -> bool:
     return kind in summaries_to_run(user)
 
 
+def may_see_disputes(user) -> bool:
+    """Team leaders and everyone above them read the Disputes page (open disputes by age,
+    cause and amount held up) of their scope: a leader's teams, an office, the region."""
+    return _is(user, OVERSEERS)
+
+
 def may_read_weekly_report(user) -> bool:
     """The regional director, operations managers and the administrator download the weekly
     workbook of their offices."""

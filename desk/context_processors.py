@@ -38,5 +38,6 @@ def role(request):
         "may_import_payments": signed_in and access.may_import_payments(user),
         "may_read_summaries": signed_in and access.may_read_summaries(user),
         "may_read_weekly_report": signed_in and access.may_read_weekly_report(user),
+        "may_see_disputes": signed_in and access.may_see_disputes(user),
     }
     return request._desk_role_context

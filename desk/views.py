@@ -35,6 +35,7 @@ from escalation.limitation import EXPIRED, NEAR
 from escalation.limitation_records import household_limitation, unpaid_clocks
 from households import scoping as household_scoping
 from households.contact import contact_answers
+from households.dispute_figures import dispute_figures
 from households.disputes import dispute_rows
 from households.models import IS_BREACH, OnSiteTip
 from households.privacy import mask_phone
@@ -160,7 +161,8 @@ def desk(request):
 def _region_context(user) -> dict:
     """The director's regional view: per office its progress against the campaign's
     target, this week's and the campaign's figures and a trend; the region's totals; the
-    latest Monday pack and last week's workbook. Seven queries whatever the offices."""
+    latest Monday pack and last week's workbook; the open disputes (the Disputes page's
+    figures). Nine queries whatever the offices."""
     now = timezone.now()
     week_start = _week_start(now)
     this_monday = timezone.localtime(week_start).date()
@@ -174,8 +176,10 @@ def _region_context(user) -> dict:
         office.progress = progress.get(office.pk)
         office.trend = sparkline(per_office.get(office.pk, [ZERO] * len(bars)))
     last_monday = this_monday - datetime.timedelta(days=7)
+    disputes = dispute_figures(household_scoping.disputes(user), offices=rows, at=now)
     return {
         "offices": rows,
+        "disputes": disputes.total,
         "region_totals": {
             "collected": sum((o.collected for o in rows), ZERO),
             "to_date": sum((o.progress.collected for o in rows if o.progress), ZERO),

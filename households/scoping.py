@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from arrears.models import Campaign, Case, Role
 from arrears.scoping import cases, in_offices, scope_of
-from households.models import ContactAttempt, Household, OnSiteTip
+from households.models import ContactAttempt, Dispute, Household, OnSiteTip
 
 
 def households(user) -> QuerySet[Household]:
@@ -25,6 +25,12 @@ def contact_attempts(user) -> QuerySet[ContactAttempt]:
     if scope.team_bound:
         qs = qs.filter(household__in=households(user))
     return qs
+
+
+def disputes(user) -> QuerySet[Dispute]:
+    """The disputes of the households the user may see (a collector's and a leader's: those
+    of their teams' cases)."""
+    return Dispute.objects.filter(household__in=households(user))
 
 
 def tips(user) -> QuerySet[OnSiteTip]:

@@ -59,7 +59,8 @@ from escalation.limitation_records import near_limit
 from escalation.models import Instalment
 from escalation.watch import escalation_watch
 from households.contact_policy import CONVERSATION_OUTCOMES, OWNER_PERSONS
-from households.models import IS_BREACH, ContactAttempt
+from households.dispute_figures import dispute_figures, totals_of
+from households.models import IS_BREACH, ContactAttempt, Dispute
 from summaries.delivery import deliver_all
 from summaries.windows import (
     report_window,
@@ -523,6 +524,7 @@ PACK_ORDER = {
     "legal_open": lambda r: (r["office"], r["unit"]),
     "waivers_pending": lambda r: (r["office"], r["unit"]),
     "plans_behind": lambda r: (r["office"], r["unit"]),
+    "orders_overdue": lambda r: (-r["days"], r["office"], r["unit"]),
 }
 
 
@@ -551,6 +553,8 @@ def pack_merge(monday: datetime.date, region: Region, parts: list[dict]) -> dict
     for section in pack["offices"]:
         totals.add(Figures(**section["week"]))
     pack["totals"] = asdict(totals)
+    # Open disputes (issue 17.3): each office's row, and the sum of those merged.
+    pack["disputes_total"] = totals_of(pack.get("disputes", []))
     return pack
 
 
@@ -582,6 +586,8 @@ def _empty_pack(monday: datetime.date, region: Region) -> dict:
         "breaches": [],
         "office_ids": [],
         "counts": {},
+        "disputes": [],
+        "orders_overdue": [],
     }
 
 
@@ -780,6 +786,32 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
                     "by": person_name(a.made_by),
                     "team": a.team.code if a.team else "",
                     "rules": a.all_breaches,
+                },
+            )
+        )
+    # Open disputes as they stood at the meeting: by age, cause and amount held up, and the
+    # work orders past their due date (households.dispute_figures, as the Disputes page).
+    disputes = dispute_figures(
+        Dispute.objects.filter(household__office_id__in=office_ids), offices=offices, at=now
+    )
+    for figures in disputes.offices:
+        packs[figures.office_id]["disputes"] = [figures.as_data()]
+    late = [r for r in disputes.rows if r.overdue]
+    counts["orders_overdue"] = defaultdict(int)
+    for r in late:
+        office = r.dispute.household.office
+        counts["orders_overdue"][office.pk] += 1
+        lists["orders_overdue"].append(
+            (
+                office.pk,
+                {
+                    "office": office.name,
+                    "unit": r.dispute.household.unit_code,
+                    "case": r.dispute.case_id,
+                    "department": r.work_order.department,
+                    "due": r.work_order.due_date,
+                    "days": r.overdue_days,
+                    "cause": r.cause,
                 },
             )
         )

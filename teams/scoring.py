@@ -18,14 +18,36 @@ held the case then. A clearance does not count when
   only confirmed payments earn;
 - a contact attempt on that case broke the contact policy before it was cleared: contact
   that breaks the rules never earns anything.
+- the case was cleared by an upheld dispute's waiver (issue 17.3): the waiver lowered what
+  was due until nothing was left, and the payment the clearance names paid nothing to
+  arrears (`waived`). Money never collected earns nothing: no clearance, and no amount
+  collected (collection is what payments paid to arrears, arrears.collection). A payment that
+  pays the rest after a waiver still earns as any payment does.
 Months are calendar months in the office's time zone (Asia/Shanghai): a case cleared at
 23:59 on the last day of a month counts for that month.
+
+Disputes (issue 17.3): a team is not penalised for a month in which its case was paused by an
+open dispute — the minimum counts only undisputed cases. Precisely:
+- a case is *paused in a month* when a dispute on its household was open (recorded, its
+  written answer not yet delivered) at any moment of that month: from the dispute's
+  recorded moment (included) to the answer's delivery (excluded). A dispute recorded at 23:59
+  on the month's last day pauses the case for that month; answered at 00:01 on the next
+  month's first day, for that month too; answered at 00:00 exactly, not. Any moment, not
+  "at the month's end": a case paused for three weeks and answered on the 30th still took
+  those weeks from the team, and the minimum is judged on the month as a whole.
+  Weeks have no minimum (the weekly leaderboard shows clearances, collection and the points
+  of the months so far), so a pause counts per month only.
+- a team's minimum for a month is then the campaign's minimum, but never more than the
+  team's undisputed cases still to clear: its cases (as assigned when scored) not closed and
+  not cleared before the month began, less those paused in it. A team of two cases with
+  one paused still owes 1 household (the other one); a team whose every case left to clear
+  was paused owes none and loses nothing. Without a paused case the minimum stands as set.
 """
 
 import datetime
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -58,6 +80,25 @@ class ClearanceFact:
     revoked_at: datetime.datetime | None = None
     breached_before: bool = False  # a policy breach on the case before it was cleared
     responsible_id: int | None = None
+    waived: bool = False  # cleared by an upheld dispute's waiver, not by money
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    """A case for the minimum: its team now, whether it is closed, and when disputes on its
+    household were open ((recorded, answered or None), the answer excluded)."""
+
+    case_id: int
+    team_id: int | None
+    closed: bool = False
+    disputes: tuple[tuple[datetime.datetime, datetime.datetime | None], ...] = ()
+
+    def paused_during(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        """A dispute was open at some moment of [start, end)."""
+        return any(
+            recorded < end and (answered is None or answered > start)
+            for recorded, answered in self.disputes
+        )
 
 
 @dataclass(frozen=True)
@@ -69,6 +110,7 @@ class MonthScore:
     minimum: int
     closed: bool  # the month is over at the time of scoring
     points_per_member: int
+    paused: int = 0  # the team's cases left to clear that an open dispute paused this month
 
     @property
     def met(self) -> bool:
@@ -118,7 +160,7 @@ def month_end(month: datetime.date, tz: datetime.tzinfo | None = None) -> dateti
 
 def counts(fact: ClearanceFact, as_of: datetime.datetime) -> bool:
     """Whether a clearance earns, judged at `as_of`."""
-    if fact.cleared_at > as_of or fact.breached_before:
+    if fact.cleared_at > as_of or fact.breached_before or fact.waived:
         return False
     return fact.revoked_at is None or fact.revoked_at > as_of
 
@@ -137,6 +179,51 @@ def points_for(policy: ScoringPolicy, cleared: int, *, closed: bool) -> int:
     return -(policy.monthly_minimum - cleared) * policy.penalty_per_missing
 
 
+def month_start(month: datetime.date, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+    return datetime.datetime.combine(month.replace(day=1), datetime.time.min, tzinfo=tz or _zone())
+
+
+def _cleared_by(case_ids: set[int], clearances: Iterable[ClearanceFact], moment) -> set[int]:
+    """The cases among `case_ids` standing cleared at `moment` (a clearance before it, not
+    revoked by then; one voided by a breach or a waiver still cleared the case)."""
+    return {
+        f.case_id
+        for f in clearances
+        if f.case_id in case_ids
+        and f.cleared_at < moment
+        and (f.revoked_at is None or f.revoked_at > moment)
+    }
+
+
+def minimums(
+    policy: ScoringPolicy,
+    cases: Sequence[CaseFact],
+    clearances: Sequence[ClearanceFact],
+    *,
+    team_ids: Sequence[int],
+    month: datetime.date,
+    tz: datetime.tzinfo | None = None,
+) -> dict[int, tuple[int, int]]:
+    """Team id → (the month's minimum, its cases paused in the month): the campaign's
+    minimum, never more than the team's undisputed cases left to clear (module docstring)."""
+    tz = tz or _zone()
+    start, end = month_start(month, tz), month_end(month, tz)
+    result = dict.fromkeys(team_ids, (policy.monthly_minimum, 0))
+    if not any(c.disputes for c in cases):
+        return result
+    done = _cleared_by({c.case_id for c in cases}, clearances, start)
+    left: dict[int, list[CaseFact]] = {}
+    for case in cases:
+        if case.team_id in result and not case.closed and case.case_id not in done:
+            left.setdefault(case.team_id, []).append(case)
+    for team_id, its_cases in left.items():
+        paused = sum(c.paused_during(start, end) for c in its_cases)
+        if paused:
+            minimum = min(policy.monthly_minimum, len(its_cases) - paused)
+            result[team_id] = (minimum, paused)
+    return result
+
+
 def score_month(
     policy: ScoringPolicy,
     clearances: Iterable[ClearanceFact],
@@ -145,10 +232,14 @@ def score_month(
     month: datetime.date,
     as_of: datetime.datetime,
     tz: datetime.tzinfo | None = None,
+    cases: Sequence[CaseFact] = (),
 ) -> list[MonthScore]:
-    """Each team's score for one calendar month, as known at `as_of`."""
+    """Each team's score for one calendar month, as known at `as_of`. `cases` (with their
+    disputes) lower a team's minimum for a month its cases were paused in; without them the
+    minimum is the campaign's."""
     tz = tz or _zone()
     month = month.replace(day=1)
+    clearances = list(clearances)
     closed = as_of >= month_end(month, tz)
     cleared = dict.fromkeys(team_ids, 0)
     excluded = dict.fromkeys(team_ids, 0)
@@ -157,19 +248,25 @@ def score_month(
             continue
         if fact.cleared_at > as_of or (fact.revoked_at is not None and fact.revoked_at <= as_of):
             continue
+        if fact.waived:
+            continue  # not collected: neither counted nor a breach
         if fact.breached_before:
             excluded[fact.team_id] += 1
         else:
             cleared[fact.team_id] += 1
+    asked = minimums(policy, cases, clearances, team_ids=team_ids, month=month, tz=tz)
     return [
         MonthScore(
             team_id=team_id,
             month=month,
             cleared=cleared[team_id],
             excluded=excluded[team_id],
-            minimum=policy.monthly_minimum,
+            minimum=asked[team_id][0],
             closed=closed,
-            points_per_member=points_for(policy, cleared[team_id], closed=closed),
+            points_per_member=points_for(
+                replace(policy, monthly_minimum=asked[team_id][0]), cleared[team_id], closed=closed
+            ),
+            paused=asked[team_id][1],
         )
         for team_id in team_ids
     ]
@@ -192,12 +289,13 @@ def score_campaign(
     months: Sequence[datetime.date],
     as_of: datetime.datetime,
     tz: datetime.tzinfo | None = None,
+    cases: Sequence[CaseFact] = (),
 ) -> dict[int, TeamTotals]:
     """Totals per team over several months (points summed month by month)."""
     per_team: dict[int, list[MonthScore]] = {t: [] for t in team_ids}
     for month in months:
         for score in score_month(
-            policy, clearances, team_ids=team_ids, month=month, as_of=as_of, tz=tz
+            policy, clearances, team_ids=team_ids, month=month, as_of=as_of, tz=tz, cases=cases
         ):
             per_team[score.team_id].append(score)
     return {
@@ -293,6 +391,7 @@ def score_cycles(
     cycles: Sequence[Cycle],
     as_of: datetime.datetime,
     tz: datetime.tzinfo | None = None,
+    cases: Sequence[CaseFact] = (),
 ) -> list[tuple[Cycle, list[CycleScore]]]:
     """Each team's score per cycle, for the cycles that have begun at `as_of`: only the
     months that have begun are scored (a month not yet begun is neither met nor missed)."""
@@ -304,7 +403,7 @@ def score_cycles(
         if not begun:
             continue
         totals = score_campaign(
-            policy, clearances, team_ids=team_ids, months=begun, as_of=as_of, tz=tz
+            policy, clearances, team_ids=team_ids, months=begun, as_of=as_of, tz=tz, cases=cases
         )
         result.append((cycle, [CycleScore(t, cycle, totals[t].months) for t in team_ids]))
     return result

@@ -1,10 +1,12 @@
 """Leaderboards and the monthly assessment of a campaign, from database aggregates.
 
-Six queries (seven when someone has left a team) whatever the number of cases, teams or
-campaigns (`load_facts_of` loads several campaigns in one pass):
-the teams with their members, the clearances (with whether a breach preceded each), net
-collections grouped by team and day and by person and day, and the people who left a team
-(its membership history).
+Seven queries (one more when someone has left a team, one more when there are disputes)
+whatever the number of cases, teams or campaigns (`load_facts_of` loads several campaigns in
+one pass): the teams with their members, the clearances (with whether a breach preceded each
+and whether an upheld dispute's waiver made it), net collections grouped by team and day and
+by person and day, the people who left a team (its membership history), the disputes on the
+campaigns' households and, when there are some, the campaigns' cases (a month's minimum
+counts only undisputed cases: teams.scoring).
 Everything else is arithmetic in teams.scoring.
 """
 
@@ -14,18 +16,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case as Switch  # "Case" is our model's name
-from django.db.models import DateTimeField, Exists, F, OuterRef, Sum, When
+from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery, Sum, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from arrears.backdating import backdated_q, is_backdated, scoring_moment
 from arrears.collection import collected
-from arrears.models import BackdateApproval, Campaign, Clearance, Payment
+from arrears.models import BackdateApproval, Campaign, Case, Clearance, Payment
 from arrears.money import ZERO
-from households.models import IS_BREACH, ContactAttempt
+from households.models import IS_BREACH, ContactAttempt, Dispute, DisputeEvent
 from teams.membership import past_members
 from teams.models import Team
 from teams.scoring import (
+    CaseFact,
     ClearanceFact,
     Cycle,
     ScoringPolicy,
@@ -129,6 +132,9 @@ class Facts:
     # began, so that a report of a window they worked in still credits them.
     past: dict[int, list] = field(default_factory=dict)
     backdated: list["BackdatedClearance"] = field(default_factory=list)
+    # The campaign's cases with the disputes on their households (empty without disputes):
+    # a month's minimum counts only undisputed cases.
+    cases: list[CaseFact] = field(default_factory=list)
 
     @property
     def team_ids(self) -> list[int]:
@@ -157,11 +163,22 @@ def load_facts_of(campaigns) -> dict[int, Facts]:
         .filter(case=OuterRef("case"), occurred_at__lte=OuterRef("cleared_at"))
         .filter(IS_BREACH)  # marked when logged, or an exemption the review found a breach
     )
+    # Cleared by an upheld dispute's waiver (issue 17.3): the case has an approved waiver of
+    # a dispute decided before the clearing payment was entered, and that payment paid nothing
+    # to arrears (only the waiver's lowering of what was due left nothing owed). The waiver is
+    # escalation's (above this app): named through the case's relation, not imported.
+    waived_before = Case.objects.filter(
+        pk=OuterRef("case"),
+        waivers__status="approved",  # escalation.models.Waiver.Status.APPROVED
+        waivers__dispute__isnull=False,
+        waivers__decided_at__lte=OuterRef("payment__recorded_at"),
+    )
     rows = (
         Clearance.objects.filter(case__campaign_id__in=ids)
         .annotate(
             breached=Exists(breach_before),
             approved=Exists(BackdateApproval.objects.filter(payment=OuterRef("payment"))),
+            waiver_before=Exists(waived_before),
         )
         .values(
             "case__campaign_id",
@@ -174,6 +191,8 @@ def load_facts_of(campaigns) -> dict[int, Facts]:
             "approved",
             "payment__recorded_at",
             "case__household__unit_code",
+            "waiver_before",
+            "payment__allocated",
         )
         .order_by("pk")
     )
@@ -193,6 +212,7 @@ def load_facts_of(campaigns) -> dict[int, Facts]:
             revoked_at=row["revoked_at"],
             breached_before=row["breached"],
             responsible_id=row["responsible_id"],
+            waived=row["waiver_before"] and not row["payment__allocated"],
         )
         clearances[campaign_id].append(fact)
         if is_backdated(dated, entered):
@@ -229,6 +249,7 @@ def load_facts_of(campaigns) -> dict[int, Facts]:
     ):
         person_days[row["team__campaign_id"]][row["credited_to_id"], row["day"]] = row["net"]
     past = _past_members(teams_of, {c.pk: _midnight(c.start_date) for c in campaigns})
+    cases = _case_facts(ids)
     return {
         c.pk: Facts(
             campaign=c,
@@ -240,9 +261,43 @@ def load_facts_of(campaigns) -> dict[int, Facts]:
             members={t.pk: [m.user for m in t.memberships.all()] for t in teams_of[c.pk]},
             backdated=backdated[c.pk],
             past=past.get(c.pk, {}),
+            cases=cases.get(c.pk, []),
         )
         for c in campaigns
     }
+
+
+def _case_facts(campaign_ids) -> dict[int, list[CaseFact]]:
+    """Campaign id → its cases with the disputes on their households, when any of them has a
+    dispute (one query for the disputes; one more for the cases when there are some)."""
+    answered = (
+        DisputeEvent.objects.filter(dispute=OuterRef("pk"), kind=DisputeEvent.Kind.ANSWER_DELIVERED)
+        .order_by("happened_at")
+        .values("happened_at")[:1]
+    )
+    spans: dict[int, list] = defaultdict(list)
+    for case_id, recorded, answered_at in (
+        Dispute.objects.filter(household__cases__campaign_id__in=campaign_ids)
+        .annotate(answered_at=Subquery(answered))
+        .values_list("household__cases__id", "recorded_at", "answered_at")
+        .order_by()
+    ):
+        spans[case_id].append((recorded, answered_at))
+    if not spans:
+        return {}
+    result: dict[int, list[CaseFact]] = defaultdict(list)
+    for case_id, campaign_id, team_id, status in Case.objects.filter(
+        campaign_id__in=campaign_ids
+    ).values_list("pk", "campaign_id", "team_id", "status"):
+        result[campaign_id].append(
+            CaseFact(
+                case_id=case_id,
+                team_id=team_id,
+                closed=status == Case.Status.CLOSED,
+                disputes=tuple(spans.get(case_id, ())),
+            )
+        )
+    return result
 
 
 def _past_members(teams_of: dict[int, list[Team]], since: dict) -> dict[int, dict[int, list]]:
@@ -279,13 +334,23 @@ def _points(facts: Facts, period: Period, as_of: datetime.datetime) -> dict[int,
     if period.kind == MONTH:
         month = timezone.localtime(period.start).date()
         scores = score_month(
-            facts.policy, facts.clearances, team_ids=facts.team_ids, month=month, as_of=as_of
+            facts.policy,
+            facts.clearances,
+            team_ids=facts.team_ids,
+            month=month,
+            as_of=as_of,
+            cases=facts.cases,
         )
         return {s.team_id: s.points_per_member for s in scores}
     first = timezone.localtime(period.start).date() if period.kind == CYCLE else None
     months = campaign_months(first or facts.campaign.start_date, timezone.localtime(as_of).date())
     totals = score_campaign(
-        facts.policy, facts.clearances, team_ids=facts.team_ids, months=months, as_of=as_of
+        facts.policy,
+        facts.clearances,
+        team_ids=facts.team_ids,
+        months=months,
+        as_of=as_of,
+        cases=facts.cases,
     )
     return {team_id: t.points_per_member for team_id, t in totals.items()}
 
@@ -487,7 +552,12 @@ def assessment(facts: Facts, *, now: datetime.datetime | None = None) -> Assessm
 
     result, campaign_months_by_team = [], {t: [] for t in facts.team_ids}
     for cycle, scores in score_cycles(
-        facts.policy, facts.clearances, team_ids=facts.team_ids, cycles=cycles, as_of=now
+        facts.policy,
+        facts.clearances,
+        team_ids=facts.team_ids,
+        cycles=cycles,
+        as_of=now,
+        cases=facts.cases,
     ):
         months = []
         for index in reversed(range(len(scores[0].months) if scores else 0)):

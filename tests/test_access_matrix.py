@@ -52,6 +52,7 @@ from households.contact import (
     household_set_written_only,
     household_withdraw_written_only,
 )
+from households.disputes import dispute_record
 from households.models import (
     ContactAttempt,
     ContactPolicy,
@@ -115,6 +116,9 @@ GET_EXPECTED = {
     "lawful-contact":  (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   302),
     "tip-new":         (403,  403,   403,   403, 403, 403, 200, 200,  403,  403,  403,   302),
     "breach-list":     (403,  200,   403,   200, 200, 200, 403, 200,  200,  403,  403,   302),
+    # What disputes say about the service (issue 17.3): leaders and above, in their scope.
+    "dispute-figures": (403,  200,   403,   200, 200, 200, 403, 200,  200,  403,  403,   302),
+    "dispute-list":    (403,  200,   403,   200, 200, 200, 403, 200,  200,  403,  403,   302),
     # Issue 11: the office manager reviews exemptions (POST only, the permission first).
     "exemption-review": (403, 403,   403,   405, 403, 403, 403, 405,  405,  403,  403,   302),
     "healthz":         (200,  200,   200,   200, 200, 200, 200, 200,  200,  200,  200,   200),
@@ -293,6 +297,8 @@ SHOWN = {
     "issue-detail": ISSUE_TITLE,
     "issue-list": ISSUE_TITLE,
     "breach-list": COLLECTOR_A_NAME,
+    "dispute-figures": 'data-testid="disputes-by-cause"',
+    "dispute-list": "data-dispute=",
     "tip-new": "C6-101",
     "case-letter": OWNER,  # the salutation: 尊敬的张静（C6-101 业主）
     "case-letter:docx": OWNER,
@@ -319,6 +325,8 @@ NEEDS = {
     "written-only-withdraw": ("written_only",),
     "written-only-withdrawal-file": ("withdrawal",),
     "breach-list": ("attempt",),
+    "dispute-figures": ("dispute",),
+    "dispute-list": ("dispute",),
     "summary-list": ("summary",),
     "payment-list": ("payment",),
     "attempt-list": ("attempt",),
@@ -480,6 +488,18 @@ class Objects:
             outcome="no_answer",
             at_owners_request=True,
             owners_request_note="业主说白天上班，晚上九点半后打",
+        )
+
+    @cached_property
+    def dispute(self):
+        """A service dispute on case_a (a leak not repaired), recorded by its collector."""
+        return dispute_record(
+            case=self.world.case_a,
+            kind="service",
+            cause="leak_unrepaired",
+            words="厨房漏水一直没人修",
+            source="call",
+            by=self.world.collector_a,
         )
 
     @cached_property

@@ -58,6 +58,7 @@ MADE = (
     "summary",
     "written_only",
     "withdrawal",
+    "dispute",
 )
 NOT_DATA = {"arrears.Notification", "arrears.Summary"}
 

@@ -92,6 +92,7 @@ TABLE = [
     ("may_work_cases",               lambda w, u: access.may_work_cases(u), CASE_WORKERS),
     ("may_see_campaigns",            lambda w, u: access.may_see_campaigns(u), WITH_A_ROLE_BUT_SITE),
     ("may_see_breaches",             lambda w, u: access.may_see_breaches(u), OVERSEERS),
+    ("may_see_disputes",             lambda w, u: access.may_see_disputes(u), OVERSEERS),
     ("may_use_office_tools",         lambda w, u: access.may_use_office_tools(u),
      {"manager", "other_manager", "unplaced_manager"}),
     ("may_see_worker_health",        lambda w, u: access.may_see_worker_health(u), {"admin"}),

@@ -163,3 +163,37 @@ def test_an_office_without_a_running_campaign_says_so(client, region):
     (office,) = response.context["offices"]
     assert office.progress is None
     assert "No running campaign" in response.content.decode()
+
+
+def test_the_open_disputes_card_links_the_disputes_page(client, region):
+    """Issue 17.3: the region's open disputes, the amount they hold up and the work orders
+    overdue, as on the Disputes page; another region's are not counted."""
+    from households.disputes import dispute_record
+
+    world = region
+    dispute_record(
+        case=world.case_b,
+        kind="service",
+        cause="facilities",
+        words="配套设施不完善",
+        source="visit",
+        by=world.collector_b,
+        now=at(2026, 10, 1, 9, 0),
+    )
+    dispute_record(
+        case=world.other_case,
+        kind="service",
+        cause="cleaning",
+        words="没人打扫",
+        source="call",
+        by=world.other_collector,
+        now=at(2026, 11, 20, 9, 0),
+    )
+    page = desk(client, world.director, "en").content.decode()
+    root = lxml_html.fromstring(page)
+    (section,) = root.xpath('//*[@data-testid="region-disputes"]')
+    assert section.xpath('.//*[@data-testid="region-disputes-open"]')[0].text_content() == "1"
+    held = section.xpath('.//*[@data-testid="region-disputes-held"]')[0].text_content()
+    assert held == "¥1,500.00"  # case_b's whole debt after the ¥200 it paid
+    assert section.xpath('.//*[@data-testid="region-disputes-overdue"]')[0].text_content() == "1"
+    assert section.xpath(f'.//a[@href="{reverse("dispute-figures")}"]')

@@ -494,7 +494,7 @@ def test_the_monday_pack_lists_open_issues_plans_and_last_weeks_breaches(world, 
     assert pack["counts"] == {
         "plans_due": 2, "overdue": 1, "open_issues": 3, "breaches": 3, "limitation": 4,
         "limitation_expired": 4, "legal_ready": 0, "letters_to_chase": 0, "legal_open": 0,
-        "waivers_pending": 0, "plans_behind": 0,
+        "waivers_pending": 0, "plans_behind": 0, "orders_overdue": 0,
     }  # fmt: skip
 
 
