@@ -24,6 +24,8 @@ class Letter(models.Model):
     class Kind(models.TextChoices):
         NOTICE = "notice", _("payment notice (催缴通知书)")
         DEMAND = "demand", _("formal demand with a deadline (催告函)")
+        # The office's written answer to a dispute (issue 17.2): not a demand.
+        ANSWER = "answer", _("written answer to a dispute (异议答复函)")
 
     class Method(models.TextChoices):
         IN_PERSON = "in_person", _("in person, signed for (当面送达)")
@@ -52,6 +54,17 @@ class Letter(models.Model):
     # What the letter said, as issued: the ledger moves on, the letter does not.
     periods = models.JSONField(_("months and amounts"), default=list)
     owners = models.JSONField(_("addressed to"), default=list)
+    # An answer letter: the dispute it answers, and what it says about it as issued (what
+    # was disputed, what the office found, the outcome it proposes).
+    dispute = models.ForeignKey(
+        "households.Dispute",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answer_letters",
+        verbose_name=_("dispute answered"),
+    )
+    answer = models.JSONField(_("the answer"), default=dict, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -99,8 +112,13 @@ class Letter(models.Model):
         constraints = [
             models.CheckConstraint(
                 # The 15-day floor is escalation.letters' rule; the database keeps the shape.
-                condition=Q(kind="notice") | Q(deadline__gt=F("dated")),
+                condition=~Q(kind="demand") | Q(deadline__gt=F("dated")),
                 name="letter_demand_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="answer", dispute__isnull=False)
+                | (~Q(kind="answer") & Q(dispute__isnull=True)),
+                name="letter_answer_names_its_dispute",
             ),
             models.CheckConstraint(
                 condition=~Q(method__in=["registered_mail", "ems"]) | ~Q(tracking_number=""),
@@ -125,7 +143,9 @@ class Letter(models.Model):
 
     @property
     def title(self) -> str:
-        return "催告函" if self.kind == self.Kind.DEMAND else "催缴通知书"
+        return {self.Kind.DEMAND: "催告函", self.Kind.ANSWER: "异议答复函"}.get(
+            self.kind, "催缴通知书"
+        )
 
 
 class PaymentPlan(models.Model):

@@ -57,8 +57,14 @@ TIP_NOTE_LENGTH = OnSiteTip._meta.get_field("note").max_length
 # Filings are recorded in the legal stage (escalation.proceedings), with the court or
 # commission, the docket number and the date: the log form does not offer them.
 LEGAL_STAGE_CHANNELS = frozenset({Channel.PAYMENT_ORDER, Channel.LAWSUIT, Channel.ARBITRATION})
+# The answer to a dispute is issued and recorded as a letter from its dispute, never typed.
+ISSUED_ONLY_CHANNELS = frozenset({Channel.DISPUTE_ANSWER})
 # What a collector logs: calls, messages, visits, meetings and papers, in that order.
-LOG_CHANNELS = [(v, label) for v, label in Channel.choices if v not in LEGAL_STAGE_CHANNELS]
+LOG_CHANNELS = [
+    (v, label)
+    for v, label in Channel.choices
+    if v not in LEGAL_STAGE_CHANNELS and v not in ISSUED_ONLY_CHANNELS
+]
 # The outcomes that need more fields, and those fields (the form opens them when chosen).
 OUTCOME_FIELDS = {Outcome.PROMISED: ("promise_amount", "promise_date")}
 
