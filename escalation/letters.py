@@ -254,7 +254,7 @@ def issued_letter(record) -> Letter:
         reference=record.reference,
         under_review=under_review,
         statement_url=_statement_url(record),
-        answer=record.answer or None,
+        answer=getattr(record, "answer", None) or None,
     )
 
 
