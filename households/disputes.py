@@ -268,6 +268,30 @@ def office_routes(office_id: int) -> list[dict]:
     return rows
 
 
+def office_routes_save(*, office_id: int, routes: dict, by) -> int:
+    """Set where the office's service complaints go: `routes` maps a cause to (department,
+    days). A cause set back to the default keeps its row (with its history), set to the
+    default. Returns how many causes changed."""
+    changed = 0
+    current = {r["cause"].value: r for r in office_routes(office_id)}
+    for cause, (department, days) in routes.items():
+        if cause not in DisputeCause.values or department not in Department.values:
+            raise _error("routes", _("Choose a department for each cause."), "department")
+        if not 1 <= int(days) <= 90:
+            raise _error("routes", _("Give each department between 1 and 90 days."), "days")
+        row = current[cause]
+        if (row["department"].value, row["days"]) == (department, int(days)):
+            continue
+        route = DisputeRoute.objects.filter(office_id=office_id, cause=cause).first()
+        route = route or DisputeRoute(office_id=office_id, cause=cause)
+        route.department, route.days = department, int(days)
+        route._history_user = by
+        route.full_clean()
+        route.save()
+        changed += 1
+    return changed
+
+
 # --- Recording ----------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from households.contact_policy import (
 from households.models import (
     Channel,
     ContactPolicy,
+    Department,
     DisputeCause,
     DisputeKind,
     DisputeSource,
@@ -378,3 +379,41 @@ class DisputeForm(BootstrapMixin, forms.Form):
             household=household, amount_paid__lt=F("amount_due")
         ).order_by("month")
         self.fields["months"].label_from_instance = lambda p: f"{p.month:%Y-%m}"
+
+
+class DisputeRoutesForm(BootstrapMixin, forms.Form):
+    """Where each cause of service complaint goes in the office, and how many days the
+    department has (issue 17.2)."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.causes = []
+        for row in rows:
+            cause = row["cause"]
+            self.fields[f"{cause.value}-department"] = forms.ChoiceField(
+                label=_("%(cause)s: department") % {"cause": cause.label},
+                choices=Department.choices,
+                initial=row["department"].value,
+                error_messages={"invalid_choice": _("Choose a department for each cause.")},
+            )
+            self.fields[f"{cause.value}-days"] = forms.IntegerField(
+                label=_("%(cause)s: days to fix") % {"cause": cause.label},
+                min_value=1,
+                max_value=90,
+                initial=row["days"],
+                error_messages={
+                    "required": _("Give each department between 1 and 90 days."),
+                    "min_value": _("Give each department between 1 and 90 days."),
+                    "max_value": _("Give each department between 1 and 90 days."),
+                },
+            )
+            self.causes.append(
+                (cause, self[f"{cause.value}-department"], self[f"{cause.value}-days"], row)
+            )
+
+    def routes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            cause.value: (data[f"{cause.value}-department"], data[f"{cause.value}-days"])
+            for cause, *_rest in self.causes
+        }

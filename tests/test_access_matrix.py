@@ -190,6 +190,9 @@ GET_EXPECTED = {
     "dispute-detail":  (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     "dispute-file":    (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
     "dispute-step":    (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    # Where service complaints go: each office manager sets their own office's (the
+    # administrator in the admin).
+    "dispute-routes":  (403,  403,   403,   200, 403, 403, 403, 403,  200,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -241,6 +244,7 @@ POST_EXPECTED = {
     "dispute-step:done":      (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "dispute-step:answer":    (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "dispute-step:resolve":   (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "dispute-routes":         (403, 403, 403,   302, 403, 403, 403, 403,  302,  403,  403,   302),
 }
 # fmt: on
 
@@ -916,6 +920,15 @@ def _escalation_action(view, objs):
         return {"decision": "approve", "note": "同意按判决核减"}, approved.exists
     if view.startswith("dispute-step:"):
         return _dispute_action(view, objs)
+    if view == "dispute-routes":
+        from households.disputes import DEFAULT_ROUTES
+        from households.models import DisputeRoute
+
+        data = {}
+        for cause, (department, days) in DEFAULT_ROUTES.items():
+            data[f"{cause}-department"], data[f"{cause}-days"] = department, days
+        data["cleaning-days"] = 3
+        return data, DisputeRoute.objects.filter(cause="cleaning", days=3).exists
     if view == "exemption-review":
         reviewed = ExemptionReview.objects.filter(attempt=objs.exempt_attempt, decision="accept")
         return {"decision": "accept", "note": "已核实业主要求"}, reviewed.exists
