@@ -37,6 +37,7 @@ READERS = ("collector_a", "leader_a", "site", "manager", "ops", "director", "adm
 NOT_PAGES = {
     "evidence-file",
     "written-only-withdrawal-file",
+    "dispute-file",
     "case-letter:docx",
     "letter-list:docx",
     "letter-detail:docx",
@@ -58,6 +59,8 @@ MADE = (
     "summary",
     "written_only",
     "withdrawal",
+    "service_dispute",
+    "answered_dispute",
 )
 NOT_DATA = {"arrears.Notification", "arrears.Summary"}
 
