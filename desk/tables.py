@@ -21,7 +21,7 @@ from desk.case_queries import (
 )
 from escalation.limitation import EXPIRED, NEAR
 from escalation.limitation_records import earliest_limit, worst_state
-from households.contact import ALLOWED, LATER, NOT_SOON, WRITTEN_ONLY_STATE
+from households.contact import ALLOWED, DISPUTED_STATE, LATER, NOT_SOON, WRITTEN_ONLY_STATE
 from households.contact_policy import WRITTEN_ONLY
 
 # The footer cell too, or the totals row shifts under the wrong columns on a phone.
@@ -36,6 +36,8 @@ BADGE_CSS = {
     LATER: "text-bg-warning",
     WRITTEN_ONLY_STATE: "text-bg-secondary",
     NOT_SOON: "text-bg-secondary",
+    # Paused by an open dispute until its written answer is delivered (issue 17.2).
+    DISPUTED_STATE: "text-bg-warning",
 }
 MONEY = {"th": {"class": "text-end"}, "td": {"class": "money"}, "tf": {"class": "money"}}
 # Shown on the phone's cards only: the desktop table says it by its order.
