@@ -336,3 +336,13 @@ def may_handle_data_requests(user, office_id=None) -> bool:
     """The office manager (and an administrator) records and answers owners' requests about
     their personal data, for the offices of their scope."""
     return _is(user, OFFICE_RUNNERS) and (office_id is None or _in_office(user, office_id))
+
+
+def may_decide_plan_proposal(user, office_id=None) -> bool:
+    """The office manager (and an administrator) accepts, changes or declines the instalments
+    an owner proposed on the statement page, in the offices of their scope."""
+    return (
+        _is(user, OFFICE_RUNNERS)
+        and user.has_perm("escalation.add_paymentplan")
+        and (office_id is None or _in_office(user, office_id))
+    )

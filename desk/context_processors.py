@@ -33,6 +33,7 @@ def role(request):
         "may_work_cases": signed_in and access.may_work_cases(user),
         "may_see_breaches": signed_in and access.may_see_breaches(user),
         "may_use_office_tools": signed_in and access.may_use_office_tools(user),
+        "may_handle_data_requests": signed_in and access.may_handle_data_requests(user),
         "may_import_ledger": signed_in and access.may_import_ledger(user),
         "may_import_payments": signed_in and access.may_import_payments(user),
         "may_read_summaries": signed_in and access.may_read_summaries(user),

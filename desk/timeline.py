@@ -244,6 +244,13 @@ def _statement_entries(case: Case) -> list[Entry]:
         StatementEvent.Kind.WRITTEN_ONLY: _(
             "The owner asked for written contact only on the statement link"
         ),
+        StatementEvent.Kind.DISPUTED: _("The owner disputed the statement on the statement link"),
+        StatementEvent.Kind.PLAN_PROPOSED: _(
+            "The owner proposed instalments on the statement link"
+        ),
+        StatementEvent.Kind.DATA_REQUEST: _(
+            "The owner asked about their personal information on the statement link"
+        ),
     }
     for event in StatementEvent.objects.filter(link__case=case):
         entries.append(Entry(event.at, "statement", titles[event.kind], "", ""))

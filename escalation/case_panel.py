@@ -2,14 +2,17 @@
 
 from django.utils import timezone
 
+from arrears import access
 from arrears.models import Case
 from escalation.forms import (
     LegalStepForm,
     OpenLegalForm,
+    PlanDecisionForm,
     WaiverDecisionForm,
 )
 from escalation.ladder import Facts, ladder
 from escalation.models import LegalAction
+from escalation.plan_proposals import proposals_for_case
 from escalation.plans import plans_for_case
 from escalation.proceedings import legal_position
 from escalation.statement_links import case_links
@@ -44,7 +47,11 @@ def case_escalation(user, case: Case) -> dict:
         "can_step": user.has_perm("escalation.change_legalaction"),
         "can_approve": user.has_perm("escalation.approve_waiver"),
         "statement_links": case_links(case),
+        "plan_proposals": proposals_for_case(case),
+        "can_decide_proposal": access.may_decide_plan_proposal(user, case.campaign.office_id),
     }
+    if context["can_decide_proposal"]:
+        context["proposal_form"] = PlanDecisionForm()
     if context["can_open_legal"] and position.open_action is None:
         context["open_form"] = OpenLegalForm(initial={"route": position.suggestion.route})
     if context["can_step"] and position.open_action is not None:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from arrears.forms import BootstrapMixin, DateInput
 from arrears.inputs import MoneyField, SaneDateField, parse_amount, parse_day
 from escalation.letters import KINDS, MIN_DEADLINE_DAYS
-from escalation.models import LegalAction, Letter
+from escalation.models import LegalAction, Letter, PlanProposalDecision
 from households.forms import MultipleFileField
 
 
@@ -105,6 +105,51 @@ class WaiverDecisionForm(BootstrapMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+def parse_instalment_lines(text: str) -> list:
+    """Instalments written one per line, "YYYY-MM-DD amount"; ValidationError naming the line."""
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        parts = line.replace(",", " ").replace("，", " ").split()
+        if not parts:
+            continue
+        try:
+            if len(parts) != 2:
+                raise ValueError(_("write the date as YYYY-MM-DD, a space, then the amount."))
+            day, amount = parse_day(parts[0]), parse_amount(parts[1])
+        except ValueError as error:
+            raise forms.ValidationError(
+                _("Line %(n)d: %(problem)s") % {"n": n, "problem": error}
+            ) from None
+        rows.append((day, amount))
+    return rows
+
+
+class PlanDecisionForm(BootstrapMixin, forms.Form):
+    """The office manager's answer to an owner's instalment proposal (issue 17.4)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=PlanProposalDecision.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose accept, change or decline.")},
+    )
+    instalments = forms.CharField(
+        label=_("Instalments, when changed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2026-04-30 500\n2026-05-31 500"}),
+        help_text=_("One per line: the date (YYYY-MM-DD) and the amount."),
+    )
+    reason = forms.CharField(
+        label=_("Reason (goes into the written answer)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_instalments(self):
+        return parse_instalment_lines(self.cleaned_data["instalments"])
 
 
 class PlanForm(BootstrapMixin, forms.Form):

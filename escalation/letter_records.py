@@ -18,7 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arrears.models import Case, Office
-from escalation.letters import DEMAND, MIN_DEADLINE_DAYS, letter_for, snapshot
+from arrears.money import ZERO
+from escalation.letters import (
+    DEMAND,
+    MIN_DEADLINE_DAYS,
+    PLAN_REPLY,
+    PlanReply,
+    letter_for,
+    snapshot,
+    unpaid_ranges,
+)
+from escalation.letters import Letter as LetterContent
 from escalation.models import Letter
 from escalation.statement_links import link_issue
 from households.contact import attempt_log
@@ -28,11 +38,19 @@ from households.models import Channel, Outcome, PersonContacted
 CHANNEL = {
     Letter.Kind.NOTICE: Channel.PAYMENT_NOTICE,
     Letter.Kind.DEMAND: Channel.WRITTEN_DEMAND,
-    # Written contact, not a demand: its delivery restarts no limitation period.
+    # The answer to an instalment proposal states the debt and asks for it: a written notice.
+    Letter.Kind.PLAN_REPLY: Channel.PAYMENT_NOTICE,
+    # The answer to a dispute is written contact, not a demand: its delivery restarts no
+    # limitation period.
     Letter.Kind.ANSWER: Channel.DISPUTE_ANSWER,
 }
-# The letter in a reference: N for notices, D for demands, A for answers to disputes.
-REFERENCE_LETTER = {Letter.Kind.NOTICE: "N", Letter.Kind.DEMAND: "D", Letter.Kind.ANSWER: "A"}
+# The letter in a reference: N notices, D demands, P plan answers, A answers to disputes.
+PREFIX = {
+    Letter.Kind.NOTICE: "N",
+    Letter.Kind.DEMAND: "D",
+    Letter.Kind.PLAN_REPLY: "P",
+    Letter.Kind.ANSWER: "A",
+}
 MAILED = {Letter.Method.REGISTERED_MAIL, Letter.Method.EMS}
 
 
@@ -46,10 +64,10 @@ def reference_next(office: Office, kind: str, year: int) -> str:
 
 
 def _reference(office: Office, kind: str, year: int) -> str:
-    """CG-2026-D0007: office code, year, N for notices, D for demands or A for answers to
-    disputes, a running number. The caller holds the office row locked, so two clerks never
-    get the same number."""
-    prefix = f"{office.code.upper()}-{year}-{REFERENCE_LETTER[kind]}"
+    """CG-2026-D0007: office code, year, N for notices, D for demands, P for answers to an
+    instalment proposal or A for answers to a dispute, a running number. The caller holds the
+    office row locked, so two clerks never get the same number."""
+    prefix = f"{office.code.upper()}-{year}-{PREFIX[kind]}"
     taken = Letter.objects.filter(reference__startswith=prefix).aggregate(n=Count("pk"))["n"]
     return f"{prefix}{taken + 1:04d}"
 
@@ -93,6 +111,40 @@ def letter_issue(
             issued_by=by,
         )
         # Each letter carries its own link to the owner's statement (issue 17.1).
+        link_issue(case=case, by=by, letter=record)
+        return record
+
+
+def plan_reply_issue(*, case: Case, by, reply: PlanReply) -> Letter:
+    """Issue the written answer to an owner's instalment proposal (issue 17.4), dated today,
+    with the months still unpaid and its own statement link; delivered like any letter."""
+    dated = timezone.localdate()
+    ranges, under_review = unpaid_ranges(case)
+    content = LetterContent(
+        kind=PLAN_REPLY,
+        case=case,
+        owners=list(case.household.owners.values_list("name", flat=True)),
+        ranges=ranges,
+        total=sum((r.balance for r in ranges), ZERO),
+        dated=dated,
+        deadline=None,
+        under_review=tuple(under_review),
+        plan_reply=reply,
+    )
+    office = case.campaign.office
+    with transaction.atomic():
+        Office.objects.select_for_update().filter(pk=office.pk).first()
+        record = Letter.objects.create(
+            case=case,
+            kind=PLAN_REPLY,
+            reference=_reference(office, PLAN_REPLY, dated.year),
+            dated=dated,
+            deadline=None,
+            total=content.total,
+            periods=snapshot(content),
+            owners=content.owners,
+            issued_by=by,
+        )
         link_issue(case=case, by=by, letter=record)
         return record
 

@@ -21,13 +21,20 @@ from escalation.statement_qr import qr_data_uri, qr_png, statement_url
 from households.disputes import ALL_MONTHS, disputed_months
 
 NOTICE, DEMAND, ANSWER = "notice", "demand", "answer"
-# The letters written from the case page; a dispute's answer is written from its dispute
-# (escalation.dispute_answers) and reuses the layout below.
+# The written answer to an owner's instalment proposal (issue 17.4): issued only by the
+# manager's decision (escalation.plan_proposals), never from the case page's letter buttons.
+# Likewise a dispute's answer (ANSWER) is written from its dispute (escalation.dispute_answers).
+PLAN_REPLY = "plan_reply"
 KINDS = {
     NOTICE: _("Payment notice (催缴通知书)"),
     DEMAND: _("Formal demand with a deadline (催告函)"),
 }
-TITLES = {NOTICE: "催缴通知书", DEMAND: "催告函", ANSWER: "异议答复函"}
+TITLES = {
+    NOTICE: "催缴通知书",
+    DEMAND: "催告函",
+    PLAN_REPLY: "分期缴费申请答复函",
+    ANSWER: "异议答复函",
+}
 MIN_DEADLINE_DAYS = 15
 
 
@@ -50,6 +57,17 @@ def zh_money(amount: Decimal) -> str:
 
 
 @dataclass(frozen=True)
+class PlanReply:
+    """What the answer to an instalment proposal says: the decision, the instalments as
+    decided (none when declined), the reason, and the day the owner proposed."""
+
+    outcome: str  # accepted, changed, declined
+    proposed_on: datetime.date
+    instalments: tuple[tuple[datetime.date, Decimal], ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Letter:
     """A letter's content: computed from the ledger for a preview, or read back from an
     issued letter's snapshot."""
@@ -66,6 +84,8 @@ class Letter:
     under_review: tuple[MonthRange, ...] = ()
     # The owner's statement link printed on an issued letter (issue 17.1), with its QR code.
     statement_url: str = ""
+    # The answer to an instalment proposal (kind PLAN_REPLY only).
+    plan_reply: PlanReply | None = None
     # An answer to a dispute: what was disputed, what was found, the outcome proposed (all
     # text, as issued; see escalation.dispute_answers.answer_content).
     answer: dict | None = None
@@ -109,6 +129,8 @@ class Letter:
                 "逾期仍未缴纳的，本服务处将依法通过调解、申请支付令或者提起诉讼等途径主张权利。"
                 "如您对上述欠费有异议，请在上述期限内与我们联系核对。",
             ]
+        elif self.kind == PLAN_REPLY:
+            body = plan_reply_body(self.plan_reply)
         else:
             body = [
                 "请您在方便时缴纳上述费用。如您对欠费有异议，或者需要分期缴纳，欢迎与我们联系协商。"
@@ -168,6 +190,33 @@ class Letter:
                 else ""
             ),
         }
+
+
+def plan_reply_body(reply: PlanReply) -> list[str]:
+    """The answer to the owner's instalment proposal, in the letter's Chinese."""
+    asked = f"您于{zh_date(reply.proposed_on)}通过对账单链接提出分期缴纳上述费用的申请，本服务处答复如下："
+    schedule = [
+        f"第{n}期：{zh_date(day)}前缴纳{zh_money(amount)}；"
+        for n, (day, amount) in enumerate(reply.instalments, start=1)
+    ]
+    if reply.outcome == "declined":
+        return [
+            asked,
+            f"经研究，本服务处暂不能同意您提出的分期方案。理由：{reply.reason}",
+            "如您希望提出新的分期方案，或对上述欠费有异议，欢迎与我们联系协商。",
+        ]
+    if reply.outcome == "changed":
+        head = "经研究，本服务处同意您分期缴纳，但对分期安排作如下调整："
+        if reply.reason:
+            head += f"（调整原因：{reply.reason}）"
+    else:
+        head = "经研究，本服务处同意您提出的分期方案，具体安排如下："
+    return [
+        asked,
+        head,
+        *schedule,
+        "请按期缴纳。如某一期未能按时缴纳，请及时与我们联系；逾期未缴的，本服务处将另行书面催缴。",
+    ]
 
 
 def unpaid_ranges(case: Case, at=None) -> tuple[list[MonthRange], list[MonthRange]]:
@@ -255,6 +304,23 @@ def issued_letter(record) -> Letter:
         under_review=under_review,
         statement_url=_statement_url(record),
         answer=getattr(record, "answer", None) or None,
+        plan_reply=_plan_reply(record),
+    )
+
+
+def _plan_reply(record) -> PlanReply | None:
+    """The decision an instalment-proposal answer states, from its append-only record."""
+    if record.kind != PLAN_REPLY:
+        return None
+    decision = record.plan_decision
+    return PlanReply(
+        outcome=decision.outcome,
+        proposed_on=timezone.localdate(decision.proposal.proposed_at),
+        instalments=tuple(
+            (datetime.date.fromisoformat(i["due_date"]), Decimal(i["amount"]))
+            for i in decision.instalments
+        ),
+        reason=decision.reason,
     )
 
 

@@ -24,6 +24,7 @@ class Letter(models.Model):
     class Kind(models.TextChoices):
         NOTICE = "notice", _("payment notice (催缴通知书)")
         DEMAND = "demand", _("formal demand with a deadline (催告函)")
+        PLAN_REPLY = "plan_reply", _("answer to an instalment proposal (分期缴费申请答复函)")
         # The office's written answer to a dispute (issue 17.2): not a demand.
         ANSWER = "answer", _("written answer to a dispute (异议答复函)")
 
@@ -143,9 +144,11 @@ class Letter(models.Model):
 
     @property
     def title(self) -> str:
-        return {self.Kind.DEMAND: "催告函", self.Kind.ANSWER: "异议答复函"}.get(
-            self.kind, "催缴通知书"
-        )
+        return {
+            self.Kind.DEMAND: "催告函",
+            self.Kind.PLAN_REPLY: "分期缴费申请答复函",
+            self.Kind.ANSWER: "异议答复函",
+        }.get(self.kind, "催缴通知书")
 
 
 class PaymentPlan(models.Model):
@@ -482,6 +485,9 @@ class StatementEvent(AppendOnlyModel):
     class Kind(models.TextChoices):
         VIEWED = "viewed", _("statement opened")
         WRITTEN_ONLY = "written_only", _("asked for written contact only")
+        DISPUTED = "disputed", _("disputed the statement")
+        PLAN_PROPOSED = "plan_proposed", _("proposed instalments")
+        DATA_REQUEST = "data_request", _("asked about their personal information")
 
     link = models.ForeignKey(
         StatementLink,
@@ -496,3 +502,97 @@ class StatementEvent(AppendOnlyModel):
         verbose_name = _("statement event")
         verbose_name_plural = _("statement events")
         ordering = ["-at", "-pk"]
+
+
+class PlanProposal(AppendOnlyModel):
+    """Instalments the owner proposed on the statement page (issue 17.4): written once; the
+    office manager's answer is a PlanProposalDecision."""
+
+    case = models.ForeignKey(
+        "arrears.Case",
+        on_delete=models.PROTECT,
+        related_name="plan_proposals",
+        verbose_name=_("case"),
+    )
+    link = models.ForeignKey(
+        StatementLink,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_proposals",
+        verbose_name=_("statement link"),
+    )
+    # [{"due_date": "2026-04-30", "amount": "500.00"}, ...] as the owner proposed them.
+    instalments = models.JSONField(_("instalments"), default=list)
+    total = money_field(_("total"))
+    balance = money_field(_("balance when proposed"))
+    words = models.TextField(_("the owner's words"), blank=True)
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("instalment proposal")
+        verbose_name_plural = _("instalment proposals")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="plan_proposal_total_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.proposed_at:%Y-%m-%d}"
+
+
+class PlanProposalDecision(AppendOnlyModel):
+    """The office manager's answer to a proposal: accepted, changed or declined, answered in
+    writing (a letter); an accepted or changed proposal is recorded as a PaymentPlan."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        CHANGED = "changed", _("accepted with changes")
+        DECLINED = "declined", _("declined")
+
+    proposal = models.OneToOneField(
+        PlanProposal,
+        on_delete=models.PROTECT,
+        related_name="decision",
+        verbose_name=_("proposal"),
+    )
+    outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
+    # The instalments as decided (the proposal's own when accepted); empty when declined.
+    instalments = models.JSONField(_("instalments"), default=list, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    plan = models.OneToOneField(
+        PaymentPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposal_decision",
+        verbose_name=_("payment plan"),
+    )
+    letter = models.OneToOneField(
+        Letter,
+        on_delete=models.PROTECT,
+        related_name="plan_decision",
+        verbose_name=_("written answer"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("decision on an instalment proposal")
+        verbose_name_plural = _("decisions on instalment proposals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="declined", plan__isnull=True)
+                | (~Q(outcome="declined") & Q(plan__isnull=False)),
+                name="plan_decision_plan_unless_declined",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="declined") | ~Q(reason=""),
+                name="plan_decision_decline_has_reason",
+            ),
+        ]

@@ -2,9 +2,14 @@
 long as it is needed.
 
 What is erased: each owner's name, phones and note, and the household's note, in the rows
-and in their history rows (simple_history), so no earlier version keeps them. What is kept:
-the unit code, the area, the ledger (months, amounts, payments), the contact attempts (the
-record of how the office collected) and the letters: the ledger and the legal record.
+and in their history rows (simple_history), so no earlier version keeps them; the names a
+letter was addressed to and the name of who signed for it (in the letter rows and theirs);
+the name and phones an owner gave in a correction request. What is kept: the unit code, the
+area, the ledger (months, amounts, payments), the contact attempts (the record of how the
+office collected) and each letter's reference, dates, months, amounts and delivery: the
+ledger and the record that written demands were made. A letter of a household that may be
+erased proves nothing any more (nothing is owed, no legal action is open), so the names on it
+are no longer needed (PIPL art. 47); its salutation reads 业主 when shown again.
 When: a household whose months are all paid, whose every case's campaign has closed and
 that has no legal action open, once the office's retention period (Office.retention_years,
 default 3) has passed since the latest of: its last payment, its last contact attempt, its
@@ -23,12 +28,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from arrears.messages import Message
-from arrears.models import Campaign, Case, DebtPeriod, Notification, Office, Payment
+from arrears.models import (
+    Campaign,
+    Case,
+    DebtPeriod,
+    DifficultIssue,
+    Notification,
+    Office,
+    Payment,
+    PromiseToPay,
+)
 from arrears.notifications import notify, office_managers
-from escalation.models import LegalAction, Letter
+from escalation.models import LegalAction, Letter, PaymentPlan, StatementEvent
 from households.models import (
     AttemptEvidence,
     ContactAttempt,
+    Dispute,
     Household,
     Owner,
     PersonalDataErasure,
@@ -36,10 +51,17 @@ from households.models import (
 )
 
 CORRECTABLE = ("name", "phone", "phone_alt")
+SENT_HOW_MAX = PersonalDataRequest._meta.get_field("sent_how").max_length
 
 OWNER_FIELDS = ("name", "phone", "phone_alt", "note")
 HOUSEHOLD_FIELDS = ("note",)
-ERASED_FIELDS = [f"owner.{f}" for f in OWNER_FIELDS] + [f"household.{f}" for f in HOUSEHOLD_FIELDS]
+LETTER_FIELDS = ("owners", "proof_detail")
+ERASED_FIELDS = (
+    [f"owner.{f}" for f in OWNER_FIELDS]
+    + [f"household.{f}" for f in HOUSEHOLD_FIELDS]
+    + [f"letter.{f}" for f in LETTER_FIELDS]
+    + ["data_request.corrections"]
+)
 # A legal action in these stages is over: nothing more is filed or enforced.
 LEGAL_OVER = (LegalAction.Stage.PAID, LegalAction.Stage.CLOSED)
 
@@ -161,6 +183,14 @@ def erase_contact_data(*, household: Household, reason: str, by=None, now=None, 
     Household.objects.filter(pk=household.pk).update(note="")
     history_rows = Owner.history.filter(id__in=owner_ids).update(**blank_owner)
     history_rows += Household.history.filter(id=household.pk).update(note="")
+    letters = Letter.objects.filter(case__household=household)
+    letter_ids = list(letters.values_list("pk", flat=True))
+    letters.update(owners=[], proof_detail="")
+    history_rows += Letter.history.filter(id__in=letter_ids).update(owners=[], proof_detail="")
+    requests = PersonalDataRequest.objects.filter(household=household)
+    request_ids = list(requests.values_list("pk", flat=True))
+    requests.update(corrections={})
+    history_rows += PersonalDataRequest.history.filter(id__in=request_ids).update(corrections={})
     return PersonalDataErasure.objects.create(
         household=household,
         reason=reason,
@@ -244,6 +274,18 @@ def request_record(
     return request
 
 
+def _how(how: str, missing: str) -> str:
+    """How a written answer was sent: said, and short enough to keep."""
+    how = how.strip()
+    if not how:
+        raise ValidationError(missing)
+    if len(how) > SENT_HOW_MAX:
+        raise ValidationError(
+            _("Say how it was sent in at most %(max)d characters.") % {"max": SENT_HOW_MAX}
+        )
+    return how
+
+
 def _close(request, *, by, status, answer=""):
     request.status = status
     request.answer = answer
@@ -267,14 +309,45 @@ def request_correct(*, request: PersonalDataRequest, by) -> PersonalDataRequest:
     request = _open(request)
     if request.kind != PersonalDataRequest.Kind.CORRECT or request.owner is None:
         raise ValidationError(_("Only a correction request changes contact data."))
-    owner = request.owner
+    owner = Owner.objects.select_for_update().get(pk=request.owner_id)
+    if owner.household_id != request.household_id:  # never another household's owner
+        raise ValidationError(_("Choose an owner of this household."))
     for field, value in request.corrections.items():
         if field in CORRECTABLE:
             setattr(owner, field, value)
     owner._history_user = by
+    owner._change_reason = f"data request {request.pk}"
     owner.save()
+    request.correction = Owner.history.filter(id=owner.pk).order_by("-history_id").first()
     _close(request, by=by, status=PersonalDataRequest.Status.DONE)
     return request
+
+
+@dataclass
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+def correction_changes(request: PersonalDataRequest) -> list[Change]:
+    """What the correction changed: its history row against the one before it (the old
+    value stays there)."""
+    row = request.correction
+    if row is None:
+        return []
+    before = (
+        Owner.history.filter(id=row.id, history_id__lt=row.history_id)
+        .order_by("-history_id")
+        .first()
+    )
+    changes = []
+    for field in CORRECTABLE:
+        old = getattr(before, field, "") if before else ""
+        new = getattr(row, field)
+        if old != new:
+            changes.append(Change(field, old, new))
+    return changes
 
 
 @transaction.atomic
@@ -301,7 +374,7 @@ def requests_of(offices):
     """Open requests first, the most overdue first; then answered ones, newest first."""
     return (
         PersonalDataRequest.objects.filter(household__office__in=offices)
-        .select_related("household", "owner")
+        .select_related("household", "owner", "closed_by__staff_profile", "sent_by__staff_profile")
         .order_by(
             F("closed_at").asc(nulls_first=True),
             "due_on",
@@ -316,18 +389,30 @@ class HeldData:
 
     household: Household
     owners: list
+    owner_history: list
     attempts: list
     evidence: list
+    promises: list
     letters: list
+    disputes: list
+    issues: list
+    plans: list
+    statement_views: list
     payments: list
     periods: list
+    requests: list
+    erasures: list
     generated_at: datetime.datetime
 
 
 def held_data(household: Household) -> HeldData:
+    """Everything held about the household's owners (no staff names: the owner's data)."""
     return HeldData(
         household=household,
         owners=list(Owner.objects.filter(household=household)),
+        owner_history=list(
+            Owner.history.filter(household_id=household.pk).order_by("history_date", "history_id")
+        ),
         attempts=list(
             ContactAttempt.objects.filter(household=household).order_by("occurred_at", "pk")
         ),
@@ -336,9 +421,30 @@ def held_data(household: Household) -> HeldData:
             .select_related("attempt")
             .order_by("uploaded_at", "pk")
         ),
+        promises=list(
+            PromiseToPay.objects.filter(case__household=household).order_by("due_date", "pk")
+        ),
         letters=list(Letter.objects.filter(case__household=household).order_by("dated", "pk")),
+        disputes=list(
+            Dispute.objects.filter(household=household)
+            .prefetch_related("months", "events")
+            .order_by("recorded_at", "pk")
+        ),
+        issues=list(
+            DifficultIssue.objects.filter(case__household=household).order_by("raised_at", "pk")
+        ),
+        plans=list(
+            PaymentPlan.objects.filter(case__household=household).order_by("agreed_on", "pk")
+        ),
+        statement_views=list(
+            StatementEvent.objects.filter(link__case__household=household).order_by("at", "pk")
+        ),
         payments=list(Payment.objects.filter(household=household).order_by("paid_at", "pk")),
         periods=list(DebtPeriod.objects.filter(household=household).order_by("month")),
+        requests=list(
+            PersonalDataRequest.objects.filter(household=household).order_by("received_on", "pk")
+        ),
+        erasures=list(PersonalDataErasure.objects.filter(household=household)),
         generated_at=timezone.now(),
     )
 
@@ -352,12 +458,33 @@ def request_access_sent(*, request: PersonalDataRequest, by, how: str) -> Person
         raise ValidationError(
             _("Only a request to see what is held is answered with the document.")
         )
-    how = how.strip()
-    if not how:
-        raise ValidationError(
-            _(
-                "Say how the document was sent, e.g. registered mail and its number, or handed over at the office."
-            )
-        )
+    how = _how(
+        how,
+        _(
+            "Say how the document was sent, e.g. registered mail and its number, or handed over at the office."
+        ),
+    )
+    request.sent_how, request.sent_by, request.sent_at = how, by, timezone.now()
     _close(request, by=by, status=PersonalDataRequest.Status.DONE, answer=how)
+    return request
+
+
+@transaction.atomic
+def request_answer_sent(*, request: PersonalDataRequest, by, how: str) -> PersonalDataRequest:
+    """The written answer to a correction or a deletion (done, or refused with the reason)
+    was reviewed and sent by the office manager: how, by whom and when are kept."""
+    request = PersonalDataRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status == PersonalDataRequest.Status.OPEN:
+        raise ValidationError(_("Answer the request first; then send the written answer."))
+    if request.sent_at is not None:
+        raise ValidationError(_("The written answer was already sent; reload the page."))
+    how = _how(
+        how,
+        _(
+            "Say how the answer was sent, e.g. registered mail and its number, or handed over at the office."
+        ),
+    )
+    request.sent_how, request.sent_by, request.sent_at = how, by, timezone.now()
+    request._history_user = by
+    request.save()
     return request

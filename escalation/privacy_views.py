@@ -14,14 +14,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arrears import access
+from arrears.downloads import attachment
 from arrears.models import Office
 from escalation.personal_data import (
+    correction_changes,
     held_data,
     request_access_sent,
+    request_answer_sent,
     request_correct,
     request_delete,
     request_record,
     requests_of,
+)
+from escalation.personal_data_docx import (
+    answer_docx,
+    answer_letter,
+    held_data_docx,
+    held_heading,
+    held_sections,
 )
 from households.models import Household, PersonalDataRequest
 
@@ -84,7 +94,14 @@ def _request(user, pk) -> PersonalDataRequest:
     if not access.may_handle_data_requests(user):
         raise PermissionDenied
     found = get_object_or_404(
-        PersonalDataRequest.objects.select_related("household", "owner"), pk=pk
+        PersonalDataRequest.objects.select_related(
+            "household__office",
+            "owner",
+            "closed_by__staff_profile",
+            "sent_by__staff_profile",
+            "correction",
+        ),
+        pk=pk,
     )
     if not access.may_handle_data_requests(user, found.household.office_id):
         raise Http404
@@ -146,12 +163,32 @@ def data_request_new(request, pk):
 @require_GET
 def data_request_detail(request, pk):
     found = _request(request.user, pk)
-    return render(request, "escalation/data_request_detail.html", {"req": found})
+    return render(
+        request,
+        "escalation/data_request_detail.html",
+        {
+            "req": found,
+            "changes": correction_changes(found),
+            "overdue": found.status == PersonalDataRequest.Status.OPEN
+            and found.due_on < timezone.localdate(),
+        },
+    )
 
 
 @require_POST
 def data_request_answer(request, pk):
+    """Open: answer it (apply the correction, erase or refuse, or the document sent). Closed:
+    the written answer to a correction or deletion was sent, and how."""
     found = _request(request.user, pk)
+    if found.status != PersonalDataRequest.Status.OPEN:
+        try:
+            request_answer_sent(request=found, by=request.user, how=request.POST.get("how", ""))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The written answer is recorded as sent."))
+        return redirect("data-request-detail", found.pk)
     try:
         if found.kind == PersonalDataRequest.Kind.CORRECT:
             request_correct(request=found, by=request.user)
@@ -172,10 +209,37 @@ def data_request_answer(request, pk):
 
 @require_GET
 def data_request_document(request, pk):
-    """The document of everything held about the owners, to review, print and send."""
+    """The written answer, to review, print and send: for a request to see what is held, the
+    document of everything held about the owners; for a correction or a deletion, once
+    answered, the letter saying what was done or why not. ?format=docx: the same as a Word
+    file, in Chinese (it goes to the owner)."""
     found = _request(request.user, pk)
+    as_docx = request.GET.get("format") == "docx"
+    unit = found.household.unit_code
+    if found.kind == PersonalDataRequest.Kind.ACCESS:
+        held = held_data(found.household)
+        if as_docx:
+            return _docx(held_data_docx(found, held), f"{unit}-personal-information.docx")
+        title, intro = held_heading(found, held)
+        return render(
+            request,
+            "escalation/data_request_document.html",
+            {"req": found, "title": title, "intro": intro, "sections": held_sections(held)},
+        )
+    if found.status == PersonalDataRequest.Status.OPEN:
+        raise Http404  # nothing to answer in writing before the request is answered
+    if as_docx:
+        return _docx(answer_docx(found), f"{unit}-answer-{found.pk}.docx")
     return render(
         request,
-        "escalation/data_request_document.html",
-        {"req": found, "held": held_data(found.household)},
+        "escalation/data_request_answer_letter.html",
+        {"req": found, "letter": answer_letter(found)},
+    )
+
+
+def _docx(data: bytes, filename: str):
+    return attachment(
+        data,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )

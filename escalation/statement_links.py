@@ -18,16 +18,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from arrears.ledger import MonthRange
+from arrears.ledger import MonthRange, ledger_ranges
 from arrears.messages import Message
 from arrears.models import Case, Notification, Payment
 from arrears.money import ZERO
 from arrears.notifications import notify, office_managers
 from escalation.letters import unpaid_ranges
-from escalation.models import StatementEvent, StatementLink, StatementLinkRevocation
+from escalation.models import (
+    PlanProposal,
+    StatementEvent,
+    StatementLink,
+    StatementLinkRevocation,
+)
 from escalation.statement_qr import statement_url
 from escalation.statement_tokens import VALIDITY, _signer, token_for  # noqa: F401 - token_for is part of this module's use
 from households.contact import household_set_written_only
+from households.disputes import open_disputes, status
 from households.models import Household
 
 
@@ -78,6 +84,31 @@ def event_record(link: StatementLink, kind: str) -> StatementEvent:
 
 
 @dataclass(frozen=True)
+class OwnerDispute:
+    """A dispute as the owner sees it on the statement: what, since when, its state."""
+
+    kind: str
+    kind_label: str
+    recorded_on: datetime.date
+    months: list[MonthRange]
+    state: str
+
+
+def owner_disputes(case: Case) -> list[OwnerDispute]:
+    """The household's open disputes, newest first, naming no one who recorded them."""
+    return [
+        OwnerDispute(
+            kind=d.kind,
+            kind_label=d.get_kind_display(),
+            recorded_on=timezone.localdate(d.recorded_at),
+            months=ledger_ranges((p.month, p.amount_due, p.amount_paid) for p in d.months.all()),
+            state=status(d),
+        )
+        for d in open_disputes(case)
+    ]
+
+
+@dataclass(frozen=True)
 class Statement:
     """What the owner's statement shows: this household's debt and the office's contacts,
     never the owner's phone, other owners or any collector's name."""
@@ -92,6 +123,19 @@ class Statement:
     total: Decimal
     payments: list[tuple[datetime.date, Decimal]]
     written_only: bool
+    # Months under an open dispute: paused, not demanded until the written answer (17.2).
+    under_review: tuple[MonthRange, ...] = ()
+    disputes: tuple = ()  # OwnerDispute, newest first
+    proposals: tuple = ()  # PlanProposal, newest first, each with its decision if any
+
+    @property
+    def paused_total(self) -> Decimal:
+        """What the months under review add up to: not asked for until the written answer."""
+        return sum((r.balance for r in self.under_review), ZERO)
+
+    @property
+    def due_now(self) -> Decimal:
+        return self.total - self.paused_total
 
 
 def statement_for(link: StatementLink) -> Statement:
@@ -100,6 +144,7 @@ def statement_for(link: StatementLink) -> Statement:
     # The statement shows every unpaid month, those under an open dispute too.
     demanded, under_review = unpaid_ranges(case)
     ranges = sorted(demanded + under_review, key=lambda r: r.start)
+
     reversed_ids = set(
         Payment.objects.filter(
             household_id=case.household_id, kind=Payment.Kind.REVERSAL
@@ -123,6 +168,13 @@ def statement_for(link: StatementLink) -> Statement:
         total=sum((r.balance for r in ranges), ZERO),
         payments=payments,
         written_only=case.household.written_contact_only,
+        under_review=tuple(under_review),
+        disputes=tuple(owner_disputes(case)),
+        proposals=tuple(
+            PlanProposal.objects.filter(case=case)
+            .select_related("decision")
+            .order_by("-proposed_at", "-pk")
+        ),
     )
 
 

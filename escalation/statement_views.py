@@ -7,14 +7,22 @@ Every view is logged; a token or an address over its limit gets "try again later
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from arrears.client_address import client_address
-from arrears.pages import scoped_case
+from arrears.pages import add_errors, scoped_case
 from escalation.models import StatementEvent, StatementLink
+from escalation.plan_proposals import proposal_record
+from escalation.statement_actions import statement_data_request, statement_dispute, unpaid_periods
+from escalation.statement_forms import (
+    StatementDataRequestForm,
+    StatementDisputeForm,
+    StatementPlanForm,
+)
 from escalation.statement_links import (
     event_record,
     link_for_token,
@@ -24,6 +32,7 @@ from escalation.statement_links import (
     statement_for,
 )
 from escalation.statement_throttle import statement_throttled
+from households.contact import validate_evidence
 
 
 def _gate(request, token):
@@ -37,6 +46,30 @@ def _gate(request, token):
     return link, None
 
 
+def _page(request, link, token, *, forms=None, open_form="", status=200):
+    """The statement with its three forms; a form sent back with its errors opens again."""
+    forms = forms or {}
+    return render(
+        request,
+        "escalation/statement.html",
+        {
+            "statement": statement_for(link),
+            "token": token,
+            "done": request.GET.get("done"),
+            "open_form": open_form,
+            "dispute_form": forms.get("dispute")
+            or StatementDisputeForm(periods=unpaid_periods(link.case)),
+            "plan_form": forms.get("plan") or StatementPlanForm(),
+            "data_form": forms.get("data") or StatementDataRequestForm(),
+        },
+        status=status,
+    )
+
+
+def _done(token, what):
+    return redirect(reverse("statement", args=[token]) + f"?done={what}")
+
+
 @login_not_required
 @require_GET
 def statement(request, token):
@@ -44,11 +77,7 @@ def statement(request, token):
     if refusal:
         return refusal
     event_record(link, StatementEvent.Kind.VIEWED)
-    return render(
-        request,
-        "escalation/statement.html",
-        {"statement": statement_for(link), "token": token, "done": request.GET.get("done")},
-    )
+    return _page(request, link, token)
 
 
 @login_not_required
@@ -58,7 +87,86 @@ def statement_written_only(request, token):
     if refusal:
         return refusal
     statement_ask_written_only(link)
-    return redirect(reverse("statement", args=[token]) + "?done=written_only")
+    return _done(token, "written_only")
+
+
+@login_not_required
+@require_POST
+def statement_dispute_view(request, token):
+    """The owner disputes months, a payment or the service: collection on it pauses."""
+    link, refusal = _gate(request, token)
+    if refusal:
+        return refusal
+    form = StatementDisputeForm(request.POST, request.FILES, periods=unpaid_periods(link.case))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            upload = None
+            if data["photo"] is not None:
+                try:
+                    ((upload, content_type),) = validate_evidence([data["photo"]])
+                except ValidationError as error:
+                    raise ValidationError({"photo": error.message_dict["evidence"]}) from None
+                upload.content_type = content_type
+            statement_dispute(
+                link=link,
+                kind=data["kind"],
+                months=data["months"],
+                amount=data["amount"],
+                receipt_number=data["receipt_number"],
+                receipt_date=data["receipt_date"],
+                cause=data["cause"],
+                words=data["words"],
+                file=upload,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return _done(token, "disputed")
+    return _page(request, link, token, forms={"dispute": form}, open_form="dispute", status=400)
+
+
+@login_not_required
+@require_POST
+def statement_plan_view(request, token):
+    """The owner proposes instalments: the office manager answers in writing."""
+    link, refusal = _gate(request, token)
+    if refusal:
+        return refusal
+    form = StatementPlanForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal_record(
+                link=link,
+                first_month=data["first_month"],
+                count=data["count"],
+                amounts=data["amounts"],
+                words=data["words"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return _done(token, "plan")
+    return _page(request, link, token, forms={"plan": form}, open_form="plan", status=400)
+
+
+@login_not_required
+@require_POST
+def statement_data_request_view(request, token):
+    """The owner asks to see, correct or delete their personal information (PIPL 44–47)."""
+    link, refusal = _gate(request, token)
+    if refusal:
+        return refusal
+    form = StatementDataRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            statement_data_request(link=link, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return _done(token, "data_request")
+    return _page(request, link, token, forms={"data": form}, open_form="data", status=400)
 
 
 # The case page: who issues letters for a case (its team, the office manager) issues a link

@@ -21,6 +21,24 @@ urlpatterns = [
         name="statement-written-only",
     ),
     path(
+        "s/<str:token>/dispute/", statement_views.statement_dispute_view, name="statement-dispute"
+    ),
+    path(
+        "s/<str:token>/instalments/",
+        statement_views.statement_plan_view,
+        name="statement-instalments",
+    ),
+    path(
+        "s/<str:token>/personal-data/",
+        statement_views.statement_data_request_view,
+        name="statement-personal-data",
+    ),
+    path(
+        "plan-proposals/<int:proposal_id>/decide/",
+        views.plan_proposal_decide_view,
+        name="plan-proposal-decide",
+    ),
+    path(
         "cases/<int:pk>/statement-links/new/",
         statement_views.statement_link_new,
         name="statement-link-new",

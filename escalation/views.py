@@ -22,6 +22,7 @@ from escalation.forms import (
     IssueLettersForm,
     LegalStepForm,
     OpenLegalForm,
+    PlanDecisionForm,
     PlanForm,
     ReturnForm,
     WaiverDecisionForm,
@@ -35,7 +36,8 @@ from escalation.letter_records import (
     letters_issue_batch,
 )
 from escalation.letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_for
-from escalation.models import LegalAction, Letter, PaymentPlan, Waiver
+from escalation.models import LegalAction, Letter, PaymentPlan, PlanProposal, Waiver
+from escalation.plan_proposals import proposal_decide
 from escalation.plans import plan_record
 from escalation.proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
 from households.contact import sniff_content_type
@@ -365,3 +367,33 @@ def plan_new(request, pk):
         {"case": case, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def plan_proposal_decide_view(request, proposal_id):
+    """The office manager accepts, changes or declines an owner's instalment proposal; the
+    written answer is issued as a letter to print and deliver."""
+    if not access.may_decide_plan_proposal(request.user):
+        raise PermissionDenied
+    proposal = get_object_or_404(
+        PlanProposal.objects.filter(case__in=scoping.cases(request.user)).select_related(
+            "case__household", "case__campaign__office"
+        ),
+        pk=proposal_id,
+    )
+    back = f"{reverse('case-detail', args=[proposal.case_id])}#plan-proposals"
+    form = PlanDecisionForm(request.POST)
+    if not form.is_valid():
+        _flash(request, form)
+        return redirect(back)
+    try:
+        decision = proposal_decide(proposal=proposal, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect(back)
+    messages.success(
+        request,
+        _("Answer %(ref)s issued: print it, send it, then record its delivery.")
+        % {"ref": decision.letter.reference},
+    )
+    return redirect("letter-detail", decision.letter_id)

@@ -878,8 +878,11 @@ class PersonalDataRequest(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("recorded by"),
+        help_text=_("Empty: the owner sent it from the statement page."),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     closed_by = models.ForeignKey(
@@ -891,6 +894,27 @@ class PersonalDataRequest(models.Model):
         verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # A correction: the owner's history row it made (the value before stays in the row before).
+    correction = models.ForeignKey(
+        "households.HistoricalOwner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("the change made"),
+    )
+    # The written answer (the document of what is held, or the letter answering a correction
+    # or a deletion), as reviewed and sent by the office manager.
+    sent_how = models.CharField(_("how the answer was sent"), max_length=300, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -206,3 +206,99 @@ def test_a_real_worker_erases_from_the_queue(transactional_db, tmp_path):
     finally:
         worker.stop()
     assert erased(owner)
+
+
+def _closed_on(office, unit, moment, *, unpaid=False):
+    """A household of a campaign of `office` closed at `moment` (its history says so)."""
+    with time_machine.travel(moment, tick=False):
+        campaign = Campaign.objects.create(
+            office=office,
+            name=f"清收 {unit}",
+            start_date=datetime.date(2015, 1, 1),
+            target_date=datetime.date(2015, 12, 1),
+            arrears_through=datetime.date(2015, 5, 1),
+        )
+        household, owner = cleared_household(office, campaign, unit, unpaid=unpaid)
+        campaign.status = Campaign.Status.CLOSED
+        campaign.save()
+    return household, owner
+
+
+@pytest.mark.redis
+@pytest.mark.worker
+def test_a_real_worker_consuming_from_redis_erases_exactly_at_the_retention_boundary(
+    transactional_db, tmp_path
+):
+    """The nightly task, queued on Redis and run by a real worker at the real time: a
+    household whose campaign closed exactly three years ago today (local midnight) is
+    erased with its record; one closed a day later, one still owing, and one of an office
+    keeping data five years are untouched."""
+    import re
+    import uuid
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from escalation.personal_data import add_years
+    from tests.processes import redis_server
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    today = timezone.localdate()
+    boundary = datetime.datetime.combine(add_years(today, -3), datetime.time(0, 0), tzinfo=SH)
+    region = Region.objects.create(name="东区", code="pd-r")
+    office = Office.objects.create(region=region, code="pd-r3", name="北苑")
+    longer = Office.objects.create(region=region, code="pd-r5", name="南苑", retention_years=5)
+    due, due_owner = _closed_on(office, "C6-101", boundary)
+    day_later, day_later_owner = _closed_on(office, "C6-102", boundary + datetime.timedelta(days=1))
+    owing, owing_owner = _closed_on(office, "C6-103", boundary, unpaid=True)
+    kept, kept_owner = _closed_on(longer, "C6-101", boundary)
+
+    with redis_server(tmp_path) as redis:
+        worker = start_worker(tmp_path, celery_env(redis.url), queue)
+        try:
+            with app.connection_for_write(redis.url) as conn:
+                erase_expired_contact_data.apply_async(queue=queue, connection=conn)
+
+            def finished():
+                log = Path(worker.log_path).read_text(errors="replace")
+                return re.search(r"erase_expired_contact_data\[[^]]+\] succeeded", log)
+
+            assert wait_until(finished, timeout=120), worker.output()
+        finally:
+            worker.stop()
+
+    record = PersonalDataErasure.objects.get()
+    assert record.household == due
+    assert record.reason == PersonalDataErasure.Reason.RETENTION and record.by is None
+    assert timezone.localdate(record.erased_at) == today
+    assert erased(due_owner)
+    for owner in (day_later_owner, owing_owner, kept_owner):
+        assert not erased(owner), owner.household.unit_code
+
+
+def test_the_job_leaves_no_owner_name_on_the_letters(closed):
+    from escalation.models import Letter
+
+    office, campaign, household, owner = closed
+    with time_machine.travel(CLOSED_AT, tick=False):
+        user = make_user("pd-letters", "office_manager", office=office)
+        letter = Letter.objects.create(
+            case=household.cases.get(),
+            kind="notice",
+            reference="PD-2023-N0001",
+            dated=datetime.date(2023, 3, 1),
+            total=Decimal("100.00"),
+            owners=["张三"],
+            issued_by=user,
+            proof_detail="张三 本人签收",
+        )
+    with time_machine.travel(datetime.datetime(2026, 7, 1, 9, 0, tzinfo=SH), tick=False):
+        assert erase_expired() == 1
+    letter.refresh_from_db()
+    assert (letter.owners, letter.proof_detail) == ([], "")
+    assert (letter.reference, letter.total) == ("PD-2023-N0001", Decimal("100.00"))
+    for row in Letter.history.filter(id=letter.pk):
+        assert (row.owners, row.proof_detail) == ([], "")
+    from escalation.letters import issued_letter
+
+    assert issued_letter(letter).salutation.startswith("尊敬的业主")
