@@ -621,7 +621,7 @@ class Objects:
     @cached_property
     def dispute(self):
         """An amount dispute on case_a, recorded by its collector with the owner's receipt."""
-        return self._dispute(file=SimpleUploadedFile("收据.png", PNG, content_type="image/png"))
+        return self._dispute(file=SimpleUploadedFile("receipt.png", PNG, content_type="image/png"))
 
     @cached_property
     def service_dispute(self):
