@@ -317,3 +317,21 @@ def test_a_dispute_keeps_its_history_nothing_edited(world):
     assert Dispute.objects.get(pk=dispute.pk).words == "三月四月我交过了"
     with time_machine.travel(timezone.now() + days(1)):
         assert [e.kind for e in fresh(dispute).events.all()] == ["answered", "rejected"]
+
+
+def test_the_answer_prints_as_a_word_file_too_with_or_without_months(world):
+    import io
+
+    from docx import Document
+
+    from escalation.letter_docx import letters_docx
+
+    with_months = answer(world, record(world))
+    service = record(world, kind="service", months=[], cause="cleaning", words="楼道没人打扫")
+    deliver(world, with_months)
+    without = answer(world, service)
+    data = letters_docx([issued_letter(with_months), issued_letter(without)])
+    document = Document(io.BytesIO(data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert text.count("异议答复函") == 2 and FOUND in text and "楼道没人打扫" in text
+    assert len(document.tables) == 1  # the service dispute names no months: no table
