@@ -146,6 +146,33 @@ def may_record_dispute(user) -> bool:
     return _is(user, CASE_WORKERS)
 
 
+def may_follow_dispute(user) -> bool:
+    """Those who work cases record the steps of a dispute after it was recorded (the
+    receipt check, the department's "done", the written answer issued and delivered), on a
+    case of their scope."""
+    return _is(user, CASE_WORKERS)
+
+
+def may_resolve_dispute(user, dispute=None) -> bool:
+    """Only the office manager of the household's office (or an administrator) resolves a
+    dispute: upheld (with a waiver for their approval), rejected or settled."""
+    return _is(user, OFFICE_RUNNERS) and (
+        dispute is None or _in_office(user, dispute.household.office_id)
+    )
+
+
+def may_route_disputes(user, office_id=None) -> bool:
+    """The office manager sets where their office's service complaints go and how many days
+    each department has (an administrator does it in the admin)."""
+    profile = getattr(user, "staff_profile", None)
+    return (
+        _is(user, {Role.OFFICE_MANAGER})
+        and profile is not None
+        and profile.office_id is not None
+        and (office_id is None or profile.office_id == office_id)
+    )
+
+
 def may_withdraw_written_only(user, household=None) -> bool:
     """Only the office manager of the household's office (or an administrator) lifts an
     owner's written-only request, and only with the owner's written withdrawal."""

@@ -843,6 +843,7 @@ class _Generator:
                         "",
                         None,
                         None,
+                        {},  # no answer: a notice or a demand
                     )
                 )
             elif roll < 0.11:
@@ -894,6 +895,7 @@ class _Generator:
                 "return_reason",
                 "sent_attempt_id",
                 "outcome_attempt_id",
+                "answer",
             ],
             letters,
             Letter.objects.filter(**region_cases),

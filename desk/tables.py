@@ -36,7 +36,8 @@ BADGE_CSS = {
     LATER: "text-bg-warning",
     WRITTEN_ONLY_STATE: "text-bg-secondary",
     NOT_SOON: "text-bg-secondary",
-    DISPUTED_STATE: "text-bg-info",  # paused by an open dispute (issue 17.2)
+    # Paused by an open dispute until its written answer is delivered (issue 17.2).
+    DISPUTED_STATE: "text-bg-warning",
 }
 MONEY = {"th": {"class": "text-end"}, "td": {"class": "money"}, "tf": {"class": "money"}}
 # Shown on the phone's cards only: the desktop table says it by its order.

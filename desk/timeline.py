@@ -183,6 +183,7 @@ def _dispute_entries(household_id: int) -> list[Entry]:
         .prefetch_related("events__recorded_by__staff_profile")
     )
     for dispute in disputes:
+        link = reverse("dispute-detail", args=[dispute.pk])
         what = dispute.get_kind_display()
         if dispute.cause:
             what = f"{what}: {dispute.get_cause_display()}"
@@ -193,6 +194,7 @@ def _dispute_entries(household_id: int) -> list[Entry]:
                 _("Dispute recorded: %(what)s") % {"what": what},
                 dispute.words,
                 person_name(dispute.recorded_by) if dispute.recorded_by else "",
+                link=link,
             )
         )
         for event in dispute.events.all():
@@ -203,6 +205,7 @@ def _dispute_entries(household_id: int) -> list[Entry]:
                     f"{what} · {event.get_kind_display()}",
                     event.note,
                     person_name(event.recorded_by),
+                    link=link,
                 )
             )
     return entries

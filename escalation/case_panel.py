@@ -29,7 +29,8 @@ def case_escalation(user, case: Case) -> dict:
     filed = any(s.stage == LegalAction.Stage.FILED for a in actions for s in a.steps.all())
     facts = Facts(
         channels=channels,
-        notice_sent=any(x.status in ("sent", "delivered") for x in letters),
+        # An answer to a dispute is no payment notice: it does not move the ladder on.
+        notice_sent=any(x.kind != "answer" and x.status in ("sent", "delivered") for x in letters),
         demand_delivered=any(x.kind == "demand" and x.status == "delivered" for x in letters),
         legal_stage=position.open_action is not None or filed,
     )

@@ -180,3 +180,90 @@ class PlanForm(BootstrapMixin, forms.Form):
         if not rows:
             raise forms.ValidationError(_("Enter at least one instalment: a date and an amount."))
         return rows
+
+
+# --- The office side of a dispute (issue 17.2) ---------------------------------------------
+
+
+class ReceiptCheckForm(BootstrapMixin, forms.Form):
+    found = forms.TypedChoiceField(
+        label=_("What did you find?"),
+        choices=[
+            ("yes", _("A payment matching the receipt was found")),
+            ("no", _("No matching payment was found")),
+        ],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether a matching payment was found.")},
+    )
+    receipt_number = forms.CharField(label=_("Receipt number"), required=False, max_length=60)
+    receipt_date = SaneDateField(label=_("Receipt date"), required=False, widget=DateInput())
+    note = forms.CharField(
+        label=_("What you checked"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. the billing system, the bank statement, the cash book."),
+    )
+
+
+class WorkDoneForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(
+        label=_("What the department reports"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AnswerForm(BootstrapMixin, forms.Form):
+    """The written answer to a dispute: the letter says this in the owner's language (the
+    staff write it in Chinese)."""
+
+    found = forms.CharField(
+        label=_("What the office found"),
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "zh-hans"}),
+        error_messages={
+            "required": _(
+                "Write what the office found (the receipt check, the repair, the records)."
+            )
+        },
+        help_text=_("Printed in the letter to the owner: write it in Chinese, no staff names."),
+    )
+    proposed = forms.CharField(
+        label=_("The outcome the office proposes"),
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "zh-hans"}),
+        error_messages={
+            "required": _(
+                "Write the outcome the office proposes (e.g. the months waived, or why not)."
+            )
+        },
+    )
+
+
+class ResolveDisputeForm(BootstrapMixin, forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("upheld", _("Upheld: waive or correct the disputed amount (your approval follows)")),
+            ("rejected", _("Rejected (give the reason)")),
+            ("settled", _("Settled (write what was agreed)")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose upheld, rejected or settled."),
+            "invalid_choice": _("Choose upheld, rejected or settled."),
+        },
+    )
+    note = forms.CharField(
+        label=_("Reason or what was agreed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    amount = MoneyField(
+        label=_("Amount to waive (upheld only)"),
+        required=False,
+        min_value=Decimal("0"),
+        help_text=_(
+            "Leave empty for the proposed amount; 0 waives nothing (e.g. a repaired leak)."
+        ),
+        error_messages={"min_value": _("Enter an amount of 0 or more.")},
+    )

@@ -58,6 +58,23 @@ def _write(document, letter: Letter) -> None:
         ref.add_run(f"编号：{letter.reference}")
     document.add_paragraph(text["salutation"])
     _indented(document, text["intro"])
+    if letter.rows or letter.kind != "answer":
+        _table(document, letter)
+    for paragraph in text["body"]:
+        _indented(document, paragraph)
+    if text["payment"]:
+        _indented(document, text["payment"])
+    _indented(document, text["contact"])
+    if letter.statement_url:
+        _indented(document, text["statement"])
+        qr = document.add_paragraph()
+        qr.add_run().add_picture(io.BytesIO(letter.statement_qr_png()), width=Mm(30))
+    for line in text["signature"]:
+        closing = document.add_paragraph(line)
+        closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _table(document, letter: Letter) -> None:
     table = document.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -73,17 +90,6 @@ def _write(document, letter: Letter) -> None:
     total[0].merge(total[2]).text = "合计欠缴"
     total[3].text = zh_money(letter.total)
     total[3].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for paragraph in text["body"]:
-        _indented(document, paragraph)
-    _indented(document, text["payment"])
-    _indented(document, text["contact"])
-    if letter.statement_url:
-        _indented(document, text["statement"])
-        qr = document.add_paragraph()
-        qr.add_run().add_picture(io.BytesIO(letter.statement_qr_png()), width=Mm(30))
-    for line in text["signature"]:
-        closing = document.add_paragraph(line)
-        closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def letters_docx(letters: Sequence[Letter]) -> bytes:

@@ -32,6 +32,7 @@ from escalation.letters import Letter as LetterContent
 from escalation.models import Letter
 from escalation.statement_links import link_issue
 from households.contact import attempt_log
+from households.disputes import dispute_answer_delivered
 from households.models import Channel, Outcome, PersonContacted
 
 CHANNEL = {
@@ -39,8 +40,17 @@ CHANNEL = {
     Letter.Kind.DEMAND: Channel.WRITTEN_DEMAND,
     # The answer to an instalment proposal states the debt and asks for it: a written notice.
     Letter.Kind.PLAN_REPLY: Channel.PAYMENT_NOTICE,
+    # The answer to a dispute is written contact, not a demand: its delivery restarts no
+    # limitation period.
+    Letter.Kind.ANSWER: Channel.DISPUTE_ANSWER,
 }
-PREFIX = {Letter.Kind.NOTICE: "N", Letter.Kind.DEMAND: "D", Letter.Kind.PLAN_REPLY: "P"}
+# The letter in a reference: N notices, D demands, P plan answers, A answers to disputes.
+PREFIX = {
+    Letter.Kind.NOTICE: "N",
+    Letter.Kind.DEMAND: "D",
+    Letter.Kind.PLAN_REPLY: "P",
+    Letter.Kind.ANSWER: "A",
+}
 MAILED = {Letter.Method.REGISTERED_MAIL, Letter.Method.EMS}
 
 
@@ -48,10 +58,15 @@ def _error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
+def reference_next(office: Office, kind: str, year: int) -> str:
+    """The next reference of that kind for the office (hold the office row locked)."""
+    return _reference(office, kind, year)
+
+
 def _reference(office: Office, kind: str, year: int) -> str:
-    """CG-2026-D0007: office code, year, N for notices, D for demands or P for answers to an
-    instalment proposal, a running number. The caller holds the office row locked, so two
-    clerks never get the same number."""
+    """CG-2026-D0007: office code, year, N for notices, D for demands, P for answers to an
+    instalment proposal or A for answers to a dispute, a running number. The caller holds the
+    office row locked, so two clerks never get the same number."""
     prefix = f"{office.code.upper()}-{year}-{PREFIX[kind]}"
     taken = Letter.objects.filter(reference__startswith=prefix).aggregate(n=Count("pk"))["n"]
     return f"{prefix}{taken + 1:04d}"
@@ -183,7 +198,11 @@ def _check_day(field: str, day: datetime.date, *, not_before: datetime.date, wha
 def _locked(letter: Letter) -> Letter:
     """The letter as stored now, locked: a page or a caller may hold an older copy, and two
     clerks recording the same delivery must not both succeed."""
-    return Letter.objects.select_for_update().select_related("case__household").get(pk=letter.pk)
+    return (
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("case__household", "dispute")
+        .get(pk=letter.pk)
+    )
 
 
 def _log(letter: Letter, *, by, day: datetime.date, outcome: str, notes: str, evidence=()):
@@ -309,6 +328,16 @@ def letter_record_delivery(
         letter.method, letter.sent_on = method, delivered_on
     letter.status = Letter.Status.DELIVERED
     letter.delivered_on, letter.proof, letter.proof_detail = delivered_on, proof, proof_detail
+    if letter.kind == Letter.Kind.ANSWER:
+        # The written answer reached the owner: collection on the disputed months resumes
+        # from this moment (never before the letter was issued, whatever the day's noon).
+        dispute_answer_delivered(
+            dispute=letter.dispute,
+            by=by,
+            at=max(_moment(delivered_on), letter.issued_at),
+            note=_("%(ref)s delivered: %(proof)s — %(detail)s")
+            % {"ref": letter.reference, "proof": Letter.Proof(proof).label, "detail": proof_detail},
+        )
     return _save(letter, by)
 
 

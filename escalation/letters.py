@@ -20,15 +20,21 @@ from arrears.money import ZERO
 from escalation.statement_qr import qr_data_uri, qr_png, statement_url
 from households.disputes import ALL_MONTHS, disputed_months
 
-NOTICE, DEMAND = "notice", "demand"
+NOTICE, DEMAND, ANSWER = "notice", "demand", "answer"
 # The written answer to an owner's instalment proposal (issue 17.4): issued only by the
 # manager's decision (escalation.plan_proposals), never from the case page's letter buttons.
+# Likewise a dispute's answer (ANSWER) is written from its dispute (escalation.dispute_answers).
 PLAN_REPLY = "plan_reply"
 KINDS = {
     NOTICE: _("Payment notice (催缴通知书)"),
     DEMAND: _("Formal demand with a deadline (催告函)"),
 }
-TITLES = {NOTICE: "催缴通知书", DEMAND: "催告函", PLAN_REPLY: "分期缴费申请答复函"}
+TITLES = {
+    NOTICE: "催缴通知书",
+    DEMAND: "催告函",
+    PLAN_REPLY: "分期缴费申请答复函",
+    ANSWER: "异议答复函",
+}
 MIN_DEADLINE_DAYS = 15
 
 
@@ -80,6 +86,9 @@ class Letter:
     statement_url: str = ""
     # The answer to an instalment proposal (kind PLAN_REPLY only).
     plan_reply: PlanReply | None = None
+    # An answer to a dispute: what was disputed, what was found, the outcome proposed (all
+    # text, as issued; see escalation.dispute_answers.answer_content).
+    answer: dict | None = None
 
     def statement_qr_png(self) -> bytes:
         return qr_png(self.statement_url)
@@ -110,6 +119,8 @@ class Letter:
     def paragraphs(self) -> dict[str, list[str] | str]:
         """The letter's text in the order it is printed (the table goes after `intro`)."""
         office = self.case.campaign.office
+        if self.kind == ANSWER:
+            return self._answer_paragraphs(office)
         if self.kind == DEMAND:
             body = [
                 "根据《中华人民共和国民法典》第九百四十四条，业主应当按照约定向物业服务人支付物业费；"
@@ -142,6 +153,39 @@ class Letter:
             "statement": (
                 "扫描二维码或打开以下链接，可查看您的欠费明细、缴费方式，"
                 f"并可要求只以书面方式联系（链接90天内有效）：{self.statement_url}"
+                if self.statement_url
+                else ""
+            ),
+        }
+
+    def _answer_paragraphs(self, office) -> dict[str, list[str] | str]:
+        """The written answer to a dispute: what the owner disputed and said, what the office
+        found, the outcome it proposes, and whom to contact. No staff names."""
+        a = self.answer or {}
+        intro = f"您于{a.get('recorded_on', '')}就{self.case.household.unit_code}房屋提出的异议" + (
+            f"（{a['what']}）" if a.get("what") else ""
+        )
+        intro += "，本服务处已收悉并进行了核查。"
+        if a.get("words"):
+            intro += f"您的意见是：“{a['words']}”。"
+        if self.ranges:
+            intro += "涉及的月份及金额如下："
+        body = [f"经核查：{a.get('found', '')}", f"处理意见：{a.get('proposed', '')}"]
+        body.append(
+            "在本函送达之前，本服务处未就上述异议事项向您催缴。"
+            "如您对本答复仍有不同意见，请在收到本函后与我们联系。"
+        )
+        return {
+            "letterhead": office.name,
+            "salutation": self.salutation,
+            "intro": intro,
+            "body": body,
+            "payment": "",
+            "contact": f"联系电话：{office.phone or '——'}　　地址：{office.address or '——'}",
+            "signature": [office.name, zh_date(self.dated)],
+            "statement": (
+                "扫描二维码或打开以下链接，可查看您的欠费明细（链接90天内有效）："
+                f"{self.statement_url}"
                 if self.statement_url
                 else ""
             ),
@@ -259,6 +303,7 @@ def issued_letter(record) -> Letter:
         reference=record.reference,
         under_review=under_review,
         statement_url=_statement_url(record),
+        answer=getattr(record, "answer", None) or None,
         plan_reply=_plan_reply(record),
     )
 

@@ -25,6 +25,8 @@ class Letter(models.Model):
         NOTICE = "notice", _("payment notice (催缴通知书)")
         DEMAND = "demand", _("formal demand with a deadline (催告函)")
         PLAN_REPLY = "plan_reply", _("answer to an instalment proposal (分期缴费申请答复函)")
+        # The office's written answer to a dispute (issue 17.2): not a demand.
+        ANSWER = "answer", _("written answer to a dispute (异议答复函)")
 
     class Method(models.TextChoices):
         IN_PERSON = "in_person", _("in person, signed for (当面送达)")
@@ -53,6 +55,17 @@ class Letter(models.Model):
     # What the letter said, as issued: the ledger moves on, the letter does not.
     periods = models.JSONField(_("months and amounts"), default=list)
     owners = models.JSONField(_("addressed to"), default=list)
+    # An answer letter: the dispute it answers, and what it says about it as issued (what
+    # was disputed, what the office found, the outcome it proposes).
+    dispute = models.ForeignKey(
+        "households.Dispute",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answer_letters",
+        verbose_name=_("dispute answered"),
+    )
+    answer = models.JSONField(_("the answer"), default=dict, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -104,6 +117,11 @@ class Letter(models.Model):
                 name="letter_demand_has_deadline",
             ),
             models.CheckConstraint(
+                condition=Q(kind="answer", dispute__isnull=False)
+                | (~Q(kind="answer") & Q(dispute__isnull=True)),
+                name="letter_answer_names_its_dispute",
+            ),
+            models.CheckConstraint(
                 condition=~Q(method__in=["registered_mail", "ems"]) | ~Q(tracking_number=""),
                 name="letter_mail_has_tracking_number",
             ),
@@ -129,6 +147,7 @@ class Letter(models.Model):
         return {
             self.Kind.DEMAND: "催告函",
             self.Kind.PLAN_REPLY: "分期缴费申请答复函",
+            self.Kind.ANSWER: "异议答复函",
         }.get(self.kind, "催缴通知书")
 
 

@@ -352,6 +352,11 @@ def waiver_decide(*, waiver: Waiver, by, approve: bool, note: str = "") -> Waive
                 .filter(amount_paid__lt=F("amount_due"))
                 .order_by("month")
             )
+            if waiver.dispute_id:
+                # An upheld dispute's waiver comes off the months it disputed first (oldest
+                # first among them), then off the oldest others.
+                disputed = set(waiver.dispute.months.values_list("pk", flat=True))
+                periods.sort(key=lambda p: (p.pk not in disputed, p.month))
             try:
                 parts = split_waiver([(p.pk, p.balance) for p in periods], waiver.amount)
             except ValueError:
@@ -374,7 +379,11 @@ def waiver_decide(*, waiver: Waiver, by, approve: bool, note: str = "") -> Waive
             due, paid, _n = case_balance(case)
             if paid >= due and case.status != Case.Status.CLOSED:
                 case.status = Case.Status.CLOSED
-                case.closed_reason = _("Resolved in the legal stage; the rest was waived.")
+                case.closed_reason = (
+                    _("Resolved by an upheld dispute; the disputed amount was waived.")
+                    if waiver.dispute_id
+                    else _("Resolved in the legal stage; the rest was waived.")
+                )
                 case._history_user = by
                 case.save(update_fields=["status", "closed_reason"])
         waiver.status = Waiver.Status.APPROVED if approve else Waiver.Status.REFUSED

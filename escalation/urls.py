@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation import privacy_views, statement_views, views
+from escalation import dispute_views, privacy_views, statement_views, views
 
 urlpatterns = [
     path("cases/<int:pk>/letters/<str:kind>/", views.letter_preview, name="case-letter"),
@@ -48,6 +48,10 @@ urlpatterns = [
         statement_views.statement_link_revoke,
         name="statement-link-revoke",
     ),
+    # The office side of a dispute (issue 17.2).
+    path("disputes/<int:pk>/", dispute_views.dispute_detail, name="dispute-detail"),
+    path("disputes/<int:pk>/file/", dispute_views.dispute_file, name="dispute-file"),
+    path("disputes/<int:pk>/<str:step>/", dispute_views.dispute_step, name="dispute-step"),
     path("waivers/<int:waiver_id>/decide/", views.waiver_decide_view, name="waiver-decide"),
     path("data-requests/", privacy_views.data_request_list, name="data-request-list"),
     path(

@@ -322,6 +322,8 @@ def waiver_decide_view(request, waiver_id):
             _flash(request, error)
         else:
             messages.success(request, _("Decision recorded."))
+    if waiver.dispute_id:  # decided on the dispute's page
+        return redirect("dispute-detail", waiver.dispute_id)
     return redirect(f"{reverse('case-detail', args=[waiver.case_id])}#legal")
 
 

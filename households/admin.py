@@ -5,6 +5,7 @@ from arrears.admin import ReadOnlyAdmin
 from households.models import (
     ContactAttempt,
     ContactPolicy,
+    DisputeRoute,
     ExemptionReview,
     Household,
     OnSiteTip,
@@ -85,3 +86,13 @@ class OnSiteTipAdmin(ReadOnlyAdmin):
 class WrittenOnlyWithdrawalAdmin(ReadOnlyAdmin):
     list_display = ["recorded_at", "household", "withdrawn_on", "request_since", "recorded_by"]
     list_select_related = ["household", "recorded_by"]
+
+
+@admin.register(DisputeRoute)
+class DisputeRouteAdmin(SimpleHistoryAdmin):
+    """Where an office's service complaints go and how many days each department has; a
+    cause with no row uses households.disputes.DEFAULT_ROUTES."""
+
+    list_display = ["office", "cause", "department", "days"]
+    list_filter = ["office", "department"]
+    list_select_related = ["office"]

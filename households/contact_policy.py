@@ -36,6 +36,7 @@ WRITTEN_AND_LEGAL_CHANNELS = frozenset(
     {
         "payment_notice",
         "written_demand",
+        "dispute_answer",
         "committee_urging",
         "lawyer_letter",
         "mediation",
@@ -53,7 +54,7 @@ PERSONAL_CHANNELS = frozenset({PHONE_CALL, SMS, WECHAT, HOME_VISIT})
 HOUR_LIMITED_CHANNELS = PERSONAL_CHANNELS | {OFFICE_MEETING}
 # Papers that can be handed to a person at the door or at the office.
 PAPER_CHANNELS = frozenset(
-    {"payment_notice", "written_demand", "committee_urging", "lawyer_letter"}
+    {"payment_notice", "written_demand", "dispute_answer", "committee_urging", "lawyer_letter"}
 )
 CHANNELS = HOUR_LIMITED_CHANNELS | WRITTEN_AND_LEGAL_CHANNELS
 

@@ -38,6 +38,7 @@ from households.models import (
     DisputeCause,
     DisputeEvent,
     DisputeKind,
+    DisputeRoute,
     DisputeSource,
     DisputeWorkOrder,
 )
@@ -45,18 +46,17 @@ from households.models import (
 OPEN = "open"
 ANSWERED = "answered"
 RESOLVED = "resolved"
-# Which department a service complaint goes to, and how long it has (the same for every
-# office for now: making it an office setting is left for the next session).
-CAUSE_DEPARTMENT = {
-    DisputeCause.LEAK_UNREPAIRED: Department.ENGINEERING,
-    DisputeCause.FACILITIES: Department.ENGINEERING,
-    DisputeCause.PROPERTY_DEFECT: Department.ENGINEERING,
-    DisputeCause.SECURITY: Department.SECURITY,
-    DisputeCause.CLEANING: Department.CLEANING,
-    DisputeCause.RENOVATION: Department.CUSTOMER_SERVICE,
-    DisputeCause.OTHER: Department.CUSTOMER_SERVICE,
+# Where a service complaint goes, and how many days the department has, when the office has
+# no DisputeRoute of its own for the cause (an office manager or the administrator sets those).
+DEFAULT_ROUTES = {
+    DisputeCause.LEAK_UNREPAIRED: (Department.ENGINEERING, 7),
+    DisputeCause.FACILITIES: (Department.ENGINEERING, 7),
+    DisputeCause.PROPERTY_DEFECT: (Department.ENGINEERING, 7),
+    DisputeCause.SECURITY: (Department.SECURITY, 7),
+    DisputeCause.CLEANING: (Department.CLEANING, 7),
+    DisputeCause.RENOVATION: (Department.CUSTOMER_SERVICE, 7),
+    DisputeCause.OTHER: (Department.CUSTOMER_SERVICE, 7),
 }
-WORK_ORDER_DAYS = 7
 RESOLUTIONS = frozenset(
     {DisputeEvent.Kind.UPHELD, DisputeEvent.Kind.REJECTED, DisputeEvent.Kind.SETTLED}
 )
@@ -235,6 +235,63 @@ def dispute_rows(case) -> list[dict]:
     return rows
 
 
+# --- Routing: where a service complaint goes ----------------------------------------------
+
+
+def route_for(office_id: int, cause: str) -> tuple[str, int]:
+    """(department, days to fix) for a service complaint of `cause` in the office: its own
+    DisputeRoute, else the default."""
+    row = (
+        DisputeRoute.objects.filter(office_id=office_id, cause=cause)
+        .values_list("department", "days")
+        .first()
+    )
+    return tuple(row) if row else DEFAULT_ROUTES[cause]
+
+
+def office_routes(office_id: int) -> list[dict]:
+    """Every cause with where it goes in the office and whether that is the office's own
+    setting or the default (one query)."""
+    own = {r.cause: r for r in DisputeRoute.objects.filter(office_id=office_id)}
+    rows = []
+    for cause in DisputeCause:
+        department, days = DEFAULT_ROUTES[cause]
+        row = own.get(cause.value)
+        rows.append(
+            {
+                "cause": cause,
+                "department": Department(row.department if row else department),
+                "days": row.days if row else days,
+                "own": row is not None,
+            }
+        )
+    return rows
+
+
+def office_routes_save(*, office_id: int, routes: dict, by) -> int:
+    """Set where the office's service complaints go: `routes` maps a cause to (department,
+    days). A cause set back to the default keeps its row (with its history), set to the
+    default. Returns how many causes changed."""
+    changed = 0
+    current = {r["cause"].value: r for r in office_routes(office_id)}
+    for cause, (department, days) in routes.items():
+        if cause not in DisputeCause.values or department not in Department.values:
+            raise _error("routes", _("Choose a department for each cause."), "department")
+        if not 1 <= int(days) <= 90:
+            raise _error("routes", _("Give each department between 1 and 90 days."), "days")
+        row = current[cause]
+        if (row["department"].value, row["days"]) == (department, int(days)):
+            continue
+        route = DisputeRoute.objects.filter(office_id=office_id, cause=cause).first()
+        route = route or DisputeRoute(office_id=office_id, cause=cause)
+        route.department, route.days = department, int(days)
+        route._history_user = by
+        route.full_clean()
+        route.save()
+        changed += 1
+    return changed
+
+
 # --- Recording ----------------------------------------------------------------------------
 
 
@@ -329,10 +386,11 @@ def dispute_record(
         if periods:
             dispute.months.set(periods)
         if kind == DisputeKind.SERVICE:
+            department, days = route_for(case.household.office_id, cause)
             DisputeWorkOrder.objects.create(
                 dispute=dispute,
-                department=CAUSE_DEPARTMENT[cause],
-                due_date=timezone.localdate(now) + datetime.timedelta(days=WORK_ORDER_DAYS),
+                department=department,
+                due_date=timezone.localdate(now) + datetime.timedelta(days=days),
                 created_at=now,
             )
         _tell_managers(case, dispute)
@@ -340,6 +398,23 @@ def dispute_record(
 
 
 def _tell_managers(case, dispute: Dispute) -> None:
+    body = Message(
+        gettext_noop(
+            "Collection contact about the disputed months is paused until the written "
+            "answer is delivered. The owner's words: %(words)s"
+        ),
+        words=dispute.words,
+    )
+    if dispute.kind == DisputeKind.AMOUNT:
+        # The owner says it was paid: the manager is asked to check the receipt.
+        body = Message(
+            gettext_noop(
+                "Collection contact about the disputed months is paused until the written "
+                "answer is delivered. Check the owner's receipt against the payments and "
+                "record what you found on the dispute page. The owner's words: %(words)s"
+            ),
+            words=dispute.words,
+        )
     notify(
         recipients=office_managers(case.campaign.office),
         kind=Notification.Kind.DISPUTE,
@@ -348,14 +423,9 @@ def _tell_managers(case, dispute: Dispute) -> None:
             unit=case.household.unit_code,
             what=DisputeKind(dispute.kind).label,
         ),
-        body=Message(
-            gettext_noop(
-                "Collection contact about the disputed months is paused until the written "
-                "answer is delivered. The owner's words: %(words)s"
-            ),
-            words=dispute.words,
-        ),
-        url=reverse("case-detail", args=[case.pk]),
+        body=body,
+        # The dispute's page (escalation's URL, reached by name: no import upward).
+        url=reverse("dispute-detail", args=[dispute.pk]),
     )
 
 
@@ -398,4 +468,119 @@ def dispute_resolve(*, dispute: Dispute, outcome: str, by, note: str = "", at=No
         )
     if outcome == DisputeEvent.Kind.REJECTED and not (note or "").strip():
         raise _error("note", _("Give the reason the dispute was rejected."), "no_reason")
+    if outcome == DisputeEvent.Kind.SETTLED and not (note or "").strip():
+        raise _error("note", _("Write down what was agreed with the owner."), "no_terms")
     return _event(dispute, outcome, by=by, at=at, note=note)
+
+
+def _not_resolved(dispute: Dispute) -> None:
+    if status(dispute) == RESOLVED:
+        raise _error(
+            "kind",
+            _("This dispute is already resolved: record nothing more on it."),
+            "resolved",
+        )
+
+
+def dispute_work_done(*, dispute: Dispute, by, note: str = "", at=None) -> DisputeEvent:
+    """The department reports the service problem fixed: a new step, the work order itself
+    is never edited. Once per work order."""
+    at = at or timezone.now()
+    if getattr(dispute, "work_order", None) is None:
+        raise _error("kind", _("Only a service dispute has a work order to report done."), "none")
+    _not_resolved(dispute)
+    if any(e.kind == DisputeEvent.Kind.WORK_DONE for e in dispute.events.all()):
+        raise _error(
+            "kind",
+            _("The work order is already reported done: add a note instead if anything changed."),
+            "done",
+        )
+    if at < dispute.recorded_at:
+        raise _error(
+            "happened_at",
+            _("The work cannot be done before the dispute was recorded: check the date."),
+            "before",
+        )
+    return _event(dispute, DisputeEvent.Kind.WORK_DONE, by=by, at=at, note=note)
+
+
+def dispute_receipt_check(
+    *,
+    dispute: Dispute,
+    by,
+    found: bool,
+    receipt_number: str = "",
+    receipt_date: datetime.date | None = None,
+    note: str = "",
+    at=None,
+) -> DisputeEvent:
+    """What the office found when it looked for the payment on the owner's receipt (an
+    amount dispute only): a matching payment found or not, with the receipt's number and
+    date. A second check is a new step; the latest is the one that stands."""
+    at = at or timezone.now()
+    receipt_number = (receipt_number or "").strip()
+    if dispute.kind != DisputeKind.AMOUNT:
+        raise _error(
+            "kind", _("A receipt check belongs to an amount dispute (“I paid that”)."), "kind"
+        )
+    _not_resolved(dispute)
+    if not receipt_number and receipt_date is None:
+        raise _error(
+            "receipt_number",
+            _("Enter the receipt number or its date, as the owner's receipt shows it."),
+            "no_receipt",
+        )
+    if receipt_date is not None and receipt_date > timezone.localdate(at):
+        raise _error(
+            "receipt_date",
+            _("The receipt date cannot be in the future: enter the date printed on it."),
+            "future",
+        )
+    event = DisputeEvent(
+        dispute=dispute,
+        kind=DisputeEvent.Kind.RECEIPT_FOUND if found else DisputeEvent.Kind.RECEIPT_NOT_FOUND,
+        happened_at=at,
+        note=(note or "").strip(),
+        receipt_number=receipt_number,
+        receipt_date=receipt_date,
+        recorded_by=by,
+    )
+    event.save()
+    return event
+
+
+RECEIPT_CHECKS = frozenset({DisputeEvent.Kind.RECEIPT_FOUND, DisputeEvent.Kind.RECEIPT_NOT_FOUND})
+
+
+def receipt_check_due(dispute: Dispute) -> bool:
+    """An open amount dispute whose receipt has not been checked yet: the manager's to-do."""
+    return (
+        dispute.kind == DisputeKind.AMOUNT
+        and status(dispute) != RESOLVED
+        and not any(e.kind in RECEIPT_CHECKS for e in dispute.events.all())
+    )
+
+
+@dataclass(frozen=True)
+class WorkOrderState:
+    department: str
+    due_date: datetime.date
+    done_at: datetime.datetime | None
+    overdue: bool
+
+
+def work_order_state(dispute: Dispute, today: datetime.date | None = None) -> WorkOrderState | None:
+    """The work order of a service dispute: due when, done when, overdue (past its due date
+    and not reported done)."""
+    order = getattr(dispute, "work_order", None)
+    if order is None:
+        return None
+    today = today or timezone.localdate()
+    done = [e.happened_at for e in dispute.events.all() if e.kind == DisputeEvent.Kind.WORK_DONE]
+    done_at = min(done) if done else None
+    return WorkOrderState(
+        department=order.get_department_display(),
+        due_date=order.due_date,
+        done_at=done_at,
+        overdue=done_at is None and order.due_date < today,
+    )

@@ -19,6 +19,7 @@ from households.contact_policy import (
 from households.models import (
     Channel,
     ContactPolicy,
+    Department,
     DisputeCause,
     DisputeKind,
     DisputeSource,
@@ -57,8 +58,14 @@ TIP_NOTE_LENGTH = OnSiteTip._meta.get_field("note").max_length
 # Filings are recorded in the legal stage (escalation.proceedings), with the court or
 # commission, the docket number and the date: the log form does not offer them.
 LEGAL_STAGE_CHANNELS = frozenset({Channel.PAYMENT_ORDER, Channel.LAWSUIT, Channel.ARBITRATION})
+# The answer to a dispute is issued and recorded as a letter from its dispute, never typed.
+ISSUED_ONLY_CHANNELS = frozenset({Channel.DISPUTE_ANSWER})
 # What a collector logs: calls, messages, visits, meetings and papers, in that order.
-LOG_CHANNELS = [(v, label) for v, label in Channel.choices if v not in LEGAL_STAGE_CHANNELS]
+LOG_CHANNELS = [
+    (v, label)
+    for v, label in Channel.choices
+    if v not in LEGAL_STAGE_CHANNELS and v not in ISSUED_ONLY_CHANNELS
+]
 # The outcomes that need more fields, and those fields (the form opens them when chosen).
 OUTCOME_FIELDS = {Outcome.PROMISED: ("promise_amount", "promise_date")}
 
@@ -372,3 +379,41 @@ class DisputeForm(BootstrapMixin, forms.Form):
             household=household, amount_paid__lt=F("amount_due")
         ).order_by("month")
         self.fields["months"].label_from_instance = lambda p: f"{p.month:%Y-%m}"
+
+
+class DisputeRoutesForm(BootstrapMixin, forms.Form):
+    """Where each cause of service complaint goes in the office, and how many days the
+    department has (issue 17.2)."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.causes = []
+        for row in rows:
+            cause = row["cause"]
+            self.fields[f"{cause.value}-department"] = forms.ChoiceField(
+                label=_("%(cause)s: department") % {"cause": cause.label},
+                choices=Department.choices,
+                initial=row["department"].value,
+                error_messages={"invalid_choice": _("Choose a department for each cause.")},
+            )
+            self.fields[f"{cause.value}-days"] = forms.IntegerField(
+                label=_("%(cause)s: days to fix") % {"cause": cause.label},
+                min_value=1,
+                max_value=90,
+                initial=row["days"],
+                error_messages={
+                    "required": _("Give each department between 1 and 90 days."),
+                    "min_value": _("Give each department between 1 and 90 days."),
+                    "max_value": _("Give each department between 1 and 90 days."),
+                },
+            )
+            self.causes.append(
+                (cause, self[f"{cause.value}-department"], self[f"{cause.value}-days"], row)
+            )
+
+    def routes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            cause.value: (data[f"{cause.value}-department"], data[f"{cause.value}-days"])
+            for cause, *_rest in self.causes
+        }

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -140,6 +141,9 @@ class Channel(models.TextChoices):
     OFFICE_MEETING = "office_meeting", _("meeting at the management office")
     PAYMENT_NOTICE = "payment_notice", _("written payment notice (催缴通知书)")
     WRITTEN_DEMAND = "written_demand", _("formal written demand (催告函)")
+    # The office's written answer to a dispute (issue 17.2), issued and recorded as a letter:
+    # written contact, but not a demand, so it restarts no limitation period.
+    DISPUTE_ANSWER = "dispute_answer", _("written answer to a dispute (异议答复函)")
     COMMITTEE_URGING = "committee_urging", _("owners' committee urging (业委会督促)")
     LAWYER_LETTER = "lawyer_letter", _("lawyer's letter (律师函)")
     MEDIATION = "mediation", _("mediation (调解)")
@@ -729,13 +733,20 @@ class DisputeEvent(AppendOnlyModel):
         REJECTED = "rejected", _("rejected")
         SETTLED = "settled", _("settled")
         NOTE = "note", _("note or correction")
+        # The department reports the service problem fixed (a work order's "done").
+        WORK_DONE = "work_done", _("the department reports it fixed")
+        # The receipt check of an amount dispute: what the office found in its records.
+        RECEIPT_FOUND = "receipt_found", _("receipt check: a matching payment was found")
+        RECEIPT_NOT_FOUND = "receipt_missing", _("receipt check: no matching payment found")
 
     dispute = models.ForeignKey(
         Dispute, on_delete=models.PROTECT, related_name="events", verbose_name=_("dispute")
     )
-    kind = models.CharField(_("step"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
     happened_at = models.DateTimeField(_("when"))
     note = models.TextField(_("note or reason"), blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=60, blank=True)
+    receipt_date = models.DateField(_("receipt date"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -760,6 +771,42 @@ class Department(models.TextChoices):
     CLEANING = "cleaning", _("cleaning")
     SECURITY = "security", _("security")
     CUSTOMER_SERVICE = "customer_service", _("customer service")
+
+
+class DisputeRoute(models.Model):
+    """Where an office sends a service complaint of one cause, and how many days the
+    department has to fix it. An office with no row for a cause uses
+    households.disputes.DEFAULT_ROUTES."""
+
+    office = models.ForeignKey(
+        "arrears.Office",
+        on_delete=models.CASCADE,
+        related_name="dispute_routes",
+        verbose_name=_("office"),
+    )
+    cause = models.CharField(_("cause"), max_length=20, choices=DisputeCause.choices)
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    days = models.PositiveSmallIntegerField(
+        _("days to fix"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Between 1 and 90 days from the day the dispute is recorded."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dispute route")
+        verbose_name_plural = _("dispute routes")
+        ordering = ["office", "cause"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "cause"], name="dispute_route_one_per_cause"),
+            models.CheckConstraint(
+                condition=Q(days__gte=1, days__lte=90), name="dispute_route_days_1_to_90"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.office_id} {self.cause} → {self.department} ({self.days})"
 
 
 class DisputeWorkOrder(AppendOnlyModel):

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence-file"),
     path("office/contact-policy/", views.contact_policy_edit, name="contact-policy"),
+    path("office/dispute-routes/", views.dispute_routes, name="dispute-routes"),
     path("lawful-contact/", views.lawful_contact, name="lawful-contact"),
     path("tips/<int:pk>/new/", views.tip_new, name="tip-new"),
     path("attempts/<int:pk>/exemption-review/", views.exemption_review, name="exemption-review"),

@@ -27,13 +27,14 @@ from households.contact import (
     validate_evidence,
 )
 from households.contact_policy import Rules, make_breach, make_exemption, rule_catalogue
-from households.disputes import dispute_record
+from households.disputes import dispute_record, office_routes, office_routes_save
 from households.forms import (
     LOG_CHANNELS,
     OUTCOME_FIELDS,
     AttemptForm,
     ContactPolicyForm,
     DisputeForm,
+    DisputeRoutesForm,
     TipForm,
     WrittenOnlyForm,
     WrittenOnlyWithdrawalForm,
@@ -209,6 +210,32 @@ def contact_policy_edit(request):
         request,
         "households/contact_policy.html",
         {"form": form, "policy": policy, "rules": rule_catalogue()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dispute_routes(request):
+    """The office manager sets where their office's service complaints go and how many days
+    each department has; a cause left at the default follows households.disputes."""
+    if not access.may_route_disputes(request.user):
+        raise PermissionDenied
+    office_id = request.user.staff_profile.office_id
+    form = DisputeRoutesForm(request.POST or None, rows=office_routes(office_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            office_routes_save(office_id=office_id, routes=form.routes(), by=request.user)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request, _("Saved: new service complaints go where you set, with those days.")
+            )
+            return redirect("dispute-routes")
+    return render(
+        request,
+        "households/dispute_routes.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )
 
 

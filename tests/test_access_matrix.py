@@ -70,6 +70,7 @@ from teams.models import TeamMember
 from tests.conftest import PNG, make_case, make_household, record_payment
 
 ISSUE_TITLE = "业主要求先赔付被盗损失"
+DISPUTE_WORDS = "矩阵：这笔钱我交过了"
 OWNER = "张静"  # world.house_a's owner; the other office's C6-101 belongs to 外处业主
 PHONE = "13912345678"  # world.house_a's owner's phone, in full
 MASKED_PHONE = "139****5678"
@@ -203,6 +204,14 @@ GET_EXPECTED = {
     "data-request-document": (403, 403, 403, 200, 403, 403, 403, 200, 404,  403,  403,   302),
     "data-request-document:docx": (403, 403, 403, 200, 403, 403, 403, 200, 404, 403, 403, 302),
     "data-request-answer": (405, 405, 405,  405, 405, 405, 405, 405,  405,  405,  405,   302),
+    # The dispute's page and the owner's file: scoped like the case (issue 17.2); its steps
+    # are POST only.
+    "dispute-detail":  (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "dispute-file":    (200,  200,   404,   200, 200, 200, 404, 200,  404,  404,  404,   302),
+    "dispute-step":    (405,  405,   405,   405, 405, 405, 405, 405,  405,  405,  405,   302),
+    # Where service complaints go: each office manager sets their own office's (the
+    # administrator in the admin).
+    "dispute-routes":  (403,  403,   403,   200, 403, 403, 403, 403,  200,  403,  403,   302),
 }
 
 # Action views, posted with valid data. "issue-detail:note" posts a discussion note,
@@ -256,6 +265,13 @@ POST_EXPECTED = {
     # Owners' personal-information requests: recorded and answered by the office manager.
     "data-request-new":       (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "data-request-answer":    (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    # A dispute's steps: those who work the case follow it (the receipt check, the
+    # department's "done", the answer letter); only the office manager resolves it.
+    "dispute-step:receipt":   (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "dispute-step:done":      (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "dispute-step:answer":    (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
+    "dispute-step:resolve":   (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "dispute-routes":         (403, 403, 403,   302, 403, 403, 403, 403,  302,  403,  403,   302),
 }
 # fmt: on
 
@@ -311,6 +327,7 @@ SHOWN = {
     "letter-detail:docx": OWNER,
     "team-detail": COLLECTOR_A_NAME,
     "team-member-remove": 'data-testid="handovers"',
+    "dispute-detail": DISPUTE_WORDS,
 }
 
 # What each page needs to exist first: its object, or for lists the data they could leak.
@@ -377,6 +394,9 @@ ANONYMOUS_ARGS = {
     "data-request-document": [1],
     "data-request-answer": [1],
     "plan-proposal-decide": [1],
+    "dispute-detail": [1],
+    "dispute-file": [1],
+    "dispute-step": [1, "answer"],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
@@ -605,6 +625,38 @@ class Objects:
             for name, (kind, scope) in scopes.items()
         }
 
+    def _dispute(self, **kw):
+        from households.disputes import dispute_record
+
+        fields = {
+            "case": self.world.case_a,
+            "kind": "amount",
+            "amount": Decimal("300.00"),
+            "words": DISPUTE_WORDS,
+            "source": "call",
+            "by": self.world.collector_a,
+        }
+        return dispute_record(**{**fields, **kw})
+
+    @cached_property
+    def dispute(self):
+        """An amount dispute on case_a, recorded by its collector with the owner's receipt."""
+        return self._dispute(file=SimpleUploadedFile("receipt.png", PNG, content_type="image/png"))
+
+    @cached_property
+    def service_dispute(self):
+        """A leak on case_a: a work order for engineering."""
+        return self._dispute(kind="service", amount=None, cause="leak_unrepaired")
+
+    @cached_property
+    def answered_dispute(self):
+        """An amount dispute whose written answer was delivered: the manager resolves it."""
+        from households.disputes import dispute_answer_delivered
+
+        dispute = self._dispute()
+        dispute_answer_delivered(dispute=dispute, by=self.world.manager)
+        return dispute
+
     @cached_property
     def data_request(self):
         """case_a's owner asked by letter today to see what is held."""
@@ -669,6 +721,14 @@ class Objects:
             return reverse(name, args=[self.legal_action.pk])
         if name == "waiver-decide":
             return reverse(name, args=[self.waiver.pk])
+        if name in ("dispute-detail", "dispute-file"):
+            return reverse(name, args=[self.dispute.pk])
+        if name == "dispute-step":
+            dispute = {
+                "done": lambda: self.service_dispute,
+                "resolve": lambda: self.answered_dispute,
+            }.get(variant, lambda: self.dispute)()
+            return reverse(name, args=[dispute.pk, variant or "answer"])
         if name == "exemption-review":
             return reverse(name, args=[self.exempt_attempt.pk])
         if name == "payment-reverse":
@@ -742,7 +802,7 @@ def _get_as(client, objs, view, role, expected):
     if expected != 200:
         return
     body = _body(response)
-    if view in ("evidence-file", "written-only-withdrawal-file"):
+    if view in ("evidence-file", "written-only-withdrawal-file", "dispute-file"):
         assert body.startswith(b"\x89PNG\r\n\x1a\n")
         return
     if "spreadsheetml" in response["Content-Type"]:
@@ -987,6 +1047,17 @@ def _escalation_action(view, objs):
     if view == "waiver-decide":
         approved = Waiver.objects.filter(pk=objs.waiver.pk, status=Waiver.Status.APPROVED)
         return {"decision": "approve", "note": "同意按判决核减"}, approved.exists
+    if view.startswith("dispute-step:"):
+        return _dispute_action(view, objs)
+    if view == "dispute-routes":
+        from households.disputes import DEFAULT_ROUTES
+        from households.models import DisputeRoute
+
+        data = {}
+        for cause, (department, days) in DEFAULT_ROUTES.items():
+            data[f"{cause}-department"], data[f"{cause}-days"] = department, days
+        data["cleaning-days"] = 3
+        return data, DisputeRoute.objects.filter(cause="cleaning", days=3).exists
     if view == "exemption-review":
         reviewed = ExemptionReview.objects.filter(attempt=objs.exempt_attempt, decision="accept")
         return {"decision": "accept", "note": "已核实业主要求"}, reviewed.exists
@@ -996,6 +1067,26 @@ def _escalation_action(view, objs):
             "instalments": f"{today + datetime.timedelta(days=30):%Y-%m-%d} 500",
         }
         return data, PaymentPlan.objects.filter(case=world.case_a).exists
+    raise AssertionError(f"no action for {view}")
+
+
+def _dispute_action(view, objs):
+    from households.models import DisputeEvent
+
+    steps = DisputeEvent.objects.filter
+    if view == "dispute-step:receipt":
+        data = {"found": "no", "receipt_number": "R-MATRIX", "note": "收费系统查无此款"}
+        return data, steps(dispute=objs.dispute, kind="receipt_missing").exists
+    if view == "dispute-step:done":
+        return {"note": "工程部已修复"}, steps(
+            dispute=objs.service_dispute, kind="work_done"
+        ).exists
+    if view == "dispute-step:answer":
+        data = {"found": "经查收费系统无此款项。", "proposed": "维持原欠费金额。"}
+        return data, Letter.objects.filter(dispute=objs.dispute, kind="answer").exists
+    if view == "dispute-step:resolve":
+        data = {"outcome": "rejected", "note": "收费系统查无此款"}
+        return data, steps(dispute=objs.answered_dispute, kind="rejected").exists
     raise AssertionError(f"no action for {view}")
 
 

@@ -37,6 +37,7 @@ READERS = ("collector_a", "leader_a", "site", "manager", "ops", "director", "adm
 NOT_PAGES = {
     "evidence-file",
     "written-only-withdrawal-file",
+    "dispute-file",
     "case-letter:docx",
     "letter-list:docx",
     "letter-detail:docx",
@@ -59,6 +60,8 @@ MADE = (
     "written_only",
     "withdrawal",
     "dispute",
+    "service_dispute",
+    "answered_dispute",
 )
 NOT_DATA = {"arrears.Notification", "arrears.Summary"}
 

@@ -20,6 +20,7 @@ from arrears import access
 from arrears.models import Payment, Role, Summary
 from arrears.roles import user_set_role
 from escalation.models import Waiver
+from households.models import Dispute
 from teams.models import TeamMember
 from tests.conftest import make_user
 
@@ -104,6 +105,18 @@ TABLE = [
      {"other_collector", "other_manager", "admin"}),
     ("may_set_written_only",         lambda w, u: access.may_set_written_only(u), CASE_WORKERS),
     ("may_record_dispute",           lambda w, u: access.may_record_dispute(u), CASE_WORKERS),
+    ("may_follow_dispute",           lambda w, u: access.may_follow_dispute(u), CASE_WORKERS),
+    ("may_resolve_dispute",          lambda w, u: access.may_resolve_dispute(u), OFFICE_RUNNERS),
+    ("may_resolve_dispute:house_a",
+     lambda w, u: access.may_resolve_dispute(u, Dispute(household=w.house_a)),
+     {"manager", "admin"}),
+    ("may_resolve_dispute:other_house",
+     lambda w, u: access.may_resolve_dispute(u, Dispute(household=w.other_house)),
+     {"other_manager", "admin"}),
+    ("may_route_disputes",           lambda w, u: access.may_route_disputes(u),
+     {"manager", "other_manager"}),  # the administrator uses the admin
+    ("may_route_disputes:office",
+     lambda w, u: access.may_route_disputes(u, w.office.pk), {"manager"}),
     ("may_handle_data_requests",     lambda w, u: access.may_handle_data_requests(u),
      OFFICE_RUNNERS),
     ("may_handle_data_requests:office",

@@ -86,7 +86,7 @@ def test_recording_a_months_dispute_keeps_the_months_and_tells_the_manager(world
     assert dispute.recorded_by == world.collector_a
     assert disputes.status(dispute) == disputes.OPEN
     notice = Notification.objects.get(recipient=world.manager, kind=Notification.Kind.DISPUTE)
-    assert notice.url.endswith(f"/cases/{world.case_a.pk}/")
+    assert notice.url.endswith(f"/disputes/{dispute.pk}/")  # the dispute page
     with translation.override("en"):
         from arrears.messages import shown
 
