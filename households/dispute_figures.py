@@ -15,8 +15,8 @@ yet delivered (households.disputes: collection on what it disputes is paused unt
   total counts each household's months once, however many disputes name them, and never more
   than the case owes; the figures by age and cause add each dispute's own amount.
   Balances are the ledger's as it stands when the figures are made.
-- A work order is overdue when its due date is before the moment's local day and the
-  dispute is still open (the department's fix is what the written answer reports).
+- A work order is overdue when its due date is before the moment's local day, the
+  department has not reported it done by then, and the dispute is still open.
 
 Two queries for any number of disputes (the open disputes with their household, office, case
 and work order; the months they name with their balances), whatever the number of offices.
@@ -128,6 +128,15 @@ def open_disputes(disputes: QuerySet, *, at: datetime.datetime | None = None) ->
     rows = list(
         open_at(disputes, at)
         .select_related("household__office", "case", "work_order")
+        .annotate(
+            work_done=Exists(
+                DisputeEvent.objects.filter(
+                    dispute=OuterRef("pk"),
+                    kind=DisputeEvent.Kind.WORK_DONE,
+                    happened_at__lte=at,
+                )
+            )
+        )
         .order_by("recorded_at", "pk")
     )
     if not rows:
@@ -154,7 +163,8 @@ def open_disputes(disputes: QuerySet, *, at: datetime.datetime | None = None) ->
             held, whole = balance, True
         days = (today - timezone.localdate(dispute.recorded_at)).days
         order = getattr(dispute, "work_order", None)
-        overdue = (today - order.due_date).days if order is not None else 0
+        late = order is not None and not dispute.work_done
+        overdue = (today - order.due_date).days if late else 0
         result.append(
             OpenDispute(
                 dispute=dispute,

@@ -15,7 +15,7 @@ from households.dispute_figures import (
     dispute_figures,
     open_disputes,
 )
-from households.disputes import dispute_answer_delivered, dispute_record
+from households.disputes import dispute_answer_delivered, dispute_record, dispute_work_done
 from households.models import Dispute
 from tests.conftest import record_payment
 
@@ -159,6 +159,18 @@ def test_a_work_order_is_overdue_from_the_day_after_its_due_date(world):
     assert row.work_order.due_date == NOW.date() and not row.overdue  # due today
     (row,) = open_disputes(Dispute.objects.all(), at=NOW + datetime.timedelta(days=1))
     assert row.overdue and row.overdue_days == 1
+
+
+def test_a_work_order_the_department_reported_done_is_not_overdue(world):
+    dispute = record(world, world.case_a, days_ago(9), kind="service", cause="security")
+    dispute_work_done(dispute=dispute, by=world.manager, at=days_ago(1), note="门禁已修好")
+    (row,) = open_disputes(Dispute.objects.all(), at=NOW)
+    assert not row.overdue and row.overdue_days == 0
+    # Before the department reported it, it was overdue (the report is not back-dated).
+    (row,) = open_disputes(Dispute.objects.all(), at=days_ago(1, minutes=1))
+    assert row.overdue and row.overdue_days == 1
+    figures = dispute_figures(Dispute.objects.all(), offices=[world.office], at=NOW)
+    assert figures.total.orders_overdue == 0
 
 
 @pytest.mark.parametrize("key", AGE_KEYS)
