@@ -201,6 +201,22 @@ def disputed_months(household_id: int, at):
     return months
 
 
+def paused_month_ranges(household_id: int, at) -> list | None:
+    """What a collector must not ask for at `at`: the unpaid months under an open dispute as
+    ranges with their balances ([] when none), or None when a whole-debt dispute pauses
+    everything (the contact policy then refuses collection contact outright)."""
+    months = disputed_months(household_id, at)
+    if months is ALL_MONTHS:
+        return None
+    if not months:
+        return []
+    return ledger_ranges(
+        DebtPeriod.objects.filter(
+            household_id=household_id, month__in=months, amount_paid__lt=F("amount_due")
+        ).values_list("month", "amount_due", "amount_paid")
+    )
+
+
 def household_pause(household_id: int, at) -> datetime.datetime | None:
     return household_pauses([household_id], at).get(household_id)
 

@@ -27,7 +27,12 @@ from households.contact import (
     validate_evidence,
 )
 from households.contact_policy import Rules, make_breach, make_exemption, rule_catalogue
-from households.disputes import dispute_record, office_routes, office_routes_save
+from households.disputes import (
+    dispute_record,
+    office_routes,
+    office_routes_save,
+    paused_month_ranges,
+)
 from households.forms import (
     LOG_CHANNELS,
     OUTCOME_FIELDS,
@@ -171,6 +176,8 @@ def attempt_new(request, pk):
             "form": form,
             "answers": answers,
             "chosen": chosen.key if chosen else None,
+            # Some months under dispute: the call may go on, about the other months only.
+            "paused_ranges": paused_month_ranges(case.household_id, timezone.now()),
             # The promise fields open when the outcome needs them (and stay open with errors).
             "promise_open": form["outcome"].value() in OUTCOME_FIELDS
             or any(form[name].errors for name in OUTCOME_FIELDS[Outcome.PROMISED]),

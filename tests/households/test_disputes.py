@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from arrears.models import DebtPeriod, ImmutableRecordError, Notification
 from households import disputes
@@ -205,3 +205,25 @@ def test_a_service_dispute_becomes_a_work_order_for_who_can_fix_it(world):
     assert theft.work_order.department == "security"
     months = record(world, now=at)
     assert not DisputeWorkOrder.objects.filter(dispute=months).exists()
+
+
+def test_the_log_form_names_the_months_not_to_ask_for(client, world):
+    """Two months disputed: calls about the household go on (about the others), and the log
+    form says which months not to ask for, with what they add up to."""
+    from django.urls import reverse
+
+    client.force_login(world.collector_a)
+    url = reverse("attempt-new", args=[world.case_a.pk])
+    assert 'data-testid="paused-months"' not in client.get(url).content.decode()
+    record(world)
+    assert disputes.paused_month_ranges(world.house_a.pk, timezone.now())[0].count == 2
+    with translation.override("en"):
+        client.cookies["django_language"] = "en"
+        page = client.get(url).content.decode()
+    assert 'data-testid="paused-months"' in page
+    assert "2014-01 — 2014-02 (2 months)" in page and "¥200.00" in page
+
+
+def test_no_months_to_list_when_the_whole_debt_is_paused(world):
+    record(world, kind="service", months=(), cause="leak_unrepaired", words="漏水一直没修")
+    assert disputes.paused_month_ranges(world.house_a.pk, timezone.now()) is None
