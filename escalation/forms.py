@@ -163,20 +163,7 @@ class PlanForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
     def clean_instalments(self):
-        rows = []
-        for n, line in enumerate(self.cleaned_data["instalments"].splitlines(), start=1):
-            parts = line.replace(",", " ").replace("，", " ").split()
-            if not parts:
-                continue
-            try:
-                if len(parts) != 2:
-                    raise ValueError(_("write the date as YYYY-MM-DD, a space, then the amount."))
-                day, amount = parse_day(parts[0]), parse_amount(parts[1])
-            except ValueError as error:
-                raise forms.ValidationError(
-                    _("Line %(n)d: %(problem)s") % {"n": n, "problem": error}
-                ) from None
-            rows.append((day, amount))
+        rows = parse_instalment_lines(self.cleaned_data["instalments"])
         if not rows:
             raise forms.ValidationError(_("Enter at least one instalment: a date and an amount."))
         return rows
