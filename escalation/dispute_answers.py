@@ -20,20 +20,18 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from arrears.access import may_resolve_dispute
 from arrears.cases import case_balance
 from arrears.ledger import MonthRange, ledger_ranges
-from arrears.messages import Message
-from arrears.models import DebtPeriod, Notification, Office, Payment
+from arrears.models import DebtPeriod, Office, Payment
 from arrears.money import ZERO
-from arrears.notifications import notify, office_managers
 from arrears.text_flags import refuse_approved
 from arrears.unlawful import flagged_terms
 from escalation.letter_records import reference_next
 from escalation.letters import zh_date, zh_money
 from escalation.models import Letter, Waiver
+from escalation.proceedings import ask_waiver_approval
 from escalation.statement_links import link_issue
 from households import disputes
 from households.models import Dispute, DisputeEvent, DisputeKind
@@ -304,15 +302,5 @@ def dispute_decide(
             )
             waiver._history_user = by
             waiver.save()
-            notify(
-                recipients=office_managers(dispute.case.campaign.office),
-                kind=Notification.Kind.APPROVAL,
-                title=Message(
-                    gettext_noop("A waiver of %(amount)s awaits your approval (%(unit)s)"),
-                    amount=waiver_amount,
-                    unit=dispute.household.unit_code,
-                ),
-                body=waiver.reason,
-                url=reverse("dispute-detail", args=[dispute.pk]),
-            )
+            ask_waiver_approval(waiver, url=reverse("dispute-detail", args=[dispute.pk]))
     return event, waiver

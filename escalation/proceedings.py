@@ -306,18 +306,24 @@ def _propose_waiver(action: LegalAction, case: Case, *, by, stage: str) -> Waive
     )
     waiver._history_user = by
     waiver.save()
+    ask_waiver_approval(waiver, url=reverse("case-detail", args=[case.pk]))
+    return waiver
+
+
+def ask_waiver_approval(waiver: Waiver, *, url: str) -> None:
+    """Tell the office managers a waiver awaits their approval, at `url`."""
+    case = waiver.case
     notify(
         recipients=office_managers(case.campaign.office),
         kind=Notification.Kind.APPROVAL,
         title=Message(
             gettext_noop("A waiver of %(amount)s awaits your approval (%(unit)s)"),
-            amount=shortfall,
+            amount=waiver.amount,
             unit=case.household.unit_code,
         ),
         body=waiver.reason,
-        url=reverse("case-detail", args=[case.pk]),
+        url=url,
     )
-    return waiver
 
 
 def split_waiver(balances: list[tuple[int, Decimal]], amount: Decimal) -> list[tuple[int, Decimal]]:
