@@ -129,12 +129,12 @@ def test_the_owner_accepts_on_the_last_day_and_the_plan_is_agreed_that_day(world
     assert [(i.due_date, i.amount) for i in plan.instalments.order_by("due_date")] == OFFER
     # The manager who made the offer records it; the note says the owner accepted, and when.
     assert plan.recorded_by == world.manager
-    assert "statement" in plan.note and "2026-04-15 21:30" in plan.note
+    assert "对账单" in plan.note and "2026-04-15 21:30" in plan.note  # the office's language
     assert acceptance.channel == "statement" and acceptance.link == link
     assert acceptance.recorded_by is None
     assert StatementEvent.objects.filter(link=link, kind="plan_accepted").count() == 1
     notice = Notification.objects.filter(recipient=world.manager).order_by("-pk").first()
-    assert "C6-101" in notice.title and "accepted" in notice.title
+    assert str(notice) == "C6-101 accepted the office's instalments"
     assert not Notification.objects.filter(recipient=world.collector_b).exists()
     texts = [str(e.title) for e in case_timeline(world.case_a)]
     assert any("accepted the office's instalments" in t for t in texts)
@@ -195,7 +195,7 @@ def test_the_office_records_that_the_owner_accepted_at_the_office(world, offer):
     assert created and acceptance.channel == "office"
     assert acceptance.recorded_by == world.manager and acceptance.link is None
     assert acceptance.plan.recorded_by == world.manager
-    assert acceptance.plan.agreed_on == TODAY and "office" in acceptance.plan.note
+    assert acceptance.plan.agreed_on == TODAY and "当面" in acceptance.plan.note
 
 
 # --- Over HTTP: the statement page -----------------------------------------------------------
