@@ -105,9 +105,10 @@ def with_offer_states(proposals: list[PlanProposal], *, today: datetime.date | N
     acceptance selected): no query."""
     today = today or timezone.localdate()
     for p in proposals:
-        decision = getattr(p, "decision", None) if _has_decision(p) else None
-        newer = any(q.pk > p.pk for q in proposals) if decision else False
-        p.offer_state = offer_state(decision, today=today, newer_proposal=newer) if decision else ""
+        p.offer_state = ""
+        if _has_decision(p):
+            newer = any(q.pk > p.pk for q in proposals)
+            p.offer_state = offer_state(p.decision, today=today, newer_proposal=newer)
     return proposals
 
 
