@@ -284,3 +284,20 @@ def test_only_the_cases_office_manager_records_an_office_acceptance(
     client.force_login(world.roles[who])
     assert client.post(reverse("plan-offer-accept", args=[offer.pk])).status_code == code
     assert not PaymentPlan.objects.exists()
+
+
+def test_accepting_shares_the_statements_rate_limit(client, world, link, offer, settings):
+    settings.STATEMENT_TOKEN_LIMIT = 1
+    assert client.get(reverse("statement", args=[token_for(link)])).status_code == 200
+    busy = client.post(accept_url(link), {"offer": offer.pk})
+    assert busy.status_code == 429
+    assert not PaymentPlan.objects.exists()
+
+
+def test_an_office_acceptance_of_a_lapsed_offer_says_why_and_records_nothing(client, world, offer):
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(at(LAST_DAY + days(1)), tick=False):
+        client.force_login(world.manager)
+        response = client.post(reverse("plan-offer-accept", args=[offer.pk]), follow=True)
+    assert "could be accepted until 2026-04-15" in response.text
+    assert not PaymentPlan.objects.exists()
