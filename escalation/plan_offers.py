@@ -26,7 +26,6 @@ manager who records it. PaymentPlan.recorded_by therefore stays required, as for
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,7 +45,12 @@ from escalation.models import (
     StatementEvent,
     StatementLink,
 )
-from escalation.plan_proposals import OFFER_DAYS, offer_accept_by, proposal_balance
+from escalation.plan_proposals import (
+    OFFER_DAYS,
+    offer_accept_by,
+    proposal_balance,
+    proposal_instalments,
+)
 from escalation.plans import plan_record
 
 __all__ = ["OFFER_DAYS", "offer_accept", "offer_accept_by", "offer_state", "with_offer_states"]
@@ -117,13 +121,6 @@ def _has_decision(proposal) -> bool:
         return proposal.decision is not None
     except PlanProposalDecision.DoesNotExist:
         return False
-
-
-def _instalments(decision) -> list[tuple[datetime.date, Decimal]]:
-    return [
-        (datetime.date.fromisoformat(i["due_date"]), Decimal(i["amount"]))
-        for i in decision.instalments
-    ]
 
 
 def offer_accept(
@@ -205,7 +202,7 @@ def offer_accept(
             case=case,
             by=decision.decided_by if channel == Channel.STATEMENT else by,
             agreed_on=today,
-            instalments=_instalments(decision),
+            instalments=proposal_instalments(decision),  # the offer's rows, same shape
             note=note,
         )
         acceptance = PlanOfferAcceptance.objects.create(
