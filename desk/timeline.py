@@ -251,6 +251,9 @@ def _statement_entries(case: Case) -> list[Entry]:
         StatementEvent.Kind.DATA_REQUEST: _(
             "The owner asked about their personal information on the statement link"
         ),
+        StatementEvent.Kind.PLAN_ACCEPTED: _(
+            "The owner accepted the office's instalments on the statement link"
+        ),
     }
     for event in StatementEvent.objects.filter(link__case=case):
         entries.append(Entry(event.at, "statement", titles[event.kind], "", ""))

@@ -12,6 +12,7 @@ from escalation.forms import (
 )
 from escalation.ladder import Facts, ladder
 from escalation.models import LegalAction
+from escalation.plan_offers import with_offer_states
 from escalation.plan_proposals import proposals_for_case
 from escalation.plans import plans_for_case
 from escalation.proceedings import legal_position
@@ -47,7 +48,7 @@ def case_escalation(user, case: Case) -> dict:
         "can_step": user.has_perm("escalation.change_legalaction"),
         "can_approve": user.has_perm("escalation.approve_waiver"),
         "statement_links": case_links(case),
-        "plan_proposals": proposals_for_case(case),
+        "plan_proposals": with_offer_states(proposals_for_case(case)),
         "can_decide_proposal": access.may_decide_plan_proposal(user, case.campaign.office_id),
     }
     if context["can_decide_proposal"]:

@@ -65,6 +65,8 @@ class PlanReply:
     proposed_on: datetime.date
     instalments: tuple[tuple[datetime.date, Decimal], ...] = ()
     reason: str = ""
+    # Changed: the office's offer, to be accepted by this day (escalation.plan_offers).
+    accept_by: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,19 @@ def plan_reply_body(reply: PlanReply) -> list[str]:
             "如您希望提出新的分期方案，或对上述欠费有异议，欢迎与我们联系协商。",
         ]
     if reply.outcome == "changed":
-        head = "经研究，本服务处同意您分期缴纳，但对分期安排作如下调整："
+        head = "经研究，本服务处同意您分期缴纳，但建议对分期安排作如下调整："
         if reply.reason:
             head += f"（调整原因：{reply.reason}）"
+        if reply.accept_by is not None:  # the office's offer: nothing is agreed until accepted
+            return [
+                asked,
+                head,
+                *schedule,
+                f"如您同意上述分期安排，请于{zh_date(reply.accept_by)}前扫描本函二维码或打开"
+                "本函所附对账单链接，点击“接受这些分期”；也可到本服务处当面确认。"
+                "自您确认之日起，上述分期安排生效。逾期未确认的，本方案不再有效，"
+                "您可以重新提出分期申请。",
+            ]
     else:
         head = "经研究，本服务处同意您提出的分期方案，具体安排如下："
     return [
@@ -321,6 +333,7 @@ def _plan_reply(record) -> PlanReply | None:
             for i in decision.instalments
         ),
         reason=decision.reason,
+        accept_by=decision.accept_by,
     )
 
 

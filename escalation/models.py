@@ -488,6 +488,7 @@ class StatementEvent(AppendOnlyModel):
         DISPUTED = "disputed", _("disputed the statement")
         PLAN_PROPOSED = "plan_proposed", _("proposed instalments")
         DATA_REQUEST = "data_request", _("asked about their personal information")
+        PLAN_ACCEPTED = "plan_accepted", _("accepted the office's instalments")
 
     link = models.ForeignKey(
         StatementLink,
@@ -543,7 +544,9 @@ class PlanProposal(AppendOnlyModel):
 
 class PlanProposalDecision(AppendOnlyModel):
     """The office manager's answer to a proposal: accepted, changed or declined, answered in
-    writing (a letter); an accepted or changed proposal is recorded as a PaymentPlan."""
+    writing (a letter). Accepted: recorded as a PaymentPlan at once. Changed: the office's
+    offer, open until `accept_by`; a plan is recorded only when the owner accepts it (a
+    PlanOfferAcceptance, escalation.plan_offers)."""
 
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted", _("accepted")
@@ -557,9 +560,14 @@ class PlanProposalDecision(AppendOnlyModel):
         verbose_name=_("proposal"),
     )
     outcome = models.CharField(_("decision"), max_length=10, choices=Outcome.choices)
-    # The instalments as decided (the proposal's own when accepted); empty when declined.
+    # The instalments as decided (the proposal's own when accepted, the office's offer when
+    # changed); empty when declined.
     instalments = models.JSONField(_("instalments"), default=list, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # A changed proposal (the office's offer): the last day the owner may accept it, and what
+    # the statement demanded when it was made (an offer on another balance is not accepted).
+    accept_by = models.DateField(_("to be accepted by"), null=True, blank=True)
+    balance = money_field(_("balance when offered"), null=True, blank=True)
     plan = models.OneToOneField(
         PaymentPlan,
         on_delete=models.PROTECT,
@@ -586,13 +594,69 @@ class PlanProposalDecision(AppendOnlyModel):
         verbose_name = _("decision on an instalment proposal")
         verbose_name_plural = _("decisions on instalment proposals")
         constraints = [
+            # Accepted: a plan at once; declined: none; changed: none since issue 17.4's
+            # counter-offers (older changed answers kept the plan they recorded).
             models.CheckConstraint(
                 condition=Q(outcome="declined", plan__isnull=True)
-                | (~Q(outcome="declined") & Q(plan__isnull=False)),
-                name="plan_decision_plan_unless_declined",
+                | Q(outcome="accepted", plan__isnull=False)
+                | Q(outcome="changed"),
+                name="plan_decision_plan_when_accepted",
             ),
             models.CheckConstraint(
                 condition=~Q(outcome="declined") | ~Q(reason=""),
                 name="plan_decision_decline_has_reason",
             ),
+        ]
+
+
+class PlanOfferAcceptance(AppendOnlyModel):
+    """The owner accepted the office's offer (a changed PlanProposalDecision): on the
+    statement page, or at the office as recorded by the office manager. Its plan is the
+    payment plan agreed that day (escalation.plan_offers)."""
+
+    class Channel(models.TextChoices):
+        STATEMENT = "statement", _("on the statement page")
+        OFFICE = "office", _("at the office")
+
+    decision = models.OneToOneField(
+        PlanProposalDecision,
+        on_delete=models.PROTECT,
+        related_name="acceptance",
+        verbose_name=_("the office's offer"),
+    )
+    plan = models.OneToOneField(
+        PaymentPlan,
+        on_delete=models.PROTECT,
+        related_name="offer_acceptance",
+        verbose_name=_("payment plan"),
+    )
+    channel = models.CharField(_("accepted"), max_length=10, choices=Channel.choices)
+    link = models.ForeignKey(
+        StatementLink,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("statement link"),
+    )
+    # The office manager who recorded an acceptance at the office; none from the statement.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("acceptance of the office's instalments")
+        verbose_name_plural = _("acceptances of the office's instalments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel="statement", link__isnull=False, recorded_by__isnull=True)
+                | Q(channel="office", recorded_by__isnull=False),
+                name="plan_offer_acceptance_by_channel",
+            )
         ]

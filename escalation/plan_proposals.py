@@ -11,8 +11,9 @@ within START_WITHIN_MONTHS months.
 
 Nothing is edited: the proposal is written once; the manager accepts it, changes it or
 declines it in a PlanProposalDecision, answered in writing (a letter of kind plan_reply). An
-accepted or changed proposal is recorded as a payment plan by `plans.plan_record`, exactly as
-a plan agreed at the office.
+accepted proposal is recorded as a payment plan by `plans.plan_record`, exactly as a plan
+agreed at the office. A changed one is the office's offer: no plan until the owner accepts
+it, by the day the answer gives (escalation.plan_offers).
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from arrears.notifications import notify, office_managers
 from escalation.letter_records import plan_reply_issue
 from escalation.letters import PlanReply, unpaid_ranges
 from escalation.models import PlanProposal, PlanProposalDecision, StatementEvent, StatementLink
-from escalation.plans import MAX_INSTALMENTS, plan_record
+from escalation.plans import MAX_INSTALMENTS, plan_check, plan_record
 
 MIN_INSTALMENTS = 2
+# How long the owner has to accept the office's changed instalments (escalation.plan_offers).
+OFFER_DAYS = 30
 START_WITHIN_MONTHS = 3
 # Two submissions of the same proposal within this many seconds are one (a double tap).
 SAME_SUBMISSION_SECONDS = 60
@@ -163,6 +166,16 @@ def proposed_instalments(
     return [(month_end(add_months(first_month, i)), a) for i, a in enumerate(amounts)]
 
 
+def offer_accept_by(
+    *, answered_on: datetime.date, instalments: Sequence[tuple[datetime.date, Decimal]]
+) -> datetime.date:
+    """The last day the owner may accept the office's instalments: OFFER_DAYS after the
+    answer, or the first instalment's due day if sooner (a plan's instalments never fall
+    before the day it is agreed)."""
+    first_due = min(d for d, _a in instalments)
+    return min(answered_on + datetime.timedelta(days=OFFER_DAYS), first_due)
+
+
 def proposal_balance(case: Case) -> Decimal:
     """What the statement demands: the unpaid months not under an open dispute."""
     demanded, _under_review = unpaid_ranges(case)
@@ -267,8 +280,10 @@ def proposal_decide(
 
     Accepted: the owner's instalments become a payment plan agreed today (plans.plan_record,
     whose rules apply: a first instalment already past must be changed). Changed: the
-    manager's instalments do. Declined: the reason goes into the letter. Raises
-    ValidationError keyed by field (outcome, instalments, reason) and records nothing then."""
+    manager's instalments are the office's offer, checked by the same rules but recorded as
+    a plan only when the owner accepts them (escalation.plan_offers); the letter says by
+    when. Declined: the reason goes into the letter. Raises ValidationError keyed by field
+    (outcome, instalments, reason) and records nothing then."""
     reason = (reason or "").strip()
     Outcome = PlanProposalDecision.Outcome
     if outcome not in Outcome.values:
@@ -296,12 +311,15 @@ def proposal_decide(
                 _("This proposal is already answered: reload the page to see how."),
                 "decided",
             )
-        plan = None
-        if outcome != Outcome.DECLINED:
-            plan = plan_record(
-                case=case, by=by, agreed_on=timezone.localdate(), instalments=instalments
-            )
-        decided = sorted(instalments) if plan else []
+        today = timezone.localdate()
+        plan, accept_by, balance = None, None, None
+        if outcome == Outcome.ACCEPTED:
+            plan = plan_record(case=case, by=by, agreed_on=today, instalments=instalments)
+        elif outcome == Outcome.CHANGED:
+            plan_check(case=case, agreed_on=today, instalments=instalments)
+            accept_by = offer_accept_by(answered_on=today, instalments=instalments)
+            balance = proposal_balance(case)
+        decided = sorted(instalments) if outcome != Outcome.DECLINED else []
         letter = plan_reply_issue(
             case=case,
             by=by,
@@ -310,6 +328,7 @@ def proposal_decide(
                 proposed_on=timezone.localdate(proposal.proposed_at),
                 instalments=tuple(decided),
                 reason=reason,
+                accept_by=accept_by,
             ),
         )
         return PlanProposalDecision.objects.create(
@@ -317,6 +336,8 @@ def proposal_decide(
             outcome=outcome,
             instalments=_as_json(decided),
             reason=reason,
+            accept_by=accept_by,
+            balance=balance,
             plan=plan,
             letter=letter,
             decided_by=by,
@@ -327,6 +348,6 @@ def proposals_for_case(case: Case) -> list[PlanProposal]:
     """The case's proposals, newest first, each with its decision if any (one query)."""
     return list(
         PlanProposal.objects.filter(case=case)
-        .select_related("decision__letter", "decision__plan")
+        .select_related("decision__letter", "decision__plan", "decision__acceptance__plan")
         .order_by("-proposed_at", "-pk")
     )

@@ -76,20 +76,14 @@ def _error(field: str, message: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=field)})
 
 
-def plan_record(
+def plan_check(
     *,
     case: Case,
-    by,
     agreed_on: datetime.date,
     instalments: Sequence[tuple[datetime.date, Decimal]],
-    signed_copy: UploadedFile | None = None,
-    note: str = "",
-) -> PaymentPlan:
-    """Record a plan the owner agreed to. It must add up and cover no more than is owed.
-
-    A note that approves an unlawful method (逾期则停水) is refused with the law; one that only
-    mentions one is saved, flagged and the office manager told (arrears.unlawful)."""
-    refuse_approved("note", note)
+) -> None:
+    """The rules a plan's instalments follow, as ValidationError keyed by field: also used to
+    check an offer the owner has yet to accept (escalation.plan_offers)."""
     today = timezone.localdate()
     if agreed_on > today:
         raise _error(
@@ -113,11 +107,6 @@ def plan_record(
         )
     if any(a <= 0 for _d, a in instalments):
         raise _error("instalments", _("Every instalment is an amount above zero."))
-    if signed_copy is not None:
-        try:
-            ((signed_copy, _type),) = validate_evidence([signed_copy])  # photos cleaned
-        except ValidationError as error:
-            raise _error("signed_copy", error.message_dict["evidence"][0]) from None
     total = sum((a for _d, a in instalments), ZERO)
     due, paid, _n = case_balance(case)
     if total > due - paid:
@@ -126,6 +115,29 @@ def plan_record(
             _("The instalments add up to %(total)s but only %(owed)s is owed: lower them.")
             % {"total": total, "owed": due - paid},
         )
+
+
+def plan_record(
+    *,
+    case: Case,
+    by,
+    agreed_on: datetime.date,
+    instalments: Sequence[tuple[datetime.date, Decimal]],
+    signed_copy: UploadedFile | None = None,
+    note: str = "",
+) -> PaymentPlan:
+    """Record a plan the owner agreed to. It must add up and cover no more than is owed.
+
+    A note that approves an unlawful method (逾期则停水) is refused with the law; one that only
+    mentions one is saved, flagged and the office manager told (arrears.unlawful)."""
+    refuse_approved("note", note)
+    plan_check(case=case, agreed_on=agreed_on, instalments=instalments)
+    if signed_copy is not None:
+        try:
+            ((signed_copy, _type),) = validate_evidence([signed_copy])  # photos cleaned
+        except ValidationError as error:
+            raise _error("signed_copy", error.message_dict["evidence"][0]) from None
+    total = sum((a for _d, a in instalments), ZERO)
     with transaction.atomic():
         flags = flagged_terms(note)
         plan = PaymentPlan(

@@ -172,7 +172,7 @@ def statement_for(link: StatementLink) -> Statement:
         disputes=tuple(owner_disputes(case)),
         proposals=tuple(
             PlanProposal.objects.filter(case=case)
-            .select_related("decision")
+            .select_related("decision__acceptance")
             .order_by("-proposed_at", "-pk")
         ),
     )

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from arrears.client_address import client_address
 from arrears.pages import add_errors, scoped_case
-from escalation.models import StatementEvent, StatementLink
-from escalation.plan_proposals import proposal_record
+from escalation.models import PlanProposalDecision, StatementEvent, StatementLink
+from escalation.plan_offers import offer_accept, open_offer, with_offer_states
+from escalation.plan_proposals import proposal_instalments, proposal_record
 from escalation.statement_actions import statement_data_request, statement_dispute, unpaid_periods
 from escalation.statement_forms import (
     StatementDataRequestForm,
@@ -46,14 +47,20 @@ def _gate(request, token):
     return link, None
 
 
-def _page(request, link, token, *, forms=None, open_form="", status=200):
-    """The statement with its three forms; a form sent back with its errors opens again."""
+def _page(request, link, token, *, forms=None, open_form="", status=200, offer_error=""):
+    """The statement with its three forms; a form sent back with its errors opens again.
+    An offer of the office's instalments that is open shows with its accept button."""
     forms = forms or {}
+    statement = statement_for(link)
+    offer = open_offer(with_offer_states(list(statement.proposals)))
     return render(
         request,
         "escalation/statement.html",
         {
-            "statement": statement_for(link),
+            "statement": statement,
+            "offer": offer,
+            "offer_instalments": _offer_rows(offer),
+            "offer_error": offer_error,
             "token": token,
             "done": request.GET.get("done"),
             "open_form": open_form,
@@ -64,6 +71,12 @@ def _page(request, link, token, *, forms=None, open_form="", status=200):
         },
         status=status,
     )
+
+
+def _offer_rows(decision):
+    if decision is None:
+        return []
+    return [(d, a) for d, a in sorted(proposal_instalments(decision))]
 
 
 def _done(token, what):
@@ -149,6 +162,33 @@ def statement_plan_view(request, token):
         else:
             return _done(token, "plan")
     return _page(request, link, token, forms={"plan": form}, open_form="plan", status=400)
+
+
+@login_not_required
+@require_POST
+def statement_offer_accept_view(request, token):
+    """The owner accepts the office's instalments: the payment plan is recorded, agreed
+    today. An offer that is not this household's gets the same plain page as a bad link."""
+    link, refusal = _gate(request, token)
+    if refusal:
+        return refusal
+    offer = PlanProposalDecision.objects.filter(
+        pk=_int(request.POST.get("offer")), proposal__case=link.case
+    ).first()
+    if offer is None:
+        return render(request, "escalation/statement_gone.html", status=404)
+    try:
+        offer_accept(decision=offer, link=link)
+    except ValidationError as error:
+        return _page(request, link, token, status=400, offer_error=" ".join(error.messages))
+    return _done(token, "offer_accepted")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @login_not_required

@@ -29,6 +29,11 @@ urlpatterns = [
         name="statement-instalments",
     ),
     path(
+        "s/<str:token>/instalments/accept/",
+        statement_views.statement_offer_accept_view,
+        name="statement-offer-accept",
+    ),
+    path(
         "s/<str:token>/personal-data/",
         statement_views.statement_data_request_view,
         name="statement-personal-data",
@@ -37,6 +42,11 @@ urlpatterns = [
         "plan-proposals/<int:proposal_id>/decide/",
         views.plan_proposal_decide_view,
         name="plan-proposal-decide",
+    ),
+    path(
+        "plan-offers/<int:decision_id>/accept/",
+        views.plan_offer_accept_view,
+        name="plan-offer-accept",
     ),
     path(
         "cases/<int:pk>/statement-links/new/",

@@ -36,7 +36,15 @@ from escalation.letter_records import (
     letters_issue_batch,
 )
 from escalation.letters import KINDS, MIN_DEADLINE_DAYS, issued_letter, letter_for
-from escalation.models import LegalAction, Letter, PaymentPlan, PlanProposal, Waiver
+from escalation.models import (
+    LegalAction,
+    Letter,
+    PaymentPlan,
+    PlanProposal,
+    PlanProposalDecision,
+    Waiver,
+)
+from escalation.plan_offers import offer_accept
 from escalation.plan_proposals import proposal_decide
 from escalation.plans import plan_record
 from escalation.proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
@@ -397,3 +405,29 @@ def plan_proposal_decide_view(request, proposal_id):
         % {"ref": decision.letter.reference},
     )
     return redirect("letter-detail", decision.letter_id)
+
+
+@require_POST
+def plan_offer_accept_view(request, decision_id):
+    """The office manager records that the owner accepted the office's instalments at the
+    office: the payment plan is recorded, agreed today."""
+    if not access.may_decide_plan_proposal(request.user):
+        raise PermissionDenied
+    decision = get_object_or_404(
+        PlanProposalDecision.objects.filter(
+            proposal__case__in=scoping.cases(request.user)
+        ).select_related("proposal__case__household", "proposal__case__campaign__office"),
+        pk=decision_id,
+    )
+    back = f"{reverse('case-detail', args=[decision.proposal.case_id])}"
+    try:
+        acceptance, _created = offer_accept(decision=decision, by=request.user)
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect(back + "#plan-proposals")
+    messages.success(
+        request,
+        _("Recorded: the owner accepted the office's instalments; the plan is agreed %(day)s.")
+        % {"day": f"{acceptance.plan.agreed_on:%Y-%m-%d}"},
+    )
+    return redirect(back + "#plans")

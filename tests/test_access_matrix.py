@@ -190,6 +190,10 @@ GET_EXPECTED = {
     "statement-personal-data": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,  405),
     # The office manager answers an owner's instalment proposal (POST only).
     "plan-proposal-decide":   (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   302),
+    # The owner accepts the office's instalments through the link; the office manager records
+    # an acceptance made at the office (both POST only).
+    "statement-offer-accept": (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   405),
+    "plan-offer-accept":      (405, 405, 405, 405, 405, 405, 405, 405, 405, 405, 405,   302),
     # The case page issues a link for a message and revokes links: who issues letters, in
     # their scope (POST only, the permission first).
     "statement-link-new": (405, 405,  405,   405, 403, 403, 403, 405,  405,  405,  403,   302),
@@ -260,6 +264,8 @@ POST_EXPECTED = {
     "statement-personal-data": (302, 302, 302,  302, 302, 302, 302, 302,  302,  302,  302,   302),
     # The owner's instalment proposal is answered by the case's office manager (and admin).
     "plan-proposal-decide":   (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
+    "statement-offer-accept": (302, 302, 302,   302, 302, 302, 302, 302,  302,  302,  302,   302),
+    "plan-offer-accept":      (403, 403, 403,   302, 403, 403, 403, 302,  404,  403,  403,   302),
     "statement-link-new":     (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     "statement-link-revoke":  (302, 302, 404,   302, 403, 403, 403, 302,  404,  404,  403,   302),
     # Owners' personal-information requests: recorded and answered by the office manager.
@@ -397,6 +403,7 @@ ANONYMOUS_ARGS = {
     "dispute-detail": [1],
     "dispute-file": [1],
     "dispute-step": [1, "answer"],
+    "plan-offer-accept": [1],
 }
 # Views on the campaign (world.campaign): the leaderboard is the office's, not a team's.
 CAMPAIGN_VIEWS = {"leaderboard", "assessment", "campaign-split"}
@@ -409,6 +416,7 @@ def _public_statement(view: str) -> bool:
         "statement-written-only",
         "statement-dispute",
         "statement-instalments",
+        "statement-offer-accept",
         "statement-personal-data",
     )
 
@@ -688,10 +696,24 @@ class Objects:
         first = timezone.localdate().replace(day=1) + datetime.timedelta(days=32)
         return proposal_record(link=link, first_month=first.replace(day=1), count=4)[0]
 
+    @cached_property
+    def plan_offer(self):
+        """The office manager changed case_a's proposal: the office's offer, open."""
+        from escalation.plan_proposals import proposal_decide, proposal_instalments
+
+        return proposal_decide(
+            proposal=self.plan_proposal,
+            by=self.world.manager,
+            outcome="changed",
+            instalments=proposal_instalments(self.plan_proposal)[:2],
+        )
+
     def url(self, view):
         name, _sep, variant = view.partition(":")
         if name == "plan-proposal-decide":
             return reverse(name, args=[self.plan_proposal.pk])
+        if name == "plan-offer-accept":
+            return reverse(name, args=[self.plan_offer.pk])
         if name == "statement-link-revoke":
             from escalation.statement_links import link_issue
 
@@ -993,6 +1015,11 @@ def _action(view, objs):
 
         decided = PlanProposalDecision.objects.filter(proposal=objs.plan_proposal).exists
         return {"outcome": "declined", "reason": "矩阵：请先核对欠费"}, decided
+    if view in ("statement-offer-accept", "plan-offer-accept"):
+        from escalation.models import PlanOfferAcceptance
+
+        accepted = PlanOfferAcceptance.objects.filter(decision=objs.plan_offer).exists
+        return {"offer": objs.plan_offer.pk}, accepted
     if view == "credit-refund":
         objs.credit  # noqa: B018 - made before the request: the refund needs credit
         return {"amount": "100.00", "reason": "矩阵：银行转账退回"}, CreditRefund.objects.exists

@@ -5,6 +5,7 @@ information; a forged and an expired link get the plain page. Never a sideways s
 
 import base64
 import datetime
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import cv2
@@ -220,3 +221,53 @@ def test_the_office_manager_answers_a_proposal_in_writing_and_the_owner_sees_it(
     phone.goto(f"/s/{token_for(link)}/")
     assert phone.get_by_test_id("statement-proposal").get_attribute("data-state") == "accepted"
     assert _fits(phone)
+
+
+def test_the_manager_changes_a_proposal_and_the_owner_accepts_the_offer_on_the_phone(
+    wide, phone, world
+):
+    """ "Changed" is the office's offer: no plan until the owner accepts it on the statement
+    page; then the case page shows the plan, agreed that day."""
+    link = link_issue(case=world.case_a, by=world.collector_a)
+    first = add_months(timezone.localdate().replace(day=1), 1)
+    proposal, _created = proposal_record(link=link, first_month=first, count=4)
+    log_in(wide, "manager", "pw-manager")
+    wide.goto(f"/cases/{world.case_a.pk}/#plan-proposals")
+    card = wide.get_by_test_id("plan-proposal")
+    card.locator('input[name="outcome"][value="changed"]').check()
+    due = [add_months(first, n + 1) - datetime.timedelta(days=1) for n in range(2)]
+    half = (proposal.total / 2).quantize(Decimal("0.01"))
+    amounts = [half, proposal.total - half]
+    card.locator('textarea[name="instalments"]').fill(
+        "\n".join(f"{d:%Y-%m-%d} {a}" for d, a in zip(due, amounts, strict=True))
+    )
+    card.locator('textarea[name="reason"]').fill("分两期更便于核对")
+    with wide.expect_navigation():
+        card.get_by_role("button").click()
+    letter = wide.get_by_test_id("letter").inner_text()
+    assert "接受这些分期" in letter and "逾期未确认的" in letter
+    assert not PaymentPlan.objects.filter(case=world.case_a).exists()  # nothing agreed yet
+
+    phone.goto(f"/s/{token_for(link)}/")
+    offer = phone.get_by_test_id("statement-offer")
+    assert "服务处为您提出的分期方案" in offer.inner_text()
+    assert f"{due[0]:%Y-%m-%d}" in offer.inner_text()
+    assert _fits(phone)
+    screenshot(phone, "statement-phone-offer")
+    with phone.expect_navigation():
+        offer.get_by_test_id("statement-offer-accept").click()
+    assert phone.get_by_test_id("statement-done").is_visible()
+    assert phone.get_by_test_id("statement-offer").count() == 0
+    state = phone.get_by_test_id("statement-proposal").get_attribute("data-state")
+    assert state == "offer_accepted"
+    assert _fits(phone)
+
+    plan = PaymentPlan.objects.get(case=world.case_a)
+    assert plan.agreed_on == timezone.localdate() and plan.total == proposal.total
+    wide.goto(f"/cases/{world.case_a.pk}/#plans")
+    plans = wide.get_by_test_id("plans").inner_text()
+    assert f"{timezone.localdate():%Y-%m-%d}" in plans and "对账单" in plans
+    offer_card = wide.get_by_test_id("plan-offer")
+    assert offer_card.get_attribute("data-offer-state") == "accepted"
+    kinds = set(StatementEvent.objects.filter(link=link).values_list("kind", flat=True))
+    assert "plan_accepted" in kinds

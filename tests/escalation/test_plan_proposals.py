@@ -1,5 +1,6 @@
 """Instalments the owner proposes (issue 17.4): the rules as plain values, and the office
-manager's answer: accepted or changed → a payment plan as today's; declined → the reason;
+manager's answer: accepted → a payment plan as today's; changed → the office's offer, no plan
+until the owner accepts it (test_plan_offers); declined → the reason;
 each answered in writing by a plan_reply letter."""
 
 import datetime
@@ -145,7 +146,9 @@ def test_accepting_records_the_owners_instalments_as_a_plan_and_answers_in_writi
     assert issued_letter(letter).title == "分期缴费申请答复函"
 
 
-def test_changing_records_the_managers_instalments(world, proposal):
+def test_changing_offers_the_managers_instalments_and_records_no_plan(world, proposal):
+    """The owner has not agreed to the office's instalments: no plan until they accept
+    (escalation.plan_offers)."""
     changed = [(datetime.date(2026, 4, 30), D("850")), (datetime.date(2026, 5, 31), D("850"))]
     decision = proposal_decide(
         proposal=proposal,
@@ -154,7 +157,8 @@ def test_changing_records_the_managers_instalments(world, proposal):
         instalments=changed,
         reason="分两期更便于核对",
     )
-    assert decision.plan.instalments.count() == 2
+    assert decision.plan is None and not PaymentPlan.objects.exists()
+    assert len(decision.instalments) == 2
     body = "".join(issued_letter(decision.letter).paragraphs()["body"])
     assert "调整" in body and "分两期更便于核对" in body and "¥850.00" in body
 

@@ -49,3 +49,25 @@ def test_six_taps_of_the_same_dispute_record_one(world):
     )
     assert Dispute.objects.count() == 1
     assert Notification.objects.filter(recipient=world.manager, kind="dispute").count() == 1
+
+
+def test_six_taps_of_accept_these_instalments_record_one_plan(world):
+    """The office changed the owner's proposal; the owner taps "Accept" six times at once."""
+    needs_postgres()
+    from escalation.models import PaymentPlan, PlanOfferAcceptance
+    from escalation.plan_offers import offer_accept
+    from escalation.plan_proposals import proposal_decide, proposal_instalments
+
+    link = link_issue(case=world.case_a, by=world.collector_a)
+    first = add_months(timezone.localdate().replace(day=1), 1)
+    proposal, _created = proposal_record(link=link, first_month=first, count=4)
+    offer = proposal_decide(
+        proposal=proposal,
+        by=world.manager,
+        outcome="changed",
+        instalments=proposal_instalments(proposal)[:2],
+    )
+    all_at_once(lambda: offer_accept(decision=offer, link=link))
+    assert PaymentPlan.objects.count() == 1 and PlanOfferAcceptance.objects.count() == 1
+    told = Notification.objects.filter(recipient=world.manager, title__contains="接受了服务处")
+    assert told.count() == 1
