@@ -855,7 +855,7 @@ def _get_as(client, objs, view, role, expected):
 # is most of what the matrix used to cost. Each failing cell is reported, not only the first.
 @pytest.mark.world
 @pytest.mark.parametrize("view", list(GET_EXPECTED))
-def test_get(request, client, view):
+def test_get(request, client, db, view):
     world = request.getfixturevalue("world")
     objs = Objects(world)
     for name in NEEDS.get(view, ()):
@@ -1157,7 +1157,7 @@ class _Undone(Exception):
 # after it, so each role posts to the world as it was (objects made afresh each time).
 @pytest.mark.world
 @pytest.mark.parametrize("view", list(POST_EXPECTED))
-def test_post(request, client, view):
+def test_post(request, client, db, view):
     world = request.getfixturevalue("world")
     failures = {}
     for role, expected in zip(ROLES, POST_EXPECTED[view], strict=True):
