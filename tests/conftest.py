@@ -53,6 +53,30 @@ def pytest_configure(config):
         cache["LOCATION"] = f"{cache['LOCATION'].rstrip('/')}-{worker}"
 
 
+# The tests that take seconds each (a browser, a real worker or server, LibreOffice, a
+# subprocess, a whole crawl): run first, so that the workers finish together instead of one
+# running the last slow test while the other waits (xdist hands tests out in this order).
+SLOW_MARKERS = ("browser", "worker", "libreoffice", "postgres", "redis")
+SLOW_FILES = (
+    "tests/bench/",
+    "tests/config/test_celery.py",
+    "tests/config/test_migrations.py",
+    "tests/config/test_settings.py",
+    "tests/imports/test_files.py",
+    "tests/test_english_pages.py",
+    "tests/test_fuzz_inputs.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def slow(item) -> bool:
+        return item.nodeid.startswith(SLOW_FILES) or any(
+            item.get_closest_marker(m) for m in SLOW_MARKERS
+        )
+
+    items.sort(key=lambda item: not slow(item))  # stable: the order within each part stays
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
