@@ -640,6 +640,7 @@ def _demo_activity(*, today, cases, users) -> None:
     )
 
     _demo_escalation(day=day, cases=cases, users=users)
+    _demo_owner_voice(today=today, day=day, cases=cases, users=users)
 
     OnSiteTip.objects.create(
         household=cases["C16-104"].household,
@@ -654,6 +655,35 @@ def _demo_activity(*, today, cases, users) -> None:
         note="有装修工人进出",
         reported_by=users["patrol"],
         reported_at=_local(day(2), 14, 15),
+    )
+
+
+def _demo_owner_voice(*, today, day, cases, users) -> None:
+    """The owner as a party (issue 17): F1-1802's owner, who blames a defect in the flat
+    (房产品纠纷), disputes the service at the office — a work order for engineering, and
+    collection contact paused until the written answer is delivered; C53-101's owner, who
+    received a notice, proposes six instalments from its statement link."""
+    from escalation.models import StatementLink
+    from escalation.plan_proposals import proposal_record
+    from households.disputes import dispute_record
+    from households.models import DisputeCause, DisputeKind, DisputeSource
+
+    dispute_record(
+        case=cases["F1-1802"],
+        kind=DisputeKind.SERVICE,
+        cause=DisputeCause.PROPERTY_DEFECT,
+        words="卫生间墙面渗水，报修两次没人来处理，修好了再交物业费（示例）",
+        source=DisputeSource.VISIT,
+        by=users["manager"],
+        now=_local(day(2), 10, 20),
+    )
+    link = StatementLink.objects.filter(case=cases["C53-101"]).order_by("pk").first()
+    proposal_record(
+        link=link,
+        first_month=today.replace(day=1),
+        count=6,
+        words="一次交不起，想分六个月交清（示例）",
+        now=_local(day(1), 20, 15),
     )
 
 

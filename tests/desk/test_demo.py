@@ -141,6 +141,24 @@ def test_the_demo_shows_the_lawful_road_further_on():
 
 
 @pytest.mark.django_db
+def test_the_demo_gives_the_owner_a_voice():
+    """A service dispute with its work order (collection on F1-1802 paused), and C53-101's
+    owner's instalment proposal from the notice's statement link, awaiting the manager."""
+    from escalation.models import PlanProposal
+    from households.disputes import household_pause, status
+    from households.models import Dispute
+
+    demo_load(today=TODAY)
+    [dispute] = Dispute.objects.all()
+    assert dispute.case.household.unit_code == "F1-1802" and status(dispute) == "open"
+    assert dispute.work_order.department == "engineering"
+    assert household_pause(dispute.household_id, timezone.now()) is not None
+    [proposal] = PlanProposal.objects.all()
+    assert proposal.case.household.unit_code == "C53-101"
+    assert not hasattr(proposal, "decision") or proposal.decision is None
+
+
+@pytest.mark.django_db
 def test_running_it_twice_changes_nothing(capsys):
     call_command("load_demo")
     before = counts()
