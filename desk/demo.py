@@ -44,12 +44,17 @@ from escalation.letter_records import (
     letter_record_delivery,
     letter_record_dispatch,
 )
-from escalation.models import Letter
+from escalation.models import Letter, StatementLink
+from escalation.plan_proposals import proposal_record
 from escalation.plans import plan_record
+from households.disputes import dispute_record
 from households.models import (
     Channel,
     ContactAttempt,
     ContactPolicy,
+    DisputeCause,
+    DisputeKind,
+    DisputeSource,
     Household,
     Occupancy,
     OnSiteTip,
@@ -663,11 +668,6 @@ def _demo_owner_voice(*, today, day, cases, users) -> None:
     (房产品纠纷), disputes the service at the office — a work order for engineering, and
     collection contact paused until the written answer is delivered; C53-101's owner, who
     received a notice, proposes six instalments from its statement link."""
-    from escalation.models import StatementLink
-    from escalation.plan_proposals import proposal_record
-    from households.disputes import dispute_record
-    from households.models import DisputeCause, DisputeKind, DisputeSource
-
     dispute_record(
         case=cases["F1-1802"],
         kind=DisputeKind.SERVICE,
