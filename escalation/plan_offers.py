@@ -38,6 +38,7 @@ from django.utils.translation import gettext_noop
 from arrears.messages import Message
 from arrears.models import Case, Notification
 from arrears.notifications import notify, office_managers
+from escalation.letters import zh_money
 from escalation.models import (
     PlanOfferAcceptance,
     PlanProposal,
@@ -227,7 +228,7 @@ def offer_accept(
                     "The payment plan of %(total)s is recorded, agreed %(day)s: follow its "
                     "instalments on the case page."
                 ),
-                total=f"¥{plan.total:,.2f}",
+                total=zh_money(plan.total),
                 day=today.isoformat(),
             ),
             url=reverse("case-detail", args=[case.pk]) + "#plans",

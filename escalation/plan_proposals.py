@@ -30,12 +30,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from arrears.ledger import add_months
 from arrears.messages import Message
 from arrears.models import Case, Notification
 from arrears.money import CENT, ZERO
 from arrears.notifications import notify, office_managers
 from escalation.letter_records import plan_reply_issue
-from escalation.letters import PlanReply, unpaid_ranges
+from escalation.letters import PlanReply, unpaid_ranges, zh_money
 from escalation.models import PlanProposal, PlanProposalDecision, StatementEvent, StatementLink
 from escalation.plans import MAX_INSTALMENTS, plan_check, plan_record
 
@@ -51,16 +52,6 @@ Instalments = list[tuple[datetime.date, Decimal]]
 
 def _error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _money(amount: Decimal) -> str:
-    return f"¥{amount:,.2f}"
-
-
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    """The first day of the month n months after `month`'s."""
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def month_end(month: datetime.date) -> datetime.date:
@@ -144,14 +135,14 @@ def proposed_instalments(
                     "Your instalments add up to %(total)s but %(owed)s is owed: raise them or "
                     "add an instalment."
                 )
-                % {"total": _money(total), "owed": _money(balance)},
+                % {"total": zh_money(total), "owed": zh_money(balance)},
                 "below",
             )
         if total > balance:
             raise _error(
                 "amounts",
                 _("Your instalments add up to %(total)s but only %(owed)s is owed: lower them.")
-                % {"total": _money(total), "owed": _money(balance)},
+                % {"total": zh_money(total), "owed": zh_money(balance)},
                 "above",
             )
     else:
@@ -259,7 +250,7 @@ def proposal_record(
                     "%(total)s from %(first)s to %(last)s. Accept, change or decline it on "
                     "the case page: the owner gets the answer in writing."
                 ),
-                total=_money(proposal.total),
+                total=zh_money(proposal.total),
                 first=instalments[0][0].isoformat(),
                 last=instalments[-1][0].isoformat(),
             ),

@@ -14,11 +14,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from arrears.ledger import add_months
 from arrears.models import DebtorCategory
 from escalation.letter_records import letter_issue
 from escalation.letters import issued_letter, letter_for
 from escalation.models import PaymentPlan, PlanProposal, StatementEvent
-from escalation.plan_proposals import add_months, proposal_record
+from escalation.plan_proposals import proposal_record
 from escalation.statement_links import link_issue, token_for
 from households.contact import contact_answers
 from households.contact_policy import DISPUTED

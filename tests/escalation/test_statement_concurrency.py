@@ -6,9 +6,10 @@ import threading
 import pytest
 from django.utils import timezone
 
+from arrears.ledger import add_months
 from arrears.models import Notification
 from escalation.models import PlanProposal
-from escalation.plan_proposals import add_months, proposal_record
+from escalation.plan_proposals import proposal_record
 from escalation.statement_actions import statement_dispute
 from escalation.statement_links import link_issue
 from households.models import Dispute
