@@ -120,19 +120,24 @@ def _upheld(world, case, when):
         )
 
 
-def test_a_waiver_clearance_earns_nothing_while_a_payment_in_the_same_week_earns(world, plan):
-    campaign, cases = plan
-    dispute = _upheld(world, cases["S3"], datetime.datetime(2026, 6, 1, 9, tzinfo=TZ))
+def _approved_waiver(world, case, amount, reason):
+    """An upheld dispute (1 June) whose waiver of `amount` the manager approves on 9 June."""
+    dispute = _upheld(world, case, datetime.datetime(2026, 6, 1, 9, tzinfo=TZ))
     with at(datetime.datetime(2026, 6, 9, 10, tzinfo=TZ)):
         waiver = Waiver.objects.create(
-            case=cases["S3"],
+            case=case,
             dispute=dispute,
             basis=Waiver.Basis.DISPUTE,
-            amount=D("500.00"),
-            reason="投诉成立，免收",
+            amount=amount,
+            reason=reason,
             requested_by=world.manager,
         )
         waiver_decide(waiver=waiver, by=world.manager, approve=True)
+
+
+def test_a_waiver_clearance_earns_nothing_while_a_payment_in_the_same_week_earns(world, plan):
+    campaign, cases = plan
+    _approved_waiver(world, cases["S3"], D("500.00"), "投诉成立，免收")
     with at(datetime.datetime(2026, 6, 10, 11, tzinfo=TZ)):
         record_payment(cases["S1"].household, "500.00", world.collector_a, case=cases["S1"])
     with at(datetime.datetime(2026, 6, 15, 10, tzinfo=TZ)):
@@ -183,17 +188,7 @@ def test_a_clearance_the_waiver_made_earns_nothing(world, plan):
 
 def test_a_payment_that_pays_the_rest_after_a_waiver_still_earns(world, plan):
     campaign, cases = plan
-    dispute = _upheld(world, cases["S3"], datetime.datetime(2026, 6, 1, 9, tzinfo=TZ))
-    with at(datetime.datetime(2026, 6, 9, 10, tzinfo=TZ)):
-        waiver = Waiver.objects.create(
-            case=cases["S3"],
-            dispute=dispute,
-            basis=Waiver.Basis.DISPUTE,
-            amount=D("200.00"),
-            reason="两个月免收",
-            requested_by=world.manager,
-        )
-        waiver_decide(waiver=waiver, by=world.manager, approve=True)
+    _approved_waiver(world, cases["S3"], D("200.00"), "两个月免收")
     with at(datetime.datetime(2026, 6, 10, 11, tzinfo=TZ)):
         record_payment(cases["S3"].household, "300.00", world.collector_a, case=cases["S3"])
     with at(datetime.datetime(2026, 6, 15, 10, tzinfo=TZ)):
