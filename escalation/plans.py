@@ -30,7 +30,7 @@ from arrears.promises import BROKEN, KEPT, PENDING
 from arrears.text_flags import flags_notify, refuse_approved
 from arrears.unlawful import flagged_terms
 from escalation.models import Instalment, PaymentPlan
-from households.contact import validate_evidence
+from households.evidence import validate_evidence
 
 MAX_INSTALMENTS = 60
 RUNNING, COMPLETED, DEFAULTED = "running", "completed", "defaulted"

@@ -33,7 +33,6 @@ from escalation.statement_links import (
     statement_for,
 )
 from escalation.statement_throttle import statement_throttled
-from households.contact import validate_evidence
 
 
 def _gate(request, token):
@@ -114,13 +113,6 @@ def statement_dispute_view(request, token):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            upload = None
-            if data["photo"] is not None:
-                try:
-                    ((upload, content_type),) = validate_evidence([data["photo"]])
-                except ValidationError as error:
-                    raise ValidationError({"photo": error.message_dict["evidence"]}) from None
-                upload.content_type = content_type
             statement_dispute(
                 link=link,
                 kind=data["kind"],
@@ -130,9 +122,12 @@ def statement_dispute_view(request, token):
                 receipt_date=data["receipt_date"],
                 cause=data["cause"],
                 words=data["words"],
-                file=upload,
+                file=data["photo"],
             )
         except ValidationError as error:
+            # The file is the service's "evidence"; on this form it is the photo.
+            if hasattr(error, "error_dict") and "evidence" in error.error_dict:
+                error.error_dict["photo"] = error.error_dict.pop("evidence")
             add_errors(form, error)
         else:
             return _done(token, "disputed")

@@ -48,7 +48,7 @@ from escalation.plan_offers import offer_accept
 from escalation.plan_proposals import proposal_decide
 from escalation.plans import plan_record
 from escalation.proceedings import LegalStageRefused, legal_open, legal_record_step, waiver_decide
-from households.contact import sniff_content_type
+from households.evidence import sniff_content_type
 
 MAX_BATCH = 200
 

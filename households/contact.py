@@ -46,7 +46,7 @@ from households.contact_policy import (
     contact_availability,
 )
 from households.disputes import household_pause, household_pauses
-from households.evidence import evidence_clean, not_a_photo
+from households.evidence import validate_evidence
 from households.models import (
     AttemptEvidence,
     Channel,
@@ -61,16 +61,6 @@ from households.models import (
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 # Enough history for every rolling window the policy looks at (7 days, quiet period).
 HISTORY_DAYS = 31
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-MAX_EVIDENCE_FILES = 5
-# Checked against the file's first bytes, not its name or the browser's word for it.
-EVIDENCE_SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"%PDF-": "application/pdf",
-    b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif",
-}
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -308,51 +298,6 @@ def contact_answers(
         }
         answers[household.pk] = ChannelAnswers(**by_key, now=now)
     return answers
-
-
-def sniff_content_type(upload: UploadedFile) -> str | None:
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in EVIDENCE_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1"):
-        return "image/heic"  # iPhone photos
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def validate_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
-    """The files to store and their types, checked and cleaned (`evidence_clean`): store
-    these, never the uploads themselves."""
-    if len(files) > MAX_EVIDENCE_FILES:
-        raise _field_error(
-            "evidence",
-            _("Attach at most %(n)d files to one attempt.") % {"n": MAX_EVIDENCE_FILES},
-            "too_many_files",
-        )
-    checked = []
-    for upload in files:
-        if upload.size > MAX_EVIDENCE_BYTES:
-            raise _field_error(
-                "evidence",
-                _(
-                    "%(name)s is larger than 10 MB: take the photo at a lower resolution or "
-                    "scan the page again."
-                )
-                % {"name": upload.name},
-                "file_too_large",
-            )
-        content_type = sniff_content_type(upload)
-        try:
-            if content_type is None:
-                raise not_a_photo(upload.name)
-            # Images are decoded and written again: no GPS, no device, nothing appended.
-            checked.append(evidence_clean(upload, content_type))
-        except ValidationError as error:
-            raise _field_error("evidence", error.messages[0], error.code) from None
-    return checked
 
 
 @dataclass(frozen=True)

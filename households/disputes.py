@@ -32,6 +32,7 @@ from arrears.messages import Message
 from arrears.models import DebtPeriod, Notification
 from arrears.money import ZERO
 from arrears.notifications import notify, office_managers
+from households.evidence import validate_evidence
 from households.models import (
     Department,
     Dispute,
@@ -382,6 +383,9 @@ def dispute_record(
             _("Write down what the owner said, in their words."),
             "no_words",
         )
+    # A photo is decoded and written again, a PDF checked (households.evidence): the upload
+    # itself is never stored. Errors are the "evidence" field's.
+    checked_file = validate_evidence([file])[0] if file is not None else None
     with transaction.atomic():
         dispute = Dispute(
             household_id=case.household_id,
@@ -396,8 +400,7 @@ def dispute_record(
         )
         if file is not None:
             dispute.original_name = (file.name or "")[:200]
-            dispute.content_type = getattr(file, "content_type", "") or ""
-            dispute.file = file
+            dispute.file, dispute.content_type = checked_file
         dispute.save()
         if periods:
             dispute.months.set(periods)

@@ -15,6 +15,7 @@ converts photos picked for a web form to JPEG by itself.
 
 import io
 import warnings
+from collections.abc import Sequence
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
@@ -114,3 +115,64 @@ def _reencode(image: Image.Image, format_: str) -> bytes:
         options.update(quality=JPEG_QUALITY, optimize=True)
     picture.save(out, format=format_, **options)
     return out.getvalue()
+
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_FILES = 5
+# Checked against the file's first bytes, not its name or the browser's word for it.
+EVIDENCE_SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"%PDF-": "application/pdf",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def _evidence_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def sniff_content_type(upload: UploadedFile) -> str | None:
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, content_type in EVIDENCE_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1"):
+        return "image/heic"  # iPhone photos
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def validate_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """The files to store and their types, checked and cleaned (`evidence_clean`): store
+    these, never the uploads themselves."""
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise _evidence_error(
+            "evidence",
+            _("Attach at most %(n)d files to one attempt.") % {"n": MAX_EVIDENCE_FILES},
+            "too_many_files",
+        )
+    checked = []
+    for upload in files:
+        if upload.size > MAX_EVIDENCE_BYTES:
+            raise _evidence_error(
+                "evidence",
+                _(
+                    "%(name)s is larger than 10 MB: take the photo at a lower resolution or "
+                    "scan the page again."
+                )
+                % {"name": upload.name},
+                "file_too_large",
+            )
+        content_type = sniff_content_type(upload)
+        try:
+            if content_type is None:
+                raise not_a_photo(upload.name)
+            # Images are decoded and written again: no GPS, no device, nothing appended.
+            checked.append(evidence_clean(upload, content_type))
+        except ValidationError as error:
+            raise _evidence_error("evidence", error.messages[0], error.code) from None
+    return checked

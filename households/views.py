@@ -24,7 +24,6 @@ from households.contact import (
     household_rules,
     household_set_written_only,
     household_withdraw_written_only,
-    validate_evidence,
 )
 from households.contact_policy import Rules, make_breach, make_exemption, rule_catalogue
 from households.disputes import (
@@ -297,10 +296,6 @@ def dispute_new(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            upload = None
-            if data["evidence"] is not None:
-                ((upload, content_type),) = validate_evidence([data["evidence"]])
-                upload.content_type = content_type
             dispute_record(
                 case=case,
                 kind=data["kind"],
@@ -310,7 +305,7 @@ def dispute_new(request, pk):
                 words=data["words"],
                 source=data["source"],
                 by=request.user,
-                file=upload,
+                file=data["evidence"],
             )
         except ValidationError as error:
             add_errors(form, error)

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils import timezone
 from arrears.models import DebtPeriod
 from escalation.models import Letter, Waiver
 from households import disputes
-from households.models import DisputeEvent
+from households.models import Dispute, DisputeEvent
 from tests.escalation.conftest import days, scan
 
 pytestmark = pytest.mark.usefixtures("frozen", "media")
@@ -184,10 +185,25 @@ def test_the_work_order_shows_overdue_and_done_is_a_new_step(client, world, froz
 
 
 def test_the_file_is_a_download_with_a_safe_name_never_inline_html(client, world):
+    """Services store only checked files (households.evidence); the download is safe even
+    for a file that got past them (stored before the check, or put there by hand)."""
     upload = SimpleUploadedFile(
         '../../evil"name<script>.html', b"<script>alert(1)</script>", content_type="text/html"
     )
-    dispute = record(world, file=upload)
+    with pytest.raises(ValidationError):
+        record(world, file=upload)
+    dispute = Dispute.objects.create(
+        household=world.house_a,
+        case=world.case_a,
+        kind="service",
+        cause="security",
+        words="门禁坏了",
+        source="call",
+        recorded_by=world.collector_a,
+        file=upload,
+        original_name=upload.name,
+        content_type="text/html",
+    )
     client.force_login(world.collector_a)
     response = client.get(reverse("dispute-file", args=[dispute.pk]))
     assert response.status_code == 200

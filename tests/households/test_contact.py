@@ -12,13 +12,13 @@ from django.utils import translation
 
 from arrears.models import Case, DebtPeriod, Notification, PromiseToPay
 from households.contact import (
-    MAX_EVIDENCE_BYTES,
     PromiseInput,
     UnlawfulMethodError,
     attempt_log,
     contact_answers,
     household_set_written_only,
 )
+from households.evidence import MAX_EVIDENCE_BYTES
 from households.models import AttemptEvidence, ContactAttempt, ContactPolicy
 from tests.conftest import PNG, record_payment
 

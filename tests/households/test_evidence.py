@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from households.contact import attempt_log, validate_evidence
-from households.evidence import MAX_PIXELS, evidence_clean
+from households.contact import attempt_log
+from households.evidence import MAX_PIXELS, evidence_clean, validate_evidence
 from households.models import AttemptEvidence, ContactAttempt
 from tests.conftest import PNG
 
