@@ -145,26 +145,40 @@ def facts_of(dispute: Dispute, balance: Decimal | None = None) -> DisputeFacts:
     )
 
 
-def household_pauses(household_ids: Iterable[int], at) -> dict[int, datetime.datetime]:
-    """household id → since when collection contact is paused at `at` (paused ones only).
-    Three queries for any number of households."""
-    ids = set(household_ids)
-    disputes = list(_with_events(Dispute.objects.filter(household_id__in=ids, recorded_at__lte=at)))
+def _loaded(household_ids: Iterable[int], at) -> tuple[dict[int, list], dict[int, list]]:
+    """The households' disputes recorded by `at` (with events and months) and their unpaid
+    months as (month, due, paid), each by household id: three queries, or one if none."""
+    disputes = list(
+        _with_events(
+            Dispute.objects.filter(household_id__in=set(household_ids), recorded_at__lte=at)
+        )
+    )
     if not disputes:
-        return {}
-    unpaid: dict[int, list] = {}
-    for hid, month, due, paid in DebtPeriod.objects.filter(
-        household_id__in={d.household_id for d in disputes}, amount_paid__lt=F("amount_due")
-    ).values_list("household_id", "month", "amount_due", "amount_paid"):
-        unpaid.setdefault(hid, []).append((month, due - paid))
+        return {}, {}
     by_household: dict[int, list] = {}
     for dispute in disputes:
         by_household.setdefault(dispute.household_id, []).append(dispute)
+    unpaid: dict[int, list] = {}
+    for hid, month, due, paid in DebtPeriod.objects.filter(
+        household_id__in=set(by_household), amount_paid__lt=F("amount_due")
+    ).values_list("household_id", "month", "amount_due", "amount_paid"):
+        unpaid.setdefault(hid, []).append((month, due, paid))
+    return by_household, unpaid
+
+
+def _facts(disputes: list, unpaid: list) -> list[DisputeFacts]:
+    balance = sum((due - paid for _m, due, paid in unpaid), ZERO)
+    return [facts_of(d, balance) for d in disputes]
+
+
+def household_pauses(household_ids: Iterable[int], at) -> dict[int, datetime.datetime]:
+    """household id → since when collection contact is paused at `at` (paused ones only).
+    Three queries for any number of households."""
+    by_household, unpaid = _loaded(household_ids, at)
     found = {}
     for hid, rows in by_household.items():
         months = unpaid.get(hid, [])
-        balance = sum((owed for _m, owed in months), ZERO)
-        since = pause_since((facts_of(d, balance) for d in rows), [m for m, _o in months], at)
+        since = pause_since(_facts(rows, months), [m for m, _d, _p in months], at)
         if since is not None:
             found[hid] = since
     return found
@@ -173,49 +187,35 @@ def household_pauses(household_ids: Iterable[int], at) -> dict[int, datetime.dat
 ALL_MONTHS = object()  # a whole-debt dispute: every unpaid month is under review
 
 
+def _open_months(facts: Iterable[DisputeFacts], at):
+    months: set = set()
+    for fact in facts:
+        if not fact.open_at(at):
+            continue
+        if fact.whole_debt:
+            return ALL_MONTHS
+        months |= fact.months
+    return months
+
+
 def disputed_months(household_id: int, at):
     """The months under a dispute open at `at` (a set of first days), or ALL_MONTHS when a
     whole-debt dispute is open: letters leave them out and say they are under review."""
-    rows = _with_events(Dispute.objects.filter(household_id=household_id, recorded_at__lte=at))
-    rows = list(rows)
-    if not rows:
-        return set()
-    balance = None
-    if any(d.kind == DisputeKind.AMOUNT for d in rows):
-        balance = sum(
-            (
-                due - paid
-                for due, paid in DebtPeriod.objects.filter(
-                    household_id=household_id, amount_paid__lt=F("amount_due")
-                ).values_list("amount_due", "amount_paid")
-            ),
-            ZERO,
-        )
-    months: set = set()
-    for dispute in rows:
-        facts = facts_of(dispute, balance)
-        if not facts.open_at(at):
-            continue
-        if facts.whole_debt:
-            return ALL_MONTHS
-        months |= facts.months
-    return months
+    by_household, unpaid = _loaded([household_id], at)
+    rows = by_household.get(household_id, [])
+    return _open_months(_facts(rows, unpaid.get(household_id, [])), at)
 
 
 def paused_month_ranges(household_id: int, at) -> list | None:
     """What a collector must not ask for at `at`: the unpaid months under an open dispute as
     ranges with their balances ([] when none), or None when a whole-debt dispute pauses
     everything (the contact policy then refuses collection contact outright)."""
-    months = disputed_months(household_id, at)
+    by_household, unpaid = _loaded([household_id], at)
+    rows, owed = by_household.get(household_id, []), unpaid.get(household_id, [])
+    months = _open_months(_facts(rows, owed), at)
     if months is ALL_MONTHS:
         return None
-    if not months:
-        return []
-    return ledger_ranges(
-        DebtPeriod.objects.filter(
-            household_id=household_id, month__in=months, amount_paid__lt=F("amount_due")
-        ).values_list("month", "amount_due", "amount_paid")
-    )
+    return ledger_ranges(row for row in owed if row[0] in months)
 
 
 def household_pause(household_id: int, at) -> datetime.datetime | None:
