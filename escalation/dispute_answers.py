@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from arrears.access import may_resolve_dispute
 from arrears.cases import case_balance
-from arrears.ledger import MonthRange, ledger_ranges
+from arrears.ledger import MonthRange
 from arrears.models import DebtPeriod, Office, Payment
 from arrears.money import ZERO
 from arrears.text_flags import refuse_approved
@@ -121,7 +121,7 @@ def dispute_page(dispute: Dispute, *, today: datetime.date | None = None) -> Dis
     return DisputePage(
         dispute=dispute,
         state=state,
-        months=ledger_ranges((p.month, p.amount_due, p.amount_paid) for p in dispute.months.all()),
+        months=disputes.month_ranges_of(dispute),
         disputed_balance=disputed_balance(dispute),
         work_order=disputes.work_order_state(dispute, today),
         receipt_check_due=disputes.receipt_check_due(dispute),
@@ -213,8 +213,7 @@ def dispute_answer_issue(
         )
     case = dispute.case
     office = case.campaign.office
-    months = list(dispute.months.all())
-    ranges = ledger_ranges((p.month, p.amount_due, p.amount_paid) for p in months)
+    ranges = disputes.month_ranges_of(dispute)
     with transaction.atomic():
         Office.objects.select_for_update().filter(pk=office.pk).first()
         if Letter.objects.filter(dispute=dispute, status__in=PENDING_LETTER).exists():
@@ -233,7 +232,7 @@ def dispute_answer_issue(
             reference=reference_next(office, Letter.Kind.ANSWER, dated.year),
             dated=dated,
             deadline=None,
-            total=sum((r.balance for r in ranges), ZERO),
+            total=disputed_balance(dispute),
             periods=[_range_data(r) for r in ranges],
             owners=list(case.household.owners.values_list("name", flat=True)),
             answer=answer_content(dispute, found=found, proposed=proposed),

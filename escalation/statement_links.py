@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from arrears.ledger import MonthRange, ledger_ranges
+from arrears.ledger import MonthRange
 from arrears.messages import Message
 from arrears.models import Case, Notification, Payment
 from arrears.money import ZERO
@@ -33,7 +33,7 @@ from escalation.models import (
 from escalation.statement_qr import statement_url
 from escalation.statement_tokens import VALIDITY, _signer, token_for  # noqa: F401 - token_for is part of this module's use
 from households.contact import household_set_written_only
-from households.disputes import open_disputes, status
+from households.disputes import month_ranges_of, open_disputes, status
 from households.models import Household
 
 
@@ -101,7 +101,7 @@ def owner_disputes(case: Case) -> list[OwnerDispute]:
             kind=d.kind,
             kind_label=d.get_kind_display(),
             recorded_on=timezone.localdate(d.recorded_at),
-            months=ledger_ranges((p.month, p.amount_due, p.amount_paid) for p in d.months.all()),
+            months=month_ranges_of(d),
             state=status(d),
         )
         for d in open_disputes(case)

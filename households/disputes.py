@@ -233,6 +233,11 @@ def open_disputes(case) -> list[Dispute]:
     return [d for d in rows if status(d) != RESOLVED]
 
 
+def month_ranges_of(dispute: Dispute) -> list:
+    """The months a dispute names, as ranges with what is due and paid on them."""
+    return ledger_ranges((p.month, p.amount_due, p.amount_paid) for p in dispute.months.all())
+
+
 def dispute_rows(case) -> list[dict]:
     """The case page's open disputes, newest first: what, since when, the owner's words and
     where it stands (three queries)."""
@@ -242,9 +247,7 @@ def dispute_rows(case) -> list[dict]:
             {
                 "dispute": dispute,
                 "state": status(dispute),
-                "months": ledger_ranges(
-                    (p.month, p.amount_due, p.amount_paid) for p in dispute.months.all()
-                ),
+                "months": month_ranges_of(dispute),
                 "answered_at": answered_at(dispute),
                 "work_order": getattr(dispute, "work_order", None),
             }
