@@ -145,17 +145,13 @@ def statement_for(link: StatementLink) -> Statement:
     demanded, under_review = unpaid_ranges(case)
     ranges = sorted(demanded + under_review, key=lambda r: r.start)
 
-    reversed_ids = set(
-        Payment.objects.filter(
-            household_id=case.household_id, kind=Payment.Kind.REVERSAL
-        ).values_list("reverses_id", flat=True)
-    )
     payments = [
-        (timezone.localtime(p.paid_at).date(), p.amount)
-        for p in Payment.objects.filter(
-            household_id=case.household_id, kind=Payment.Kind.PAYMENT
-        ).order_by("-paid_at")
-        if p.pk not in reversed_ids
+        (timezone.localdate(paid_at), amount)
+        for paid_at, amount in Payment.objects.filter(
+            household_id=case.household_id, kind=Payment.Kind.PAYMENT, reversed_by__isnull=True
+        )
+        .order_by("-paid_at")
+        .values_list("paid_at", "amount")
     ]
     return Statement(
         office_name=office.name,
@@ -256,7 +252,7 @@ def case_links(case: Case) -> list[LinkRow]:
         rows.append(
             LinkRow(
                 link=link,
-                live=not revoked and link.expires_at >= now,
+                live=link_is_live(link, now=now),
                 revoked=revoked,
                 views=link.views,
                 url=url,
