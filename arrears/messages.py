@@ -16,7 +16,20 @@ def describe(terms: Iterable[str]) -> str:
     )
 
 
-class Message:
+class Stored:
+    """Words kept as data (`data`, a dict `render` reads) and put in the reader's language
+    when read."""
+
+    data: dict
+
+    def as_data(self) -> dict:
+        return self.data
+
+    def __str__(self):
+        return render(self.data)
+
+
+class Message(Stored):
     """Words put in the reader's language when read: a msgid (marked for the catalogue with
     gettext_noop, or a lazy gettext/ngettext) and its parameters. A parameter may itself be a
     Message or a lazy translation (a choice's label), `Flags` or `Lines`; other values are
@@ -25,37 +38,19 @@ class Message:
     def __init__(self, msgid, /, **params):
         self.data = {**_msgid(msgid), "params": {k: _param(v) for k, v in params.items()}}
 
-    def as_data(self) -> dict:
-        return self.data
 
-    def __str__(self):
-        return render(self.data)
-
-
-class Flags:
+class Flags(Stored):
     """Flagged phrases with the rule each breaks, the rule named in the reader's language."""
 
     def __init__(self, terms: Iterable[str]):
         self.data = {"flags": list(terms)}
 
-    def as_data(self) -> dict:
-        return self.data
 
-    def __str__(self):
-        return render(self.data)
-
-
-class Lines:
+class Lines(Stored):
     """Several Messages (or plain texts), one a line."""
 
     def __init__(self, lines: Iterable):
         self.data = {"lines": [_param(line) for line in lines]}
-
-    def as_data(self) -> dict:
-        return self.data
-
-    def __str__(self):
-        return render(self.data)
 
 
 def _msgid(text) -> dict:
@@ -70,7 +65,7 @@ def _msgid(text) -> dict:
 
 
 def _param(value):
-    if isinstance(value, Message | Flags | Lines):
+    if isinstance(value, Stored):
         return value.as_data()
     if isinstance(value, Promise):
         return {**_msgid(value), "params": {}}
