@@ -796,11 +796,9 @@ def office_packs(monday: datetime.date, region: Region, offices: list[Office]) -
     )
     for figures in disputes.offices:
         packs[figures.office_id]["disputes"] = [figures.as_data()]
-    late = [r for r in disputes.rows if r.overdue]
-    counts["orders_overdue"] = defaultdict(int)
-    for r in late:
+    counts["orders_overdue"] = {f.office_id: f.orders_overdue for f in disputes.offices}
+    for r in (r for r in disputes.rows if r.overdue):
         office = r.dispute.household.office
-        counts["orders_overdue"][office.pk] += 1
         lists["orders_overdue"].append(
             (
                 office.pk,
