@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from arrears.messages import Message
-from arrears.models import Case, Notification
+from arrears.models import Notification
 from arrears.notifications import notify, office_managers
 from escalation.letters import zh_money
 from escalation.models import (
@@ -53,9 +53,9 @@ from escalation.plan_proposals import (
     proposal_instalments,
 )
 from escalation.plans import plan_record
+from escalation.statement_actions import SAME_SUBMISSION_SECONDS, lock_case
 
 __all__ = ["OFFER_DAYS", "offer_accept", "offer_accept_by", "offer_state", "with_offer_states"]
-SAME_SUBMISSION_SECONDS = 60
 OPEN, ACCEPTED, LAPSED, SUPERSEDED = "open", "accepted", "lapsed", "superseded"
 
 
@@ -146,7 +146,7 @@ def offer_accept(
     if link is not None and link.case_id != case.pk:
         raise _error(_("This offer is not on your statement."), "not_an_offer")
     with transaction.atomic():
-        Case.objects.select_for_update().filter(pk=case.pk).first()
+        lock_case(case.pk)
         decision = PlanProposalDecision.objects.select_related("proposal", "decided_by").get(
             pk=decision.pk
         )

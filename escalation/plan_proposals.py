@@ -39,13 +39,12 @@ from escalation.letter_records import plan_reply_issue
 from escalation.letters import PlanReply, unpaid_ranges, zh_money
 from escalation.models import PlanProposal, PlanProposalDecision, StatementEvent, StatementLink
 from escalation.plans import MAX_INSTALMENTS, plan_check, plan_record
+from escalation.statement_actions import SAME_SUBMISSION_SECONDS, lock_case
 
 MIN_INSTALMENTS = 2
 # How long the owner has to accept the office's changed instalments (escalation.plan_offers).
 OFFER_DAYS = 30
 START_WITHIN_MONTHS = 3
-# Two submissions of the same proposal within this many seconds are one (a double tap).
-SAME_SUBMISSION_SECONDS = 60
 
 Instalments = list[tuple[datetime.date, Decimal]]
 
@@ -209,7 +208,7 @@ def proposal_record(
     )
     rows = _as_json(instalments)
     with transaction.atomic():
-        Case.objects.select_for_update().filter(pk=case.pk).first()
+        lock_case(case.pk)
         pending = list(
             PlanProposal.objects.filter(case=case, decision__isnull=True).order_by("-proposed_at")
         )

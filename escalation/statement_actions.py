@@ -33,7 +33,14 @@ from households.models import (
     PersonalDataRequest,
 )
 
+# The same form sent again within this many seconds (a double tap, a reload) is the same
+# submission: recorded once, with the case row locked while it is looked for.
 SAME_SUBMISSION_SECONDS = 60
+
+
+def lock_case(case_id: int) -> None:
+    """Hold the case's row until the transaction ends: two taps at once look in turn."""
+    Case.objects.select_for_update().filter(pk=case_id).first()
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
@@ -92,7 +99,7 @@ def statement_dispute(
     if kind == DisputeKind.AMOUNT:
         words = receipt_words(words, receipt_number, receipt_date)
     with transaction.atomic():
-        Case.objects.select_for_update().filter(pk=case.pk).first()
+        lock_case(case.pk)
         since = now - datetime.timedelta(seconds=SAME_SUBMISSION_SECONDS)
         for earlier in Dispute.objects.filter(
             case=case,
@@ -159,7 +166,7 @@ def statement_data_request(
                 "no_owner",
             )
     with transaction.atomic():
-        Case.objects.select_for_update().filter(pk=link.case_id).first()
+        lock_case(link.case_id)
         since = now - datetime.timedelta(seconds=SAME_SUBMISSION_SECONDS)
         earlier = PersonalDataRequest.objects.filter(
             household=household,
