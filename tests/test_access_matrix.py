@@ -850,6 +850,18 @@ def _get_as(client, objs, view, role, expected):
         assert SHOWN[view] in page
 
 
+def _failing_cells(row, check) -> dict:
+    """role → the first line of its failure, for each cell of a table's row that fails
+    `check(role, expected)`."""
+    failures = {}
+    for role, expected in zip(ROLES, row, strict=True):
+        try:
+            check(role, expected)
+        except AssertionError as error:
+            failures[role] = (str(error) or repr(error)).splitlines()[0]
+    return failures
+
+
 # One test per page, every role in turn on the same objects: a GET changes nothing another
 # role's answer depends on, and making the objects once per page rather than once per cell
 # is most of what the matrix used to cost. Each failing cell is reported, not only the first.
@@ -860,25 +872,22 @@ def test_get(request, client, db, view):
     objs = Objects(world)
     for name in NEEDS.get(view, ()):
         getattr(objs, name)
-    failures = {}
-    for role, expected in zip(ROLES, GET_EXPECTED[view], strict=True):
-        try:
-            _get_as(client, objs, view, role, expected)
-        except AssertionError as error:
-            failures[role] = str(error).splitlines()[0]
+    failures = _failing_cells(
+        GET_EXPECTED[view], lambda role, expected: _get_as(client, objs, view, role, expected)
+    )
     assert failures == {}, f"GET {view}: {failures}"
 
 
 def test_the_get_matrix_reports_every_failing_cell(request, client, world):
     """A wrong expectation in two cells of a row fails the row naming both roles."""
     objs = Objects(world)
-    row = list(GET_EXPECTED["desk"])
-    failures = {}
-    for role, expected in zip(ROLES, row, strict=True):
-        try:
-            _get_as(client, objs, "desk", role, 403 if role in ("manager", "anon") else expected)
-        except AssertionError as error:
-            failures[role] = str(error)
+    row = [
+        403 if role in ("manager", "anon") else e
+        for role, e in zip(ROLES, GET_EXPECTED["desk"], strict=True)
+    ]
+    failures = _failing_cells(
+        row, lambda role, expected: _get_as(client, objs, "desk", role, expected)
+    )
     assert set(failures) == {"manager", "anon"}
 
 
