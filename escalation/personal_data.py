@@ -172,10 +172,7 @@ def erase_contact_data(*, household: Household, reason: str, by=None, now=None, 
     """Blank the owners' names, phones and notes and the household's note, in the rows and
     their history rows; record it. Returns the record, or None when nothing was held."""
     owners = Owner.objects.filter(household=household)
-    held = owners.filter(
-        Q(name__gt="") | Q(phone__gt="") | Q(phone_alt__gt="") | Q(note__gt="")
-    ).exists() or bool(Household.objects.filter(pk=household.pk, note__gt="").exists())
-    if not held:
+    if not Household.objects.filter(holds_contact_data(), pk=household.pk).exists():
         return None
     owner_ids = list(owners.values_list("pk", flat=True))
     blank_owner = dict.fromkeys(OWNER_FIELDS, "")
